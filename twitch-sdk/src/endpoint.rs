@@ -1,0 +1,164 @@
+//! What the generated code tells the runtime about each Helix operation.
+//!
+//! `cargo xtask codegen` turns every spec endpoint into one `static` [`Endpoint`]. The runtime
+//! reads it to check the token type and scopes, to check arguments against their limits before
+//! anything is sent, to map error statuses, and to page; the stand-in server (`mock` feature)
+//! reads the same statics to serve and police every route. One description, used on both sides.
+
+/// The HTTP methods Helix uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method as written on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+
+    /// Whether repeating the request cannot change the outcome, so a failed attempt may be retried.
+    pub const fn is_idempotent(self) -> bool {
+        matches!(self, HttpMethod::Get | HttpMethod::Put | HttpMethod::Delete)
+    }
+}
+
+/// Which kinds of token an operation accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenTypes {
+    /// App access tokens (client credentials).
+    pub app: bool,
+    /// User access tokens.
+    pub user: bool,
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// Query string; lists repeat the key.
+    Query,
+    /// Top-level key of the JSON body.
+    Body,
+}
+
+/// An inclusive bound; either side may be open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// Smallest allowed value, if any.
+    pub min: Option<i64>,
+    /// Largest allowed value, if any.
+    pub max: Option<i64>,
+}
+
+impl Limit {
+    /// Whether `n` lies within the bound.
+    pub const fn contains(&self, n: i64) -> bool {
+        let above = match self.min {
+            Some(min) => n >= min,
+            None => true,
+        };
+        let below = match self.max {
+            Some(max) => n <= max,
+            None => true,
+        };
+        above && below
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.min, self.max) {
+            (Some(min), Some(max)) => write!(f, "{min} to {max}"),
+            (Some(min), None) => write!(f, "at least {min}"),
+            (None, Some(max)) => write!(f, "at most {max}"),
+            (None, None) => f.write_str("any"),
+        }
+    }
+}
+
+/// One parameter of an operation, with the limits Helix documents for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// The wire name.
+    pub name: &'static str,
+    /// The name the SDK user sees (argument or setter), for error messages.
+    pub rust_name: &'static str,
+    /// Query or body.
+    pub location: Location,
+    /// Helix rejects the call without it.
+    pub required: bool,
+    /// For lists: how many items.
+    pub items: Option<Limit>,
+    /// For strings: length in characters.
+    pub length: Option<Limit>,
+    /// For numbers: the value range.
+    pub range: Option<Limit>,
+    /// For strings with a fixed set of accepted values.
+    pub values: &'static [&'static str],
+}
+
+/// How an operation pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// The page-size query parameter, if Helix has one.
+    pub page_size: Option<&'static str>,
+    /// The largest page Helix serves.
+    pub max_page_size: Option<u32>,
+    /// Whether Helix accepts `before` for the previous page.
+    pub before: bool,
+}
+
+/// One Helix operation, as the spec describes it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Twitch's operation id (`get-users`).
+    pub operation: &'static str,
+    /// HTTP method.
+    pub method: HttpMethod,
+    /// Path below the Helix base URL (`/users`).
+    pub path: &'static str,
+    /// Accepted token types.
+    pub tokens: TokenTypes,
+    /// Scopes a user token must all carry.
+    pub scopes_all_of: &'static [&'static str],
+    /// Scopes of which a user token must carry at least one (when not empty).
+    pub scopes_any_of: &'static [&'static str],
+    /// Parameters with their limits.
+    pub params: &'static [Param],
+    /// Paging, for paginated operations.
+    pub paging: Option<Paging>,
+    /// Documented error statuses and what they mean for this operation.
+    pub errors: &'static [(u16, &'static str)],
+    /// Link to Twitch's reference section.
+    pub reference: &'static str,
+}
+
+impl Endpoint {
+    /// The documented meaning of `status` for this operation, if the spec has one.
+    pub fn error_meaning(&self, status: u16) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(code, _)| *code == status)
+            .map(|(_, text)| *text)
+    }
+
+    /// The parameter named `name` on the wire.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}

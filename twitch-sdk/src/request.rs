@@ -1,0 +1,114 @@
+//! A request as the generated builders hand it to the runtime: which endpoint, which query pairs,
+//! which body keys. Building one never fails and never touches the network; the runtime checks it
+//! against the endpoint's limits before sending (see [`crate::check`]).
+
+use std::fmt::Display;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::endpoint::{Endpoint, Location};
+
+/// One call, ready to be checked and sent.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub(crate) endpoint: &'static Endpoint,
+    pub(crate) query: Vec<(&'static str, String)>,
+    /// Top-level body keys set one by one.
+    pub(crate) fields: Map<String, Value>,
+    /// A body given whole; wins over `fields`.
+    pub(crate) root: Option<Value>,
+    /// Parameters left empty that default to the token's user id in the user API.
+    pub(crate) token_user: Vec<(&'static str, Location)>,
+}
+
+impl Request {
+    /// A request for `endpoint` with nothing set yet.
+    pub fn new(endpoint: &'static Endpoint) -> Self {
+        Request {
+            endpoint,
+            query: Vec::new(),
+            fields: Map::new(),
+            root: None,
+            token_user: Vec::new(),
+        }
+    }
+
+    /// The endpoint this request calls.
+    pub fn endpoint(&self) -> &'static Endpoint {
+        self.endpoint
+    }
+
+    /// The query pairs, in the order they were added.
+    pub fn query_pairs(&self) -> &[(&'static str, String)] {
+        &self.query
+    }
+
+    /// The JSON body, if one was set: the whole-body value, or the object of the keys set.
+    pub fn body_json(&self) -> Option<Value> {
+        match (&self.root, self.fields.is_empty()) {
+            (Some(root), _) => Some(root.clone()),
+            (None, false) => Some(Value::Object(self.fields.clone())),
+            (None, true) => None,
+        }
+    }
+
+    /// Adds `name=value` to the query string.
+    pub fn query(&mut self, name: &'static str, value: impl Display) {
+        self.query.push((name, value.to_string()));
+    }
+
+    /// Adds `name=value` when `value` is set.
+    pub fn query_opt<T: Display>(&mut self, name: &'static str, value: Option<T>) {
+        if let Some(value) = value {
+            self.query(name, value);
+        }
+    }
+
+    /// Adds `name=item` once per item (`id=1&id=2`), as Helix expects lists.
+    pub fn query_list<T: Display>(&mut self, name: &'static str, values: impl IntoIterator<Item = T>) {
+        for value in values {
+            self.query(name, value);
+        }
+    }
+
+    /// Sets the top-level body key `name`.
+    pub fn body<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
+        // Values are SDK models and primitives; their serialization cannot fail (string keys only).
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        self.fields.insert(name.to_owned(), value);
+    }
+
+    /// Sets the top-level body key `name` when `value` is set.
+    pub fn body_opt<T: Serialize>(&mut self, name: &'static str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.body(name, value);
+        }
+    }
+
+    /// Uses `value` as the whole body, for operations whose body is one model.
+    pub fn body_root<T: Serialize + ?Sized>(&mut self, value: &T) {
+        self.root = Some(serde_json::to_value(value).unwrap_or(Value::Null));
+    }
+
+    /// Sets a parameter that, left empty, defaults to the token's user id in the user API.
+    pub fn token_user(&mut self, name: &'static str, location: Location, value: Option<String>) {
+        match (value, location) {
+            (Some(value), Location::Query) => self.query(name, value),
+            (Some(value), Location::Body) => self.body(name, &value),
+            (None, _) => self.token_user.push((name, location)),
+        }
+    }
+
+    /// Fills the parameters left for the token's user; called by the runtime once the user is known.
+    pub(crate) fn resolve_token_user(&mut self, user_id: Option<&str>) {
+        let Some(user_id) = user_id else { return };
+        for (name, location) in std::mem::take(&mut self.token_user) {
+            match location {
+                Location::Query => self.query(name, user_id),
+                Location::Body => self.body(name, user_id),
+            }
+        }
+    }
+
+}
