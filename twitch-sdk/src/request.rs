@@ -1,6 +1,6 @@
 //! A request as the generated builders hand it to the runtime: which endpoint, which query pairs,
 //! which body keys. Building one never fails and never touches the network; the runtime checks it
-//! against the endpoint's limits before sending (see [`crate::check`]).
+//! against the endpoint's limits before sending (see the `check` module).
 
 use std::fmt::Display;
 
@@ -66,17 +66,37 @@ impl Request {
     }
 
     /// Adds `name=item` once per item (`id=1&id=2`), as Helix expects lists.
-    pub fn query_list<T: Display>(&mut self, name: &'static str, values: impl IntoIterator<Item = T>) {
+    pub fn query_list<T: Display>(
+        &mut self,
+        name: &'static str,
+        values: impl IntoIterator<Item = T>,
+    ) {
         for value in values {
             self.query(name, value);
         }
     }
 
-    /// Sets the top-level body key `name`.
+    /// Sets the body key `name`. A dotted name (`data.user_id`) sets a key of a nested object, as
+    /// Helix wants for bodies such as Ban User's `{"data": {"user_id": ...}}`.
     pub fn body<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) {
         // Values are SDK models and primitives; their serialization cannot fail (string keys only).
         let value = serde_json::to_value(value).unwrap_or(Value::Null);
-        self.fields.insert(name.to_owned(), value);
+        let mut keys = name.split('.').peekable();
+        let mut map = &mut self.fields;
+        while let Some(key) = keys.next() {
+            if keys.peek().is_none() {
+                map.insert(key.to_owned(), value);
+                return;
+            }
+            let slot = map
+                .entry(key.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            let Value::Object(inner) = slot else { return };
+            map = inner;
+        }
     }
 
     /// Sets the top-level body key `name` when `value` is set.
@@ -110,5 +130,4 @@ impl Request {
             }
         }
     }
-
 }

@@ -1,0 +1,177 @@
+//! Prints `twitch-models/src/generated/*.rs`.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use super::docs;
+use crate::ir::{AliasModel, EnumModel, Ir, ModelFile, ModelItem, StructModel};
+
+/// `generated/mod.rs`: the group modules, re-exported whole.
+pub fn mod_file(ir: &Ir) -> TokenStream {
+    let modules: Vec<_> = ir.model_files.iter().map(|f| &f.module).collect();
+    quote! {
+        #( mod #modules; )*
+        #( pub use #modules::*; )*
+    }
+}
+
+/// `generated/<group>.rs`.
+pub fn file(f: &ModelFile) -> TokenStream {
+    let mut uses = Vec::new();
+    if f.imports.btree_map {
+        uses.push(quote!(
+            use std::collections::BTreeMap;
+        ));
+    }
+    if f.imports.enums {
+        uses.push(quote!(
+            use std::convert::Infallible;
+        ));
+        uses.push(quote!(
+            use std::fmt;
+        ));
+        uses.push(quote!(
+            use std::str::FromStr;
+        ));
+        uses.push(quote!(
+            use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        ));
+    } else {
+        uses.push(quote!(
+            use serde::{Deserialize, Serialize};
+        ));
+    }
+    let mut crate_items: Vec<Ident> = f.imports.models.clone();
+    if f.imports.timestamp {
+        crate_items.push(Ident::new("Timestamp", Span::call_site()));
+    }
+    crate_items.sort_by_key(ToString::to_string);
+    if !crate_items.is_empty() {
+        uses.push(quote!(use crate::{ #(#crate_items),* };));
+    }
+    let items = f.items.iter().map(|item| match item {
+        ModelItem::Struct(s) => struct_model(s),
+        ModelItem::Enum(e) => enum_model(e),
+        ModelItem::Alias(a) => alias(a),
+    });
+    quote! {
+        #(#uses)*
+        #(#items)*
+    }
+}
+
+fn struct_model(s: &StructModel) -> TokenStream {
+    let ident = &s.ident;
+    let doc = docs(&s.docs);
+    let fields = s.fields.iter().map(|f| {
+        let doc = docs(&f.docs);
+        let mut serde = Vec::new();
+        if let Some(rename) = &f.rename {
+            serde.push(quote!(rename = #rename));
+        }
+        if f.optional {
+            serde.push(quote!(default));
+            serde.push(quote!(skip_serializing_if = "Option::is_none"));
+        }
+        if f.empty_as_none {
+            serde.push(quote!(deserialize_with = "crate::de::empty_as_none"));
+        }
+        let serde = (!serde.is_empty()).then(|| quote!(#[serde( #(#serde),* )]));
+        let (name, ty) = (&f.ident, &f.ty);
+        quote! {
+            #doc
+            #serde
+            pub #name: #ty
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct #ident {
+            #(#fields,)*
+        }
+    }
+}
+
+fn enum_model(e: &EnumModel) -> TokenStream {
+    let ident = &e.ident;
+    let doc = docs(&e.docs);
+    let variant_docs = e.variants.iter().map(|v| docs(&v.docs));
+    let variants: Vec<_> = e.variants.iter().map(|v| &v.ident).collect();
+    let wires: Vec<_> = e.variants.iter().map(|v| &v.wire).collect();
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum #ident {
+            #( #variant_docs #variants, )*
+            /// A value this version of the SDK does not know, kept as Twitch sent it.
+            Unknown(String),
+        }
+
+        impl #ident {
+            /// The value as Twitch writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( #ident::#variants => #wires, )*
+                    #ident::Unknown(value) => value,
+                }
+            }
+
+            fn known(value: &str) -> Option<Self> {
+                match value {
+                    #( #wires => Some(#ident::#variants), )*
+                    _ => None,
+                }
+            }
+        }
+
+        impl From<&str> for #ident {
+            fn from(value: &str) -> Self {
+                Self::known(value).unwrap_or_else(|| #ident::Unknown(value.to_owned()))
+            }
+        }
+
+        impl From<String> for #ident {
+            fn from(value: String) -> Self {
+                match Self::known(&value) {
+                    Some(known) => known,
+                    None => #ident::Unknown(value),
+                }
+            }
+        }
+
+        impl FromStr for #ident {
+            type Err = Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Infallible> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl fmt::Display for #ident {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #ident {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #ident {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::from)
+            }
+        }
+    }
+}
+
+fn alias(a: &AliasModel) -> TokenStream {
+    let (doc, ident, target) = (docs(&a.docs), &a.ident, &a.target);
+    quote! {
+        #doc
+        pub type #ident = #target;
+    }
+}

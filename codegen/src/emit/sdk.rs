@@ -1,0 +1,370 @@
+//! Prints `twitch-sdk/src/generated/*.rs`: endpoint statics, request builders, API methods.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{allow, docs, int, option};
+use crate::diag::Diagnostic;
+use crate::ir::*;
+
+/// `generated/mod.rs`: modules, `ENDPOINTS`, the `requests` re-exports, the mock examples.
+pub fn mod_file(ir: &Ir) -> TokenStream {
+    let modules: Vec<_> = ir.sdk_files.iter().map(|f| &f.module).collect();
+    let endpoints = ir.endpoints.iter().map(|e| {
+        let (module, ident) = (&e.module, &e.ident);
+        quote!(&#module::#ident)
+    });
+    let reexports = ir
+        .requests
+        .iter()
+        .map(|(module, builders)| quote!(pub use super::#module::{ #(#builders),* };));
+    quote! {
+        mod prelude;
+        #( mod #modules; )*
+        #[cfg(feature = "mock")]
+        mod examples;
+
+        #[cfg(feature = "mock")]
+        pub(crate) use examples::EXAMPLES;
+
+        use crate::endpoint::Endpoint;
+
+        /// Every Helix operation the SDK describes, sorted by path, then method.
+        pub static ENDPOINTS: &[&Endpoint] = &[ #(#endpoints),* ];
+
+        /// The request builders the [`AppApi`](crate::AppApi) and [`UserApi`](crate::UserApi)
+        /// methods return: set options on one, then `.await` it to send the request.
+        pub mod requests {
+            #(#reexports)*
+        }
+    }
+}
+
+/// `generated/prelude.rs`: exactly the names the request modules use.
+pub fn prelude(p: &Prelude) -> TokenStream {
+    let ident = |name: &str| proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+    let mut uses = Vec::new();
+    if p.into_future {
+        uses.push(quote!(
+            pub(crate) use std::future::IntoFuture;
+        ));
+    }
+    if p.models {
+        uses.push(quote!(
+            pub(crate) use twitch_models as models;
+        ));
+    }
+    if !p.endpoint.is_empty() {
+        let names = p.endpoint.iter().map(|n| ident(n));
+        uses.push(quote!(pub(crate) use crate::endpoint::{ #(#names),* };));
+    }
+    if p.request {
+        uses.push(quote!(
+            pub(crate) use crate::request::Request;
+        ));
+    }
+    if !p.runtime.is_empty() {
+        let names = p.runtime.iter().map(|n| ident(n));
+        uses.push(quote!(pub(crate) use crate::{ #(#names),* };));
+    }
+    quote!( #(#uses)* )
+}
+
+/// `generated/examples.rs`: example bodies for the stand-in server, as raw string literals.
+pub fn examples(examples: &[(String, String)]) -> Result<TokenStream, Diagnostic> {
+    let mut entries = Vec::new();
+    for (operation, json) in examples {
+        let mut hashes = String::from("#");
+        while json.contains(&format!("\"{hashes}")) {
+            hashes.push('#');
+        }
+        let literal: Literal = format!("r{hashes}\"{json}\"{hashes}").parse().map_err(|_| {
+            Diagnostic::file(
+                format!("spec/examples/{operation}.json"),
+                "internal error: the example cannot be written as a string literal; please report this",
+            )
+        })?;
+        entries.push(quote!((#operation, #literal)));
+    }
+    Ok(quote! {
+        /// Example response bodies from Twitch's reference, by operation (sorted), served by
+        /// the stand-in server.
+        pub(crate) static EXAMPLES: &[(&str, &str)] = &[ #(#entries),* ];
+    })
+}
+
+/// `generated/<group>.rs`.
+pub fn file(f: &SdkFile) -> TokenStream {
+    let statics = f.endpoints.iter().map(endpoint_static);
+    let builders = f.builders.iter().map(builder);
+    let app = (!f.app_methods.is_empty()).then(|| {
+        let methods = f.app_methods.iter().map(api_method);
+        quote!(impl AppApi { #(#methods)* })
+    });
+    let user = (!f.user_methods.is_empty()).then(|| {
+        let methods = f.user_methods.iter().map(api_method);
+        quote!(impl UserApi { #(#methods)* })
+    });
+    quote! {
+        use crate::generated::prelude::*;
+        #(#statics)*
+        #(#builders)*
+        #app
+        #user
+    }
+}
+
+fn strs(values: &[String]) -> TokenStream {
+    quote!(&[ #(#values),* ])
+}
+
+fn bound(b: Option<Bound>) -> TokenStream {
+    option(b, |b| {
+        let (min, max) = (option(b.min, int), option(b.max, int));
+        quote!(Limit { min: #min, max: #max })
+    })
+}
+
+fn endpoint_static(e: &EndpointStatic) -> TokenStream {
+    let EndpointStatic {
+        ident,
+        operation,
+        method,
+        path,
+        app,
+        user,
+        reference,
+        ..
+    } = e;
+    let (all_of, any_of) = (strs(&e.scopes_all_of), strs(&e.scopes_any_of));
+    let params = e.params.iter().map(|p| {
+        let ParamStatic {
+            name,
+            rust_name,
+            location,
+            required,
+            ..
+        } = p;
+        let (items, length, range) = (bound(p.items), bound(p.length), bound(p.range));
+        let values = strs(&p.values);
+        quote! {
+            Param {
+                name: #name,
+                rust_name: #rust_name,
+                location: Location::#location,
+                required: #required,
+                items: #items,
+                length: #length,
+                range: #range,
+                values: #values,
+            }
+        }
+    });
+    let paging = option(e.paging.as_ref(), |p| {
+        let page_size = option(p.page_size.as_ref(), |s| quote!(#s));
+        let max = option(p.max_page_size, |n| {
+            let n = Literal::u32_unsuffixed(n);
+            quote!(#n)
+        });
+        let before = p.before;
+        quote!(Paging { page_size: #page_size, max_page_size: #max, before: #before })
+    });
+    let errors = e.errors.iter().map(|(status, text)| {
+        let status = Literal::u16_unsuffixed(*status);
+        quote!((#status, #text))
+    });
+    quote! {
+        pub(crate) static #ident: Endpoint = Endpoint {
+            operation: #operation,
+            method: HttpMethod::#method,
+            path: #path,
+            tokens: TokenTypes { app: #app, user: #user },
+            scopes_all_of: #all_of,
+            scopes_any_of: #any_of,
+            params: &[ #(#params),* ],
+            paging: #paging,
+            errors: &[ #(#errors),* ],
+            reference: #reference,
+        };
+    }
+}
+
+/// The parameter type of an argument or setter.
+fn input_type(input: &Input) -> TokenStream {
+    match input {
+        Input::Str => quote!(impl Into<String>),
+        Input::StrList => quote!(impl IntoIterator<Item = impl Into<String>>),
+        Input::Plain(ty) => quote!(#ty),
+        Input::List(ty) => quote!(impl IntoIterator<Item = #ty>),
+    }
+}
+
+/// The value stored for argument `name`.
+fn stored(input: &Input, store: Store, name: &proc_macro2::Ident) -> TokenStream {
+    let value = match input {
+        Input::Str => quote!(#name.into()),
+        Input::StrList => quote!(#name.into_iter().map(Into::into).collect()),
+        Input::Plain(_) => quote!(#name),
+        Input::List(_) => quote!(#name.into_iter().collect()),
+    };
+    match store {
+        Store::Direct => value,
+        Store::Some => quote!(Some(#value)),
+    }
+}
+
+fn builder(b: &Builder) -> TokenStream {
+    let Builder {
+        ident, endpoint, ..
+    } = b;
+    let doc = docs(&b.docs);
+    let fields = b.fields.iter().map(|f| {
+        let (name, ty) = (&f.ident, &f.ty);
+        quote!(#name: #ty)
+    });
+    let setters = b.setters.iter().map(|s| {
+        let (doc, allow, name) = (docs(&s.docs), allow(&s.allow), &s.ident);
+        let ty = input_type(&s.input);
+        let value = stored(&s.input, s.store, name);
+        quote! {
+            #doc
+            #allow
+            pub fn #name(mut self, #name: #ty) -> Self {
+                self.#name = #value;
+                self
+            }
+        }
+    });
+    let steps: Vec<_> = b
+        .request
+        .iter()
+        .map(|step| {
+            let (wire, field) = (&step.wire, &step.field);
+            match &step.call {
+                StepCall::Query => quote!(req.query(#wire, self.#field);),
+                StepCall::QueryOpt => quote!(req.query_opt(#wire, self.#field);),
+                StepCall::QueryList => quote!(req.query_list(#wire, self.#field);),
+                StepCall::Body => quote!(req.body(#wire, &self.#field);),
+                StepCall::BodyOpt => quote!(req.body_opt(#wire, self.#field.as_ref());),
+                StepCall::TokenUser(location) => {
+                    quote!(req.token_user(#wire, Location::#location, self.#field);)
+                }
+            }
+        })
+        .collect();
+    let req = if steps.is_empty() {
+        quote!(req)
+    } else {
+        quote!(mut req)
+    };
+    let model = b.model.clone().unwrap_or_else(|| quote!(()));
+    let paging = (b.send == Send::Collect).then(|| {
+        quote! {
+            /// Caps how many items awaiting the request collects; unset, it fetches every page.
+            pub fn limit(mut self, limit: usize) -> Self {
+                self.limit = Some(limit);
+                self
+            }
+
+            /// Pages by hand, one request per page, forward or (where Helix allows) back.
+            pub fn paginate(self) -> Paginator<#model> {
+                let limit = self.limit;
+                let (api, req) = self.into_request();
+                Paginator::new(api, req, limit)
+            }
+
+            /// Yields the items one by one, fetching pages as they are needed.
+            pub fn into_stream(self) -> PageStream<#model> {
+                self.paginate().into_stream()
+            }
+        }
+    });
+    let send = match b.send {
+        Send::None => quote!(let (api, req) = self.into_request(); api.none(req)),
+        Send::Text => quote!(let (api, req) = self.into_request(); api.text(req)),
+        Send::Single => quote!(let (api, req) = self.into_request(); api.single::<#model>(req)),
+        Send::Optional => quote!(let (api, req) = self.into_request(); api.optional::<#model>(req)),
+        Send::List => quote!(let (api, req) = self.into_request(); api.list::<#model>(req)),
+        Send::Envelope => quote!(let (api, req) = self.into_request(); api.envelope::<#model>(req)),
+        Send::Collect => quote! {
+            let limit = self.limit;
+            let (api, req) = self.into_request();
+            api.collect::<#model>(req, limit)
+        },
+    };
+    let output = &b.output;
+    quote! {
+        #doc
+        #[derive(Debug)]
+        #[must_use = "a request does nothing until it is awaited"]
+        pub struct #ident {
+            api: Api,
+            #(#fields,)*
+        }
+
+        impl #ident {
+            #(#setters)*
+            #paging
+
+            fn into_request(self) -> (Api, Request) {
+                let #req = Request::new(&#endpoint);
+                #(#steps)*
+                (self.api, req)
+            }
+        }
+
+        impl IntoFuture for #ident {
+            type Output = Result<#output>;
+            type IntoFuture = ResponseFuture<#output>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                #send
+            }
+        }
+    }
+}
+
+fn api_method(m: &ApiMethod) -> TokenStream {
+    let (doc, allow, ident, builder) = (docs(&m.docs), allow(&m.allow), &m.ident, &m.builder);
+    let args: Vec<_> = m
+        .args
+        .iter()
+        .map(|a| {
+            let (name, ty) = (&a.ident, input_type(&a.input));
+            quote!(#name: #ty)
+        })
+        .collect();
+    let arg_names: Vec<_> = m.args.iter().map(|a| &a.ident).collect();
+    let init = m.init.iter().map(|i| {
+        let field = &i.field;
+        match &i.value {
+            Init::Arg(Input::Plain(_), Store::Direct) => quote!(#field),
+            Init::Arg(input, store) => {
+                let value = stored(input, *store, field);
+                quote!(#field: #value)
+            }
+            Init::Value(value) => quote!(#field: #value),
+        }
+    });
+    let aliases = m.aliases.iter().map(|a| {
+        let (alias_doc, alias_ident) = (docs(&a.docs), &a.ident);
+        quote! {
+            #alias_doc
+            #allow
+            pub fn #alias_ident(&self, #(#args),*) -> #builder {
+                self.#ident(#(#arg_names),*)
+            }
+        }
+    });
+    quote! {
+        #doc
+        #allow
+        pub fn #ident(&self, #(#args),*) -> #builder {
+            #builder {
+                api: self.api(),
+                #(#init,)*
+            }
+        }
+        #(#aliases)*
+    }
+}

@@ -1,0 +1,412 @@
+//! Stage 3 output: the generated code as data, with every decision already made.
+//!
+//! Lowering fills these types (names, Rust types, docs, order); the emitters in [`crate::emit`]
+//! only print them. Docs are lists of lines without the leading space `///` gets.
+
+use proc_macro2::{Ident, TokenStream};
+
+/// Everything the generator writes.
+#[derive(Debug, Clone)]
+pub struct Ir {
+    /// One per group that defines models, sorted by module.
+    pub model_files: Vec<ModelFile>,
+    /// One per group that has endpoints, sorted by module.
+    pub sdk_files: Vec<SdkFile>,
+    /// What the request modules import through `generated::prelude`.
+    pub prelude: Prelude,
+    /// Every endpoint static, sorted by path then method.
+    pub endpoints: Vec<EndpointRef>,
+    /// The builders each request module exports, by module; builders sorted by name.
+    pub requests: Vec<(Ident, Vec<Ident>)>,
+    /// `(operation, minified JSON)` example response bodies, sorted by operation.
+    pub examples: Vec<(String, String)>,
+}
+
+/// `twitch-models/src/generated/<group>.rs`.
+#[derive(Debug, Clone)]
+pub struct ModelFile {
+    /// The module (the group).
+    pub module: Ident,
+    /// `spec/<group>.yaml`.
+    pub source: String,
+    /// What the file imports.
+    pub imports: ModelImports,
+    /// Models sorted by name, each followed by its aliases.
+    pub items: Vec<ModelItem>,
+}
+
+/// Imports of a model file.
+#[derive(Debug, Clone, Default)]
+pub struct ModelImports {
+    /// `std::collections::BTreeMap`
+    pub btree_map: bool,
+    /// `std::{convert::Infallible, fmt, str::FromStr}` and the serde (de)serializer traits, for enums.
+    pub enums: bool,
+    /// `crate::Timestamp`
+    pub timestamp: bool,
+    /// Models of other groups, sorted.
+    pub models: Vec<Ident>,
+}
+
+/// One item of a model file.
+#[derive(Debug, Clone)]
+pub enum ModelItem {
+    /// A struct decoded from a JSON object.
+    Struct(StructModel),
+    /// A string enum with a catch-all.
+    Enum(EnumModel),
+    /// `pub type Alias = Model;`
+    Alias(AliasModel),
+}
+
+/// A struct model.
+#[derive(Debug, Clone)]
+pub struct StructModel {
+    /// Type name.
+    pub ident: Ident,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// Fields in JSON order.
+    pub fields: Vec<StructField>,
+}
+
+/// A struct field.
+#[derive(Debug, Clone)]
+pub struct StructField {
+    /// Rust name.
+    pub ident: Ident,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// The full Rust type (`Option<..>` included).
+    pub ty: TokenStream,
+    /// The JSON key, when it differs from the Rust name.
+    pub rename: Option<String>,
+    /// `Option<T>`: default to `None`, skip when `None`.
+    pub optional: bool,
+    /// Optional timestamp: `""` decodes as `None`.
+    pub empty_as_none: bool,
+}
+
+/// An enum model.
+#[derive(Debug, Clone)]
+pub struct EnumModel {
+    /// Type name.
+    pub ident: Ident,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// Known values, in spec order.
+    pub variants: Vec<EnumVariant>,
+}
+
+/// A known enum value.
+#[derive(Debug, Clone)]
+pub struct EnumVariant {
+    /// Variant name.
+    pub ident: Ident,
+    /// The string on the wire.
+    pub wire: String,
+    /// Doc lines.
+    pub docs: Vec<String>,
+}
+
+/// Another name for a model.
+#[derive(Debug, Clone)]
+pub struct AliasModel {
+    /// The alias.
+    pub ident: Ident,
+    /// The model it names.
+    pub target: Ident,
+    /// Doc lines.
+    pub docs: Vec<String>,
+}
+
+/// Names the request modules need; the prelude imports exactly these.
+#[derive(Debug, Clone, Default)]
+pub struct Prelude {
+    /// Items of `crate::endpoint`, sorted.
+    pub endpoint: Vec<&'static str>,
+    /// Items of the crate root (runtime types), sorted.
+    pub runtime: Vec<&'static str>,
+    /// `crate::request::Request`
+    pub request: bool,
+    /// `std::future::IntoFuture`
+    pub into_future: bool,
+    /// `twitch_models as models`
+    pub models: bool,
+}
+
+/// `twitch-sdk/src/generated/<group>.rs`.
+#[derive(Debug, Clone)]
+pub struct SdkFile {
+    /// The module (the group).
+    pub module: Ident,
+    /// `spec/<group>.yaml`.
+    pub source: String,
+    /// Endpoint statics, sorted by operation.
+    pub endpoints: Vec<EndpointStatic>,
+    /// Request builders, in endpoint then method order.
+    pub builders: Vec<Builder>,
+    /// `impl AppApi` methods.
+    pub app_methods: Vec<ApiMethod>,
+    /// `impl UserApi` methods.
+    pub user_methods: Vec<ApiMethod>,
+}
+
+/// A `static Endpoint`.
+#[derive(Debug, Clone)]
+pub struct EndpointStatic {
+    /// `GET_USERS`
+    pub ident: Ident,
+    /// `get-users`
+    pub operation: String,
+    /// `HttpMethod` variant.
+    pub method: Ident,
+    /// `/users`
+    pub path: String,
+    /// Accepts app tokens.
+    pub app: bool,
+    /// Accepts user tokens.
+    pub user: bool,
+    /// Scopes all required.
+    pub scopes_all_of: Vec<String>,
+    /// Scopes of which one is required.
+    pub scopes_any_of: Vec<String>,
+    /// Parameters in spec order.
+    pub params: Vec<ParamStatic>,
+    /// Paging, for paginated endpoints.
+    pub paging: Option<PagingStatic>,
+    /// Error statuses, ascending.
+    pub errors: Vec<(u16, String)>,
+    /// Reference link.
+    pub reference: String,
+}
+
+/// A `Param` literal.
+#[derive(Debug, Clone)]
+pub struct ParamStatic {
+    /// Wire name.
+    pub name: String,
+    /// The name the SDK user sees.
+    pub rust_name: String,
+    /// `Location` variant.
+    pub location: Ident,
+    /// Required by Helix.
+    pub required: bool,
+    /// List length bound.
+    pub items: Option<Bound>,
+    /// String length bound.
+    pub length: Option<Bound>,
+    /// Number range.
+    pub range: Option<Bound>,
+    /// Accepted values.
+    pub values: Vec<String>,
+}
+
+/// A `Limit` literal.
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    /// Inclusive minimum.
+    pub min: Option<i64>,
+    /// Inclusive maximum.
+    pub max: Option<i64>,
+}
+
+/// A `Paging` literal.
+#[derive(Debug, Clone)]
+pub struct PagingStatic {
+    /// Page-size query parameter.
+    pub page_size: Option<String>,
+    /// Largest page.
+    pub max_page_size: Option<u32>,
+    /// Accepts `before`.
+    pub before: bool,
+}
+
+/// A reference to an endpoint static from `generated/mod.rs`.
+#[derive(Debug, Clone)]
+pub struct EndpointRef {
+    /// The module holding it.
+    pub module: Ident,
+    /// The static.
+    pub ident: Ident,
+}
+
+/// A request builder type.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    /// Type name (`GetUsers`).
+    pub ident: Ident,
+    /// The endpoint static it calls.
+    pub endpoint: Ident,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// Fields besides `api`, `limit` last for paginated builders.
+    pub fields: Vec<BuilderField>,
+    /// Setter methods.
+    pub setters: Vec<Setter>,
+    /// Statements of `into_request`, in parameter order.
+    pub request: Vec<RequestStep>,
+    /// How the runtime sends it.
+    pub send: Send,
+    /// The model type `T` of the runtime call (`api.list::<T>`), if the shape has one.
+    pub model: Option<TokenStream>,
+    /// `IntoFuture::Output` is `Result<output>`.
+    pub output: TokenStream,
+}
+
+/// A builder field.
+#[derive(Debug, Clone)]
+pub struct BuilderField {
+    /// Field name (the argument / setter name).
+    pub ident: Ident,
+    /// Stored type.
+    pub ty: TokenStream,
+}
+
+/// A builder setter.
+#[derive(Debug, Clone)]
+pub struct Setter {
+    /// Method and field name.
+    pub ident: Ident,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// What it accepts.
+    pub input: Input,
+    /// How the value is stored.
+    pub store: Store,
+    /// A targeted lint exception, with its reason.
+    pub allow: Option<Allow>,
+}
+
+/// `#[allow(<lint>, reason = "...")]` on one item.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    /// The lint path (`clippy::too_many_arguments`).
+    pub lint: TokenStream,
+    /// Why the lint does not apply.
+    pub reason: String,
+}
+
+/// What an argument or setter accepts, and so how it is converted.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// `impl Into<String>`, stored with `.into()`.
+    Str,
+    /// `impl IntoIterator<Item = impl Into<String>>`, collected into `Vec<String>`.
+    StrList,
+    /// `T` as is.
+    Plain(TokenStream),
+    /// `impl IntoIterator<Item = T>`, collected into `Vec<T>`.
+    List(TokenStream),
+}
+
+/// How a converted value is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// As is.
+    Direct,
+    /// In `Some(..)`.
+    Some,
+}
+
+/// One statement of `into_request`.
+#[derive(Debug, Clone)]
+pub struct RequestStep {
+    /// The `Request` method.
+    pub call: StepCall,
+    /// Wire name.
+    pub wire: String,
+    /// Builder field.
+    pub field: Ident,
+}
+
+/// `Request` helper methods.
+#[derive(Debug, Clone)]
+pub enum StepCall {
+    /// `req.query(name, v)`
+    Query,
+    /// `req.query_opt(name, opt)`
+    QueryOpt,
+    /// `req.query_list(name, iter)`
+    QueryList,
+    /// `req.body(name, &v)`
+    Body,
+    /// `req.body_opt(name, opt.as_ref())`
+    BodyOpt,
+    /// `req.token_user(name, Location::X, opt)`
+    TokenUser(Ident),
+}
+
+/// The runtime call that sends a request, by response shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Send {
+    /// `api.none(req)`
+    None,
+    /// `api.single::<M>(req)`
+    Single,
+    /// `api.optional::<M>(req)`
+    Optional,
+    /// `api.list::<M>(req)`
+    List,
+    /// `api.envelope::<M>(req)`
+    Envelope,
+    /// `api.text(req)`
+    Text,
+    /// `api.collect::<M>(req, limit)`, plus `limit`, `paginate` and `into_stream` on the builder.
+    Collect,
+}
+
+/// A method of `AppApi` or `UserApi`.
+#[derive(Debug, Clone)]
+pub struct ApiMethod {
+    /// Method name.
+    pub ident: Ident,
+    /// Doc lines.
+    pub docs: Vec<String>,
+    /// Required arguments.
+    pub args: Vec<Arg>,
+    /// The builder it returns.
+    pub builder: Ident,
+    /// Initial value of every builder field except `api`.
+    pub init: Vec<FieldInit>,
+    /// A targeted lint exception, with its reason.
+    pub allow: Option<Allow>,
+    /// Other names for the same method, delegating to it.
+    pub aliases: Vec<AliasMethod>,
+}
+
+/// A method argument.
+#[derive(Debug, Clone)]
+pub struct Arg {
+    /// Name (also the builder field).
+    pub ident: Ident,
+    /// What it accepts.
+    pub input: Input,
+}
+
+/// A builder field's starting value.
+#[derive(Debug, Clone)]
+pub struct FieldInit {
+    /// The field.
+    pub field: Ident,
+    /// Its value.
+    pub value: Init,
+}
+
+/// Where a starting value comes from.
+#[derive(Debug, Clone)]
+pub enum Init {
+    /// The argument of the same name, converted, then stored.
+    Arg(Input, Store),
+    /// A fixed expression (`Vec::new()`, `None`, `Some(100)`).
+    Value(TokenStream),
+}
+
+/// An alias of an API method.
+#[derive(Debug, Clone)]
+pub struct AliasMethod {
+    /// The alias.
+    pub ident: Ident,
+    /// Doc lines.
+    pub docs: Vec<String>,
+}

@@ -1,0 +1,48 @@
+//! The twitch-sdk generator: `spec/*.yaml` in, Rust source out.
+//!
+//! The pipeline runs in fixed stages, each in its own module:
+//!
+//! 1. [`load`]: read `spec/*.yaml` (sorted) into the serde mirror in [`spec`], and the example
+//!    bodies in `spec/examples/`;
+//! 2. [`validate`]: check every file and collect *all* problems as [`Diagnostic`]s naming the
+//!    file, the endpoint or model, and the field;
+//! 3. [`lower`]: turn the valid spec into the [`ir`], where every decision (names via [`naming`],
+//!    types, docs, order) is made;
+//! 4. [`emit`]: print the IR with `quote!`, format it with `prettyplease`, prepend the header.
+//!
+//! [`generate`] runs the pipeline on any spec directory and returns the files it would write,
+//! which is what the snapshot tests use; [`sync`] compares those files with a workspace on disk
+//! and writes them, which is what `cargo xtask codegen [--check]` and the up-to-date test use.
+//! Nothing here panics on a bad spec: every problem comes back as a [`Diagnostic`].
+
+pub mod diag;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod lower;
+pub mod naming;
+pub mod spec;
+pub mod sync;
+pub mod types;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use sync::{Drift, DriftKind};
+
+/// One generated file: its path relative to the workspace root, and its contents.
+pub type Output = (PathBuf, String);
+
+/// Runs the whole pipeline on the spec directory `spec_dir` (the folder holding `<group>.yaml`
+/// files and `examples/`), returning the generated files sorted by path, or every problem found.
+///
+/// Paths in the result are relative to the workspace root (`twitch-sdk/src/generated/users.rs`).
+/// Files are named `spec/<file>` in diagnostics and headers whatever the directory is called, so
+/// the output does not depend on where the spec lives.
+pub fn generate(spec_dir: &Path) -> Result<Vec<Output>, Diagnostics> {
+    let loaded = load::load(spec_dir)?;
+    let index = validate::validate(&loaded)?;
+    let ir = lower::lower(&loaded, &index)?;
+    emit::emit(&ir)
+}

@@ -1,0 +1,145 @@
+//! The models of the Twitch Helix API: what every endpoint returns and what some accept.
+//!
+//! Almost everything here is generated from the twitch-sdk spec (`spec/*.yaml`) by
+//! `cargo xtask codegen`; this file holds the few hand-written pieces the generated code uses:
+//!
+//! - [`Timestamp`], the RFC 3339 date-time Helix sends;
+//! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`.
+//!
+//! Decoding is lenient where Twitch is: unknown fields are ignored, and an enum value the spec
+//! does not list decodes as the enum's `Unknown` variant instead of failing.
+
+#![deny(missing_docs)]
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[rustfmt::skip]
+mod generated;
+
+pub use generated::*;
+
+/// The error of [`Timestamp::parse`]: the text is not an RFC 3339 date-time.
+pub use time::error::Parse as TimestampError;
+
+/// A point in time as Helix writes it: RFC 3339 (`2021-03-10T15:04:21Z`), in and out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    /// Parses an RFC 3339 date-time (`2021-03-10T15:04:21Z`, fractions and offsets allowed).
+    pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
+        OffsetDateTime::parse(text, &Rfc3339).map(Timestamp)
+    }
+
+    /// The date-time.
+    pub fn get(self) -> OffsetDateTime {
+        self.0
+    }
+}
+
+impl From<OffsetDateTime> for Timestamp {
+    fn from(value: OffsetDateTime) -> Self {
+        Timestamp(value)
+    }
+}
+
+impl From<Timestamp> for OffsetDateTime {
+    fn from(value: Timestamp) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339; a year RFC 3339 cannot express (outside 0..=9999) falls back to `time`'s own
+    /// format rather than failing.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.format(&Rfc3339) {
+            Ok(text) => f.write_str(&text),
+            Err(_) => write!(f, "{}", self.0),
+        }
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = TimestampError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Timestamp::parse(text)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
+        Timestamp::parse(&text).map_err(|e| {
+            serde::de::Error::custom(format_args!("invalid RFC 3339 timestamp `{text}`: {e}"))
+        })
+    }
+}
+
+/// Serde helpers the generated models name in `#[serde(deserialize_with = ...)]`.
+pub mod de {
+    use serde::{Deserialize, Deserializer};
+
+    use crate::Timestamp;
+
+    /// Reads an optional timestamp where Helix sends `""` (or `null`, or nothing) for "not set".
+    pub fn empty_as_none<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        match text.as_deref() {
+            None | Some("") => Ok(None),
+            Some(text) => Timestamp::parse(text).map(Some).map_err(|e| {
+                serde::de::Error::custom(format_args!("invalid RFC 3339 timestamp `{text}`: {e}"))
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamp_round_trip() {
+        let t = Timestamp::parse("2021-03-10T15:04:21Z").unwrap();
+        assert_eq!(t.to_string(), "2021-03-10T15:04:21Z");
+        assert_eq!("2021-03-10T15:04:21Z".parse::<Timestamp>().unwrap(), t);
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "\"2021-03-10T15:04:21Z\"");
+        assert_eq!(serde_json::from_str::<Timestamp>(&json).unwrap(), t);
+        assert_eq!(Timestamp::from(t.get()), t);
+        assert!(Timestamp::parse("yesterday").is_err());
+        let fraction = Timestamp::parse("2021-03-10T15:04:21.123456Z").unwrap();
+        assert_eq!(fraction.to_string(), "2021-03-10T15:04:21.123456Z");
+    }
+
+    #[derive(Deserialize)]
+    struct Holder {
+        #[serde(default, deserialize_with = "de::empty_as_none")]
+        at: Option<Timestamp>,
+    }
+
+    #[test]
+    fn empty_timestamps_are_none() {
+        for json in [r#"{"at": ""}"#, r#"{"at": null}"#, "{}"] {
+            let holder: Holder = serde_json::from_str(json).unwrap();
+            assert_eq!(holder.at, None, "{json}");
+        }
+        let holder: Holder = serde_json::from_str(r#"{"at": "2021-03-10T15:04:21Z"}"#).unwrap();
+        assert!(holder.at.is_some());
+        assert!(serde_json::from_str::<Holder>(r#"{"at": "soon"}"#).is_err());
+    }
+}

@@ -1,0 +1,787 @@
+//! Tokens: what the user hands over ([`ClientCredentials`], [`UserToken`]), how the SDK keeps a
+//! valid one, and the OAuth calls behind that.
+//!
+//! - App tokens come from the client-credentials grant, fetched when the [`AppApi`](crate::AppApi)
+//!   is made, cached, and renewed shortly before they expire and once after Helix answers 401.
+//! - User tokens are validated (`/validate`: user id, login, scopes, expiry) when the
+//!   [`UserApi`](crate::UserApi) is made and again every hour, as Twitch requires of apps that keep
+//!   a session. With a refresh token and client secret (or a [`TokenProvider`]) they are refreshed
+//!   shortly before they expire and once after a 401.
+//!
+//! Renewal is single-flight: however many calls find the token expired or rejected at once, one
+//! renewal runs and the others wait for it and use its token. If it fails, every waiter gets the
+//! failure; a call that starts afterwards tries again.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::http::{Http, OauthResponse};
+use crate::secret::Secret;
+
+/// How often Twitch wants a user token validated.
+pub(crate) const VALIDATE_EVERY: Duration = Duration::from_secs(3600);
+/// When `/validate` itself cannot be reached, how long to go on before trying it again.
+const VALIDATE_RETRY: Duration = Duration::from_secs(60);
+/// Renew this long before expiry (or a tenth of the lifetime, for short-lived tokens).
+const RENEW_MARGIN: Duration = Duration::from_secs(300);
+
+/// An app's client id and secret, for app access tokens (client-credentials grant).
+#[derive(Clone, Debug)]
+pub struct ClientCredentials {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Secret,
+}
+
+impl ClientCredentials {
+    /// The app's client id and client secret.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        ClientCredentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        }
+    }
+}
+
+/// A set of user tokens, as the SDK holds them and hands them to [`UserToken::on_refresh`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: Secret,
+    /// The refresh token, if there is one.
+    pub refresh_token: Option<Secret>,
+    /// How long the access token lives from when it was issued, if Twitch said.
+    pub expires_in: Option<Duration>,
+    /// The scopes the token carries, if known.
+    pub scopes: Option<Vec<String>>,
+}
+
+impl TokenSet {
+    /// A token set holding only an access token.
+    pub fn new(access_token: impl Into<Secret>) -> Self {
+        TokenSet {
+            access_token: access_token.into(),
+            refresh_token: None,
+            expires_in: None,
+            scopes: None,
+        }
+    }
+
+    /// Adds the refresh token.
+    pub fn with_refresh_token(mut self, refresh_token: impl Into<Secret>) -> Self {
+        self.refresh_token = Some(refresh_token.into());
+        self
+    }
+
+    /// Adds the lifetime of the access token.
+    pub fn with_expires_in(mut self, expires_in: Duration) -> Self {
+        self.expires_in = Some(expires_in);
+        self
+    }
+
+    /// Adds the scopes the token carries (otherwise the SDK asks Twitch).
+    pub fn with_scopes<I>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// The future a [`TokenProvider`] returns.
+pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<TokenSet>> + Send + 'a>>;
+
+/// Your own source of fresh user tokens, used instead of the SDK's refresh-token grant.
+///
+/// The SDK calls [`refresh`](Self::refresh) when the token is about to expire or Helix rejected it
+/// (at most one call at a time), then validates the token it gets back. Return
+/// [`Error::Token`] when no token can be had.
+pub trait TokenProvider: Send + Sync + 'static {
+    /// A fresh token set to replace `current`.
+    fn refresh<'a>(&'a self, current: &'a TokenSet) -> TokenFuture<'a>;
+}
+
+type RefreshHook = Arc<dyn Fn(&TokenSet) + Send + Sync>;
+
+/// A user access token and what the SDK needs to keep it valid.
+#[derive(Clone)]
+pub struct UserToken {
+    pub(crate) client_id: String,
+    pub(crate) access_token: Secret,
+    pub(crate) refresh_token: Option<Secret>,
+    pub(crate) client_secret: Option<Secret>,
+    pub(crate) provider: Option<Arc<dyn TokenProvider>>,
+    pub(crate) on_refresh: Option<RefreshHook>,
+}
+
+impl fmt::Debug for UserToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserToken")
+            .field("client_id", &self.client_id)
+            .field("access_token", &self.access_token)
+            .field("refresh_token", &self.refresh_token)
+            .field("client_secret", &self.client_secret)
+            .field("provider", &self.provider.is_some())
+            .field("on_refresh", &self.on_refresh.is_some())
+            .finish()
+    }
+}
+
+impl UserToken {
+    /// The app's client id and a user access token issued to it.
+    pub fn new(client_id: impl Into<String>, access_token: impl Into<Secret>) -> Self {
+        UserToken {
+            client_id: client_id.into(),
+            access_token: access_token.into(),
+            refresh_token: None,
+            client_secret: None,
+            provider: None,
+            on_refresh: None,
+        }
+    }
+
+    /// The refresh token; with [`client_secret`](Self::client_secret) the SDK refreshes the access
+    /// token itself.
+    pub fn refresh_token(mut self, refresh_token: impl Into<Secret>) -> Self {
+        self.refresh_token = Some(refresh_token.into());
+        self
+    }
+
+    /// The app's client secret, needed to refresh.
+    pub fn client_secret(mut self, client_secret: impl Into<Secret>) -> Self {
+        self.client_secret = Some(client_secret.into());
+        self
+    }
+
+    /// Gets fresh tokens from `provider` instead of Twitch's refresh-token grant.
+    pub fn provider(mut self, provider: impl TokenProvider) -> Self {
+        self.provider = Some(Arc::new(provider));
+        self
+    }
+
+    /// Calls `hook` with the new tokens after every refresh, before they are used: the place to
+    /// persist them (Twitch may rotate the refresh token).
+    pub fn on_refresh(mut self, hook: impl Fn(&TokenSet) + Send + Sync + 'static) -> Self {
+        self.on_refresh = Some(Arc::new(hook));
+        self
+    }
+}
+
+/// What `/validate` says about a user token.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct UserInfo {
+    pub(crate) user_id: String,
+    pub(crate) login: String,
+    pub(crate) scopes: Vec<String>,
+}
+
+/// The token a request is sent with, and which renewal it came from.
+#[derive(Clone)]
+pub(crate) struct Snapshot {
+    pub(crate) token: Secret,
+    generation: u64,
+    attempts: u64,
+}
+
+/// How the token is renewed.
+enum Source {
+    App(ClientCredentials),
+    User {
+        refresh_token: Option<Secret>,
+        client_secret: Option<Secret>,
+        provider: Option<Arc<dyn TokenProvider>>,
+        on_refresh: Option<RefreshHook>,
+    },
+}
+
+struct State {
+    token: Secret,
+    refresh_token: Option<Secret>,
+    /// When to renew ahead of expiry.
+    renew_at: Option<SystemTime>,
+    expires_at: Option<SystemTime>,
+    /// When `/validate` is due (user tokens).
+    validate_at: Option<SystemTime>,
+    user: Option<UserInfo>,
+    /// Bumped by every successful renewal.
+    generation: u64,
+    /// Renewals attempted, successful or not.
+    attempts: u64,
+    /// The last renewal failed: its attempt number and message.
+    failure: Option<(u64, String)>,
+}
+
+enum Due {
+    Nothing,
+    Validate,
+    Renew,
+    Expired,
+}
+
+/// A token kept valid: the app token, or one user token.
+pub(crate) struct TokenCell {
+    client_id: String,
+    source: Source,
+    state: Mutex<State>,
+    /// Held while a renewal or validation runs: the single flight.
+    gate: tokio::sync::Mutex<()>,
+}
+
+impl TokenCell {
+    /// Fetches the first app token.
+    pub(crate) async fn app(http: &Http, creds: ClientCredentials) -> Result<Self> {
+        let cell = TokenCell {
+            client_id: creds.client_id.clone(),
+            source: Source::App(creds),
+            state: Mutex::new(State::new(Secret::default(), None)),
+            gate: tokio::sync::Mutex::new(()),
+        };
+        let snap = cell.snapshot();
+        cell.renew(http, &snap, Why::Start).await?;
+        Ok(cell)
+    }
+
+    /// Validates the user token (refreshing it first when Twitch rejects it and refresh is possible).
+    pub(crate) async fn user(http: &Http, token: UserToken) -> Result<Self> {
+        let cell = TokenCell {
+            client_id: token.client_id,
+            source: Source::User {
+                refresh_token: token.refresh_token.clone(),
+                client_secret: token.client_secret,
+                provider: token.provider,
+                on_refresh: token.on_refresh,
+            },
+            state: Mutex::new(State::new(token.access_token, token.refresh_token)),
+            gate: tokio::sync::Mutex::new(()),
+        };
+        cell.validate(http, true, None).await?;
+        Ok(cell)
+    }
+
+    pub(crate) fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    pub(crate) fn is_user(&self) -> bool {
+        matches!(self.source, Source::User { .. })
+    }
+
+    pub(crate) fn user_info(&self) -> Option<UserInfo> {
+        self.lock().user.clone()
+    }
+
+    /// Whether the SDK can get a new token on its own.
+    pub(crate) fn can_renew(&self) -> bool {
+        match &self.source {
+            Source::App(_) => true,
+            Source::User {
+                refresh_token,
+                client_secret,
+                provider,
+                ..
+            } => provider.is_some() || (refresh_token.is_some() && client_secret.is_some()),
+        }
+    }
+
+    /// A token to send now: validated within the hour, renewed when close to expiry.
+    pub(crate) async fn current(&self, http: &Http) -> Result<Snapshot> {
+        let now = http.clock.now();
+        let (due, snap) = {
+            let state = self.lock();
+            (state.due(now, self.can_renew()), state.snapshot())
+        };
+        match due {
+            Due::Nothing => Ok(snap),
+            Due::Validate => {
+                self.validate(http, false, Some(&snap)).await?;
+                Ok(self.snapshot())
+            }
+            Due::Renew => match self.renew(http, &snap, Why::Expiring).await {
+                Ok(fresh) => Ok(fresh),
+                // Renewing ahead of time failed, but the token still works for a while.
+                Err(e) if self.lock().expires_at.is_none_or(|at| at > now) => {
+                    tracing::warn!(error = %e, "early token renewal failed; using the current token");
+                    Ok(snap)
+                }
+                Err(e) => Err(e),
+            },
+            Due::Expired => Err(Error::Token(
+                "the user access token has expired and cannot be refreshed (give a refresh token \
+                 and client secret, or a token provider)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Helix rejected `used` with a 401: renew once (shared with concurrent callers).
+    pub(crate) async fn rejected(&self, http: &Http, used: &Snapshot) -> Result<Snapshot> {
+        self.renew(http, used, Why::Rejected).await
+    }
+
+    /// Validates now, for [`UserApi::validate`](crate::UserApi::validate).
+    pub(crate) async fn validate_now(&self, http: &Http) -> Result<()> {
+        self.validate(http, true, None).await
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        self.lock().snapshot()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state is updated in single assignments; a panic elsewhere cannot leave it torn.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Calls `/validate`; on 401 renews when possible. `force` validates even when not due.
+    ///
+    /// `seen` is the token snapshot the caller found due: when a renewal failed since, the caller
+    /// gets that failure instead of trying again.
+    async fn validate(&self, http: &Http, force: bool, seen: Option<&Snapshot>) -> Result<()> {
+        let _flight = self.gate.lock().await;
+        let now = http.clock.now();
+        let token = {
+            let state = self.lock();
+            if let (Some(seen), Some((attempt, message))) = (seen, &state.failure)
+                && *attempt > seen.attempts
+            {
+                return Err(Error::Token(message.clone()));
+            }
+            if !force && state.validate_at.is_some_and(|at| at > now) {
+                return Ok(()); // another caller validated while we queued
+            }
+            state.token.clone()
+        };
+        match http.validate(&token).await {
+            Ok(OauthResponse::Ok(body)) => self.accept_validation(http, &body),
+            Ok(OauthResponse::Rejected {
+                status: 401,
+                message,
+            }) => {
+                tracing::debug!("user token no longer valid; refreshing");
+                if !self.can_renew() {
+                    let e = Error::Token(format!(
+                        "the user access token is not valid ({message}) and cannot be refreshed"
+                    ));
+                    return self.record(http, Err(e)).map(drop).map_err(Error::Token);
+                }
+                let snap = self.snapshot();
+                self.renew_locked(http, &snap).await?;
+                Ok(())
+            }
+            Ok(OauthResponse::Rejected { status, message }) => {
+                let e = Error::Token(format!(
+                    "validating the user access token failed: HTTP {status}: {message}"
+                ));
+                self.postpone(force, now, e)
+            }
+            Err(e) => self.postpone(force, now, e),
+        }
+    }
+
+    /// `/validate` did not answer 200 or 401. A scheduled validation goes on with the token and
+    /// tries again soon (Twitch's endpoint being down should not stop the bot); a requested one
+    /// fails.
+    fn postpone(&self, force: bool, now: SystemTime, e: Error) -> Result<()> {
+        if force {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "cannot validate the user token; retrying later");
+        self.lock().validate_at = Some(now + VALIDATE_RETRY);
+        Ok(())
+    }
+
+    fn accept_validation(&self, http: &Http, body: &[u8]) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Validation {
+            #[serde(default)]
+            client_id: Option<String>,
+            #[serde(default)]
+            login: Option<String>,
+            #[serde(default)]
+            user_id: Option<String>,
+            #[serde(default)]
+            scopes: Option<Vec<String>>,
+            #[serde(default)]
+            expires_in: Option<u64>,
+        }
+        let v: Validation = serde_json::from_slice(body).map_err(|e| {
+            Error::Token(format!(
+                "cannot read Twitch's token validation response: {e}"
+            ))
+        })?;
+        if let Some(id) = &v.client_id
+            && id != &self.client_id
+        {
+            return Err(Error::Token(format!(
+                "the user access token was issued to client id {id}, not {}",
+                self.client_id
+            )));
+        }
+        let Some(user_id) = v.user_id.filter(|id| !id.is_empty()) else {
+            return Err(Error::Token(
+                "Twitch reports no user for this token: it is an app access token; use Client::app"
+                    .into(),
+            ));
+        };
+        let now = http.clock.now();
+        let mut state = self.lock();
+        state.user = Some(UserInfo {
+            user_id,
+            login: v.login.unwrap_or_default(),
+            scopes: v.scopes.unwrap_or_default(),
+        });
+        state.validate_at = Some(now + VALIDATE_EVERY);
+        // Twitch reports 0 for tokens that do not expire.
+        state.set_expiry(
+            now,
+            v.expires_in.filter(|&s| s > 0).map(Duration::from_secs),
+        );
+        Ok(())
+    }
+
+    /// Single-flight renewal: the first caller renews, the others take its result.
+    async fn renew(&self, http: &Http, used: &Snapshot, why: Why) -> Result<Snapshot> {
+        let _flight = self.gate.lock().await;
+        {
+            let state = self.lock();
+            if state.generation != used.generation {
+                return Ok(state.snapshot()); // renewed while we waited
+            }
+            if let Some((attempt, message)) = &state.failure
+                && *attempt > used.attempts
+            {
+                return Err(Error::Token(message.clone())); // the renewal we waited for failed
+            }
+            if matches!(why, Why::Expiring) && !state.due_renewal(http.clock.now()) {
+                return Ok(state.snapshot());
+            }
+        }
+        if matches!(why, Why::Rejected) && !self.can_renew() {
+            return Err(Error::Token(
+                "Twitch rejected the user access token and it cannot be refreshed".into(),
+            ));
+        }
+        self.renew_locked(http, used).await?;
+        Ok(self.snapshot())
+    }
+
+    /// Renews; the caller holds the gate.
+    async fn renew_locked(&self, http: &Http, used: &Snapshot) -> Result<()> {
+        let result = self.fetch_new(http).await;
+        let fresh = match self.record(http, result) {
+            Ok(fresh) => fresh,
+            Err(message) => {
+                tracing::warn!(error = %message, "token renewal failed");
+                return Err(Error::Token(message));
+            }
+        };
+        tracing::debug!(generation = used.generation + 1, "token renewed");
+        if let Source::User {
+            on_refresh: Some(hook),
+            ..
+        } = &self.source
+        {
+            hook(&fresh);
+        }
+        let needs_validation = self.is_user() && {
+            let state = self.lock();
+            state.user.is_none() || fresh.scopes.is_none()
+        };
+        if needs_validation {
+            // A token from a provider, or the first one: learn its user and scopes.
+            match http.validate(&fresh.access_token).await? {
+                OauthResponse::Ok(body) => self.accept_validation(http, &body)?,
+                OauthResponse::Rejected { status, message } => {
+                    return Err(Error::Token(format!(
+                        "the refreshed user access token does not validate: HTTP {status}: {message}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the outcome of a renewal attempt; a failure becomes the message every waiter gets.
+    fn record(
+        &self,
+        http: &Http,
+        result: Result<TokenSet>,
+    ) -> std::result::Result<TokenSet, String> {
+        let now = http.clock.now();
+        let mut state = self.lock();
+        state.attempts += 1;
+        match result {
+            Ok(fresh) => {
+                state.generation += 1;
+                state.failure = None;
+                state.token = fresh.access_token.clone();
+                if fresh.refresh_token.is_some() {
+                    state.refresh_token = fresh.refresh_token.clone();
+                }
+                state.set_expiry(now, fresh.expires_in);
+                if let (Some(user), Some(scopes)) = (state.user.as_mut(), fresh.scopes.clone()) {
+                    user.scopes = scopes;
+                }
+                if self.is_user() {
+                    state.validate_at = Some(now + VALIDATE_EVERY);
+                }
+                Ok(fresh)
+            }
+            Err(e) => {
+                let message = match e {
+                    Error::Token(m) => m,
+                    other => format!("renewing the access token failed: {other}"),
+                };
+                state.failure = Some((state.attempts, message.clone()));
+                Err(message)
+            }
+        }
+    }
+
+    async fn fetch_new(&self, http: &Http) -> Result<TokenSet> {
+        match &self.source {
+            Source::App(creds) => {
+                let form = [
+                    ("client_id", creds.client_id.as_str()),
+                    ("client_secret", creds.client_secret.expose()),
+                    ("grant_type", "client_credentials"),
+                ];
+                token_response(http.token(&form).await?, "getting an app access token")
+            }
+            Source::User {
+                provider: Some(provider),
+                ..
+            } => {
+                let current = {
+                    let state = self.lock();
+                    TokenSet {
+                        access_token: state.token.clone(),
+                        refresh_token: state.refresh_token.clone(),
+                        expires_in: None,
+                        scopes: state.user.as_ref().map(|u| u.scopes.clone()),
+                    }
+                };
+                provider.refresh(&current).await
+            }
+            Source::User {
+                client_secret: Some(secret),
+                ..
+            } => {
+                let Some(refresh) = self.lock().refresh_token.clone() else {
+                    return Err(Error::Token("no refresh token to refresh with".into()));
+                };
+                let form = [
+                    ("client_id", self.client_id.as_str()),
+                    ("client_secret", secret.expose()),
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh.expose()),
+                ];
+                token_response(http.token(&form).await?, "refreshing the user access token")
+            }
+            Source::User { .. } => Err(Error::Token(
+                "the user access token cannot be refreshed without a refresh token and client secret"
+                    .into(),
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Why {
+    Start,
+    Expiring,
+    Rejected,
+}
+
+fn token_response(response: OauthResponse, doing: &str) -> Result<TokenSet> {
+    #[derive(Deserialize)]
+    struct Token {
+        access_token: String,
+        #[serde(default)]
+        refresh_token: Option<String>,
+        #[serde(default)]
+        expires_in: Option<u64>,
+        #[serde(default, deserialize_with = "scopes")]
+        scope: Option<Vec<String>>,
+    }
+    fn scopes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+        // Twitch sends a list; the OAuth spec allows a space-separated string.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Scopes {
+            List(Vec<String>),
+            Text(String),
+        }
+        Ok(match Option::<Scopes>::deserialize(d)? {
+            Some(Scopes::List(list)) => Some(list),
+            Some(Scopes::Text(text)) => Some(text.split_whitespace().map(str::to_owned).collect()),
+            None => None,
+        })
+    }
+    match response {
+        OauthResponse::Ok(body) => {
+            // The body holds the token: the parse error must not quote it.
+            let token: Token = serde_json::from_slice(&body).map_err(|e| {
+                Error::Token(format!(
+                    "{doing}: unexpected response from Twitch (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ))
+            })?;
+            if token.access_token.is_empty() {
+                return Err(Error::Token(format!(
+                    "{doing}: Twitch returned an empty token"
+                )));
+            }
+            Ok(TokenSet {
+                access_token: Secret::new(token.access_token),
+                refresh_token: token
+                    .refresh_token
+                    .filter(|t| !t.is_empty())
+                    .map(Secret::new),
+                expires_in: token.expires_in.filter(|&s| s > 0).map(Duration::from_secs),
+                scopes: token.scope,
+            })
+        }
+        OauthResponse::Rejected { status, message } => Err(Error::Token(format!(
+            "{doing} failed: HTTP {status}: {message}"
+        ))),
+    }
+}
+
+impl State {
+    fn new(token: Secret, refresh_token: Option<Secret>) -> Self {
+        State {
+            token,
+            refresh_token,
+            renew_at: None,
+            expires_at: None,
+            validate_at: None,
+            user: None,
+            generation: 0,
+            attempts: 0,
+            failure: None,
+        }
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            token: self.token.clone(),
+            generation: self.generation,
+            attempts: self.attempts,
+        }
+    }
+
+    fn set_expiry(&mut self, now: SystemTime, lifetime: Option<Duration>) {
+        self.expires_at = lifetime.map(|l| now + l);
+        self.renew_at = lifetime.map(|l| now + l - RENEW_MARGIN.min(l / 10));
+    }
+
+    fn due_renewal(&self, now: SystemTime) -> bool {
+        self.renew_at.is_some_and(|at| at <= now)
+    }
+
+    fn due(&self, now: SystemTime, can_renew: bool) -> Due {
+        if self.due_renewal(now) && can_renew {
+            Due::Renew
+        } else if self.expires_at.is_some_and(|at| at <= now) {
+            Due::Expired
+        } else if self.validate_at.is_some_and(|at| at <= now) {
+            Due::Validate
+        } else {
+            Due::Nothing
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renewal_is_due_before_expiry() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut s = State::new(Secret::new("a"), None);
+        s.set_expiry(t0, Some(Duration::from_secs(3600)));
+        s.validate_at = Some(t0 + VALIDATE_EVERY);
+        assert!(matches!(s.due(t0, true), Due::Nothing));
+        assert!(matches!(
+            s.due(t0 + Duration::from_secs(3300), true),
+            Due::Renew
+        ));
+        // Without a way to renew, the token is used until it expires.
+        assert!(matches!(
+            s.due(t0 + Duration::from_secs(3300), false),
+            Due::Nothing
+        ));
+        assert!(matches!(
+            s.due(t0 + Duration::from_secs(3600), false),
+            Due::Expired
+        ));
+        // Short-lived tokens renew at 90% of their life.
+        s.set_expiry(t0, Some(Duration::from_secs(100)));
+        assert!(matches!(
+            s.due(t0 + Duration::from_secs(89), true),
+            Due::Nothing
+        ));
+        assert!(matches!(
+            s.due(t0 + Duration::from_secs(90), true),
+            Due::Renew
+        ));
+    }
+
+    #[test]
+    fn validation_is_due_hourly() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut s = State::new(Secret::new("a"), None);
+        s.validate_at = Some(t0 + VALIDATE_EVERY);
+        assert!(matches!(
+            s.due(t0 + Duration::from_secs(3599), false),
+            Due::Nothing
+        ));
+        assert!(matches!(
+            s.due(t0 + Duration::from_secs(3600), false),
+            Due::Validate
+        ));
+    }
+
+    #[test]
+    fn token_debug_is_redacted() {
+        let t = UserToken::new("cid", "access-XYZ")
+            .refresh_token("refresh-XYZ")
+            .client_secret("secret-XYZ");
+        let printed = format!("{t:?} {:?}", ClientCredentials::new("cid", "secret-XYZ"));
+        assert!(!printed.contains("XYZ"), "{printed}");
+        assert!(printed.contains("cid"));
+    }
+
+    #[test]
+    fn token_response_parses_and_redacts() {
+        let ok = OauthResponse::Ok(
+            br#"{"access_token":"tok-XYZ","refresh_token":"ref-XYZ","expires_in":14000,"scope":["a","b"],"token_type":"bearer"}"#.to_vec(),
+        );
+        let set = token_response(ok, "x").unwrap();
+        assert_eq!(set.access_token.expose(), "tok-XYZ");
+        assert_eq!(set.expires_in, Some(Duration::from_secs(14000)));
+        assert_eq!(set.scopes, Some(vec!["a".into(), "b".into()]));
+        assert!(!format!("{set:?}").contains("XYZ"));
+
+        let text = OauthResponse::Ok(br#"{"access_token":"t","scope":"a b"}"#.to_vec());
+        assert_eq!(
+            token_response(text, "x").unwrap().scopes,
+            Some(vec!["a".into(), "b".into()])
+        );
+
+        let bad = OauthResponse::Ok(br#"{"access_token":"tok-XYZ","expires_in":"soon"}"#.to_vec());
+        let err = token_response(bad, "x").unwrap_err().to_string();
+        assert!(!err.contains("XYZ"), "{err}");
+    }
+}

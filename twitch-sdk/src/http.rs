@@ -1,0 +1,332 @@
+//! The HTTP layer: one configured `reqwest` client, base URLs, and single attempts.
+//!
+//! - TLS is rustls with the `ring` provider and the platform's certificate verifier.
+//! - Redirects are never followed, so the `Authorization` header cannot travel to another host.
+//! - Plain `http://` is refused except to loopback hosts (tests, the stand-in server) unless the
+//!   builder explicitly allows it.
+//! - Tokens go in the `Authorization` header only, marked sensitive; never in a URL or a log.
+//!
+//! Retrying, rate limiting and token renewal sit above this module; here one call is one attempt
+//! (the OAuth calls retry connection failures, which cannot have reached the server).
+
+use std::net::IpAddr;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
+use tracing::Instrument;
+
+use crate::clock::Clock;
+use crate::decode;
+use crate::error::{Error, Result};
+use crate::ratelimit::Bucket;
+use crate::retry::Backoff;
+use crate::secret::Secret;
+
+/// The client configuration every token session shares.
+pub(crate) struct Http {
+    pub(crate) client: reqwest::Client,
+    pub(crate) helix: Url,
+    pub(crate) oauth: Url,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) backoff: Backoff,
+    pub(crate) max_retries: u32,
+    /// Rate-limit buckets by token identity, shared by every handle of the same token.
+    pub(crate) buckets: Mutex<HashMap<String, Weak<Bucket>>>,
+}
+
+/// An answer with any status.
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
+}
+
+/// An attempt that got no answer.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    pub(crate) message: String,
+    pub(crate) timeout: bool,
+    /// The connection failed before the request was written: safe to retry any method.
+    pub(crate) connect: bool,
+}
+
+impl Transport {
+    pub(crate) fn into_error(self, endpoint: &'static str) -> Error {
+        Error::Transport {
+            endpoint,
+            message: self.message,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// What an OAuth endpoint said.
+pub(crate) enum OauthResponse {
+    /// 2xx with this body.
+    Ok(Vec<u8>),
+    /// Any other status, with Twitch's message.
+    Rejected { status: u16, message: String },
+}
+
+/// Builds the `reqwest` client: rustls (ring), no redirects, the timeout.
+pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client> {
+    // reqwest needs a process-wide rustls provider; keep one the application installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("twitch-sdk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", chain(&e))))
+}
+
+/// Parses a base URL: `https`, or `http` to a loopback host unless `allow_insecure`.
+pub(crate) fn base_url(name: &str, value: &str, allow_insecure: bool) -> Result<Url> {
+    let mut url = Url::parse(value)
+        .map_err(|e| Error::Config(format!("{name} `{value}` is not a URL: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_insecure || is_loopback(&url) => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "{name} `{value}` uses plain HTTP to a remote host; tokens would travel \
+                 unencrypted (use https, or allow_insecure_http(true))"
+            )));
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "{name} `{value}` has scheme `{other}`; expected https"
+            )));
+        }
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::Config(format!("{name} `{value}` has no host")));
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+        return Err(Error::Config(format!(
+            "{name} must not carry credentials or a query"
+        )));
+    }
+    // Endpoint paths are appended to the base path.
+    let path = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&path);
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// `base` + `path` (+ query pairs).
+pub(crate) fn join(base: &Url, path: &str, query: &[(&str, String)]) -> Url {
+    let mut url = base.clone();
+    let joined = format!(
+        "{}/{}",
+        base.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    url.set_path(&joined);
+    if !query.is_empty() {
+        url.query_pairs_mut()
+            .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+    }
+    url
+}
+
+/// `Authorization: <scheme> <token>`, marked sensitive so no debug output shows it.
+pub(crate) fn authorization(scheme: &str, token: &Secret) -> Result<HeaderValue> {
+    let mut value =
+        HeaderValue::from_str(&format!("{scheme} {}", token.expose())).map_err(|_| {
+            Error::Token("the access token holds characters not allowed in an HTTP header".into())
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// The message of an error and its causes, joined.
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+impl Http {
+    /// The bucket for `key` (`app:<client id>` or `user:<client id>:<user id>`): Helix counts
+    /// per app and per user, so handles of the same token share one.
+    pub(crate) fn bucket(&self, key: String) -> Arc<Bucket> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        buckets.retain(|_, b| b.strong_count() > 0);
+        if let Some(bucket) = buckets.get(&key).and_then(Weak::upgrade) {
+            return bucket;
+        }
+        let bucket = Bucket::new();
+        buckets.insert(key, Arc::downgrade(&bucket));
+        bucket
+    }
+
+    /// One attempt.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        headers: HeaderMap,
+        body: Option<Vec<u8>>,
+    ) -> std::result::Result<RawResponse, Transport> {
+        let mut builder = self.client.request(method, url).headers(headers);
+        if let Some(body) = body {
+            builder = builder.body(body);
+        }
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(transport)?;
+        Ok(RawResponse {
+            status,
+            headers,
+            body: Vec::from(body),
+        })
+    }
+
+    /// `GET {oauth}/validate` with `token`.
+    pub(crate) async fn validate(&self, token: &Secret) -> Result<OauthResponse> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, authorization("OAuth", token)?);
+        let url = join(&self.oauth, "/validate", &[]);
+        self.oauth_call("oauth-validate", Method::GET, url, headers, None)
+            .await
+    }
+
+    /// `POST {oauth}/token` with a form body.
+    pub(crate) async fn token(&self, form: &[(&str, &str)]) -> Result<OauthResponse> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        let body = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish()
+            .into_bytes();
+        let url = join(&self.oauth, "/token", &[]);
+        self.oauth_call("oauth-token", Method::POST, url, headers, Some(body))
+            .await
+    }
+
+    async fn oauth_call(
+        &self,
+        what: &'static str,
+        method: Method,
+        url: Url,
+        headers: HeaderMap,
+        body: Option<Vec<u8>>,
+    ) -> Result<OauthResponse> {
+        let idempotent = method == Method::GET;
+        let mut retry = 0;
+        loop {
+            let span = tracing::debug_span!("twitch_oauth", call = what, attempt = retry + 1);
+            let attempt = self.send(method.clone(), url.clone(), headers.clone(), body.clone());
+            match attempt.instrument(span).await {
+                Ok(r) if (200..300).contains(&r.status) => return Ok(OauthResponse::Ok(r.body)),
+                Ok(r) if r.status >= 500 && idempotent && retry < self.max_retries => {}
+                Ok(r) => {
+                    return Ok(OauthResponse::Rejected {
+                        status: r.status,
+                        message: decode::error_message(&r.body)
+                            .unwrap_or_else(|| decode::excerpt(&r.body)),
+                    });
+                }
+                Err(t) if (t.connect || idempotent) && retry < self.max_retries => {
+                    tracing::debug!(call = what, error = %t.message, "retrying");
+                }
+                Err(t) => return Err(t.into_error(what)),
+            }
+            tokio::time::sleep(self.backoff.delay(retry)).await;
+            retry += 1;
+        }
+    }
+}
+
+fn transport(e: reqwest::Error) -> Transport {
+    let timeout = e.is_timeout();
+    let connect = e.is_connect() && !timeout;
+    // Without the URL: it is ours anyway, and this keeps messages short.
+    let e = e.without_url();
+    let mut message = chain(&e);
+    if timeout {
+        message = format!("timed out ({message})");
+    }
+    Transport {
+        message,
+        timeout,
+        connect,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls() {
+        assert!(base_url("helix_url", "https://api.twitch.tv/helix", false).is_ok());
+        assert!(base_url("helix_url", "http://127.0.0.1:8080/helix", false).is_ok());
+        assert!(base_url("helix_url", "http://localhost:1/", false).is_ok());
+        assert!(base_url("helix_url", "http://[::1]:1/", false).is_ok());
+        let remote = base_url("helix_url", "http://api.twitch.tv/helix", false).unwrap_err();
+        assert!(matches!(remote, Error::Config(_)), "{remote}");
+        assert!(base_url("helix_url", "http://api.twitch.tv/helix", true).is_ok());
+        assert!(base_url("helix_url", "ftp://x/", false).is_err());
+        assert!(base_url("helix_url", "not a url", false).is_err());
+        assert!(base_url("helix_url", "https://u:p@x/", false).is_err());
+    }
+
+    #[test]
+    fn joins_paths_and_encodes_queries() {
+        let base = base_url("h", "https://api.twitch.tv/helix/", false).unwrap();
+        let url = join(
+            &base,
+            "/users",
+            &[
+                ("login", "a b".into()),
+                ("id", "1&2".into()),
+                ("id", "3".into()),
+            ],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://api.twitch.tv/helix/users?login=a+b&id=1%262&id=3"
+        );
+        let root = base_url("h", "http://127.0.0.1:9", false).unwrap();
+        assert_eq!(
+            join(&root, "/token", &[]).as_str(),
+            "http://127.0.0.1:9/token"
+        );
+    }
+
+    #[test]
+    fn authorization_is_sensitive() {
+        let v = authorization("Bearer", &Secret::new("abc")).unwrap();
+        assert!(v.is_sensitive());
+        assert!(!format!("{v:?}").contains("abc"));
+        assert!(authorization("Bearer", &Secret::new("a\nb")).is_err());
+    }
+}

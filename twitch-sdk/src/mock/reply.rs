@@ -1,0 +1,372 @@
+//! Test hooks: which requests an override applies to ([`Route`]), what it answers ([`Reply`]),
+//! and how often ([`OnRoute`]).
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::state::State;
+
+/// Which requests something applies to: one Helix operation, one path (any or one method), or
+/// every request.
+///
+/// Written as a string (`From<&str>`):
+/// - `"get-users"`: the Helix operation with that id;
+/// - `"/users"` or `"/helix/users"`: that Helix path, any method; `"/oauth2/token"`: that OAuth
+///   path (paths that do not start with `/helix/` or `/oauth2/` are Helix paths);
+/// - `"POST /oauth2/token"`, `"DELETE /moderation/bans"`: that method on that path;
+/// - `"*"`: every request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    method: Option<String>,
+    target: Target,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Any,
+    Operation(String),
+    Path(String),
+}
+
+impl Route {
+    /// Every request.
+    pub fn any() -> Route {
+        Route {
+            method: None,
+            target: Target::Any,
+        }
+    }
+
+    /// The Helix operation `operation` (`get-users`).
+    pub fn operation(operation: impl Into<String>) -> Route {
+        Route {
+            method: None,
+            target: Target::Operation(operation.into()),
+        }
+    }
+
+    /// `path` (Helix-relative like `/users`, or starting with `/helix/` or `/oauth2/`), with
+    /// `method` (`"GET"`) or any method when `None`.
+    pub fn path(method: Option<&str>, path: &str) -> Route {
+        let path = path.trim_end_matches('/');
+        let path = if path.starts_with("/helix/") || path.starts_with("/oauth2/") {
+            path.to_owned()
+        } else {
+            format!("/helix{path}")
+        };
+        Route {
+            method: method.map(str::to_ascii_uppercase),
+            target: Target::Path(path),
+        }
+    }
+
+    /// Whether a request with `method` on `path`, routed to `operation`, is on this route.
+    pub(crate) fn matches(&self, method: &str, path: &str, operation: Option<&str>) -> bool {
+        if self.method.as_deref().is_some_and(|m| m != method) {
+            return false;
+        }
+        match &self.target {
+            Target::Any => true,
+            Target::Operation(op) => operation == Some(op.as_str()),
+            Target::Path(p) => p == path.trim_end_matches('/'),
+        }
+    }
+}
+
+impl From<&str> for Route {
+    fn from(text: &str) -> Route {
+        let text = text.trim();
+        if text == "*" {
+            return Route::any();
+        }
+        match text.split_once(' ') {
+            Some((method, path)) => Route::path(Some(method), path.trim()),
+            None if text.starts_with('/') => Route::path(None, text),
+            None => Route::operation(text),
+        }
+    }
+}
+
+impl From<String> for Route {
+    fn from(text: String) -> Route {
+        Route::from(text.as_str())
+    }
+}
+
+impl From<&String> for Route {
+    fn from(text: &String) -> Route {
+        Route::from(text.as_str())
+    }
+}
+
+/// What the stand-in answers instead of (or on top of) its normal behaviour.
+///
+/// Build one with a constructor, optionally add headers and a delay, and register it with
+/// [`MockServer::on`](super::MockServer::on):
+///
+/// ```
+/// # use std::time::Duration;
+/// # use twitch_sdk::mock::Reply;
+/// let busy = Reply::error(503, "try again").header("Retry-After", "1");
+/// let slow = Reply::passthrough().delay(Duration::from_secs(30)); // for client timeouts
+/// let broken = Reply::html_502();
+/// # let _ = (busy, slow, broken);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub(crate) kind: ReplyKind,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) delay: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum ReplyKind {
+    /// Behave normally.
+    Passthrough,
+    /// This exact response.
+    Fixed {
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    },
+    /// The normal response with its body cut in half (the HTTP message itself is complete).
+    Truncated,
+    /// The normal response announcing its full length, the connection dropped halfway.
+    Incomplete,
+    /// Drop the connection with a TCP reset, no response.
+    Reset,
+    /// Close the connection, no response.
+    Close,
+}
+
+impl Reply {
+    fn new(kind: ReplyKind) -> Reply {
+        Reply {
+            kind,
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    fn fixed(status: u16, content_type: Option<&str>, body: Vec<u8>) -> Reply {
+        Reply::new(ReplyKind::Fixed {
+            status,
+            content_type: content_type.map(str::to_owned),
+            body,
+        })
+    }
+
+    /// The normal answer, unchanged: combine with [`delay`](Self::delay) (slow responses,
+    /// client timeouts) or [`header`](Self::header).
+    pub fn passthrough() -> Reply {
+        Reply::new(ReplyKind::Passthrough)
+    }
+
+    /// `status` with `body` as JSON.
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply::fixed(
+            status,
+            Some("application/json"),
+            body.to_string().into_bytes(),
+        )
+    }
+
+    /// `status` with Twitch's error body:
+    /// `{"error": "<reason phrase>", "status": <status>, "message": "<message>"}`.
+    pub fn error(status: u16, message: impl Into<String>) -> Reply {
+        Reply::json(status, error_body(status, &message.into()))
+    }
+
+    /// `status` with `body` sent as it is, labelled `content_type`.
+    pub fn body(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply::fixed(status, Some(content_type), body.into())
+    }
+
+    /// `status` with no body (`204`, or an error with an empty body).
+    pub fn empty(status: u16) -> Reply {
+        Reply::fixed(status, None, Vec::new())
+    }
+
+    /// `200` labelled JSON whose body is not valid JSON.
+    pub fn malformed_json() -> Reply {
+        Reply::body(
+            200,
+            "application/json",
+            r#"{"data": [{"id": "1", "login": }"#,
+        )
+    }
+
+    /// The normal answer with its JSON body cut in half. The HTTP message is complete and its
+    /// `Content-Length` matches; only the JSON is broken.
+    pub fn truncated_json() -> Reply {
+        Reply::new(ReplyKind::Truncated)
+    }
+
+    /// The normal answer announcing its full `Content-Length`, with the connection dropped after
+    /// half of the body.
+    pub fn incomplete_body() -> Reply {
+        Reply::new(ReplyKind::Incomplete)
+    }
+
+    /// `502` with the HTML page a load balancer sends in front of a failing backend.
+    pub fn html_502() -> Reply {
+        Reply::body(
+            502,
+            "text/html",
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+             <center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n",
+        )
+    }
+
+    /// No response: the connection is reset (TCP RST).
+    pub fn reset() -> Reply {
+        Reply::new(ReplyKind::Reset)
+    }
+
+    /// No response: the connection is closed cleanly before anything is written.
+    pub fn close() -> Reply {
+        Reply::new(ReplyKind::Close)
+    }
+
+    /// Adds a response header; for a pass-through reply it replaces the normal header of that
+    /// name (`Ratelimit-Remaining`, `Content-Type`).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Reply {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Waits `delay` before answering (or before dropping the connection).
+    pub fn delay(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self
+    }
+}
+
+/// Twitch's error body for `status`.
+pub(crate) fn error_body(status: u16, message: &str) -> Value {
+    let reason = hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    json!({"error": reason, "status": status, "message": message})
+}
+
+/// One registered override.
+#[derive(Debug)]
+pub(crate) struct Override {
+    pub id: u64,
+    pub route: Route,
+    pub reply: Reply,
+    /// How many more requests it answers; `None` for always.
+    pub remaining: Option<usize>,
+    pub hits: Arc<AtomicUsize>,
+}
+
+/// Registers an override for one [`Route`]; from [`MockServer::on`](super::MockServer::on).
+///
+/// An override answers every matching request until removed, or only the next `n` with
+/// [`times`](Self::times) / [`once`](Self::once). When several match, the one registered last
+/// answers, so a one-off fault can sit on top of a standing override.
+#[must_use = "an override does nothing until `reply` registers it"]
+pub struct OnRoute {
+    pub(crate) state: Arc<State>,
+    pub(crate) route: Route,
+    pub(crate) times: Option<usize>,
+}
+
+impl fmt::Debug for OnRoute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OnRoute")
+            .field("route", &self.route)
+            .field("times", &self.times)
+            .finish()
+    }
+}
+
+impl OnRoute {
+    /// Answers only the next matching request.
+    pub fn once(self) -> OnRoute {
+        self.times(1)
+    }
+
+    /// Answers only the next `n` matching requests.
+    pub fn times(mut self, n: usize) -> OnRoute {
+        self.times = Some(n);
+        self
+    }
+
+    /// Registers `reply` for the route.
+    pub fn reply(self, reply: Reply) -> OverrideHandle {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let id = self
+            .state
+            .add_override(self.route, reply, self.times, hits.clone());
+        OverrideHandle {
+            id,
+            hits,
+            state: Arc::downgrade(&self.state),
+        }
+    }
+}
+
+/// A registered override: how often it answered, and a way to remove it.
+#[derive(Debug, Clone)]
+pub struct OverrideHandle {
+    id: u64,
+    hits: Arc<AtomicUsize>,
+    state: Weak<State>,
+}
+
+impl OverrideHandle {
+    /// How many requests it has answered.
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+
+    /// Stops it from answering; the normal behaviour (or an older override) takes over.
+    pub fn remove(&self) {
+        if let Some(state) = self.state.upgrade() {
+            state.remove_override(self.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn route_syntax() {
+        let cases: &[(&str, &str, &str, Option<&str>, bool)] = &[
+            ("get-users", "GET", "/helix/users", Some("get-users"), true),
+            ("get-users", "GET", "/helix/users", Some("get-clips"), false),
+            ("/users", "GET", "/helix/users", None, true),
+            ("/users", "POST", "/helix/users/", None, true),
+            ("/helix/users", "GET", "/helix/users", None, true),
+            ("/users", "GET", "/helix/users/follows", None, false),
+            ("POST /oauth2/token", "POST", "/oauth2/token", None, true),
+            ("post /oauth2/token", "POST", "/oauth2/token", None, true),
+            ("POST /oauth2/token", "GET", "/oauth2/token", None, false),
+            ("/oauth2/validate", "GET", "/oauth2/validate", None, true),
+            (
+                "DELETE /moderation/bans",
+                "DELETE",
+                "/helix/moderation/bans",
+                None,
+                true,
+            ),
+            ("*", "PATCH", "/anything", None, true),
+        ];
+        for (route, method, path, operation, expected) in cases {
+            assert_eq!(
+                Route::from(*route).matches(method, path, *operation),
+                *expected,
+                "{route} vs {method} {path} {operation:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! Cursor pagination: [`Paginator`] pages by hand, [`PageStream`] streams items, and
+//! [`Api::collect`] gathers everything up to a limit.
+//!
+//! Helix pages with an opaque cursor in `pagination.cursor`, sent back as `after` for the next page
+//! (and as `before` for the previous one where the operation allows it). Each page asks for
+//! `min(largest page, items still wanted)` items. Paging stops when the cursor is empty or absent,
+//! when a page is empty, when the limit is reached, and when Helix hands back a cursor it already
+//! gave (a loop that would otherwise never end).
+
+use std::collections::{HashSet, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use serde::de::DeserializeOwned;
+
+use crate::api::Api;
+use crate::error::{Error, Result};
+use crate::request::Request;
+
+/// Pages through a paginated operation by hand; the equivalent of the reference library's
+/// `PaginatedRequest`.
+///
+/// Made by a generated builder's `paginate()`. Nothing is sent until [`next_page`](Self::next_page).
+pub struct Paginator<T> {
+    api: Api,
+    req: Request,
+    limit: Option<usize>,
+    cursor: Option<String>,
+    seen: HashSet<String>,
+    done: bool,
+    fetched: usize,
+    _item: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Paginator<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Paginator")
+            .field("operation", &self.req.endpoint().operation)
+            .field("limit", &self.limit)
+            .field("cursor", &self.cursor)
+            .field("done", &self.done)
+            .field("fetched", &self.fetched)
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
+    /// Pages `req`, stopping after `limit` items when given.
+    pub fn new(api: Api, req: Request, limit: Option<usize>) -> Self {
+        Paginator {
+            api,
+            req,
+            limit,
+            cursor: None,
+            seen: HashSet::new(),
+            done: limit == Some(0),
+            fetched: 0,
+            _item: std::marker::PhantomData,
+        }
+    }
+
+    /// The cursor for the next request, once a page has been fetched.
+    pub fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
+
+    /// Whether every page has been fetched (or the limit reached).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// How many items the pages fetched so far held.
+    pub fn fetched_count(&self) -> usize {
+        self.fetched
+    }
+
+    /// Fetches the next page: `None` once there is nothing left.
+    ///
+    /// On an error the paginator is unchanged, so calling again retries the same page.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<T>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let remaining = self.remaining();
+        let mut req = self.page_request(remaining);
+        if let Some(cursor) = &self.cursor {
+            req.query("after", cursor.clone());
+        }
+        let (mut items, next) = self.api.page::<T>(req).await?;
+        if let Some(remaining) = remaining {
+            items.truncate(remaining);
+        }
+        self.fetched += items.len();
+        if let Some(sent) = self.cursor.take() {
+            self.seen.insert(sent);
+        }
+        let repeated = next.as_ref().is_some_and(|c| self.seen.contains(c));
+        let limit_reached = self.limit.is_some_and(|limit| self.fetched >= limit);
+        if repeated {
+            tracing::warn!(
+                operation = self.req.endpoint().operation,
+                "Helix returned a cursor it already gave; stopping pagination"
+            );
+        }
+        self.done = next.is_none() || items.is_empty() || repeated || limit_reached;
+        self.cursor = if repeated { None } else { next };
+        Ok(if items.is_empty() { None } else { Some(items) })
+    }
+
+    /// Fetches the page before the current one, with the cursor as `before`; `None` when no page
+    /// has been fetched yet or the previous page is empty.
+    ///
+    /// Only some operations page backwards; for the others this is [`Error::InvalidArgument`] and
+    /// nothing is sent.
+    pub async fn previous_page(&mut self) -> Result<Option<Vec<T>>> {
+        let endpoint = self.req.endpoint();
+        if !endpoint.paging.is_some_and(|p| p.before) {
+            return Err(Error::InvalidArgument {
+                name: "before".into(),
+                reason: format!("{} does not page backwards", endpoint.operation),
+            });
+        }
+        let Some(cursor) = self.cursor.clone() else {
+            return Ok(None);
+        };
+        let mut req = self.page_request(self.remaining());
+        req.query("before", cursor);
+        let (items, next) = self.api.page::<T>(req).await?;
+        self.fetched += items.len();
+        // Going back makes the forward cursors valid again.
+        self.seen.clear();
+        self.done = next.is_none();
+        self.cursor = next;
+        Ok(if items.is_empty() { None } else { Some(items) })
+    }
+
+    /// Turns the paginator into a stream of items, one page in memory at a time.
+    pub fn into_stream(self) -> PageStream<T> {
+        PageStream {
+            paginator: Some(self),
+            buffer: VecDeque::new(),
+            pending: None,
+        }
+    }
+
+    /// Fetches every remaining page and returns their items.
+    pub(crate) async fn collect_all(mut self) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        while let Some(page) = self.next_page().await? {
+            all.extend(page);
+        }
+        Ok(all)
+    }
+
+    fn remaining(&self) -> Option<usize> {
+        self.limit.map(|limit| limit.saturating_sub(self.fetched))
+    }
+
+    /// The base request with the page size set: the largest page, or fewer when the limit is near.
+    fn page_request(&self, remaining: Option<usize>) -> Request {
+        let mut req = self.req.clone();
+        let Some(paging) = req.endpoint().paging else {
+            return req;
+        };
+        let Some(size_param) = paging.page_size else {
+            return req;
+        };
+        // A page size the caller set is the largest page they want.
+        let asked = req
+            .query
+            .iter()
+            .find(|(name, _)| *name == size_param)
+            .and_then(|(_, v)| v.parse::<usize>().ok());
+        let size = [paging.max_page_size.map(|m| m as usize), asked, remaining]
+            .into_iter()
+            .flatten()
+            .min();
+        if let Some(size) = size {
+            req.query.retain(|(name, _)| *name != size_param);
+            req.query(size_param, size.max(1));
+        }
+        req
+    }
+}
+
+type PageFuture<T> =
+    Pin<Box<dyn Future<Output = (Paginator<T>, Result<Option<Vec<T>>>)> + Send + 'static>>;
+
+/// The items of every page as a [`Stream`], fetched a page at a time.
+///
+/// Ends after the last page, or right after yielding an error.
+pub struct PageStream<T> {
+    paginator: Option<Paginator<T>>,
+    buffer: VecDeque<T>,
+    pending: Option<PageFuture<T>>,
+}
+
+// No field is structurally pinned: items are moved out of the buffer by value.
+impl<T> Unpin for PageStream<T> {}
+
+impl<T> fmt::Debug for PageStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PageStream")
+            .field("paginator", &self.paginator)
+            .field("buffered", &self.buffer.len())
+            .field("fetching", &self.pending.is_some())
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Stream for PageStream<T> {
+    type Item = Result<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.buffer.pop_front() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if let Some(pending) = this.pending.as_mut() {
+                let (paginator, result) = match pending.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(done) => done,
+                };
+                this.pending = None;
+                match result {
+                    Ok(Some(page)) => {
+                        this.buffer.extend(page);
+                        this.paginator = Some(paginator);
+                    }
+                    Ok(None) => return Poll::Ready(None),
+                    Err(e) => return Poll::Ready(Some(Err(e))),
+                }
+                continue;
+            }
+            let Some(mut paginator) = this.paginator.take() else {
+                return Poll::Ready(None);
+            };
+            if paginator.is_done() {
+                return Poll::Ready(None);
+            }
+            this.pending = Some(Box::pin(async move {
+                let result = paginator.next_page().await;
+                (paginator, result)
+            }));
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let upper = match &self.paginator {
+            Some(p) if p.is_done() => Some(self.buffer.len()),
+            _ => None,
+        };
+        (self.buffer.len(), upper)
+    }
+}

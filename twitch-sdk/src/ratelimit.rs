@@ -1,0 +1,406 @@
+//! A client-side token bucket per token, so callers queue instead of running into 429s.
+//!
+//! Helix limits each token (the app token; each user token) to a bucket of points and reports it
+//! on every response: `Ratelimit-Limit` (bucket size), `Ratelimit-Remaining` and `Ratelimit-Reset`
+//! (Unix seconds when the bucket is full again). The [`Bucket`] mirrors those numbers:
+//!
+//! - Until the first response says how big the bucket is, one request goes at a time.
+//! - Each request takes a point from the local count before it is sent. When none are left,
+//!   callers wait, in order, until the reset time, then the bucket counts as full.
+//! - Each response corrects the count: the server's `remaining` less the requests still in flight,
+//!   never above the local count within the same reset window.
+//! - A server that sends no such headers is not limited here; 429s are then handled by retries.
+
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::HeaderMap;
+use tokio::sync::Notify;
+
+/// Slack added to the reset time, for clock skew and the whole-second header.
+const RESET_SLACK: Duration = Duration::from_millis(100);
+
+/// The rate-limit headers of one response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct RateHeaders {
+    pub(crate) limit: Option<u32>,
+    pub(crate) remaining: Option<u32>,
+    pub(crate) reset: Option<SystemTime>,
+}
+
+impl RateHeaders {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        Self::parse(|name| headers.get(name).and_then(|v| v.to_str().ok()))
+    }
+
+    /// Reads the three headers through `get`; malformed values count as absent.
+    pub(crate) fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Self {
+        let number = |name: &str| get(name).and_then(|v| v.trim().parse::<u64>().ok());
+        RateHeaders {
+            limit: number("ratelimit-limit").map(|n| n.min(u32::MAX as u64) as u32),
+            remaining: number("ratelimit-remaining").map(|n| n.min(u32::MAX as u64) as u32),
+            reset: number("ratelimit-reset").map(|s| UNIX_EPOCH + Duration::from_secs(s)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// No response yet: probe with one request at a time.
+    Unknown,
+    /// The server reports its bucket.
+    Tracked,
+    /// The server sends no rate-limit headers: do not limit.
+    Untracked,
+}
+
+#[derive(Debug)]
+struct State {
+    mode: Mode,
+    limit: u32,
+    remaining: u32,
+    reset: Option<SystemTime>,
+    in_flight: u32,
+}
+
+/// What a caller should do now.
+#[derive(Debug, PartialEq, Eq)]
+enum Decision {
+    Go,
+    /// Wait this long for the reset (the reset seen is returned to `refilled`).
+    Sleep(Duration, Option<SystemTime>),
+    /// Wait for an in-flight request to answer.
+    AwaitResponse,
+}
+
+impl State {
+    fn new() -> Self {
+        State {
+            mode: Mode::Unknown,
+            limit: 0,
+            remaining: 0,
+            reset: None,
+            in_flight: 0,
+        }
+    }
+
+    fn decide(&mut self, now: SystemTime) -> Decision {
+        match self.mode {
+            Mode::Untracked => {}
+            Mode::Unknown if self.in_flight == 0 => {}
+            Mode::Unknown => return Decision::AwaitResponse,
+            Mode::Tracked if self.remaining > 0 => self.remaining -= 1,
+            Mode::Tracked => match self.reset {
+                Some(reset) if reset + RESET_SLACK > now => {
+                    let wait = (reset + RESET_SLACK)
+                        .duration_since(now)
+                        .unwrap_or_default();
+                    return Decision::Sleep(wait, Some(reset));
+                }
+                // The reset passed: the bucket is full again.
+                Some(_) => {
+                    self.refill();
+                    self.remaining -= 1;
+                }
+                // Spent, with no reset time: learn from the answers in flight, or start over.
+                None if self.in_flight > 0 => return Decision::AwaitResponse,
+                None => self.mode = Mode::Unknown,
+            },
+        }
+        self.in_flight += 1;
+        Decision::Go
+    }
+
+    /// The wait for `reset` is over (by the timer, whatever the clock says).
+    fn refilled(&mut self, reset: Option<SystemTime>) {
+        if self.mode == Mode::Tracked && self.remaining == 0 && self.reset == reset {
+            self.refill();
+        }
+    }
+
+    fn refill(&mut self) {
+        self.remaining = self.limit.max(1);
+        self.reset = None;
+    }
+
+    /// A request finished: with the headers of its response, or `None` when it got no answer.
+    fn finish(&mut self, headers: Option<RateHeaders>) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let Some(headers) = headers else { return };
+        match (headers.limit, headers.remaining) {
+            (Some(limit), Some(remaining)) => {
+                let estimate = remaining.saturating_sub(self.in_flight);
+                let newer = match (headers.reset, self.reset) {
+                    (Some(new), Some(old)) => new > old,
+                    (_, None) => true,
+                    (None, Some(_)) => false,
+                };
+                if self.mode != Mode::Tracked || newer {
+                    self.remaining = estimate;
+                    self.reset = headers.reset.or(self.reset);
+                } else {
+                    self.remaining = self.remaining.min(estimate);
+                }
+                self.limit = limit.max(1);
+                self.mode = Mode::Tracked;
+            }
+            _ if self.mode == Mode::Unknown => self.mode = Mode::Untracked,
+            _ => {}
+        }
+    }
+
+    /// A 429 answered: the bucket is empty until `reset`.
+    fn exhausted(&mut self, headers: RateHeaders) {
+        if self.mode != Mode::Tracked && headers.reset.is_none() {
+            return;
+        }
+        self.mode = Mode::Tracked;
+        if let Some(limit) = headers.limit {
+            self.limit = limit.max(1);
+        }
+        self.remaining = 0;
+        if headers.reset.is_some() {
+            self.reset = headers.reset;
+        }
+    }
+}
+
+/// The bucket of one token.
+#[derive(Debug)]
+pub(crate) struct Bucket {
+    state: Mutex<State>,
+    /// The head of the queue; the others wait for it.
+    queue: tokio::sync::Mutex<()>,
+    /// Signalled whenever a request finishes.
+    answered: Notify,
+}
+
+/// A taken point; give it back through [`Permit::finish`]. Dropping it unfinished (a cancelled
+/// call) counts as a request that got no answer.
+pub(crate) struct Permit {
+    bucket: Arc<Bucket>,
+    done: bool,
+}
+
+impl Bucket {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Bucket {
+            state: Mutex::new(State::new()),
+            queue: tokio::sync::Mutex::new(()),
+            answered: Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for a point. Returns the permit and how long the caller waited.
+    pub(crate) async fn acquire(
+        self: &Arc<Self>,
+        now: impl Fn() -> SystemTime,
+    ) -> (Permit, Duration) {
+        let started = tokio::time::Instant::now();
+        let _head = self.queue.lock().await;
+        loop {
+            let mut answered = pin!(self.answered.notified());
+            answered.as_mut().enable();
+            let decision = self.lock().decide(now());
+            match decision {
+                Decision::Go => break,
+                Decision::AwaitResponse => answered.await,
+                Decision::Sleep(wait, reset) => {
+                    tracing::debug!(
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limit: waiting for reset"
+                    );
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => self.lock().refilled(reset),
+                        _ = answered => {}
+                    }
+                }
+            }
+        }
+        let permit = Permit {
+            bucket: self.clone(),
+            done: false,
+        };
+        (permit, started.elapsed())
+    }
+
+    /// A 429: nothing left until the reset in `headers`.
+    pub(crate) fn exhausted(&self, headers: RateHeaders) {
+        self.lock().exhausted(headers);
+        self.answered.notify_waiters();
+    }
+
+    /// When the bucket is known to be full again, if it is empty.
+    pub(crate) fn reset_time(&self) -> Option<SystemTime> {
+        let state = self.lock();
+        (state.mode == Mode::Tracked && state.remaining == 0)
+            .then_some(state.reset)
+            .flatten()
+    }
+}
+
+impl Permit {
+    /// The request answered with `headers`, or got no answer (`None`).
+    pub(crate) fn finish(mut self, headers: Option<RateHeaders>) {
+        self.done = true;
+        self.bucket.lock().finish(headers);
+        self.bucket.answered.notify_waiters();
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if !self.done {
+            self.bucket.lock().finish(None);
+            self.bucket.answered.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn headers(limit: u32, remaining: u32, reset: u64) -> Option<RateHeaders> {
+        Some(RateHeaders {
+            limit: Some(limit),
+            remaining: Some(remaining),
+            reset: Some(at(reset)),
+        })
+    }
+
+    #[test]
+    fn parses_headers() {
+        let h = RateHeaders::parse(|name| match name {
+            "ratelimit-limit" => Some("800"),
+            "ratelimit-remaining" => Some(" 799 "),
+            "ratelimit-reset" => Some("1700000000"),
+            _ => None,
+        });
+        assert_eq!(h.limit, Some(800));
+        assert_eq!(h.remaining, Some(799));
+        assert_eq!(h.reset, Some(at(1_700_000_000)));
+        let bad = RateHeaders::parse(|_| Some("soon"));
+        assert_eq!(bad, RateHeaders::default());
+
+        let mut map = HeaderMap::new();
+        map.insert("Ratelimit-Limit", "50".parse().unwrap());
+        map.insert("Ratelimit-Remaining", "0".parse().unwrap());
+        assert_eq!(RateHeaders::from_headers(&map).limit, Some(50));
+        assert_eq!(RateHeaders::from_headers(&map).reset, None);
+    }
+
+    #[test]
+    fn probes_one_at_a_time_until_the_bucket_is_known() {
+        let mut s = State::new();
+        assert_eq!(s.decide(at(100)), Decision::Go);
+        assert_eq!(s.decide(at(100)), Decision::AwaitResponse);
+        s.finish(headers(50, 49, 160));
+        for _ in 0..49 {
+            assert_eq!(s.decide(at(100)), Decision::Go);
+        }
+        assert_eq!(s.in_flight, 49);
+        assert!(matches!(s.decide(at(100)), Decision::Sleep(_, Some(_))));
+    }
+
+    #[test]
+    fn waits_for_reset_then_refills() {
+        let mut s = State::new();
+        assert_eq!(s.decide(at(100)), Decision::Go);
+        s.finish(headers(3, 0, 103));
+        match s.decide(at(100)) {
+            Decision::Sleep(wait, reset) => {
+                assert_eq!(wait, Duration::from_secs(3) + RESET_SLACK);
+                s.refilled(reset);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.remaining, 3);
+        assert_eq!(s.decide(at(100)), Decision::Go);
+        // The clock passing the reset refills too.
+        let mut s = State::new();
+        s.decide(at(100));
+        s.finish(headers(3, 0, 103));
+        assert_eq!(s.decide(at(104)), Decision::Go);
+        assert_eq!(s.remaining, 2);
+    }
+
+    #[test]
+    fn responses_correct_the_count_conservatively() {
+        let mut s = State::new();
+        s.decide(at(100));
+        s.finish(headers(10, 9, 160));
+        for _ in 0..5 {
+            s.decide(at(100));
+        }
+        assert_eq!((s.remaining, s.in_flight), (4, 5));
+        // An answer from the same window that saw fewer requests cannot raise the count.
+        s.finish(headers(10, 8, 160));
+        assert_eq!(s.remaining, 4);
+        // One that reports less lowers it (minus the four still in flight).
+        s.finish(headers(10, 5, 160));
+        assert_eq!(s.remaining, 2);
+        // A newer window resets it.
+        s.finish(headers(10, 9, 220));
+        assert_eq!(s.remaining, 7);
+        assert_eq!(s.reset, Some(at(220)));
+    }
+
+    #[test]
+    fn servers_without_headers_are_not_limited() {
+        let mut s = State::new();
+        assert_eq!(s.decide(at(1)), Decision::Go);
+        s.finish(Some(RateHeaders::default()));
+        for _ in 0..1000 {
+            assert_eq!(s.decide(at(1)), Decision::Go);
+        }
+    }
+
+    #[test]
+    fn a_failed_probe_lets_the_next_one_go() {
+        let mut s = State::new();
+        assert_eq!(s.decide(at(1)), Decision::Go);
+        s.finish(None);
+        assert_eq!(s.decide(at(1)), Decision::Go);
+    }
+
+    #[test]
+    fn a_429_empties_the_bucket_until_reset() {
+        let mut s = State::new();
+        s.decide(at(100));
+        s.finish(headers(800, 700, 160));
+        s.exhausted(RateHeaders {
+            limit: Some(800),
+            remaining: Some(0),
+            reset: Some(at(130)),
+        });
+        assert!(matches!(s.decide(at(100)), Decision::Sleep(_, Some(r)) if r == at(130)));
+    }
+
+    #[tokio::test]
+    async fn queued_callers_take_turns() {
+        let bucket = Bucket::new();
+        let (first, _) = bucket.acquire(SystemTime::now).await;
+        let b = bucket.clone();
+        let second = tokio::spawn(async move { b.acquire(SystemTime::now).await.1 });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!second.is_finished(), "the second call waits for the probe");
+        let reset = SystemTime::now() + Duration::from_secs(60);
+        let secs = reset.duration_since(UNIX_EPOCH).unwrap().as_secs();
+        first.finish(headers(10, 9, secs));
+        second.await.unwrap();
+        // A dropped permit gives its in-flight slot back.
+        let (p, _) = bucket.acquire(SystemTime::now).await;
+        drop(p);
+        assert_eq!(bucket.lock().in_flight, 0);
+    }
+}
