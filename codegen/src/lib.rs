@@ -14,8 +14,12 @@
 //! which is what the snapshot tests use; [`sync`] compares those files with a workspace on disk
 //! and writes them, which is what `cargo xtask codegen [--check]` and the up-to-date test use.
 //! Nothing here panics on a bad spec: every problem comes back as a [`Diagnostic`].
+//!
+//! Beside the pipeline, [`diff`] compares the spec with a Helix OpenAPI description
+//! (`cargo xtask spec-diff PATH`).
 
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod ir;
 pub mod load;

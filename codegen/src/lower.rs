@@ -828,7 +828,7 @@ fn method_docs(
         docs.push("# Notes".to_owned());
         docs.push(String::new());
         for note in &e.notes {
-            docs.push(format!("- {}", one_line(note)));
+            docs.push(format!("- {}", one_line(crate::diff::note_text(note))));
         }
     }
     docs.push(String::new());

@@ -56,11 +56,42 @@ fn valid_call(endpoint: &Endpoint) -> (Vec<(String, String)>, Option<Value>) {
                     Some(_) => Value::Array(vec![value; valid_count(param)]),
                     None => value,
                 };
-                body.insert(param.name.to_owned(), value);
+                insert_path(&mut body, param.name, value);
             }
         }
     }
     (query, (!body.is_empty()).then_some(Value::Object(body)))
+}
+
+/// Sets the body key `name`; a dotted name (`data.user_id`) is a key of a nested object.
+fn insert_path(body: &mut Map<String, Value>, name: &str, value: Value) {
+    match name.split_once('.') {
+        None => {
+            body.insert(name.to_owned(), value);
+        }
+        Some((outer, rest)) => {
+            let inner = body
+                .entry(outer.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = inner {
+                insert_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// Removes the body key `name`, dotted like [`insert_path`].
+fn remove_path(body: &mut Map<String, Value>, name: &str) {
+    match name.split_once('.') {
+        None => {
+            body.remove(name);
+        }
+        Some((outer, rest)) => {
+            if let Some(Value::Object(inner)) = body.get_mut(outer) {
+                remove_path(inner, rest);
+            }
+        }
+    }
 }
 
 /// Sends `query` and `body` to `endpoint` with a token it accepts, carrying every scope it needs.
@@ -180,7 +211,7 @@ async fn every_required_parameter_is_enforced() {
             let (mut query, mut body) = valid_call(endpoint);
             query.retain(|(name, _)| name != required.name);
             if let Some(Value::Object(fields)) = &mut body {
-                fields.remove(required.name);
+                remove_path(fields, required.name);
             }
             let response = call(&mock, endpoint, &query, body.as_ref()).await;
             assert_eq!(

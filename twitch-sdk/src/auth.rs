@@ -601,7 +601,7 @@ enum Why {
     Rejected,
 }
 
-fn token_response(response: OauthResponse, doing: &str) -> Result<TokenSet> {
+pub(crate) fn token_response(response: OauthResponse, doing: &str) -> Result<TokenSet> {
     #[derive(Deserialize)]
     struct Token {
         access_token: String,

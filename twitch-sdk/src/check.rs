@@ -125,8 +125,13 @@ fn query_values<K: AsRef<str>, V: AsRef<str>>(param: &Param, query: &[(K, V)]) -
 }
 
 /// The values given for a body parameter (the items of an array); `None` when absent or `null`.
+/// A dotted name (`data.user_id`) is a key of a nested object.
 fn body_values(param: &Param, body: Option<&Value>) -> Option<Vec<Arg>> {
-    match body?.get(param.name)? {
+    let value = param
+        .name
+        .split('.')
+        .try_fold(body?, |value, key| value.get(key))?;
+    match value {
         Value::Null => None,
         Value::Array(items) => Some(items.iter().map(Arg::from_json).collect()),
         value => Some(vec![Arg::from_json(value)]),
@@ -301,6 +306,11 @@ mod tests {
             range: limit(15, 1800),
             ..param("duration", Location::Body)
         },
+        Param {
+            rust_name: "reason",
+            length: limit(1, 4),
+            ..param("data.reason", Location::Body)
+        },
     ];
 
     static ENDPOINT: Endpoint = Endpoint {
@@ -400,6 +410,17 @@ mod tests {
                 Some(("title", "length 1 to 5, got 0")),
             ),
             (vec![bid], json!({"title": "héllo"}), None),
+            // Dotted names reach into nested objects (Ban User's `data.reason`).
+            (
+                vec![bid],
+                json!({"title": "t", "choices": ["a", "b"], "data": {"reason": "spam"}}),
+                None,
+            ),
+            (
+                vec![bid],
+                json!({"title": "t", "choices": ["a", "b"], "data": {"reason": "spammy"}}),
+                Some(("reason", "length 1 to 4, got 6")),
+            ),
             (
                 vec![bid],
                 json!({"title": "héllo!"}),

@@ -9,8 +9,8 @@
 //! Retrying, rate limiting and token renewal sit above this module; here one call is one attempt
 //! (the OAuth calls retry connection failures, which cannot have reached the server).
 
-use std::net::IpAddr;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 

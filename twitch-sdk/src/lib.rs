@@ -1,7 +1,4 @@
-//! twitch-sdk: a typed async client for every Twitch Helix endpoint.
-//!
-//! (Crate docs are written in issue 5; this placeholder line is replaced there.)
-
+#![doc = include_str!("lib.md")]
 #![deny(missing_docs)]
 
 pub mod endpoint;
@@ -36,7 +33,13 @@ pub use generated::{ENDPOINTS, requests};
 pub use paginate::{PageStream, Paginator};
 pub use secret::Secret;
 
-#[cfg(test)]
-mod testserver;
+// Wrappers the fuzz targets in `fuzz/` call; only under `--cfg fuzzing` (set by `cargo fuzz`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod testserver;

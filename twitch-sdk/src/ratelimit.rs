@@ -262,6 +262,65 @@ impl Drop for Permit {
     }
 }
 
+/// The bucket's state machine without the async queue, for the `rate_limit` fuzz target
+/// (`--cfg fuzzing` only; see `crate::__fuzz`).
+#[cfg(fuzzing)]
+pub(crate) mod fuzzing {
+    use super::*;
+
+    /// What the bucket tells a caller.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Step {
+        /// Send now.
+        Go,
+        /// Wait this long for the reset.
+        Sleep(Duration, Option<SystemTime>),
+        /// Wait for a request in flight to answer.
+        AwaitResponse,
+    }
+
+    /// One bucket's [`State`], driven by hand.
+    #[derive(Debug)]
+    pub struct Machine(State);
+
+    impl Default for Machine {
+        fn default() -> Self {
+            Machine(State::new())
+        }
+    }
+
+    impl Machine {
+        /// A caller asks for a point at `now`.
+        pub fn decide(&mut self, now: SystemTime) -> Step {
+            match self.0.decide(now) {
+                Decision::Go => Step::Go,
+                Decision::Sleep(wait, reset) => Step::Sleep(wait, reset),
+                Decision::AwaitResponse => Step::AwaitResponse,
+            }
+        }
+
+        /// The sleep for `reset` ended.
+        pub fn refilled(&mut self, reset: Option<SystemTime>) {
+            self.0.refilled(reset);
+        }
+
+        /// A request answered with `headers`, or got no answer (`None`).
+        pub fn finish(&mut self, headers: Option<&HeaderMap>) {
+            self.0.finish(headers.map(RateHeaders::from_headers));
+        }
+
+        /// A 429 answered with `headers`.
+        pub fn exhausted(&mut self, headers: &HeaderMap) {
+            self.0.exhausted(RateHeaders::from_headers(headers));
+        }
+
+        /// Requests sent and not yet answered.
+        pub fn in_flight(&self) -> u32 {
+            self.0.in_flight
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

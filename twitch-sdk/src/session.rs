@@ -222,7 +222,7 @@ impl Session {
 }
 
 /// `Retry-After` in seconds, if the server sent one.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let secs: u64 = headers
         .get(header::RETRY_AFTER)?
         .to_str()

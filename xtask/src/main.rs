@@ -4,15 +4,29 @@
 //!   `twitch-sdk/src/generated/` from `spec/`, deleting files the spec no longer produces.
 //! - `cargo xtask codegen --check`: writes nothing; exits 1 naming every stale, missing or
 //!   orphaned file. CI runs this, and so does the `codegen_up_to_date` test.
+//! - `cargo xtask spec-diff PATH [--all]`: compares `spec/` with a Helix OpenAPI description
+//!   (JSON) and prints, per operation, every difference no `spec-diff:` note in the spec
+//!   explains (with `--all`, the explained ones too), then stale or malformed notes. Exits 0
+//!   when everything is explained, 1 otherwise. See `twitch_codegen::diff` and spec/README.md.
+//!
+//! - `cargo xtask bench-compile [--reps N] [--no-cold]` and `cargo xtask bench-runtime
+//!   [--quick]`: the comparisons with the `twitch_api` crate in scratch projects under
+//!   `/tmp/twitch-sdk-bench` (see `bench.rs` and BENCHMARKS.md).
 //!
 //! A spec the generator rejects prints every problem (file, endpoint or model, field) and exits 1.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use twitch_codegen::sync;
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]";
+mod bench;
+mod chart;
+
+const USAGE: &str =
+    "usage: cargo xtask codegen [--check]\n       cargo xtask spec-diff PATH [--all]\n       \
+     cargo xtask bench-compile [--reps N] [--no-cold]\n       cargo xtask bench-runtime [--quick]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -20,6 +34,12 @@ fn main() -> ExitCode {
     match args.as_slice() {
         ["codegen"] => codegen(false),
         ["codegen", "--check"] => codegen(true),
+        ["spec-diff", path] => spec_diff(Path::new(path), false),
+        ["spec-diff", path, "--all"] | ["spec-diff", "--all", path] => {
+            spec_diff(Path::new(path), true)
+        }
+        ["bench-compile", rest @ ..] => bench::compile(rest, &workspace_root()),
+        ["bench-runtime", rest @ ..] => bench::runtime(rest, &workspace_root()),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -72,5 +92,39 @@ fn codegen(check: bool) -> ExitCode {
             eprintln!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn spec_diff(openapi_path: &Path, all: bool) -> ExitCode {
+    let text = match std::fs::read_to_string(openapi_path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", openapi_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let openapi: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        Err(e) => {
+            eprintln!("{} is not JSON: {e}", openapi_path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = match twitch_codegen::load::load(&workspace_root().join("spec")) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = twitch_codegen::diff::diff(&loaded, &openapi);
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(stdout, "{}", report.render(all));
+    let _ = stdout.flush();
+    eprintln!("{}", report.summary());
+    if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

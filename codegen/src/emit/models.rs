@@ -6,12 +6,36 @@ use quote::quote;
 use super::docs;
 use crate::ir::{AliasModel, EnumModel, Ir, ModelFile, ModelItem, StructModel};
 
-/// `generated/mod.rs`: the group modules, re-exported whole.
+/// `generated/mod.rs`: the group modules, re-exported whole, and `__for_each_model!`.
+///
+/// `__for_each_model!(callback)` expands to `callback! { Name Name ... }` with every model and
+/// alias name (by module, then as each file orders them). The model round-trip tests use it to
+/// decode an example into the model the spec names without a hand-written table; a macro rather
+/// than a function, so the serde_json code for every model is only compiled by a crate that asks.
 pub fn mod_file(ir: &Ir) -> TokenStream {
     let modules: Vec<_> = ir.model_files.iter().map(|f| &f.module).collect();
+    let names = ir.model_files.iter().flat_map(|f| {
+        f.items.iter().map(|item| match item {
+            ModelItem::Struct(s) => &s.ident,
+            ModelItem::Enum(e) => &e.ident,
+            ModelItem::Alias(a) => &a.ident,
+        })
+    });
     quote! {
         #( mod #modules; )*
         #( pub use #modules::*; )*
+
+        /// Calls `$callback! { Model ... }` with the name of every generated model and alias.
+        ///
+        /// For the SDK's own tests (decoding an example into the model the spec names); not part
+        /// of the public API.
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __for_each_model {
+            ($callback:ident) => {
+                $callback! { #(#names)* }
+            };
+        }
     }
 }
 

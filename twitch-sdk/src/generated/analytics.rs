@@ -332,6 +332,7 @@ impl UserApi {
     ///
     /// - Reference parameter `report_type` is the Helix `type` parameter.
     /// - Helix accepts a page size up to 100 but serves at most 20 reports per page.
+    /// - One `AnalyticsReport` model serves extension and game reports, as in the reference library; the ID of the other kind is optional and absent.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-analytics)
     pub fn get_extension_analytics(&self) -> GetExtensionAnalytics {
@@ -374,6 +375,7 @@ impl UserApi {
     ///
     /// - Reference parameter `report_type` is the Helix `type` parameter.
     /// - Helix accepts a page size up to 100 but serves at most 20 reports per page.
+    /// - One `AnalyticsReport` model serves extension and game reports, as in the reference library; the ID of the other kind is optional and absent.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-game-analytics)
     pub fn get_game_analytics(&self) -> GetGameAnalytics {

@@ -319,6 +319,7 @@ impl AppApi {
     /// # Notes
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
+    /// - Tier IDs stay strings (`1`, `100`, ..., `100000`): they name Bits thresholds, which Twitch may extend.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
     pub fn get_cheermotes(&self) -> GetCheermotes {
@@ -422,6 +423,7 @@ impl UserApi {
     /// # Notes
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
+    /// - Tier IDs stay strings (`1`, `100`, ..., `100000`): they name Bits thresholds, which Twitch may extend.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
     pub fn get_cheermotes(&self) -> GetCheermotes {

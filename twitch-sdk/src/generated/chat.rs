@@ -1479,6 +1479,8 @@ impl AppApi {
     ///
     /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
+    /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+    /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
     pub fn get_channel_emotes(&self, user_id: impl Into<String>) -> GetChannelEmotes {
@@ -1541,6 +1543,8 @@ impl AppApi {
     ///
     /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
+    /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+    /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
     pub fn get_emote_sets(
@@ -1587,6 +1591,7 @@ impl AppApi {
     /// # Notes
     ///
     /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
@@ -1756,6 +1761,8 @@ impl UserApi {
     ///
     /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
+    /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+    /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
     pub fn get_channel_emotes(&self, user_id: impl Into<String>) -> GetChannelEmotes {
@@ -1856,6 +1863,8 @@ impl UserApi {
     ///
     /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
+    /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+    /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
     pub fn get_emote_sets(
@@ -1902,6 +1911,7 @@ impl UserApi {
     /// # Notes
     ///
     /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {

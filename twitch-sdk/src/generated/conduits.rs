@@ -495,6 +495,10 @@ impl AppApi {
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 404: The conduit was not found or belongs to another client.
     ///
+    /// # Notes
+    ///
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduit-shards)
     pub fn get_conduit_shards(&self, conduit_id: impl Into<String>) -> GetConduitShards {
         GetConduitShards {
@@ -544,6 +548,7 @@ impl AppApi {
     /// # Notes
     ///
     /// - Shape `envelope` (model `ConduitShardUpdate`): Helix returns updated shards and per-shard errors side by side.
+    /// - Shards use the shared EventSub transport model; its `conduit` method and `conduit_id` belong to subscriptions and are never set for a shard.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduit-shards)
     pub fn update_conduit_shards(

@@ -455,9 +455,12 @@ impl AppApi {
     /// # Notes
     ///
     /// - Shape `envelope` (model `EventSubSubscriptions`): the created subscription plus the totals, which the reference library returns as a tuple.
-    /// - No scopes are checked client-side: they depend on the subscription type.
+    /// - No scopes are checked client-side: they depend on the subscription type (Twitch names `channel:read:subscriptions` only as an example).
     /// - `type` accepts any string (no value list) so that new subscription types work without an SDK update.
     /// - The subscription model is `EventSubSubscription`, with the reference library's name `Subscription` as an alias.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - The created subscription comes in the listing's envelope model, whose optional `pagination` Helix leaves out here.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
     pub fn create_eventsub_subscription(
@@ -533,6 +536,8 @@ impl AppApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscription_by_id(
@@ -569,6 +574,8 @@ impl AppApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions(&self) -> GetEventsubSubscriptions {
@@ -603,6 +610,8 @@ impl AppApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_status(
@@ -641,6 +650,8 @@ impl AppApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_type(
@@ -679,6 +690,8 @@ impl AppApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_user_id(
@@ -712,6 +725,8 @@ impl AppApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_summary(&self) -> GetEventsubSubscriptionsSummary {
@@ -748,9 +763,12 @@ impl UserApi {
     /// # Notes
     ///
     /// - Shape `envelope` (model `EventSubSubscriptions`): the created subscription plus the totals, which the reference library returns as a tuple.
-    /// - No scopes are checked client-side: they depend on the subscription type.
+    /// - No scopes are checked client-side: they depend on the subscription type (Twitch names `channel:read:subscriptions` only as an example).
     /// - `type` accepts any string (no value list) so that new subscription types work without an SDK update.
     /// - The subscription model is `EventSubSubscription`, with the reference library's name `Subscription` as an alias.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - The created subscription comes in the listing's envelope model, whose optional `pagination` Helix leaves out here.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
     pub fn create_eventsub_subscription(
@@ -826,6 +844,8 @@ impl UserApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscription_by_id(
@@ -862,6 +882,8 @@ impl UserApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions(&self) -> GetEventsubSubscriptions {
@@ -896,6 +918,8 @@ impl UserApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_status(
@@ -934,6 +958,8 @@ impl UserApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_type(
@@ -972,6 +998,8 @@ impl UserApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_user_id(
@@ -1005,6 +1033,8 @@ impl UserApi {
     /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
     /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
+    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_summary(&self) -> GetEventsubSubscriptionsSummary {

@@ -1174,6 +1174,7 @@ impl AppApi {
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the methods send the app or user token as the reference library does, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Helix requires `segment` (absent from the reference library); it is an argument here.
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
+    /// - Twitch's schema types `segment` as one string, but its description accepts the parameter repeated for several segments, which the list allows.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
     pub fn get_extension_channel_configuration(
@@ -1274,6 +1275,7 @@ impl AppApi {
     /// # Notes
     ///
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+    /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extensions)
     pub fn get_extensions(&self, extension_id: impl Into<String>) -> GetExtensions {
@@ -1302,6 +1304,10 @@ impl AppApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 404: The extension was not found or is not released.
+    ///
+    /// # Notes
+    ///
+    /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
     pub fn get_released_extensions(
@@ -1551,6 +1557,7 @@ impl UserApi {
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the methods send the app or user token as the reference library does, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Helix requires `segment` (absent from the reference library); it is an argument here.
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
+    /// - Twitch's schema types `segment` as one string, but its description accepts the parameter repeated for several segments, which the list allows.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
     pub fn get_extension_channel_configuration(
@@ -1623,6 +1630,10 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 404: The extension was not found or is not released.
+    ///
+    /// # Notes
+    ///
+    /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
     pub fn get_released_extensions(

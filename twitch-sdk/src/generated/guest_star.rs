@@ -1388,6 +1388,10 @@ impl UserApi {
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 403: The token holder may not start a session.
     ///
+    /// # Notes
+    ///
+    /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-guest-star-session)
     pub fn create_guest_star_session(&self) -> CreateGuestStarSession {
         CreateGuestStarSession {
@@ -1492,6 +1496,10 @@ impl UserApi {
     /// - 400: Missing or invalid IDs, or the session already ended.
     /// - 403: The token holder may not end the session.
     ///
+    /// # Notes
+    ///
+    /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-guest-star-session)
     pub fn end_guest_star_session(
         &self,
@@ -1521,6 +1529,10 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 403: The token holder may not see these Guest Star settings.
+    ///
+    /// # Notes
+    ///
+    /// - Twitch's schema puts the settings at the top level of the body; its example wraps them in `data` (and names `group_layout` `layout`), and the model follows the example, keeping both layout fields optional.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-guest-star-settings)
     pub fn get_channel_guest_star_settings(
@@ -1587,6 +1599,7 @@ impl UserApi {
     /// # Notes
     ///
     /// - Twitch lists no token type for this call; it reads a user token's moderator ID, so the method is on UserApi.
+    /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-session)
     pub fn get_guest_star_session(

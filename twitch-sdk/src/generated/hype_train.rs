@@ -90,7 +90,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The models follow Twitch's example response; its schema places the train's fields inside the contributions.
+    /// - The models follow Twitch's example response; its schema places the train's fields inside the contributions and the all-time highs beside `data`.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-hype-train-status)
     pub fn get_hype_train_status(&self) -> GetHypeTrainStatus {

@@ -252,12 +252,35 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
             values: &[],
         },
         Param {
-            name: "data",
-            rust_name: "data",
+            name: "data.user_id",
+            rust_name: "user_id",
             location: Location::Body,
             required: true,
             items: None,
             length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "data.duration",
+            rust_name: "duration",
+            location: Location::Body,
+            required: false,
+            items: None,
+            length: None,
+            range: Some(Limit {
+                min: Some(1),
+                max: Some(1209600),
+            }),
+            values: &[],
+        },
+        Param {
+            name: "data.reason",
+            rust_name: "reason",
+            location: Location::Body,
+            required: false,
+            items: None,
+            length: Some(Limit { min: None, max: Some(500) }),
             range: None,
             values: &[],
         },
@@ -1374,12 +1397,25 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
             values: &[],
         },
         Param {
-            name: "data",
-            rust_name: "data",
+            name: "data.user_id",
+            rust_name: "user_id",
             location: Location::Body,
             required: true,
             items: None,
             length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "data.reason",
+            rust_name: "reason",
+            location: Location::Body,
+            required: true,
+            items: None,
+            length: Some(Limit {
+                min: Some(1),
+                max: Some(500),
+            }),
             range: None,
             values: &[],
         },
@@ -1566,9 +1602,11 @@ impl IntoFuture for AddSuspiciousUserStatus {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BanUser {
     api: Api,
-    data: models::BanUserRequest,
+    user_id: String,
     broadcaster_id: Option<String>,
     moderator_id: Option<String>,
+    duration: Option<u32>,
+    reason: Option<String>,
 }
 
 impl BanUser {
@@ -1588,11 +1626,29 @@ impl BanUser {
         self
     }
 
+    /// Length of a timeout in seconds; leave it out to ban the user for good.
+    ///
+    /// From 1 to 1209600.
+    pub fn duration(mut self, duration: u32) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+
+    /// Why the user is banned or timed out.
+    ///
+    /// At most 500 characters.
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&BAN_USER);
-        req.body("data", &self.data);
+        req.body("data.user_id", &self.user_id);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
+        req.body_opt("data.duration", self.duration.as_ref());
+        req.body_opt("data.reason", self.reason.as_ref());
         (self.api, req)
     }
 }
@@ -2647,7 +2703,8 @@ impl IntoFuture for UpdateShieldModeStatus {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct WarnChatUser {
     api: Api,
-    data: models::WarnChatUserRequest,
+    user_id: String,
+    reason: String,
     broadcaster_id: Option<String>,
     moderator_id: Option<String>,
 }
@@ -2671,7 +2728,8 @@ impl WarnChatUser {
 
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&WARN_CHAT_USER);
-        req.body("data", &self.data);
+        req.body("data.user_id", &self.user_id);
+        req.body("data.reason", &self.reason);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
         (self.api, req)
@@ -2712,6 +2770,7 @@ impl AppApi {
     /// # Notes
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` field.
+    /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists `NO_TREATMENT` only for the removal.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
     pub fn add_suspicious_user_status(
@@ -2753,6 +2812,7 @@ impl AppApi {
     /// # Notes
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` parameter.
+    /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists only `NO_TREATMENT` for the removal.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
     pub fn remove_suspicious_user_status(
@@ -2894,6 +2954,7 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` field.
+    /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists `NO_TREATMENT` only for the removal.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
     pub fn add_suspicious_user_status(
@@ -2920,9 +2981,11 @@ impl UserApi {
     ///
     /// # Parameters
     ///
-    /// - `data`: The user to ban and the length and reason of the ban.
+    /// - `user_id`: ID of the user to ban or put in a timeout.
     /// - [`broadcaster_id`](BanUser::broadcaster_id) (optional): ID of the broadcaster whose chat room to ban the user from. Defaults to the token's user.
     /// - [`moderator_id`](BanUser::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
+    /// - [`duration`](BanUser::duration) (optional): Length of a timeout in seconds; leave it out to ban the user for good. From 1 to 1209600.
+    /// - [`reason`](BanUser::reason) (optional): Why the user is banned or timed out. At most 500 characters.
     ///
     /// # Errors
     ///
@@ -2934,17 +2997,19 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Helix nests `user_id`, `duration` and `reason` in a `data` object, and parameters are top-level body keys, so the method takes `data` (`BanUserRequest`) instead of the reference library's three arguments; the limits (duration 1 to 1,209,600 seconds, reason at most 500 characters) are documented on the model but not checked client-side.
+    /// - Helix nests `user_id`, `duration` and `reason` in a `data` object; dotted parameter names place them there, so the method keeps the reference library's separate arguments and their limits are checked client-side.
     /// - The response model is `UserBan`: the reference library calls it `BannedUser`, which here is the item of Get Banned Users.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#ban-user)
-    pub fn ban_user(&self, data: models::BanUserRequest) -> BanUser {
+    pub fn ban_user(&self, user_id: impl Into<String>) -> BanUser {
         BanUser {
             api: self.api(),
-            data,
+            user_id: user_id.into(),
             broadcaster_id: None,
             moderator_id: None,
+            duration: None,
+            reason: None,
         }
     }
 
@@ -3463,6 +3528,7 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` parameter.
+    /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists only `NO_TREATMENT` for the removal.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
     pub fn remove_suspicious_user_status(
@@ -3652,7 +3718,8 @@ impl UserApi {
     ///
     /// # Parameters
     ///
-    /// - `data`: The user to warn and the reason.
+    /// - `user_id`: ID of the user to warn.
+    /// - `reason`: Why the user is warned. 1 to 500 characters.
     /// - [`broadcaster_id`](WarnChatUser::broadcaster_id) (optional): ID of the broadcaster whose chat room the warning applies in. Defaults to the token's user.
     /// - [`moderator_id`](WarnChatUser::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
     ///
@@ -3667,14 +3734,19 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Helix nests `user_id` and `reason` in a `data` object, so the method takes `data` (`WarnChatUserRequest`) instead of two arguments; the 500-character limit of `reason` is not checked client-side.
+    /// - Helix nests `user_id` and `reason` in a `data` object; dotted parameter names place them there, so the method keeps the reference library's arguments and the 500-character limit of `reason` is checked client-side.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#warn-chat-user)
-    pub fn warn_chat_user(&self, data: models::WarnChatUserRequest) -> WarnChatUser {
+    pub fn warn_chat_user(
+        &self,
+        user_id: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> WarnChatUser {
         WarnChatUser {
             api: self.api(),
-            data,
+            user_id: user_id.into(),
+            reason: reason.into(),
             broadcaster_id: None,
             moderator_id: None,
         }

@@ -827,8 +827,10 @@ impl AppApi {
     /// # Notes
     ///
     /// - Helix puts one schedule object in `data` and pages its segments, which no list shape fits, so the shape is `envelope` (model `ChannelStreamSchedulePage`) with `first` and `after` as plain parameters; the reference library returns a paginated request of schedules with a default limit of 25.
-    /// - `utc_offset` is documented by Twitch as not supported and is not exposed.
+    /// - Twitch documents `utc_offset` as not supported, so it is not exposed.
     /// - Reference parameters `user_id` and `segment_ids` are the Helix `broadcaster_id` and `id` parameters.
+    /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
+    /// - Twitch's schema puts `pagination` inside `data`; its example (and the API) put it beside `data`, as the model does.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
     pub fn get_channel_stream_schedule(
@@ -874,6 +876,7 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix requires `duration` (a string of minutes) and makes `is_recurring` optional; the reference library has it the other way round.
+    /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment)
     pub fn create_channel_stream_schedule_segment(
@@ -981,8 +984,10 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix puts one schedule object in `data` and pages its segments, which no list shape fits, so the shape is `envelope` (model `ChannelStreamSchedulePage`) with `first` and `after` as plain parameters; the reference library returns a paginated request of schedules with a default limit of 25.
-    /// - `utc_offset` is documented by Twitch as not supported and is not exposed.
+    /// - Twitch documents `utc_offset` as not supported, so it is not exposed.
     /// - Reference parameters `user_id` and `segment_ids` are the Helix `broadcaster_id` and `id` parameters.
+    /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
+    /// - Twitch's schema puts `pagination` inside `data`; its example (and the API) put it beside `data`, as the model does.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
     pub fn get_channel_stream_schedule(
@@ -1068,6 +1073,7 @@ impl UserApi {
     /// # Notes
     ///
     /// - `duration` is a string of minutes in Helix (an integer in the reference library).
+    /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule-segment)
     pub fn update_channel_stream_schedule_segment(

@@ -122,6 +122,10 @@ impl UserApi {
     /// - 404: The recipient was not found.
     /// - 429: The sender exceeded the whisper rate limit.
     ///
+    /// # Notes
+    ///
+    /// - No client-side length check: Helix allows 500 characters in a first whisper to a user and 10,000 once the user has whispered back.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-whisper)
     pub fn send_whisper(
         &self,

@@ -1,0 +1,122 @@
+//! Builds the decode table of the `decode_models` target from the SDK's generated code, and the
+//! seed inputs that are derived from the spec.
+//!
+//! Every generated builder names its endpoint (`Request::new(&GET_USERS)`) and then decodes with
+//! one runtime call (`api.list::<models::UserInfo>(req)`). Reading those two lines for every
+//! builder gives `(operation, shape, model)` for every operation the SDK has, so the table never
+//! drifts from the spec: regenerate the SDK and the fuzz target follows.
+//!
+//! Seeds go to `seeds/generated/` (ignored by git): for `decode_models`, the table index byte
+//! followed by the operation's example response from `spec/examples/`; for `spec`, the spec files.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest.parent().unwrap();
+    let generated = root.join("twitch-sdk/src/generated");
+    let spec = root.join("spec");
+    println!("cargo:rerun-if-changed={}", generated.display());
+    println!("cargo:rerun-if-changed={}", spec.display());
+
+    let mut entries = BTreeMap::new();
+    for path in rust_files(&generated) {
+        println!("cargo:rerun-if-changed={}", path.display());
+        scan(&fs::read_to_string(&path).unwrap(), &mut entries);
+    }
+    assert!(entries.len() > 100, "found only {} operations in {}", entries.len(), generated.display());
+
+    let mut table = String::from("static TABLE: &[Entry] = &[\n");
+    for (operation, (shape, model)) in &entries {
+        let call = match shape.as_str() {
+            "none" => "|_, _| {}".to_owned(),
+            "text" => "|_, b| text(b)".to_owned(),
+            "collect" => format!("page::<twitch_models::{model}>"),
+            "single" => format!("single::<twitch_models::{model}>"),
+            "optional" => format!("optional::<twitch_models::{model}>"),
+            "list" => format!("list::<twitch_models::{model}>"),
+            "envelope" => format!("whole::<twitch_models::{model}>"),
+            other => panic!("unknown response shape `{other}` for {operation}"),
+        };
+        writeln!(table, "    Entry {{ operation: {operation:?}, decode: {call} }},").unwrap();
+    }
+    table.push_str("];\n");
+    let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    fs::write(out.join("decode_table.rs"), table).unwrap();
+
+    // Seeds.
+    let seeds = manifest.join("seeds/generated");
+    let decode_seeds = seeds.join("decode_models");
+    let spec_seeds = seeds.join("spec");
+    let _ = fs::remove_dir_all(&seeds);
+    fs::create_dir_all(&decode_seeds).unwrap();
+    fs::create_dir_all(&spec_seeds).unwrap();
+    for (index, operation) in entries.keys().enumerate() {
+        let Ok(example) = fs::read(spec.join("examples").join(format!("{operation}.json"))) else {
+            continue;
+        };
+        let mut seed = vec![u8::try_from(index).expect("at most 256 operations")];
+        seed.extend_from_slice(&example);
+        fs::write(decode_seeds.join(operation), seed).unwrap();
+    }
+    for entry in fs::read_dir(&spec).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            fs::copy(&path, spec_seeds.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Finds `static NAME: Endpoint = Endpoint { operation: "op"`, `Request::new(&NAME)` and the
+/// `api.<shape>::<models::Model>(` that follows it.
+fn scan(source: &str, entries: &mut BTreeMap<String, (String, String)>) {
+    let mut operations = BTreeMap::new();
+    let mut pending_static: Option<String> = None;
+    let mut current: Option<String> = None;
+    for line in source.lines().map(str::trim) {
+        if let Some(rest) = line.split_once("static ").map(|(_, r)| r)
+            && let Some((name, _)) = rest.split_once(": Endpoint = Endpoint")
+        {
+            pending_static = Some(name.to_owned());
+            continue;
+        }
+        if let Some(op) = line.strip_prefix("operation: \"").and_then(|r| r.strip_suffix("\","))
+            && let Some(name) = pending_static.take()
+        {
+            operations.insert(name, op.to_owned());
+            continue;
+        }
+        if let Some(rest) = line.split_once("Request::new(&").map(|(_, r)| r) {
+            current = Some(rest.trim_end_matches([')', ';']).to_owned());
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("api.") else { continue };
+        let Some(name) = &current else { continue };
+        let operation = operations
+            .get(name)
+            .unwrap_or_else(|| panic!("no endpoint static {name}"))
+            .clone();
+        let (shape, model) = match rest.split_once("::<") {
+            Some((shape, generic)) => {
+                let model = generic.split_once('>').unwrap().0;
+                let model = model.strip_prefix("models::").unwrap_or_else(|| panic!("unexpected type {model}"));
+                (shape.to_owned(), model.to_owned())
+            }
+            None => (rest.split_once('(').unwrap().0.to_owned(), String::new()),
+        };
+        entries.insert(operation, (shape, model));
+    }
+}
