@@ -252,6 +252,9 @@ pub struct Builder {
     pub model: Option<TokenStream>,
     /// `IntoFuture::Output` is `Result<output>`.
     pub output: TokenStream,
+    /// For paginated builders: how many items awaiting collects when `limit` is not set
+    /// (`paginate` and `into_stream` have no cap unless `limit` is set).
+    pub default_limit: Option<u32>,
 }
 
 /// A builder field.

@@ -539,6 +539,7 @@ impl Lowerer<'_> {
             send,
             model,
             output,
+            default_limit: m.default_limit,
         }
     }
 
@@ -598,16 +599,9 @@ impl Lowerer<'_> {
             init.push(FieldInit { field, value });
         }
         if builder.send == Send::Collect {
-            let limit = match m.default_limit {
-                Some(n) => {
-                    let n = proc_macro2::Literal::u32_unsuffixed(n);
-                    quote!(Some(#n))
-                }
-                None => quote!(None),
-            };
             init.push(FieldInit {
                 field: self.ident("limit"),
-                value: Init::Value(limit),
+                value: Init::Value(quote!(None)),
             });
         }
         let allow = (args.len() + 1 > 7).then(|| Allow {
@@ -812,7 +806,9 @@ fn method_docs(
             None => format!("every item unless [`limit`]({builder}::limit) caps them"),
         };
         docs.push(format!(
-            "Awaiting the request collects {limit}; [`paginate`]({builder}::paginate) pages by hand."
+            "Awaiting the request collects {limit}; [`paginate`]({builder}::paginate) pages by \
+             hand and [`into_stream`]({builder}::into_stream) yields every item, both uncapped \
+             unless `limit` is set."
         ));
     }
     if !e.errors.is_empty() {

@@ -21,6 +21,8 @@ use time::format_description::well_known::Rfc3339;
 #[rustfmt::skip]
 mod generated;
 
+mod transport;
+
 pub use generated::*;
 
 /// The error of [`Timestamp::parse`]: the text is not an RFC 3339 date-time.

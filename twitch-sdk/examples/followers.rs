@@ -141,7 +141,7 @@ impl Progress {
     fn show(&mut self, fetched: usize, pages: usize, elapsed: Duration) {
         let rate = fetched as f64 / elapsed.as_secs_f64().max(0.001);
         let line = format!(
-            "  {fetched:>6} followers, {pages:>3} pages, {:>5.1} s, {rate:>6.0} followers/s",
+            "  page {pages:>3}: {fetched:>6} followers so far, {:>5.1} s, {rate:>6.0} followers/s",
             elapsed.as_secs_f64()
         );
         if self.in_place {

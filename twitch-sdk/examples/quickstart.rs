@@ -49,7 +49,8 @@ async fn stand_in() -> Result<(), Box<dyn StdError>> {
     println!(
         "(Set TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET to run the app API part against real Twitch.)\n"
     );
-    // The stand-in answers with Twitch's documented examples; give the listing more to page through.
+    // The stand-in answers with Twitch's documented examples; give the listing 300 made-up games
+    // to page through.
     mock.set_items("get-top-games", demo_games(300));
 
     // One client per program; it points at the stand-in instead of api.twitch.tv / id.twitch.tv.
@@ -106,14 +107,14 @@ async fn stand_in() -> Result<(), Box<dyn StdError>> {
         .duration(600)
         .reason("posting links")
         .await?;
-    let until = ban
-        .end_time
-        .map_or("for good".to_owned(), |t| format!("until {t}"));
+    let ends = ban.end_time.map_or("never".to_owned(), |t| t.to_string());
     println!(
-        "   Twitch says: user {} banned in channel {} by {} at {}, {until}",
+        "   answer: user {}, channel {}, moderator {}, created {}, ends {ends}",
         ban.user_id, ban.broadcaster_id, ban.moderator_id, ban.created_at
     );
-    println!("   (the stand-in answers with Twitch's documented example, hence other ids)");
+    println!(
+        "   (the stand-in answers with Twitch's documented example, hence its ids and end time)"
+    );
     if let Some(sent) = mock.requests_to("ban-user").last() {
         println!(
             "   sent: {} {}?{} {}",

@@ -69,7 +69,7 @@ fn parse(endpoint: &Endpoint, body: &[u8]) -> Result<Value> {
     }
     serde_json::from_slice(body).map_err(|e| Error::Decode {
         endpoint: endpoint.operation,
-        path: String::new(),
+        path: ".".into(),
         message: format!("not JSON: {e}"),
         excerpt: excerpt(body),
     })
@@ -100,8 +100,8 @@ fn value<T: DeserializeOwned>(
     serde_path_to_error::deserialize(v).map_err(|e| {
         let inner = e.path().to_string();
         let path = match (prefix, inner.as_str()) {
-            (p, ".") => p.to_owned(),
             ("", i) => i.to_owned(),
+            (p, ".") => p.to_owned(),
             (p, i) if i.starts_with('[') => format!("{p}{i}"),
             (p, i) => format!("{p}.{i}"),
         };

@@ -32,12 +32,42 @@ pub use error::{Error, Result};
 pub use generated::{ENDPOINTS, requests};
 pub use paginate::{PageStream, Paginator};
 pub use secret::Secret;
+/// The Helix models (`UserInfo`, `Clip`, ...), re-exported so one dependency is enough.
+pub use twitch_models as models;
 
 // Wrappers the fuzz targets in `fuzz/` call; only under `--cfg fuzzing` (set by `cargo fuzz`).
 #[cfg(fuzzing)]
 #[doc(hidden)]
 #[path = "fuzz.rs"]
 pub mod __fuzz;
+
+// The decode paths `benches/runtime.rs` measures; only with the hidden `__bench` feature.
+#[cfg(feature = "__bench")]
+#[doc(hidden)]
+pub mod __bench {
+    use serde::de::DeserializeOwned;
+
+    fn endpoint(operation: &str) -> &'static crate::endpoint::Endpoint {
+        crate::ENDPOINTS
+            .iter()
+            .copied()
+            .find(|e| e.operation == operation)
+            .unwrap_or(crate::ENDPOINTS[0])
+    }
+
+    /// What [`Api::list`](crate::Api::list) does with a response body.
+    pub fn list<T: DeserializeOwned>(operation: &str, body: &[u8]) -> crate::Result<Vec<T>> {
+        crate::decode::list(endpoint(operation), body)
+    }
+
+    /// What a paginator does with a response body: the items and the next cursor.
+    pub fn page<T: DeserializeOwned>(
+        operation: &str,
+        body: &[u8],
+    ) -> crate::Result<(Vec<T>, Option<String>)> {
+        crate::decode::page(endpoint(operation), body)
+    }
+}
 
 #[cfg(test)]
 mod tests;

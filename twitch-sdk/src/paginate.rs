@@ -110,8 +110,10 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         Ok(if items.is_empty() { None } else { Some(items) })
     }
 
-    /// Fetches the page before the current one, with the cursor as `before`; `None` when no page
-    /// has been fetched yet or the previous page is empty.
+    /// Fetches the page before the current one, with the cursor as `before`; `None` when there is
+    /// no cursor to go back from (nothing fetched yet, or the start of the list was reached) or
+    /// the previous page is empty. Afterwards [`next_page`](Self::next_page) goes forward from the
+    /// cursor Helix returned, or from the first page when it returned none.
     ///
     /// Only some operations page backwards; for the others this is [`Error::InvalidArgument`] and
     /// nothing is sent.
@@ -130,9 +132,10 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         req.query("before", cursor);
         let (items, next) = self.api.page::<T>(req).await?;
         self.fetched += items.len();
-        // Going back makes the forward cursors valid again.
+        // Going back makes the forward cursors valid again. Without a cursor Helix is at the
+        // start of the list: the next page is the first one again.
         self.seen.clear();
-        self.done = next.is_none();
+        self.done = false;
         self.cursor = next;
         Ok(if items.is_empty() { None } else { Some(items) })
     }

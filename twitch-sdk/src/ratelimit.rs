@@ -86,22 +86,23 @@ impl State {
     }
 
     fn decide(&mut self, now: SystemTime) -> Decision {
+        // Once the reset has passed the bucket is full again, whatever was left of the old
+        // window: count from the full bucket, or requests sent now would be charged against the
+        // new window on the server and against the stale count here.
+        if self.mode == Mode::Tracked && self.reset.is_some_and(|r| r + RESET_SLACK <= now) {
+            self.refill();
+        }
         match self.mode {
             Mode::Untracked => {}
             Mode::Unknown if self.in_flight == 0 => {}
             Mode::Unknown => return Decision::AwaitResponse,
             Mode::Tracked if self.remaining > 0 => self.remaining -= 1,
             Mode::Tracked => match self.reset {
-                Some(reset) if reset + RESET_SLACK > now => {
+                Some(reset) => {
                     let wait = (reset + RESET_SLACK)
                         .duration_since(now)
                         .unwrap_or_default();
                     return Decision::Sleep(wait, Some(reset));
-                }
-                // The reset passed: the bucket is full again.
-                Some(_) => {
-                    self.refill();
-                    self.remaining -= 1;
                 }
                 // Spent, with no reset time: learn from the answers in flight, or start over.
                 None if self.in_flight > 0 => return Decision::AwaitResponse,
@@ -391,6 +392,24 @@ mod tests {
         s.finish(headers(3, 0, 103));
         assert_eq!(s.decide(at(104)), Decision::Go);
         assert_eq!(s.remaining, 2);
+    }
+
+    #[test]
+    fn a_stale_window_is_not_spent_twice() {
+        // 3 of 50 spent, then a pause longer than the window: the server's bucket is full.
+        let mut s = State::new();
+        s.decide(at(100));
+        s.finish(headers(50, 47, 101));
+        // A burst after the reset: the bucket counts as full once, not 47 + 50.
+        let sent = (0..200)
+            .take_while(|_| s.decide(at(105)) == Decision::Go)
+            .count();
+        assert_eq!(sent, 50);
+        assert_eq!(s.decide(at(105)), Decision::AwaitResponse);
+        // The first answer of the new window sets the count (minus those still in flight).
+        s.finish(headers(50, 49, 106));
+        assert_eq!(s.remaining, 0);
+        assert!(matches!(s.decide(at(105)), Decision::Sleep(_, Some(r)) if r == at(106)));
     }
 
     #[test]

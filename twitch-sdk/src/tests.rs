@@ -689,6 +689,7 @@ fn paged(seen: &Seen) -> Reply {
     let page = |c: &str| c.trim_start_matches('c').parse::<usize>().unwrap();
     let start = match (seen.query("after"), seen.query("before")) {
         (Some(c), _) => page(c) * 2,
+        (_, Some(c)) if page(c) < 2 => return Reply::json(200, r#"{"data":[],"pagination":{}}"#),
         (_, Some(c)) => (page(c) - 2) * 2,
         _ => 0,
     };
@@ -776,6 +777,32 @@ async fn pagination_forward_backward_limit_and_stream() {
         Err(Error::InvalidArgument { .. })
     ));
     assert_eq!(server.count("/helix"), before);
+}
+
+#[tokio::test]
+async fn going_back_to_the_start_starts_over() {
+    let server = app_server(paged).await;
+    let app = client(&server)
+        .build()
+        .unwrap()
+        .app(ClientCredentials::new("c", "s"))
+        .await
+        .unwrap();
+    let mut p = crate::Paginator::<Thing>::new(app.api(), Request::new(&GET_THINGS), None);
+    assert_eq!(
+        p.previous_page().await.unwrap(),
+        None,
+        "nothing fetched yet"
+    );
+    assert_eq!(server.count("/helix"), 0);
+    p.next_page().await.unwrap();
+    assert_eq!(
+        p.previous_page().await.unwrap(),
+        None,
+        "nothing before the first page"
+    );
+    assert_eq!((p.cursor(), p.is_done()), (None, false));
+    assert_eq!(p.next_page().await.unwrap().unwrap()[0].id, "1");
 }
 
 #[tokio::test]

@@ -260,7 +260,8 @@ fn builder(b: &Builder) -> TokenStream {
     let model = b.model.clone().unwrap_or_else(|| quote!(()));
     let paging = (b.send == Send::Collect).then(|| {
         quote! {
-            /// Caps how many items awaiting the request collects; unset, it fetches every page.
+            /// Caps how many items are fetched in all: by awaiting the request, by
+            /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
             pub fn limit(mut self, limit: usize) -> Self {
                 self.limit = Some(limit);
                 self
@@ -286,11 +287,20 @@ fn builder(b: &Builder) -> TokenStream {
         Send::Optional => quote!(let (api, req) = self.into_request(); api.optional::<#model>(req)),
         Send::List => quote!(let (api, req) = self.into_request(); api.list::<#model>(req)),
         Send::Envelope => quote!(let (api, req) = self.into_request(); api.envelope::<#model>(req)),
-        Send::Collect => quote! {
-            let limit = self.limit;
-            let (api, req) = self.into_request();
-            api.collect::<#model>(req, limit)
-        },
+        Send::Collect => {
+            let limit = match b.default_limit {
+                Some(n) => {
+                    let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
+                    quote!(self.limit.or(Some(#n)))
+                }
+                None => quote!(self.limit),
+            };
+            quote! {
+                let limit = #limit;
+                let (api, req) = self.into_request();
+                api.collect::<#model>(req, limit)
+            }
+        }
     };
     let output = &b.output;
     quote! {

@@ -185,7 +185,8 @@ impl GetExtensionAnalytics {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -217,7 +218,7 @@ impl IntoFuture for GetExtensionAnalytics {
     type Output = Result<Vec<models::AnalyticsReport>>;
     type IntoFuture = ResponseFuture<Vec<models::AnalyticsReport>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::AnalyticsReport>(req, limit)
     }
@@ -264,7 +265,8 @@ impl GetGameAnalytics {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -296,7 +298,7 @@ impl IntoFuture for GetGameAnalytics {
     type Output = Result<Vec<models::AnalyticsReport>>;
     type IntoFuture = ResponseFuture<Vec<models::AnalyticsReport>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::AnalyticsReport>(req, limit)
     }
@@ -320,7 +322,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetExtensionAnalytics::limit) says otherwise; [`paginate`](GetExtensionAnalytics::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetExtensionAnalytics::limit) says otherwise; [`paginate`](GetExtensionAnalytics::paginate) pages by hand and [`into_stream`](GetExtensionAnalytics::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -342,7 +344,7 @@ impl UserApi {
             report_type: None,
             started_at: None,
             ended_at: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -363,7 +365,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetGameAnalytics::limit) says otherwise; [`paginate`](GetGameAnalytics::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetGameAnalytics::limit) says otherwise; [`paginate`](GetGameAnalytics::paginate) pages by hand and [`into_stream`](GetGameAnalytics::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -385,7 +387,7 @@ impl UserApi {
             report_type: None,
             started_at: None,
             ended_at: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 }

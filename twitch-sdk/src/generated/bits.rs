@@ -263,7 +263,8 @@ impl GetExtensionTransactions {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -293,7 +294,7 @@ impl IntoFuture for GetExtensionTransactions {
     type Output = Result<Vec<models::ExtensionTransaction>>;
     type IntoFuture = ResponseFuture<Vec<models::ExtensionTransaction>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::ExtensionTransaction>(req, limit)
     }
@@ -344,7 +345,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetExtensionTransactions::limit) says otherwise; [`paginate`](GetExtensionTransactions::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetExtensionTransactions::limit) says otherwise; [`paginate`](GetExtensionTransactions::paginate) pages by hand and [`into_stream`](GetExtensionTransactions::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -361,7 +362,7 @@ impl AppApi {
             api: self.api(),
             extension_id: extension_id.into(),
             transaction_ids: Vec::new(),
-            limit: Some(100),
+            limit: None,
         }
     }
 }

@@ -954,7 +954,8 @@ impl GetCustomRewardRedemption {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -1381,7 +1382,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetCustomRewardRedemption::limit) caps them; [`paginate`](GetCustomRewardRedemption::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetCustomRewardRedemption::limit) caps them; [`paginate`](GetCustomRewardRedemption::paginate) pages by hand and [`into_stream`](GetCustomRewardRedemption::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///

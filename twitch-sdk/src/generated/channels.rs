@@ -345,7 +345,8 @@ impl GetChannelFollowers {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -375,7 +376,7 @@ impl IntoFuture for GetChannelFollowers {
     type Output = Result<Vec<models::ChannelFollower>>;
     type IntoFuture = ResponseFuture<Vec<models::ChannelFollower>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::ChannelFollower>(req, limit)
     }
@@ -433,7 +434,8 @@ impl GetFollowedChannels {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -463,7 +465,7 @@ impl IntoFuture for GetFollowedChannels {
     type Output = Result<Vec<models::FollowedChannel>>;
     type IntoFuture = ResponseFuture<Vec<models::FollowedChannel>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::FollowedChannel>(req, limit)
     }
@@ -658,7 +660,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetChannelFollowers::limit) says otherwise; [`paginate`](GetChannelFollowers::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetChannelFollowers::limit) says otherwise; [`paginate`](GetChannelFollowers::paginate) pages by hand and [`into_stream`](GetChannelFollowers::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -676,7 +678,7 @@ impl UserApi {
             api: self.api(),
             broadcaster_id: None,
             user_id: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -730,7 +732,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetFollowedChannels::limit) says otherwise; [`paginate`](GetFollowedChannels::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetFollowedChannels::limit) says otherwise; [`paginate`](GetFollowedChannels::paginate) pages by hand and [`into_stream`](GetFollowedChannels::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -747,7 +749,7 @@ impl UserApi {
             api: self.api(),
             user_id: None,
             broadcaster_id: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 

@@ -127,7 +127,8 @@ impl GetCharityCampaignDonations {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -156,7 +157,7 @@ impl IntoFuture for GetCharityCampaignDonations {
     type Output = Result<Vec<models::CharityDonation>>;
     type IntoFuture = ResponseFuture<Vec<models::CharityDonation>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::CharityDonation>(req, limit)
     }
@@ -207,7 +208,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetCharityCampaignDonations::limit) says otherwise; [`paginate`](GetCharityCampaignDonations::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetCharityCampaignDonations::limit) says otherwise; [`paginate`](GetCharityCampaignDonations::paginate) pages by hand and [`into_stream`](GetCharityCampaignDonations::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -220,7 +221,7 @@ impl UserApi {
         GetCharityCampaignDonations {
             api: self.api(),
             broadcaster_id: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 }

@@ -877,7 +877,8 @@ impl GetChatters {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -907,7 +908,7 @@ impl IntoFuture for GetChatters {
     type Output = Result<Vec<models::Chatter>>;
     type IntoFuture = ResponseFuture<Vec<models::Chatter>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::Chatter>(req, limit)
     }
@@ -1061,7 +1062,8 @@ impl GetUserEmotes {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -1819,7 +1821,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetChatters::limit) says otherwise; [`paginate`](GetChatters::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetChatters::limit) says otherwise; [`paginate`](GetChatters::paginate) pages by hand and [`into_stream`](GetChatters::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -1838,7 +1840,7 @@ impl UserApi {
             api: self.api(),
             moderator_id: None,
             broadcaster_id: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -1994,7 +1996,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetUserEmotes::limit) caps them; [`paginate`](GetUserEmotes::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetUserEmotes::limit) caps them; [`paginate`](GetUserEmotes::paginate) pages by hand and [`into_stream`](GetUserEmotes::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///

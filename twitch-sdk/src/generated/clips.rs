@@ -434,7 +434,8 @@ impl GetClipsByCategoryId {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -466,7 +467,7 @@ impl IntoFuture for GetClipsByCategoryId {
     type Output = Result<Vec<models::Clip>>;
     type IntoFuture = ResponseFuture<Vec<models::Clip>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::Clip>(req, limit)
     }
@@ -495,7 +496,8 @@ impl GetClipsById {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -568,7 +570,8 @@ impl GetClipsByUserId {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -600,7 +603,7 @@ impl IntoFuture for GetClipsByUserId {
     type Output = Result<Vec<models::Clip>>;
     type IntoFuture = ResponseFuture<Vec<models::Clip>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::Clip>(req, limit)
     }
@@ -711,7 +714,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetClipsByCategoryId::limit) says otherwise; [`paginate`](GetClipsByCategoryId::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetClipsByCategoryId::limit) says otherwise; [`paginate`](GetClipsByCategoryId::paginate) pages by hand and [`into_stream`](GetClipsByCategoryId::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -734,7 +737,7 @@ impl AppApi {
             started_at: None,
             ended_at: None,
             is_featured: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -755,7 +758,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetClipsById::limit) caps them; [`paginate`](GetClipsById::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetClipsById::limit) caps them; [`paginate`](GetClipsById::paginate) pages by hand and [`into_stream`](GetClipsById::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -799,7 +802,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetClipsByUserId::limit) says otherwise; [`paginate`](GetClipsByUserId::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetClipsByUserId::limit) says otherwise; [`paginate`](GetClipsByUserId::paginate) pages by hand and [`into_stream`](GetClipsByUserId::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -819,7 +822,7 @@ impl AppApi {
             started_at: None,
             ended_at: None,
             is_featured: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -968,7 +971,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetClipsByCategoryId::limit) says otherwise; [`paginate`](GetClipsByCategoryId::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetClipsByCategoryId::limit) says otherwise; [`paginate`](GetClipsByCategoryId::paginate) pages by hand and [`into_stream`](GetClipsByCategoryId::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -991,7 +994,7 @@ impl UserApi {
             started_at: None,
             ended_at: None,
             is_featured: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -1012,7 +1015,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetClipsById::limit) caps them; [`paginate`](GetClipsById::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetClipsById::limit) caps them; [`paginate`](GetClipsById::paginate) pages by hand and [`into_stream`](GetClipsById::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -1056,7 +1059,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetClipsByUserId::limit) says otherwise; [`paginate`](GetClipsByUserId::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetClipsByUserId::limit) says otherwise; [`paginate`](GetClipsByUserId::paginate) pages by hand and [`into_stream`](GetClipsByUserId::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -1076,7 +1079,7 @@ impl UserApi {
             started_at: None,
             ended_at: None,
             is_featured: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 

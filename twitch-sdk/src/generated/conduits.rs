@@ -302,7 +302,8 @@ impl GetConduitShards {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -332,7 +333,7 @@ impl IntoFuture for GetConduitShards {
     type Output = Result<Vec<models::ConduitShard>>;
     type IntoFuture = ResponseFuture<Vec<models::ConduitShard>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::ConduitShard>(req, limit)
     }
@@ -487,7 +488,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetConduitShards::limit) says otherwise; [`paginate`](GetConduitShards::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetConduitShards::limit) says otherwise; [`paginate`](GetConduitShards::paginate) pages by hand and [`into_stream`](GetConduitShards::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -505,7 +506,7 @@ impl AppApi {
             api: self.api(),
             conduit_id: conduit_id.into(),
             status: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 

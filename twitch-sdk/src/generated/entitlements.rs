@@ -164,7 +164,8 @@ impl GetDropsEntitlements {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -196,7 +197,7 @@ impl IntoFuture for GetDropsEntitlements {
     type Output = Result<Vec<models::DropsEntitlement>>;
     type IntoFuture = ResponseFuture<Vec<models::DropsEntitlement>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(1000));
         let (api, req) = self.into_request();
         api.collect::<models::DropsEntitlement>(req, limit)
     }
@@ -247,7 +248,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 1000 items unless [`limit`](GetDropsEntitlements::limit) says otherwise; [`paginate`](GetDropsEntitlements::paginate) pages by hand.
+    /// Awaiting the request collects at most 1000 items unless [`limit`](GetDropsEntitlements::limit) says otherwise; [`paginate`](GetDropsEntitlements::paginate) pages by hand and [`into_stream`](GetDropsEntitlements::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -268,7 +269,7 @@ impl AppApi {
             user_id: None,
             game_id: None,
             fulfillment_status: None,
-            limit: Some(1000),
+            limit: None,
         }
     }
 
@@ -328,7 +329,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 1000 items unless [`limit`](GetDropsEntitlements::limit) says otherwise; [`paginate`](GetDropsEntitlements::paginate) pages by hand.
+    /// Awaiting the request collects at most 1000 items unless [`limit`](GetDropsEntitlements::limit) says otherwise; [`paginate`](GetDropsEntitlements::paginate) pages by hand and [`into_stream`](GetDropsEntitlements::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -349,7 +350,7 @@ impl UserApi {
             user_id: None,
             game_id: None,
             fulfillment_status: None,
-            limit: Some(1000),
+            limit: None,
         }
     }
 

@@ -738,7 +738,8 @@ pub struct GetExtensionLiveChannels {
 }
 
 impl GetExtensionLiveChannels {
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -767,7 +768,7 @@ impl IntoFuture for GetExtensionLiveChannels {
     type Output = Result<Vec<models::ExtensionLiveChannel>>;
     type IntoFuture = ResponseFuture<Vec<models::ExtensionLiveChannel>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::ExtensionLiveChannel>(req, limit)
     }
@@ -1205,7 +1206,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetExtensionLiveChannels::limit) says otherwise; [`paginate`](GetExtensionLiveChannels::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetExtensionLiveChannels::limit) says otherwise; [`paginate`](GetExtensionLiveChannels::paginate) pages by hand and [`into_stream`](GetExtensionLiveChannels::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -1225,7 +1226,7 @@ impl AppApi {
         GetExtensionLiveChannels {
             api: self.api(),
             extension_id: extension_id.into(),
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -1588,7 +1589,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetExtensionLiveChannels::limit) says otherwise; [`paginate`](GetExtensionLiveChannels::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetExtensionLiveChannels::limit) says otherwise; [`paginate`](GetExtensionLiveChannels::paginate) pages by hand and [`into_stream`](GetExtensionLiveChannels::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -1608,7 +1609,7 @@ impl UserApi {
         GetExtensionLiveChannels {
             api: self.api(),
             extension_id: extension_id.into(),
-            limit: Some(100),
+            limit: None,
         }
     }
 

@@ -154,7 +154,8 @@ pub struct GetTopGames {
 }
 
 impl GetTopGames {
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -182,7 +183,7 @@ impl IntoFuture for GetTopGames {
     type Output = Result<Vec<models::Game>>;
     type IntoFuture = ResponseFuture<Vec<models::Game>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::Game>(req, limit)
     }
@@ -232,7 +233,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetTopGames::limit) says otherwise; [`paginate`](GetTopGames::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetTopGames::limit) says otherwise; [`paginate`](GetTopGames::paginate) pages by hand and [`into_stream`](GetTopGames::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -243,7 +244,7 @@ impl AppApi {
     pub fn get_top_games(&self) -> GetTopGames {
         GetTopGames {
             api: self.api(),
-            limit: Some(100),
+            limit: None,
         }
     }
 }
@@ -292,7 +293,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetTopGames::limit) says otherwise; [`paginate`](GetTopGames::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetTopGames::limit) says otherwise; [`paginate`](GetTopGames::paginate) pages by hand and [`into_stream`](GetTopGames::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -303,7 +304,7 @@ impl UserApi {
     pub fn get_top_games(&self) -> GetTopGames {
         GetTopGames {
             api: self.api(),
-            limit: Some(100),
+            limit: None,
         }
     }
 }

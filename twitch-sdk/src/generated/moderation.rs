@@ -1823,7 +1823,8 @@ impl GetBannedUsers {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -1853,7 +1854,7 @@ impl IntoFuture for GetBannedUsers {
     type Output = Result<Vec<models::BannedUser>>;
     type IntoFuture = ResponseFuture<Vec<models::BannedUser>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::BannedUser>(req, limit)
     }
@@ -1888,7 +1889,8 @@ impl GetBlockedTerms {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -1918,7 +1920,7 @@ impl IntoFuture for GetBlockedTerms {
     type Output = Result<Vec<models::BlockedTerm>>;
     type IntoFuture = ResponseFuture<Vec<models::BlockedTerm>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::BlockedTerm>(req, limit)
     }
@@ -1944,7 +1946,8 @@ impl GetModeratedChannels {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -2011,7 +2014,8 @@ impl GetModerators {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -2041,7 +2045,7 @@ impl IntoFuture for GetModerators {
     type Output = Result<Vec<models::Moderator>>;
     type IntoFuture = ResponseFuture<Vec<models::Moderator>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::Moderator>(req, limit)
     }
@@ -2127,7 +2131,8 @@ impl GetUnbanRequests {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -2159,7 +2164,7 @@ impl IntoFuture for GetUnbanRequests {
     type Output = Result<Vec<models::UnbanRequest>>;
     type IntoFuture = ResponseFuture<Vec<models::UnbanRequest>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::UnbanRequest>(req, limit)
     }
@@ -2197,7 +2202,8 @@ impl GetVips {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -2227,7 +2233,7 @@ impl IntoFuture for GetVips {
     type Output = Result<Vec<models::ChannelVIP>>;
     type IntoFuture = ResponseFuture<Vec<models::ChannelVIP>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::ChannelVIP>(req, limit)
     }
@@ -3132,7 +3138,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetBannedUsers::limit) says otherwise; [`paginate`](GetBannedUsers::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetBannedUsers::limit) says otherwise; [`paginate`](GetBannedUsers::paginate) pages by hand and [`into_stream`](GetBannedUsers::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -3149,7 +3155,7 @@ impl UserApi {
             api: self.api(),
             broadcaster_id: None,
             user_ids: Vec::new(),
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -3168,7 +3174,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetBlockedTerms::limit) says otherwise; [`paginate`](GetBlockedTerms::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetBlockedTerms::limit) says otherwise; [`paginate`](GetBlockedTerms::paginate) pages by hand and [`into_stream`](GetBlockedTerms::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -3187,7 +3193,7 @@ impl UserApi {
             api: self.api(),
             moderator_id: None,
             broadcaster_id: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -3205,7 +3211,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetModeratedChannels::limit) caps them; [`paginate`](GetModeratedChannels::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetModeratedChannels::limit) caps them; [`paginate`](GetModeratedChannels::paginate) pages by hand and [`into_stream`](GetModeratedChannels::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -3237,7 +3243,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetModerators::limit) says otherwise; [`paginate`](GetModerators::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetModerators::limit) says otherwise; [`paginate`](GetModerators::paginate) pages by hand and [`into_stream`](GetModerators::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -3254,7 +3260,7 @@ impl UserApi {
             api: self.api(),
             broadcaster_id: None,
             user_ids: Vec::new(),
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -3308,7 +3314,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetUnbanRequests::limit) says otherwise; [`paginate`](GetUnbanRequests::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetUnbanRequests::limit) says otherwise; [`paginate`](GetUnbanRequests::paginate) pages by hand and [`into_stream`](GetUnbanRequests::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -3329,7 +3335,7 @@ impl UserApi {
             broadcaster_id: None,
             moderator_id: None,
             user_id: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -3348,7 +3354,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetVips::limit) says otherwise; [`paginate`](GetVips::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetVips::limit) says otherwise; [`paginate`](GetVips::paginate) pages by hand and [`into_stream`](GetVips::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -3365,7 +3371,7 @@ impl UserApi {
             api: self.api(),
             broadcaster_id: None,
             user_ids: Vec::new(),
-            limit: Some(100),
+            limit: None,
         }
     }
 

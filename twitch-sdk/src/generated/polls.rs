@@ -332,7 +332,8 @@ impl GetPolls {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -362,7 +363,7 @@ impl IntoFuture for GetPolls {
     type Output = Result<Vec<models::Poll>>;
     type IntoFuture = ResponseFuture<Vec<models::Poll>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(20));
         let (api, req) = self.into_request();
         api.collect::<models::Poll>(req, limit)
     }
@@ -466,7 +467,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 20 items unless [`limit`](GetPolls::limit) says otherwise; [`paginate`](GetPolls::paginate) pages by hand.
+    /// Awaiting the request collects at most 20 items unless [`limit`](GetPolls::limit) says otherwise; [`paginate`](GetPolls::paginate) pages by hand and [`into_stream`](GetPolls::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -485,7 +486,7 @@ impl UserApi {
             api: self.api(),
             broadcaster_id: None,
             poll_ids: Vec::new(),
-            limit: Some(20),
+            limit: None,
         }
     }
 }

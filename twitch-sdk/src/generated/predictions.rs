@@ -305,7 +305,8 @@ impl GetPredictions {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -335,7 +336,7 @@ impl IntoFuture for GetPredictions {
     type Output = Result<Vec<models::Prediction>>;
     type IntoFuture = ResponseFuture<Vec<models::Prediction>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(20));
         let (api, req) = self.into_request();
         api.collect::<models::Prediction>(req, limit)
     }
@@ -438,7 +439,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 20 items unless [`limit`](GetPredictions::limit) says otherwise; [`paginate`](GetPredictions::paginate) pages by hand.
+    /// Awaiting the request collects at most 20 items unless [`limit`](GetPredictions::limit) says otherwise; [`paginate`](GetPredictions::paginate) pages by hand and [`into_stream`](GetPredictions::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -455,7 +456,7 @@ impl UserApi {
             api: self.api(),
             broadcaster_id: None,
             prediction_ids: Vec::new(),
-            limit: Some(20),
+            limit: None,
         }
     }
 }

@@ -98,7 +98,8 @@ pub struct SearchCategories {
 }
 
 impl SearchCategories {
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -127,7 +128,7 @@ impl IntoFuture for SearchCategories {
     type Output = Result<Vec<models::Category>>;
     type IntoFuture = ResponseFuture<Vec<models::Category>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::Category>(req, limit)
     }
@@ -154,7 +155,8 @@ impl SearchChannels {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -184,7 +186,7 @@ impl IntoFuture for SearchChannels {
     type Output = Result<Vec<models::SearchChannel>>;
     type IntoFuture = ResponseFuture<Vec<models::SearchChannel>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::SearchChannel>(req, limit)
     }
@@ -205,7 +207,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](SearchCategories::limit) says otherwise; [`paginate`](SearchCategories::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](SearchCategories::limit) says otherwise; [`paginate`](SearchCategories::paginate) pages by hand and [`into_stream`](SearchCategories::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -217,7 +219,7 @@ impl AppApi {
         SearchCategories {
             api: self.api(),
             query: query.into(),
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -236,7 +238,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](SearchChannels::limit) says otherwise; [`paginate`](SearchChannels::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](SearchChannels::limit) says otherwise; [`paginate`](SearchChannels::paginate) pages by hand and [`into_stream`](SearchChannels::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -249,7 +251,7 @@ impl AppApi {
             api: self.api(),
             query: query.into(),
             live_only: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 }
@@ -269,7 +271,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](SearchCategories::limit) says otherwise; [`paginate`](SearchCategories::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](SearchCategories::limit) says otherwise; [`paginate`](SearchCategories::paginate) pages by hand and [`into_stream`](SearchCategories::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -281,7 +283,7 @@ impl UserApi {
         SearchCategories {
             api: self.api(),
             query: query.into(),
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -300,7 +302,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](SearchChannels::limit) says otherwise; [`paginate`](SearchChannels::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](SearchChannels::limit) says otherwise; [`paginate`](SearchChannels::paginate) pages by hand and [`into_stream`](SearchChannels::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -313,7 +315,7 @@ impl UserApi {
             api: self.api(),
             query: query.into(),
             live_only: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 }

@@ -313,7 +313,8 @@ impl GetFollowedStreams {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -406,7 +407,8 @@ impl GetStreamMarkers {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -436,7 +438,7 @@ impl IntoFuture for GetStreamMarkers {
     type Output = Result<Vec<models::StreamMarkers>>;
     type IntoFuture = ResponseFuture<Vec<models::StreamMarkers>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::StreamMarkers>(req, limit)
     }
@@ -510,7 +512,8 @@ impl GetStreams {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -543,7 +546,7 @@ impl IntoFuture for GetStreams {
     type Output = Result<Vec<models::StreamInfo>>;
     type IntoFuture = ResponseFuture<Vec<models::StreamInfo>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::StreamInfo>(req, limit)
     }
@@ -568,7 +571,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetStreams::limit) says otherwise; [`paginate`](GetStreams::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetStreams::limit) says otherwise; [`paginate`](GetStreams::paginate) pages by hand and [`into_stream`](GetStreams::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -589,7 +592,7 @@ impl AppApi {
             game_ids: Vec::new(),
             stream_type: None,
             languages: Vec::new(),
-            limit: Some(100),
+            limit: None,
         }
     }
 }
@@ -642,7 +645,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetFollowedStreams::limit) caps them; [`paginate`](GetFollowedStreams::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetFollowedStreams::limit) caps them; [`paginate`](GetFollowedStreams::paginate) pages by hand and [`into_stream`](GetFollowedStreams::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -699,7 +702,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetStreamMarkers::limit) says otherwise; [`paginate`](GetStreamMarkers::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetStreamMarkers::limit) says otherwise; [`paginate`](GetStreamMarkers::paginate) pages by hand and [`into_stream`](GetStreamMarkers::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -721,7 +724,7 @@ impl UserApi {
             api: self.api(),
             user_id: None,
             video_id: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -743,7 +746,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetStreams::limit) says otherwise; [`paginate`](GetStreams::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetStreams::limit) says otherwise; [`paginate`](GetStreams::paginate) pages by hand and [`into_stream`](GetStreams::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -764,7 +767,7 @@ impl UserApi {
             game_ids: Vec::new(),
             stream_type: None,
             languages: Vec::new(),
-            limit: Some(100),
+            limit: None,
         }
     }
 }

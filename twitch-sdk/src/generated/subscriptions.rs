@@ -160,7 +160,8 @@ impl GetBroadcasterSubscriptions {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -190,7 +191,7 @@ impl IntoFuture for GetBroadcasterSubscriptions {
     type Output = Result<Vec<models::BroadcasterSubscription>>;
     type IntoFuture = ResponseFuture<Vec<models::BroadcasterSubscription>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::BroadcasterSubscription>(req, limit)
     }
@@ -249,7 +250,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetBroadcasterSubscriptions::limit) says otherwise; [`paginate`](GetBroadcasterSubscriptions::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetBroadcasterSubscriptions::limit) says otherwise; [`paginate`](GetBroadcasterSubscriptions::paginate) pages by hand and [`into_stream`](GetBroadcasterSubscriptions::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -271,7 +272,7 @@ impl AppApi {
             api: self.api(),
             broadcaster_id: Some(broadcaster_id.into()),
             user_ids: Vec::new(),
-            limit: Some(100),
+            limit: None,
         }
     }
 }
@@ -328,7 +329,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetBroadcasterSubscriptions::limit) says otherwise; [`paginate`](GetBroadcasterSubscriptions::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetBroadcasterSubscriptions::limit) says otherwise; [`paginate`](GetBroadcasterSubscriptions::paginate) pages by hand and [`into_stream`](GetBroadcasterSubscriptions::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -347,7 +348,7 @@ impl UserApi {
             api: self.api(),
             broadcaster_id: None,
             user_ids: Vec::new(),
-            limit: Some(100),
+            limit: None,
         }
     }
 }

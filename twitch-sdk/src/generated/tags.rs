@@ -95,7 +95,8 @@ impl GetAllStreamTags {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -170,7 +171,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetAllStreamTags::limit) caps them; [`paginate`](GetAllStreamTags::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetAllStreamTags::limit) caps them; [`paginate`](GetAllStreamTags::paginate) pages by hand and [`into_stream`](GetAllStreamTags::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -227,7 +228,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetAllStreamTags::limit) caps them; [`paginate`](GetAllStreamTags::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetAllStreamTags::limit) caps them; [`paginate`](GetAllStreamTags::paginate) pages by hand and [`into_stream`](GetAllStreamTags::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///

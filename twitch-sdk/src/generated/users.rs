@@ -448,7 +448,8 @@ impl GetUserBlockList {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -477,7 +478,7 @@ impl IntoFuture for GetUserBlockList {
     type Output = Result<Vec<models::UserIdentity>>;
     type IntoFuture = ResponseFuture<Vec<models::UserIdentity>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::UserIdentity>(req, limit)
     }
@@ -807,7 +808,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetUserBlockList::limit) says otherwise; [`paginate`](GetUserBlockList::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetUserBlockList::limit) says otherwise; [`paginate`](GetUserBlockList::paginate) pages by hand and [`into_stream`](GetUserBlockList::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -823,7 +824,7 @@ impl UserApi {
         GetUserBlockList {
             api: self.api(),
             broadcaster_id: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 

@@ -204,7 +204,8 @@ impl GetVideosByCategoryId {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -237,7 +238,7 @@ impl IntoFuture for GetVideosByCategoryId {
     type Output = Result<Vec<models::Video>>;
     type IntoFuture = ResponseFuture<Vec<models::Video>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::Video>(req, limit)
     }
@@ -255,7 +256,8 @@ pub struct GetVideosById {
 }
 
 impl GetVideosById {
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -336,7 +338,8 @@ impl GetVideosByUserId {
         self
     }
 
-    /// Caps how many items awaiting the request collects; unset, it fetches every page.
+    /// Caps how many items are fetched in all: by awaiting the request, by
+    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
@@ -369,7 +372,7 @@ impl IntoFuture for GetVideosByUserId {
     type Output = Result<Vec<models::Video>>;
     type IntoFuture = ResponseFuture<Vec<models::Video>>;
     fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
+        let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
         api.collect::<models::Video>(req, limit)
     }
@@ -396,7 +399,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetVideosByCategoryId::limit) says otherwise; [`paginate`](GetVideosByCategoryId::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetVideosByCategoryId::limit) says otherwise; [`paginate`](GetVideosByCategoryId::paginate) pages by hand and [`into_stream`](GetVideosByCategoryId::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -420,7 +423,7 @@ impl AppApi {
             period: None,
             sort: None,
             video_type: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -440,7 +443,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetVideosById::limit) caps them; [`paginate`](GetVideosById::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetVideosById::limit) caps them; [`paginate`](GetVideosById::paginate) pages by hand and [`into_stream`](GetVideosById::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -484,7 +487,7 @@ impl AppApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetVideosByUserId::limit) says otherwise; [`paginate`](GetVideosByUserId::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetVideosByUserId::limit) says otherwise; [`paginate`](GetVideosByUserId::paginate) pages by hand and [`into_stream`](GetVideosByUserId::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -508,7 +511,7 @@ impl AppApi {
             period: None,
             sort: None,
             video_type: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 }
@@ -562,7 +565,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetVideosByCategoryId::limit) says otherwise; [`paginate`](GetVideosByCategoryId::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetVideosByCategoryId::limit) says otherwise; [`paginate`](GetVideosByCategoryId::paginate) pages by hand and [`into_stream`](GetVideosByCategoryId::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -586,7 +589,7 @@ impl UserApi {
             period: None,
             sort: None,
             video_type: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 
@@ -606,7 +609,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects every item unless [`limit`](GetVideosById::limit) caps them; [`paginate`](GetVideosById::paginate) pages by hand.
+    /// Awaiting the request collects every item unless [`limit`](GetVideosById::limit) caps them; [`paginate`](GetVideosById::paginate) pages by hand and [`into_stream`](GetVideosById::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -650,7 +653,7 @@ impl UserApi {
     ///
     /// # Paging
     ///
-    /// Awaiting the request collects at most 100 items unless [`limit`](GetVideosByUserId::limit) says otherwise; [`paginate`](GetVideosByUserId::paginate) pages by hand.
+    /// Awaiting the request collects at most 100 items unless [`limit`](GetVideosByUserId::limit) says otherwise; [`paginate`](GetVideosByUserId::paginate) pages by hand and [`into_stream`](GetVideosByUserId::into_stream) yields every item, both uncapped unless `limit` is set.
     ///
     /// # Errors
     ///
@@ -674,7 +677,7 @@ impl UserApi {
             period: None,
             sort: None,
             video_type: None,
-            limit: Some(100),
+            limit: None,
         }
     }
 }
