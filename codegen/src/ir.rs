@@ -20,6 +20,8 @@ pub struct Ir {
     pub requests: Vec<(Ident, Vec<Ident>)>,
     /// `(operation, minified JSON)` example response bodies, sorted by operation.
     pub examples: Vec<(String, String)>,
+    /// One call of every API method, for the every-method test.
+    pub calls: CallsFile,
 }
 
 /// `twitch-models/src/generated/<group>.rs`.
@@ -412,4 +414,105 @@ pub struct AliasMethod {
     pub ident: Ident,
     /// Doc lines.
     pub docs: Vec<String>,
+}
+
+/// `tests/tests/generated/every_method.rs`: one call of every API method (aliases included)
+/// against the stand-in server, with the request each call must send and what it must decode.
+#[derive(Debug, Clone, Default)]
+pub struct CallsFile {
+    /// The user id of the token the [`ApiClass::User`] calls carry; token-user parameters
+    /// expect it.
+    pub token_user_id: String,
+    /// One per API class and method name, sorted by class, then name.
+    pub cases: Vec<CallCase>,
+    /// Some argument is a timestamp (the file uses the harness's `timestamp`).
+    pub uses_timestamp: bool,
+    /// Some argument is a model or JSON value (the file uses the harness's `from_json`).
+    pub uses_from_json: bool,
+}
+
+/// The API classes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ApiClass {
+    /// `AppApi`
+    App,
+    /// `UserApi`
+    User,
+}
+
+/// One call of one method on one API class.
+#[derive(Debug, Clone)]
+pub struct CallCase {
+    /// The class whose method is called.
+    pub class: ApiClass,
+    /// The method called (an alias is called by its own name).
+    pub method: Ident,
+    /// `AppApi::get_users`
+    pub name: String,
+    /// The method an alias delegates to.
+    pub alias_of: Option<String>,
+    /// The Helix operation it must reach.
+    pub operation: String,
+    /// `GET`
+    pub http_method: String,
+    /// `/users`, below the Helix base URL.
+    pub path: String,
+    /// Argument values, in order.
+    pub args: Vec<CallValue>,
+    /// Setters called, with their values.
+    pub setters: Vec<(Ident, CallValue)>,
+    /// The query the request must carry, by wire name in parameter order; lists repeat the key.
+    pub query: Vec<(String, Vec<String>)>,
+    /// The JSON body it must carry (minified), dotted names nested.
+    pub body: Option<String>,
+    /// Wire names the runtime fills with the token's user id.
+    pub token_user: Vec<String>,
+    /// What the call must decode from the stand-in's example.
+    pub decoded: Decoded,
+}
+
+/// A value passed to an argument or setter.
+#[derive(Debug, Clone)]
+pub enum CallValue {
+    /// A string literal.
+    Str(String),
+    /// An integer literal.
+    Int(i64),
+    /// A float literal.
+    Float(f64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// A `Timestamp` parsed from RFC 3339 text.
+    Timestamp(String),
+    /// A `serde_json::Value` from JSON text.
+    Json(String),
+    /// An enum model from its wire value.
+    Enum {
+        /// The model.
+        model: Ident,
+        /// The wire value.
+        value: String,
+    },
+    /// A struct model decoded from JSON text.
+    Model {
+        /// The model.
+        model: Ident,
+        /// Its JSON.
+        json: String,
+    },
+    /// An array of values, for list parameters.
+    List(Vec<CallValue>),
+}
+
+/// What a successful call decodes, as the harness sees the output serialized to JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoded {
+    /// `()` or `None`.
+    Nothing,
+    /// One model.
+    One,
+    /// Text.
+    Text,
+    /// A list of this many items.
+    Items(usize),
 }

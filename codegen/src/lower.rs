@@ -4,6 +4,8 @@
 //! arguments and which are setters on which API class, how each value reaches the request, the
 //! docs of every item, and the order of everything. The emitters only print.
 
+pub mod calls;
+
 use std::collections::BTreeSet;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -69,6 +71,8 @@ pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
         })
         .collect();
     let prelude = l.usage.prelude();
+    let (calls, problems) = calls::lower(loaded);
+    l.problems.extend(problems);
     if l.problems.is_empty() {
         Ok(Ir {
             model_files,
@@ -77,6 +81,7 @@ pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
             endpoints,
             requests,
             examples,
+            calls,
         })
     } else {
         Err(Diagnostics(l.problems))

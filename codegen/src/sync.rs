@@ -10,11 +10,11 @@ use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostics;
-use crate::emit::{MODELS_DIR, SDK_DIR};
+use crate::emit::{MODELS_DIR, SDK_DIR, TESTS_DIR};
 use crate::{Output, generate};
 
 /// The folders whose every file the generator owns, relative to the workspace root.
-pub const OWNED_DIRS: [&str; 2] = [MODELS_DIR, SDK_DIR];
+pub const OWNED_DIRS: [&str; 3] = [MODELS_DIR, SDK_DIR, TESTS_DIR];
 
 /// The command that brings generated files up to date.
 pub const FIX_COMMAND: &str = "cargo xtask codegen";

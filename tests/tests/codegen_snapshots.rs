@@ -17,12 +17,14 @@ fn fixture(case: &str) -> PathBuf {
         .join(case)
 }
 
-/// `twitch-sdk/src/generated/users.rs` -> `sdk__users.rs`.
+/// `twitch-sdk/src/generated/users.rs` -> `sdk__users.rs`, `tests/tests/generated/every_method.rs`
+/// -> `tests__every_method.rs`.
 fn snapshot_name(case: &str, path: &Path) -> String {
     let path = path.to_string_lossy();
     let short = path
         .replace("twitch-models/src/generated/", "models__")
-        .replace("twitch-sdk/src/generated/", "sdk__");
+        .replace("twitch-sdk/src/generated/", "sdk__")
+        .replace("tests/tests/generated/", "tests__");
     format!("{case}__{short}")
 }
 

@@ -170,7 +170,10 @@ impl Fault {
 
     /// The one-off reply the stand-in gives (`RepeatedCursor` answers twice).
     fn reply(self, mock: &MockServer) -> Option<Reply> {
-        let unix_now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let unix_now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         Some(match self {
             Fault::None | Fault::TokenExpired => return None,
             Fault::TooManyWithReset => Reply::error(429, "Too Many Requests")
@@ -305,7 +308,12 @@ async fn call(rig: &Rig, index: usize) -> Outcome {
             Op::UserSearch => rig.user.search_channels(&tag).await.map(drop),
             Op::AppSearch => rig.app.search_channels(&tag).await.map(drop),
             Op::SendChat => rig.user.send_chat_message(&tag).await.map(drop),
-            Op::ModifyChannel => rig.user.modify_channel_information().title(&tag).await.map(drop),
+            Op::ModifyChannel => rig
+                .user
+                .modify_channel_information()
+                .title(&tag)
+                .await
+                .map(drop),
         }
     };
     let result = match tokio::time::timeout(CALL_BOUND, run).await {
@@ -438,7 +446,10 @@ fn check_batch(outcomes: &[Outcome], log: &[ReceivedRequest], tally: &mut Tally)
         tally.calls += 1;
         tally.slowest = tally.slowest.max(outcome.took);
         *tally.outcomes.entry(kind(&outcome.result)).or_default() += 1;
-        *tally.faults.entry(format!("{:?}", outcome.fault)).or_default() += 1;
+        *tally
+            .faults
+            .entry(format!("{:?}", outcome.fault))
+            .or_default() += 1;
         *tally.ops.entry(format!("{:?}", outcome.op)).or_default() += 1;
     }
 }

@@ -46,7 +46,10 @@ mod tests {
     fn each_transport_serializes_only_its_own_fields() {
         let json = |t: &EventSubTransport| serde_json::to_value(t).unwrap();
         assert_eq!(
-            json(&EventSubTransport::webhook("https://example.com/cb", "s3cr3t-value")),
+            json(&EventSubTransport::webhook(
+                "https://example.com/cb",
+                "s3cr3t-value"
+            )),
             serde_json::json!({"method": "webhook", "callback": "https://example.com/cb", "secret": "s3cr3t-value"})
         );
         assert_eq!(

@@ -8,7 +8,7 @@
 //! - `paging`: the heap high-water mark while streaming 10,000 items with `into_stream` (from
 //!   the stand-in server), against one page and against collecting everything.
 //! - `ratelimit`: 50 tasks calling as fast as they can against the stand-in's bucket of 800
-//!   points per 20-second window (a minute sped up 3x): share of the budget used, 429s seen.
+//!   points per 30-second window (a minute sped up 2x): share of the budget used, 429s seen.
 //!
 //! `cargo bench -p twitch-sdk --bench runtime [-- --quick] [-- --json PATH]` runs the twitch-sdk
 //! sides. `cargo xtask bench-runtime` builds this same file in a scratch project that also depends
@@ -18,6 +18,7 @@
 //! wanted here (thread CPU time, heap peaks, 429 counts) are not what criterion measures.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::future::Future;
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -33,7 +34,8 @@ use twitch_sdk::mock::MockServer;
 use twitch_sdk::{Client, ClientCredentials};
 
 // ---------------------------------------------------------------------------------------------
-// A heap counter: live bytes always, the high-water mark while `PEAKS` is on.
+// A heap counter for the threads that ask for it (the client's, not the stand-in server's): live
+// bytes, and the high-water mark while `PEAKS` is on.
 
 struct Counting;
 
@@ -41,7 +43,18 @@ static LIVE: AtomicIsize = AtomicIsize::new(0);
 static PEAK: AtomicIsize = AtomicIsize::new(0);
 static PEAKS: AtomicBool = AtomicBool::new(false);
 
+thread_local! {
+    static TRACKED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn tracked() -> bool {
+    TRACKED.try_with(Cell::get).unwrap_or(false)
+}
+
 fn grew(by: isize) {
+    if !tracked() {
+        return;
+    }
     let live = LIVE.fetch_add(by, Relaxed) + by;
     if PEAKS.load(Relaxed) {
         PEAK.fetch_max(live, Relaxed);
@@ -59,7 +72,7 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        grew(-(layout.size() as isize));
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
@@ -73,8 +86,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// Starts recording the high-water mark; returns the live bytes now.
+/// Starts recording this thread's high-water mark; returns its live bytes now.
 fn peak_start() -> isize {
+    TRACKED.with(|t| t.set(true));
     let live = LIVE.load(Relaxed);
     PEAK.store(live, Relaxed);
     PEAKS.store(true, Relaxed);
@@ -112,7 +126,8 @@ fn stream_items(count: usize) -> Vec<Value> {
 }
 
 fn page_of(items: Vec<Value>) -> String {
-    json!({ "data": items, "pagination": { "cursor": "eyJiIjp7IkN1cnNvciI6IjEwMCJ9fQ" } }).to_string()
+    json!({ "data": items, "pagination": { "cursor": "eyJiIjp7IkN1cnNvciI6IjEwMCJ9fQ" } })
+        .to_string()
 }
 
 // Plain structs: what a hand-written client would deserialize into (timestamps as strings).
@@ -237,7 +252,11 @@ struct PlainChannel {
 
 fn plain<T: for<'de> Deserialize<'de>>(body: &[u8]) -> usize {
     let page: PlainPage<T> = serde_json::from_slice(body).expect("plain decode");
-    page.data.len() + page.pagination.and_then(|p| p.cursor).map_or(0, |c| c.len())
+    page.data.len()
+        + page
+            .pagination
+            .and_then(|p| p.cursor)
+            .map_or(0, |c| c.len())
 }
 
 fn sdk_list<T: serde::de::DeserializeOwned>(operation: &str, body: &[u8]) -> usize {
@@ -290,7 +309,11 @@ impl Figure {
     }
 
     fn print(&self) {
-        let base = self.sides.iter().find(|(s, _)| *s == "twitch-sdk").map(|s| s.1);
+        let base = self
+            .sides
+            .iter()
+            .find(|(s, _)| *s == "twitch-sdk")
+            .map(|s| s.1);
         let cells: Vec<String> = self
             .sides
             .iter()
@@ -358,9 +381,6 @@ fn connection(stream: TcpStream) -> std::io::Result<()> {
         }
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
-        if std::env::var_os("BENCH_DEBUG").is_some() {
-            eprintln!("{:?} {path}", Instant::now());
-        }
         let answer = if path.starts_with("/oauth2/token") {
             r#"{"access_token":"benchtoken","expires_in":5000000,"token_type":"bearer"}"#
         } else if path.starts_with("/oauth2/validate") {
@@ -487,14 +507,22 @@ fn overhead(quick: bool, addr: SocketAddr, figures: &mut Vec<Figure>) {
         key: "overhead_cpu".into(),
         title: "client CPU per get_users call".into(),
         unit: "us",
-        sides: names.iter().zip(&cpu).map(|(n, v)| (*n, median(v.clone()))).collect(),
+        sides: names
+            .iter()
+            .zip(&cpu)
+            .map(|(n, v)| (*n, median(v.clone())))
+            .collect(),
         chart: true,
     });
     figures.push(Figure {
         key: "overhead_wall".into(),
         title: "wall time per get_users call (loopback)".into(),
         unit: "us",
-        sides: names.iter().zip(&wall).map(|(n, v)| (*n, median(v.clone()))).collect(),
+        sides: names
+            .iter()
+            .zip(&wall)
+            .map(|(n, v)| (*n, median(v.clone())))
+            .collect(),
         chart: false,
     });
 }
@@ -512,7 +540,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-users example",
             USERS.to_owned(),
             vec![
-                ("twitch-sdk", Box::new(|b| sdk_list::<m::UserInfo>("get-users", b))),
+                (
+                    "twitch-sdk",
+                    Box::new(|b| sdk_list::<m::UserInfo>("get-users", b)),
+                ),
                 ("plain", Box::new(plain::<PlainUser>)),
             ],
         ),
@@ -521,7 +552,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-streams example",
             STREAMS.to_owned(),
             vec![
-                ("twitch-sdk", Box::new(|b| sdk_page::<m::StreamInfo>("get-streams", b))),
+                (
+                    "twitch-sdk",
+                    Box::new(|b| sdk_page::<m::StreamInfo>("get-streams", b)),
+                ),
                 ("plain", Box::new(plain::<PlainStream>)),
             ],
         ),
@@ -530,7 +564,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-videos example",
             VIDEOS.to_owned(),
             vec![
-                ("twitch-sdk", Box::new(|b| sdk_page::<m::Video>("get-videos", b))),
+                (
+                    "twitch-sdk",
+                    Box::new(|b| sdk_page::<m::Video>("get-videos", b)),
+                ),
                 ("plain", Box::new(plain::<PlainVideo>)),
             ],
         ),
@@ -539,7 +576,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-clips example",
             CLIPS.to_owned(),
             vec![
-                ("twitch-sdk", Box::new(|b| sdk_page::<m::Clip>("get-clips", b))),
+                (
+                    "twitch-sdk",
+                    Box::new(|b| sdk_page::<m::Clip>("get-clips", b)),
+                ),
                 ("plain", Box::new(plain::<PlainClip>)),
             ],
         ),
@@ -560,7 +600,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-streams page of 100",
             page100,
             vec![
-                ("twitch-sdk", Box::new(|b| sdk_page::<m::StreamInfo>("get-streams", b))),
+                (
+                    "twitch-sdk",
+                    Box::new(|b| sdk_page::<m::StreamInfo>("get-streams", b)),
+                ),
                 ("plain", Box::new(plain::<PlainStream>)),
             ],
         ),
@@ -613,30 +656,53 @@ async fn next<S: futures_core::Stream + Unpin>(s: &mut S) -> Option<S::Item> {
 }
 
 fn paging(report: &mut Value) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // The stand-in runs on a thread of its own, so only the client's heap is counted.
+    let (urls, stop) = (
+        std::sync::mpsc::channel(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let server = {
+        let (tx, stop) = (urls.0, stop.clone());
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                let mock = MockServer::builder()
+                    .without_rate_limit()
+                    .items("get-streams", stream_items(10_000))
+                    .start()
+                    .await
+                    .expect("mock");
+                let urls = (
+                    mock.helix_url(),
+                    mock.oauth_url(),
+                    mock.client_id().to_owned(),
+                    mock.client_secret().to_owned(),
+                );
+                tx.send(urls).expect("send");
+                stop.notified().await;
+            });
+        })
+    };
+    let (helix, oauth, id, secret) = urls.1.recv().expect("stand-in started");
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async {
-        let mock = MockServer::builder()
-            .without_rate_limit()
-            .items("get-streams", stream_items(10_000))
-            .start()
-            .await
-            .expect("mock");
         let client = Client::builder()
-            .helix_url(mock.helix_url())
-            .oauth_url(mock.oauth_url())
+            .helix_url(helix)
+            .oauth_url(oauth)
             .build()
             .expect("client");
         let app = client
-            .app(ClientCredentials::new(mock.client_id(), mock.client_secret()))
+            .app(ClientCredentials::new(id, secret))
             .await
             .expect("app token");
-        // Warm up connections and lazily built tables.
+        // Warm up the connection and anything built lazily.
         let _ = app.get_streams().limit(200).await.expect("warm-up");
-        mock.clear_requests();
 
         let base = peak_start();
         let page = app
@@ -649,7 +715,6 @@ fn paging(report: &mut Value) {
         let one_page_items = page.len();
         drop(page);
         let one_page = peak_stop(base);
-        mock.clear_requests();
 
         let mut streamed = Vec::new();
         for limit in [1_000usize, 10_000] {
@@ -659,24 +724,20 @@ fn paging(report: &mut Value) {
             while let Some(item) = next(&mut stream).await {
                 black_box(item.expect("stream item"));
                 count += 1;
-                if count % 500 == 0 {
-                    mock.clear_requests();
-                }
             }
             drop(stream);
             streamed.push((count, peak_stop(base)));
-            mock.clear_requests();
         }
 
         let base = peak_start();
-        let all = app.get_streams().await.expect("collect");
+        let all = app.get_streams().limit(10_000).await.expect("collect");
         let collected_items = all.len();
         drop(all);
         let collected = peak_stop(base);
 
         let mib = |b: isize| b as f64 / (1024.0 * 1024.0);
         println!(
-            "paging: one page ({one_page_items} items) peak {:.2} MiB; streaming {} items peak {:.2} MiB, {} items peak {:.2} MiB; collecting {collected_items} peak {:.2} MiB",
+            "paging (client heap high-water mark): one page of {one_page_items} {:.2} MiB; streaming {} items {:.2} MiB, {} items {:.2} MiB; collecting {collected_items} {:.2} MiB",
             mib(one_page),
             streamed[0].0,
             mib(streamed[0].1),
@@ -691,6 +752,8 @@ fn paging(report: &mut Value) {
             "collect_all": { "items": collected_items, "peak_bytes": collected },
         });
     });
+    stop.notify_one();
+    let _ = server.join();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -698,12 +761,9 @@ fn paging(report: &mut Value) {
 fn ratelimit(quick: bool, report: &mut Value) {
     const POINTS: u32 = 800;
     const TASKS: usize = 50;
-    let (window, windows) = if quick {
-        (Duration::from_secs(5), 3u32)
-    } else {
-        (Duration::from_secs(20), 4u32)
-    };
-    let target = (POINTS * windows) as usize;
+    // Two full windows, then the first call of a third marks the end of the second.
+    let window = Duration::from_secs(if quick { 5 } else { 30 });
+    let target = (POINTS * 2) as usize + 1;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -753,15 +813,31 @@ fn ratelimit(quick: bool, report: &mut Value) {
         let requests = mock.requests();
         let helix: Vec<_> = requests.iter().filter(|r| r.path.starts_with("/helix")).collect();
         let too_many = helix.iter().filter(|r| r.status == Some(429)).count();
-        let n = times.len();
-        let span = times[n - 1].duration_since(times[0]).as_secs_f64();
-        // The first window's points go at once; each later window allows `POINTS` more.
-        let ideal = (n as f64 - POINTS as f64) / POINTS as f64 * window.as_secs_f64();
-        let used = ideal / span;
+        // Each window's calls come in a burst; a gap of a quarter window starts the next one.
+        let mut windows: Vec<(Instant, usize)> = Vec::new();
+        for (i, t) in times.iter().enumerate() {
+            if i == 0 || t.duration_since(times[i - 1]) > window / 4 {
+                windows.push((*t, 0));
+            }
+            if let Some(w) = windows.last_mut() {
+                w.1 += 1;
+            }
+        }
+        // Sustained use: the calls of every complete window against what the budget allows
+        // from the first window's start to the last one's.
+        let full = &windows[..windows.len() - 1];
+        let calls: usize = full.iter().map(|w| w.1).sum();
+        let span = windows[windows.len() - 1].0.duration_since(windows[0].0).as_secs_f64();
+        let budget = span / window.as_secs_f64() * POINTS as f64;
+        let used = calls as f64 / budget;
         let errors = errors.lock().unwrap().clone();
+        let starts: Vec<String> = windows
+            .iter()
+            .map(|w| format!("{:.2}s:{}", w.0.duration_since(windows[0].0).as_secs_f64(), w.1))
+            .collect();
         println!(
-            "ratelimit: {n} calls by {TASKS} tasks, {POINTS} points per {:?}: {span:.1} s for what the budget allows in {ideal:.1} s = {:.1}% of the budget; {too_many} 429s; {} errors {:?}",
-            window,
+            "ratelimit: {TASKS} tasks, {POINTS} points per {window:?}: windows (start:calls) {}; {calls} calls in {span:.2} s where the budget allows {budget:.0} = {:.1}% used; {too_many} 429s; {} errors {:?}",
+            starts.join(" "),
             used * 100.0,
             errors.len(),
             errors.first()
@@ -770,10 +846,10 @@ fn ratelimit(quick: bool, report: &mut Value) {
             "points": POINTS,
             "window_s": window.as_secs_f64(),
             "tasks": TASKS,
-            "calls": n,
+            "windows": starts,
+            "calls_in_full_windows": calls,
             "helix_requests": helix.len(),
             "span_s": span,
-            "ideal_s": ideal,
             "budget_used": used,
             "status_429": too_many,
             "errors": errors.len(),
@@ -838,8 +914,18 @@ mod twitch_api_side {
     }
 
     pub fn add_decoders(
-        mut cases: Vec<(&'static str, &'static str, String, Vec<(&'static str, Decoder)>)>,
-    ) -> Vec<(&'static str, &'static str, String, Vec<(&'static str, Decoder)>)> {
+        mut cases: Vec<(
+            &'static str,
+            &'static str,
+            String,
+            Vec<(&'static str, Decoder)>,
+        )>,
+    ) -> Vec<(
+        &'static str,
+        &'static str,
+        String,
+        Vec<(&'static str, Decoder)>,
+    )> {
         use twitch_api::helix::{channels, clips, streams, users, videos};
         for (key, _, _, sides) in &mut cases {
             let f: Decoder = match *key {
@@ -847,9 +933,7 @@ mod twitch_api_side {
                 "streams" | "page100" => Box::new(parse::<streams::GetStreamsRequest<'static>>),
                 "videos" => Box::new(parse::<videos::GetVideosRequest<'static>>),
                 "clips" => Box::new(parse::<clips::GetClipsRequest<'static>>),
-                "channels" => {
-                    Box::new(parse::<channels::GetChannelInformationRequest<'static>>)
-                }
+                "channels" => Box::new(parse::<channels::GetChannelInformationRequest<'static>>),
                 _ => continue,
             };
             sides.push(("twitch_api", f));

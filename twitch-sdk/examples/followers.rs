@@ -84,7 +84,8 @@ async fn run() -> Result<(), Box<dyn StdError>> {
         if let Some(last) = page.last() {
             first_follower = Some(last.clone());
         }
-        progress.show(pages.fetched_count(), page_count, started.elapsed());
+        // `total()`: the follower count Helix sends with every page.
+        progress.show(pages.fetched_count(), pages.total(), page_count, started.elapsed());
     }
     progress.finish();
 
@@ -138,10 +139,11 @@ impl Progress {
         }
     }
 
-    fn show(&mut self, fetched: usize, pages: usize, elapsed: Duration) {
+    fn show(&mut self, fetched: usize, total: Option<u64>, pages: usize, elapsed: Duration) {
         let rate = fetched as f64 / elapsed.as_secs_f64().max(0.001);
+        let of = total.map(|t| format!(" of {t:>6}")).unwrap_or_default();
         let line = format!(
-            "  page {pages:>3}: {fetched:>6} followers so far, {:>5.1} s, {rate:>6.0} followers/s",
+            "  page {pages:>3}: {fetched:>6}{of} followers, {:>5.1} s, {rate:>6.0} followers/s",
             elapsed.as_secs_f64()
         );
         if self.in_place {

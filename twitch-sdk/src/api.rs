@@ -104,13 +104,13 @@ impl Api {
         Box::pin(paginator.collect_all())
     }
 
-    /// Sends `req` and decodes one page: the items and the cursor to the next.
+    /// Sends `req` and decodes one page: the items, the cursor to the next, and the counts.
     pub(crate) async fn page<T: DeserializeOwned>(
         &self,
         req: Request,
-    ) -> Result<(Vec<T>, Option<String>)> {
+    ) -> Result<crate::decode::Page<T>> {
         let (endpoint, body) = self.inner.send(req).await?;
-        crate::decode::page(endpoint, &body)
+        crate::decode::paged(endpoint, &body)
     }
 }
 

@@ -681,8 +681,10 @@ impl State {
     }
 
     fn set_expiry(&mut self, now: SystemTime, lifetime: Option<Duration>) {
-        self.expires_at = lifetime.map(|l| now + l);
-        self.renew_at = lifetime.map(|l| now + l - RENEW_MARGIN.min(l / 10));
+        // Twitch's `expires_in` is untrusted: a lifetime past what `SystemTime` can hold counts
+        // as no expiry instead of overflowing.
+        self.expires_at = lifetime.and_then(|l| now.checked_add(l));
+        self.renew_at = lifetime.and_then(|l| now.checked_add(l - RENEW_MARGIN.min(l / 10)));
     }
 
     fn due_renewal(&self, now: SystemTime) -> bool {
@@ -736,6 +738,17 @@ mod tests {
             s.due(t0 + Duration::from_secs(90), true),
             Due::Renew
         ));
+    }
+
+    #[test]
+    fn absurd_lifetimes_do_not_overflow() {
+        // Found by the security tests: `expires_in: 18446744073709551615` from `/validate`
+        // panicked adding it to the clock.
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let mut s = State::new(Secret::new("a"), None);
+        s.set_expiry(t0, Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(s.expires_at, None);
+        assert!(matches!(s.due(t0, true), Due::Nothing));
     }
 
     #[test]

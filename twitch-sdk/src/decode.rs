@@ -16,15 +16,43 @@ use crate::error::{Error, Result};
 /// How much of a body an error quotes.
 const EXCERPT_CHARS: usize = 160;
 
-/// `data` as a list of `T`, plus the next cursor.
+/// One page of a paginated operation: its items, the next cursor, and the counts some
+/// listings add next to `data`.
+#[derive(Debug)]
+pub(crate) struct Page<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) cursor: Option<String>,
+    /// Top-level `total` (followers, chatters, subscriptions): how many items the whole list
+    /// holds, not this page.
+    pub(crate) total: Option<u64>,
+    /// Top-level `points` (broadcaster subscriptions): the subscriber points.
+    pub(crate) points: Option<u64>,
+}
+
+/// `data` as a list of `T`, plus the next cursor: [`paged`] without the counts, for the fuzz
+/// targets, the benches and this module's tests.
+#[cfg(any(fuzzing, feature = "__bench", test))]
 pub(crate) fn page<T: DeserializeOwned>(
     endpoint: &Endpoint,
     body: &[u8],
 ) -> Result<(Vec<T>, Option<String>)> {
+    paged(endpoint, body).map(|page| (page.items, page.cursor))
+}
+
+/// [`page`] plus the top-level `total` and `points`, read from the parsed body (no extra
+/// parsing or allocation). A count that is absent, negative or not a whole number is `None`.
+pub(crate) fn paged<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Page<T>> {
     let mut root = parse(endpoint, body)?;
     let cursor = cursor(&root);
+    let count = |key: &str| root.get(key).and_then(Value::as_u64);
+    let (total, points) = (count("total"), count("points"));
     let items = data_list(endpoint, body, take_data(&mut root))?;
-    Ok((items, cursor))
+    Ok(Page {
+        items,
+        cursor,
+        total,
+        points,
+    })
 }
 
 /// `data` as a list of `T`.
@@ -250,6 +278,22 @@ mod tests {
         assert_eq!(c, None);
         let (items, c) = page::<Thing>(&EP, br#"{"data":null}"#).unwrap();
         assert!(items.is_empty() && c.is_none());
+    }
+
+    #[test]
+    fn pages_carry_their_counts() {
+        let p = paged::<Thing>(
+            &EP,
+            br#"{"total":8,"points":13,"data":[{"id":"1"}],"pagination":{"cursor":"c"}}"#,
+        )
+        .unwrap();
+        assert_eq!((p.items.len(), p.cursor.as_deref()), (1, Some("c")));
+        assert_eq!((p.total, p.points), (Some(8), Some(13)));
+        let p = paged::<Thing>(&EP, br#"{"data":[]}"#).unwrap();
+        assert_eq!((p.total, p.points), (None, None));
+        // Not a count: ignored rather than failing the page.
+        let p = paged::<Thing>(&EP, br#"{"data":[],"total":"many","points":-1}"#).unwrap();
+        assert_eq!((p.total, p.points), (None, None));
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! `min(largest page, items still wanted)` items. Paging stops when the cursor is empty or absent,
 //! when a page is empty, when the limit is reached, and when Helix hands back a cursor it already
 //! gave (a loop that would otherwise never end).
+//!
+//! Some listings (followers, chatters, subscriptions) also carry a top-level `total`, and
+//! subscriptions `points`; the paginator keeps them from the most recent page
+//! ([`Paginator::total`], [`Paginator::points`]).
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -32,6 +36,8 @@ pub struct Paginator<T> {
     seen: HashSet<String>,
     done: bool,
     fetched: usize,
+    total: Option<u64>,
+    points: Option<u64>,
     _item: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -43,6 +49,7 @@ impl<T> fmt::Debug for Paginator<T> {
             .field("cursor", &self.cursor)
             .field("done", &self.done)
             .field("fetched", &self.fetched)
+            .field("total", &self.total)
             .finish()
     }
 }
@@ -58,6 +65,8 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             seen: HashSet::new(),
             done: limit == Some(0),
             fetched: 0,
+            total: None,
+            points: None,
             _item: std::marker::PhantomData,
         }
     }
@@ -77,6 +86,36 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         self.fetched
     }
 
+    /// The `total` Helix sent with the most recent page: how many items the whole list holds
+    /// (all followers of the channel, all chatters, all subscriptions), not how many were
+    /// fetched. Twitch reports it even when it shows no items, for example the follower count
+    /// to a token that may not list the followers.
+    ///
+    /// `None` before the first page, and for operations whose pages carry no total. Helix counts
+    /// at the time of each page, so the number can change while paging.
+    ///
+    /// ```no_run
+    /// # async fn demo(user: twitch_sdk::UserApi) -> twitch_sdk::Result<()> {
+    /// let mut pages = user.get_channel_followers().paginate();
+    /// while let Some(page) = pages.next_page().await? {
+    ///     let total = pages.total().unwrap_or_default();
+    ///     println!("{} of {total} followers", pages.fetched_count());
+    /// #   let _ = page;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
+    /// The `points` Helix sent with the most recent page: for broadcaster subscriptions, the
+    /// broadcaster's subscriber points (a Tier 1 sub counts 1, Tier 2 counts 2, Tier 3 counts 6).
+    /// `None` before the first page and for every other operation.
+    pub fn points(&self) -> Option<u64> {
+        self.points
+    }
+
     /// Fetches the next page: `None` once there is nothing left.
     ///
     /// On an error the paginator is unchanged, so calling again retries the same page.
@@ -89,7 +128,9 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         if let Some(cursor) = &self.cursor {
             req.query("after", cursor.clone());
         }
-        let (mut items, next) = self.api.page::<T>(req).await?;
+        let page = self.api.page::<T>(req).await?;
+        let (mut items, next) = (page.items, page.cursor);
+        (self.total, self.points) = (page.total, page.points);
         if let Some(remaining) = remaining {
             items.truncate(remaining);
         }
@@ -130,7 +171,9 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         };
         let mut req = self.page_request(self.remaining());
         req.query("before", cursor);
-        let (items, next) = self.api.page::<T>(req).await?;
+        let page = self.api.page::<T>(req).await?;
+        let (items, next) = (page.items, page.cursor);
+        (self.total, self.points) = (page.total, page.points);
         self.fetched += items.len();
         // Going back makes the forward cursors valid again. Without a cursor Helix is at the
         // start of the list: the next page is the first one again.

@@ -8,7 +8,9 @@
 //! - Each request takes a point from the local count before it is sent. When none are left,
 //!   callers wait, in order, until the reset time, then the bucket counts as full.
 //! - Each response corrects the count: the server's `remaining` less the requests still in flight,
-//!   never above the local count within the same reset window.
+//!   never above the local count within the same reset window. Once every request sent has been
+//!   answered, the lowest `remaining` of the window is exact and replaces the count (the estimate
+//!   undercounts by the answers that were on their way, which would waste points each window).
 //! - A server that sends no such headers is not limited here; 429s are then handled by retries.
 
 use std::pin::pin;
@@ -20,6 +22,9 @@ use tokio::sync::Notify;
 
 /// Slack added to the reset time, for clock skew and the whole-second header.
 const RESET_SLACK: Duration = Duration::from_millis(100);
+/// The longest wait a reset header can cause. A Helix bucket refills within a minute; a reset
+/// further ahead (a broken or hostile header) must not stall every caller for longer.
+const MAX_RESET_WAIT: Duration = Duration::from_secs(60);
 
 /// The rate-limit headers of one response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,7 +45,9 @@ impl RateHeaders {
         RateHeaders {
             limit: number("ratelimit-limit").map(|n| n.min(u32::MAX as u64) as u32),
             remaining: number("ratelimit-remaining").map(|n| n.min(u32::MAX as u64) as u32),
-            reset: number("ratelimit-reset").map(|s| UNIX_EPOCH + Duration::from_secs(s)),
+            // A reset past what `SystemTime` can hold counts as malformed (no overflow panic).
+            reset: number("ratelimit-reset")
+                .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s))),
         }
     }
 }
@@ -61,6 +68,8 @@ struct State {
     limit: u32,
     remaining: u32,
     reset: Option<SystemTime>,
+    /// The lowest `remaining` the server reported for `reset`.
+    server_low: Option<u32>,
     in_flight: u32,
 }
 
@@ -81,6 +90,7 @@ impl State {
             limit: 0,
             remaining: 0,
             reset: None,
+            server_low: None,
             in_flight: 0,
         }
     }
@@ -89,7 +99,7 @@ impl State {
         // Once the reset has passed the bucket is full again, whatever was left of the old
         // window: count from the full bucket, or requests sent now would be charged against the
         // new window on the server and against the stale count here.
-        if self.mode == Mode::Tracked && self.reset.is_some_and(|r| r + RESET_SLACK <= now) {
+        if self.mode == Mode::Tracked && self.reset.is_some_and(|r| ready_at(r) <= now) {
             self.refill();
         }
         match self.mode {
@@ -99,9 +109,10 @@ impl State {
             Mode::Tracked if self.remaining > 0 => self.remaining -= 1,
             Mode::Tracked => match self.reset {
                 Some(reset) => {
-                    let wait = (reset + RESET_SLACK)
+                    let wait = ready_at(reset)
                         .duration_since(now)
-                        .unwrap_or_default();
+                        .unwrap_or_default()
+                        .min(MAX_RESET_WAIT);
                     return Decision::Sleep(wait, Some(reset));
                 }
                 // Spent, with no reset time: learn from the answers in flight, or start over.
@@ -123,6 +134,7 @@ impl State {
     fn refill(&mut self) {
         self.remaining = self.limit.max(1);
         self.reset = None;
+        self.server_low = None;
     }
 
     /// A request finished: with the headers of its response, or `None` when it got no answer.
@@ -137,11 +149,22 @@ impl State {
                     (_, None) => true,
                     (None, Some(_)) => false,
                 };
-                if self.mode != Mode::Tracked || newer {
+                let same_window = if self.mode != Mode::Tracked || newer {
                     self.remaining = estimate;
                     self.reset = headers.reset.or(self.reset);
+                    self.server_low = Some(remaining);
+                    true
                 } else {
                     self.remaining = self.remaining.min(estimate);
+                    headers.reset.is_some() && headers.reset == self.reset
+                };
+                if same_window {
+                    let low = self.server_low.map_or(remaining, |l| l.min(remaining));
+                    self.server_low = Some(low);
+                    // Every request sent has been answered: the server's lowest count is exact.
+                    if self.in_flight == 0 {
+                        self.remaining = low;
+                    }
                 }
                 self.limit = limit.max(1);
                 self.mode = Mode::Tracked;
@@ -161,10 +184,16 @@ impl State {
             self.limit = limit.max(1);
         }
         self.remaining = 0;
+        self.server_low = Some(0);
         if headers.reset.is_some() {
             self.reset = headers.reset;
         }
     }
+}
+
+/// When the bucket counts as full again after `reset`.
+fn ready_at(reset: SystemTime) -> SystemTime {
+    reset.checked_add(RESET_SLACK).unwrap_or(reset)
 }
 
 /// The bucket of one token.
@@ -360,6 +389,33 @@ mod tests {
     }
 
     #[test]
+    fn hostile_reset_headers_neither_panic_nor_stall() {
+        // Found by the `rate_limit` fuzz target: a reset past what `SystemTime` holds panicked,
+        // and a reset years ahead made every caller wait for it.
+        for reset in ["18446744073709551615", "9223372036854775807", "9223372036854775806"] {
+            let h = RateHeaders::parse(|name| match name {
+                "ratelimit-limit" => Some("800"),
+                "ratelimit-remaining" => Some("0"),
+                "ratelimit-reset" => Some(reset),
+                _ => None,
+            });
+            let mut s = State::new();
+            assert_eq!(s.decide(at(100)), Decision::Go);
+            s.finish(Some(h));
+            s.exhausted(h);
+            match s.decide(at(100)) {
+                Decision::Sleep(wait, _) => assert!(wait <= MAX_RESET_WAIT, "{reset}: {wait:?}"),
+                Decision::Go => assert_eq!(h.reset, None, "{reset}"),
+                other => panic!("{reset}: {other:?}"),
+            }
+        }
+        let mut s = State::new();
+        s.decide(at(100));
+        s.finish(headers(800, 0, 100 + 3600 * 24 * 365 * 30));
+        assert!(matches!(s.decide(at(100)), Decision::Sleep(w, _) if w == MAX_RESET_WAIT));
+    }
+
+    #[test]
     fn probes_one_at_a_time_until_the_bucket_is_known() {
         let mut s = State::new();
         assert_eq!(s.decide(at(100)), Decision::Go);
@@ -431,6 +487,30 @@ mod tests {
         s.finish(headers(10, 9, 220));
         assert_eq!(s.remaining, 7);
         assert_eq!(s.reset, Some(at(220)));
+    }
+
+    #[test]
+    fn once_nothing_is_in_flight_the_server_count_is_exact() {
+        let mut s = State::new();
+        s.decide(at(100));
+        s.finish(headers(10, 9, 160));
+        for _ in 0..5 {
+            s.decide(at(100));
+        }
+        // The server handled all five before the first answer arrived: the estimate undercounts.
+        s.finish(headers(10, 4, 160));
+        assert_eq!(s.remaining, 0);
+        for remaining in [8, 7, 6] {
+            s.finish(headers(10, remaining, 160));
+            assert_eq!(s.remaining, 0);
+        }
+        // The last answer: the lowest count the server reported is what is left.
+        s.finish(headers(10, 5, 160));
+        assert_eq!((s.remaining, s.in_flight), (4, 0));
+        // A late answer from an older window does not count.
+        s.decide(at(100));
+        s.finish(headers(10, 9, 100));
+        assert_eq!(s.remaining, 3);
     }
 
     #[test]

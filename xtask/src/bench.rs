@@ -64,7 +64,8 @@ fn usage() -> ExitCode {
 }
 
 fn scratch_dir() -> PathBuf {
-    std::env::var_os("TWITCH_BENCH_DIR").map_or_else(|| PathBuf::from(DEFAULT_SCRATCH), PathBuf::from)
+    std::env::var_os("TWITCH_BENCH_DIR")
+        .map_or_else(|| PathBuf::from(DEFAULT_SCRATCH), PathBuf::from)
 }
 
 /// One program of the comparison.
@@ -148,7 +149,12 @@ fn children_cpu() -> f64 {
     // Fields after the `(comm)`: state is field 3; cutime and cstime are fields 16 and 17.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // Index 0 is field 3; the kernel's USER_HZ is 100 on Linux.
     (ticks(13) + ticks(14)) / 100.0
 }
@@ -244,7 +250,10 @@ fn run_compile(options: &Options, root: &Path) -> Result<(), String> {
         } else {
             &target_api
         };
-        run(cargo(&dir.join(p.name), target, &["fetch", "--quiet"]), false)?;
+        run(
+            cargo(&dir.join(p.name), target, &["fetch", "--quiet"]),
+            false,
+        )?;
     }
     let mut report = json!({
         "machine": machine(),
@@ -261,7 +270,11 @@ fn run_compile(options: &Options, root: &Path) -> Result<(), String> {
             let _ = fs::remove_dir_all(target);
             eprintln!("cold release build of {} (load {})", p.name, load_average());
             let t = run(
-                cargo(&dir.join(p.name), target, &["build", "--release", "--timings", "--quiet"]),
+                cargo(
+                    &dir.join(p.name),
+                    target,
+                    &["build", "--release", "--timings", "--quiet"],
+                ),
                 true,
             )?;
             let units = timings_units(target);
@@ -280,9 +293,26 @@ fn run_compile(options: &Options, root: &Path) -> Result<(), String> {
         (&sdk, &floor_ring, &target_sdk, "sdk"),
         (&twitch_api, &floor_default, &target_api, "twitch_api"),
     ] {
-        run(cargo(&dir.join(p.name), target, &["build", "--release", "--quiet"]), true)?;
-        run(cargo(&dir.join(floor.name), target, &["build", "--release", "--quiet"]), true)?;
-        let (size, floor_size) = (binary_size(target, p.name)?, binary_size(target, floor.name)?);
+        run(
+            cargo(
+                &dir.join(p.name),
+                target,
+                &["build", "--release", "--quiet"],
+            ),
+            true,
+        )?;
+        run(
+            cargo(
+                &dir.join(floor.name),
+                target,
+                &["build", "--release", "--quiet"],
+            ),
+            true,
+        )?;
+        let (size, floor_size) = (
+            binary_size(target, p.name)?,
+            binary_size(target, floor.name)?,
+        );
         report["size"][key] = json!({
             "binary": size,
             "floor": floor_size,
@@ -294,8 +324,20 @@ fn run_compile(options: &Options, root: &Path) -> Result<(), String> {
     // 3. The SDK crates alone, dependencies built; alternating sides, best of `reps`.
     for (profile, flags) in [("release", &["--release"][..]), ("debug", &[][..])] {
         let sides = [
-            ("sdk", &sdk, &target_sdk, &["twitch-models", "twitch-sdk"][..], "twitch-sdk"),
-            ("twitch_api", &twitch_api, &target_api, &["twitch_api"][..], "twitch_api"),
+            (
+                "sdk",
+                &sdk,
+                &target_sdk,
+                &["twitch-models", "twitch-sdk"][..],
+                "twitch-sdk",
+            ),
+            (
+                "twitch_api",
+                &twitch_api,
+                &target_api,
+                &["twitch_api"][..],
+                "twitch_api",
+            ),
         ];
         for (_, p, target, _, package) in &sides {
             let mut args = vec!["build", "--quiet", "-p", package];
@@ -370,14 +412,22 @@ pub(crate) fn save(root: &Path, name: &str, report: &Value) -> Result<(), String
 }
 
 fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 { format!("{:.2}x", a / b) } else { "-".into() }
+    if b > 0.0 {
+        format!("{:.2}x", a / b)
+    } else {
+        "-".into()
+    }
 }
 
 fn compile_table(r: &Value) -> String {
-    let mut out = String::from("\n| figure | twitch-sdk | twitch_api | ratio |\n|---|---|---|---|\n");
+    let mut out =
+        String::from("\n| figure | twitch-sdk | twitch_api | ratio |\n|---|---|---|---|\n");
     let secs = |v: &Value| v.as_f64().unwrap_or(0.0);
     for profile in ["release", "debug"] {
-        let (s, a) = (&r["crate"][profile]["sdk"], &r["crate"][profile]["twitch_api"]);
+        let (s, a) = (
+            &r["crate"][profile]["sdk"],
+            &r["crate"][profile]["twitch_api"],
+        );
         for (what, key) in [("wall", "wall"), ("CPU", "cpu")] {
             let _ = writeln!(
                 out,
@@ -483,7 +533,10 @@ fn run_runtime(root: &Path, quick: bool) -> Result<(), String> {
          println!(\"cargo::rustc-cfg=bench_twitch_api\");\n}\n",
     )?;
     let target = scratch_dir().join("target-runtime");
-    run(cargo(&dir, &target, &["build", "--release", "--quiet"]), false)?;
+    run(
+        cargo(&dir, &target, &["build", "--release", "--quiet"]),
+        false,
+    )?;
     let out = root.join("target/bench/runtime.json");
     if let Some(parent) = out.parent() {
         fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;

@@ -40,18 +40,27 @@ fn compile_groups(r: &Value, groups: &mut Vec<Group>) {
             });
         }
     }
-    if let (Some(s), Some(a)) = (num(&r["cold"]["sdk"]["wall"]), num(&r["cold"]["twitch_api"]["wall"])) {
+    if let (Some(s), Some(a)) = (
+        num(&r["cold"]["sdk"]["wall"]),
+        num(&r["cold"]["twitch_api"]["wall"]),
+    ) {
         groups.push(Group {
             title: "cold release build of a one-call program (wall)".into(),
             unit: "s",
             bars: vec![("twitch-sdk".into(), s), ("twitch_api".into(), a)],
         });
     }
-    if let (Some(s), Some(a)) = (num(&r["size"]["sdk"]["added"]), num(&r["size"]["twitch_api"]["added"])) {
+    if let (Some(s), Some(a)) = (
+        num(&r["size"]["sdk"]["added"]),
+        num(&r["size"]["twitch_api"]["added"]),
+    ) {
         groups.push(Group {
             title: "release binary size added to plain reqwest + serde_json".into(),
             unit: "KiB",
-            bars: vec![("twitch-sdk".into(), s / 1024.0), ("twitch_api".into(), a / 1024.0)],
+            bars: vec![
+                ("twitch-sdk".into(), s / 1024.0),
+                ("twitch_api".into(), a / 1024.0),
+            ],
         });
     }
 }
@@ -82,7 +91,9 @@ fn runtime_groups(r: &Value, groups: &mut Vec<Group>) {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn svg(groups: &[Group], machine: &str) -> String {
@@ -96,7 +107,10 @@ fn svg(groups: &[Group], machine: &str) -> String {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(out, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        out,
+        r##"<rect width="100%" height="100%" fill="#ffffff"/>"##
+    );
     let _ = writeln!(
         out,
         r#"<text x="10" y="22" font-size="15" font-weight="bold">twitch-sdk benchmarks (shorter is better)</text>"#
@@ -117,7 +131,11 @@ fn svg(groups: &[Group], machine: &str) -> String {
         y += 22.0;
         let max = g.bars.iter().map(|b| b.1).fold(0.0_f64, f64::max);
         for (side, value) in &g.bars {
-            let w = if max > 0.0 { (value / max * BAR_MAX).max(1.0) } else { 1.0 };
+            let w = if max > 0.0 {
+                (value / max * BAR_MAX).max(1.0)
+            } else {
+                1.0
+            };
             let _ = writeln!(
                 out,
                 r#"<text x="{}" y="{}" text-anchor="end">{}</text>"#,

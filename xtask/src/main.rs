@@ -1,7 +1,8 @@
 //! Project automation, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
 //!
-//! - `cargo xtask codegen`: regenerates `twitch-models/src/generated/` and
-//!   `twitch-sdk/src/generated/` from `spec/`, deleting files the spec no longer produces.
+//! - `cargo xtask codegen`: regenerates `twitch-models/src/generated/`,
+//!   `twitch-sdk/src/generated/` and `tests/tests/generated/` from `spec/`, deleting files the
+//!   spec no longer produces.
 //! - `cargo xtask codegen --check`: writes nothing; exits 1 naming every stale, missing or
 //!   orphaned file. CI runs this, and so does the `codegen_up_to_date` test.
 //! - `cargo xtask spec-diff PATH [--all]`: compares `spec/` with a Helix OpenAPI description
@@ -24,8 +25,7 @@ use twitch_codegen::sync;
 mod bench;
 mod chart;
 
-const USAGE: &str =
-    "usage: cargo xtask codegen [--check]\n       cargo xtask spec-diff PATH [--all]\n       \
+const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask spec-diff PATH [--all]\n       \
      cargo xtask bench-compile [--reps N] [--no-cold]\n       cargo xtask bench-runtime [--quick]";
 
 fn main() -> ExitCode {

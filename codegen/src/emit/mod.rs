@@ -4,6 +4,7 @@
 //! `prettyplease` and prepends the `@generated` header. Doc comments are emitted one
 //! `#[doc = " ..."]` per line so they print as `///` lines.
 
+pub mod calls;
 pub mod models;
 pub mod sdk;
 
@@ -20,6 +21,9 @@ use crate::ir::{Allow, Ir};
 pub const MODELS_DIR: &str = "twitch-models/src/generated";
 /// Where twitch-sdk's generated files go, relative to the workspace root.
 pub const SDK_DIR: &str = "twitch-sdk/src/generated";
+/// Where the generated test tables go (included by `tests/tests/*.rs`), relative to the
+/// workspace root.
+pub const TESTS_DIR: &str = "tests/tests/generated";
 
 /// Prints every file of `ir`, sorted by path.
 pub fn emit(ir: &Ir) -> Result<Vec<Output>, Diagnostics> {
@@ -61,6 +65,11 @@ pub fn emit(ir: &Ir) -> Result<Vec<Output>, Diagnostics> {
         )),
         Err(problem) => return Err(problem.into()),
     }
+    jobs.push((
+        format!("{TESTS_DIR}/every_method.rs"),
+        "spec/*.yaml and spec/examples/*.json".to_owned(),
+        calls::file(&ir.calls),
+    ));
 
     let mut outputs = Vec::new();
     let mut problems = Vec::new();

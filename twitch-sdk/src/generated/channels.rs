@@ -669,7 +669,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the followers; the `total` follower count Helix adds to each page is not exposed.
+    /// - The paginated shape returns the followers; the `total` follower count Helix adds to each page is read from the paginator: `paginate()`, then `total()`.
     /// - `broadcaster_id` defaults to the token user (implicit in the reference library); a moderator may name the channel.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-followers)
@@ -741,7 +741,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the channels; the `total` Helix adds to each page is not exposed.
+    /// - The paginated shape returns the channels; the `total` Helix adds to each page (how many channels the user follows) is read from the paginator: `paginate()`, then `total()`.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-channels)
     pub fn get_followed_channels(&self) -> GetFollowedChannels {

@@ -1831,7 +1831,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the chatters; the `total` Helix adds to each page is not exposed.
+    /// - The paginated shape returns the chatters; the `total` Helix adds to each page (how many users are in the chat) is read from the paginator: `paginate()`, then `total()`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chatters)

@@ -260,7 +260,7 @@ impl AppApi {
     /// # Notes
     ///
     /// - The item model is `BroadcasterSubscription`; the reference library reuses `UserSubscription`, which here is the Check User Subscription result.
-    /// - The paginated shape returns the subscriptions; the `total` and `points` Helix adds to each page are not exposed.
+    /// - The paginated shape returns the subscriptions; the `total` and `points` Helix adds to each page are read from the paginator: `paginate()`, then `total()` and `points()`.
     /// - Helix accepts app tokens (extensions), so the method is on both classes.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)
@@ -339,7 +339,7 @@ impl UserApi {
     /// # Notes
     ///
     /// - The item model is `BroadcasterSubscription`; the reference library reuses `UserSubscription`, which here is the Check User Subscription result.
-    /// - The paginated shape returns the subscriptions; the `total` and `points` Helix adds to each page are not exposed.
+    /// - The paginated shape returns the subscriptions; the `total` and `points` Helix adds to each page are read from the paginator: `paginate()`, then `total()` and `points()`.
     /// - Helix accepts app tokens (extensions), so the method is on both classes.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)

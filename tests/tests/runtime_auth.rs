@@ -1,0 +1,327 @@
+//! Tokens against the Helix stand-in: the app token fetched, cached and renewed after a 401;
+//! user tokens validated at start and hourly (on a [`ManualClock`]), refreshed before expiry and
+//! once after a 401 however many calls see it, failed refreshes reported to every waiter, and
+//! token providers in place of the refresh grant.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use twitch_sdk::mock::{MockServer, Reply};
+use twitch_sdk::{Error, ManualClock, TokenFuture, TokenProvider, TokenSet, UserToken};
+
+use support::{HOUR, LOGIN, USER_ID, bearer, client, count_status, helix_requests, issue};
+
+/// Every refresh the SDK reports through [`UserToken::on_refresh`].
+type Refreshes = Arc<Mutex<Vec<TokenSet>>>;
+
+fn recording(token: UserToken) -> (UserToken, Refreshes) {
+    let seen = Refreshes::default();
+    let hook = seen.clone();
+    let token = token.on_refresh(move |t: &TokenSet| hook.lock().unwrap().push(t.clone()));
+    (token, seen)
+}
+
+#[tokio::test]
+async fn the_app_token_is_fetched_once_and_sent_with_the_client_id() {
+    let mock = MockServer::start().await;
+    let app = support::app(&mock).await;
+    assert_eq!(mock.oauth_counts().client_credentials, 1);
+    let grant = &mock.requests_to("POST /oauth2/token")[0];
+    let form = grant.form();
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    assert_eq!(field("grant_type"), Some("client_credentials"));
+    assert_eq!(field("client_id"), Some(mock.client_id()));
+    assert_eq!(field("client_secret"), Some(mock.client_secret()));
+
+    let users = app.get_users().user_logins(["twitchdev"]).await.unwrap();
+    assert_eq!(users[0].login, "twitchdev");
+    app.get_users().user_ids(["141981764"]).await.unwrap();
+
+    let sent = helix_requests(&mock);
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].query_values("login"), ["twitchdev"]);
+    assert_eq!(sent[1].query_values("id"), ["141981764"]);
+    let token = bearer(&sent[0]);
+    assert_eq!(token.len(), 30, "{:?}", sent[0].header("authorization"));
+    for request in &sent {
+        assert_eq!(bearer(request), token, "the cached token is reused");
+        assert_eq!(request.header("client-id"), Some(mock.client_id()));
+        assert!(!request.contains_outside_authorization(token));
+    }
+    assert_eq!(mock.oauth_counts().client_credentials, 1);
+}
+
+#[tokio::test]
+async fn an_app_token_helix_rejects_is_renewed_once() {
+    let mock = MockServer::start().await;
+    let app = support::app(&mock).await;
+    app.get_users().user_logins(["twitchdev"]).await.unwrap();
+    let first = bearer(&helix_requests(&mock)[0]).to_owned();
+    assert!(mock.expire_token(&first));
+
+    app.get_users().user_logins(["twitchdev"]).await.unwrap();
+    let sent = helix_requests(&mock);
+    assert_eq!(support::statuses(&sent), [Some(200), Some(401), Some(200)]);
+    assert_eq!(bearer(&sent[1]), first);
+    assert_ne!(bearer(&sent[2]), first);
+    assert_eq!(mock.oauth_counts().client_credentials, 2);
+}
+
+#[tokio::test]
+async fn a_user_token_is_validated_when_the_handle_is_made() {
+    let mock = MockServer::start().await;
+    let (user, access) = support::user(&mock, &["user:edit", "bits:read"]).await;
+    assert_eq!(mock.oauth_counts().validate, 1);
+    let validate = &mock.requests_to("/oauth2/validate")[0];
+    assert_eq!(
+        validate.header("authorization"),
+        Some(format!("OAuth {access}").as_str())
+    );
+    assert_eq!(user.user_id(), USER_ID);
+    assert_eq!(user.login(), LOGIN);
+    assert_eq!(user.scopes(), ["user:edit", "bits:read"]);
+
+    // A token Twitch does not know is refused at once, with nothing sent to Helix.
+    let err = client(&mock)
+        .build()
+        .unwrap()
+        .user(UserToken::new(mock.client_id(), "not-a-token"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.contains("not valid") && m.contains("cannot be refreshed")),
+        "{err}"
+    );
+    assert!(helix_requests(&mock).is_empty());
+}
+
+#[tokio::test]
+async fn a_user_token_that_expired_without_a_refresh_token_is_unauthorized() {
+    let mock = MockServer::start().await;
+    let (user, access) = support::user(&mock, &[]).await;
+    mock.expire_token(&access);
+    let err = user.get_users().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Unauthorized { endpoint: "get-users", message } if message == "Invalid OAuth token"),
+        "{err}"
+    );
+    assert_eq!(helix_requests(&mock).len(), 1, "no retry without a new token");
+    assert_eq!(mock.oauth_counts().refresh, 0);
+}
+
+/// 50 calls get a 401 together: one refresh runs, then every call succeeds with its token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_401s_share_one_refresh() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &[]);
+    let (token, refreshes) = recording(support::refreshable(&mock, &access, &refresh));
+    let user = client(&mock).build().unwrap().user(token).await.unwrap();
+    mock.clear_requests();
+    mock.expire_token(&access);
+    // Slow refresh: every call gets its 401 while the one refresh is still running.
+    mock.on("POST /oauth2/token")
+        .reply(Reply::passthrough().delay(Duration::from_millis(500)));
+
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let user = user.clone();
+            tokio::spawn(async move { user.get_users().await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap()[0].login, "twitchdev");
+    }
+
+    assert_eq!(mock.oauth_counts().refresh, 1);
+    let refreshes = refreshes.lock().unwrap();
+    assert_eq!(refreshes.len(), 1, "on_refresh runs once");
+    let fresh = refreshes[0].access_token.expose();
+    let sent = helix_requests(&mock);
+    assert_eq!(count_status(&sent, 401), 50, "every call saw the 401");
+    assert_eq!(count_status(&sent, 200), 50);
+    for request in &sent {
+        let expected = if request.status == Some(401) {
+            access.as_str()
+        } else {
+            fresh
+        };
+        assert_eq!(bearer(request), expected);
+    }
+    let grant = mock.requests_to("POST /oauth2/token")[0].form();
+    assert!(grant.contains(&("grant_type".into(), "refresh_token".into())));
+    assert!(grant.contains(&("refresh_token".into(), refresh.clone())));
+    assert!(grant.contains(&("client_secret".into(), mock.client_secret().into())));
+    // The rotated refresh token is handed over for storage.
+    assert!(refreshes[0].refresh_token.as_ref().is_some_and(|r| r.expose() != refresh));
+}
+
+/// The refresh fails: every waiter hears why, and a later call refreshes again and recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_refresh_reaches_every_waiter_and_a_later_call_recovers() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &[]);
+    let user = client(&mock)
+        .build()
+        .unwrap()
+        .user(support::refreshable(&mock, &access, &refresh))
+        .await
+        .unwrap();
+    mock.expire_token(&access);
+    let failure = serde_json::json!({"status": 400, "message": "Invalid refresh token"});
+    mock.on("POST /oauth2/token")
+        .once()
+        .reply(Reply::json(400, failure).delay(Duration::from_millis(300)));
+
+    let calls: Vec<_> = (0..50)
+        .map(|_| {
+            let user = user.clone();
+            tokio::spawn(async move { user.get_users().await })
+        })
+        .collect();
+    for call in calls {
+        let err = call.await.unwrap().unwrap_err();
+        assert!(
+            matches!(&err, Error::Token(m) if m.contains("HTTP 400: Invalid refresh token")),
+            "{err}"
+        );
+    }
+    assert_eq!(mock.requests_to("POST /oauth2/token").len(), 1);
+
+    // Not wedged: the next call refreshes (Twitch answers normally now) and succeeds.
+    assert_eq!(user.get_users().await.unwrap()[0].id, USER_ID);
+    assert_eq!(mock.requests_to("POST /oauth2/token").len(), 2);
+    assert_eq!(mock.oauth_counts().refresh, 1, "the second one reached Twitch's logic");
+    user.get_users().await.unwrap();
+    assert_eq!(mock.requests_to("POST /oauth2/token").len(), 2);
+}
+
+/// Twitch requires apps to validate user tokens hourly; the clock decides when an hour passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_tokens_are_revalidated_every_hour() {
+    let mock = MockServer::start().await;
+    let (access, _) = mock.issue_user_token(USER_ID, LOGIN, &[], 24 * HOUR);
+    let clock = ManualClock::new();
+    let user = client(&mock)
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+        .user(UserToken::new(mock.client_id(), access.as_str()))
+        .await
+        .unwrap();
+    let validations = || mock.oauth_counts().validate;
+
+    user.get_users().await.unwrap();
+    assert_eq!(validations(), 1);
+    clock.advance(HOUR - Duration::from_secs(1));
+    user.get_users().await.unwrap();
+    assert_eq!(validations(), 1);
+    clock.advance(Duration::from_secs(2));
+    user.get_users().await.unwrap();
+    assert_eq!(validations(), 2);
+    user.get_users().await.unwrap();
+    assert_eq!(validations(), 2, "validated again only an hour later");
+
+    // Revoked meanwhile: the next hourly validation finds out, before anything reaches Helix,
+    // and concurrent calls share that one validation.
+    mock.revoke_token(&access);
+    mock.clear_requests();
+    mock.on("GET /oauth2/validate")
+        .reply(Reply::passthrough().delay(Duration::from_millis(200)));
+    clock.advance(HOUR);
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let user = user.clone();
+            tokio::spawn(async move { user.get_users().await })
+        })
+        .collect();
+    for call in calls {
+        let err = call.await.unwrap().unwrap_err();
+        assert!(
+            matches!(&err, Error::Token(m) if m.contains("not valid")),
+            "{err}"
+        );
+    }
+    assert_eq!(validations(), 3);
+    assert!(helix_requests(&mock).is_empty());
+}
+
+#[tokio::test]
+async fn user_tokens_are_refreshed_shortly_before_they_expire() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &["user:edit"]);
+    let clock = ManualClock::new();
+    let (token, refreshes) = recording(support::refreshable(&mock, &access, &refresh));
+    let user = client(&mock)
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+        .user(token)
+        .await
+        .unwrap();
+
+    clock.advance(Duration::from_secs(30 * 60));
+    user.get_users().await.unwrap();
+    assert_eq!(mock.oauth_counts().refresh, 0);
+    // 56 minutes into a one-hour token: renewed before the call, which never sees a 401.
+    clock.advance(Duration::from_secs(26 * 60));
+    user.get_users().await.unwrap();
+    assert_eq!(mock.oauth_counts().refresh, 1);
+    let fresh = refreshes.lock().unwrap()[0].access_token.expose().to_owned();
+    let sent = helix_requests(&mock);
+    assert_eq!(support::statuses(&sent), [Some(200), Some(200)]);
+    assert_eq!(bearer(&sent[1]), fresh);
+    // The refresh response carried the scopes: no extra validation was needed.
+    assert_eq!(mock.oauth_counts().validate, 1);
+    assert_eq!(user.scopes(), ["user:edit"]);
+}
+
+/// A token store of the application's own replaces Twitch's refresh grant.
+#[tokio::test]
+async fn a_token_provider_supplies_the_new_token() {
+    struct Vault {
+        next: String,
+        asked: Arc<Mutex<Vec<String>>>,
+    }
+    impl TokenProvider for Vault {
+        fn refresh<'a>(&'a self, current: &'a TokenSet) -> TokenFuture<'a> {
+            Box::pin(async move {
+                let current = current.access_token.expose().to_owned();
+                self.asked.lock().unwrap().push(current);
+                Ok(TokenSet::new(self.next.as_str()))
+            })
+        }
+    }
+
+    let mock = MockServer::start().await;
+    let (access, _) = issue(&mock, &[]);
+    let (next, _) = issue(&mock, &["user:edit"]);
+    let asked = Arc::<Mutex<Vec<String>>>::default();
+    let vault = Vault {
+        next: next.clone(),
+        asked: asked.clone(),
+    };
+    let user = client(&mock)
+        .build()
+        .unwrap()
+        .user(UserToken::new(mock.client_id(), access.as_str()).provider(vault))
+        .await
+        .unwrap();
+    mock.expire_token(&access);
+
+    user.get_users().await.unwrap();
+    assert_eq!(*asked.lock().unwrap(), [access.clone()]);
+    let sent = helix_requests(&mock);
+    assert_eq!(support::statuses(&sent), [Some(401), Some(200)]);
+    assert_eq!(bearer(&sent[1]), next);
+    assert_eq!(mock.oauth_counts().refresh, 0, "the provider, not Twitch's grant");
+    // The provider's token was validated to learn its user and scopes.
+    let validations = mock.requests_to("/oauth2/validate");
+    assert_eq!(validations.len(), 2);
+    assert_eq!(
+        validations[1].header("authorization"),
+        Some(format!("OAuth {next}").as_str())
+    );
+    assert_eq!(user.scopes(), ["user:edit"]);
+}

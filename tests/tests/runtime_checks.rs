@@ -1,0 +1,183 @@
+//! What the SDK refuses before sending anything: a token of the wrong type, a missing scope, an
+//! argument outside the spec's limits. Each refusal is a typed error naming what is wrong, and
+//! the stand-in's request log proves nothing left the client. Also: parameters that name the
+//! token's user are filled in from the token.
+//!
+//! Methods exist only on the handle whose token type Helix accepts (`AppApi::ban_user` does not
+//! compile; see the `compile_fail` example in this crate's `src/lib.rs`), so the one token-type
+//! mistake left at run time is handing an app token to `Client::user`.
+
+mod support;
+
+use twitch_sdk::mock::MockServer;
+use twitch_sdk::{Error, UserToken};
+
+use support::{USER_ID, client, helix_requests};
+
+#[tokio::test]
+async fn missing_scopes_are_refused_without_a_request() {
+    let mock = MockServer::start().await;
+    let (user, _) = support::user(&mock, &["user:edit"]).await;
+    mock.clear_requests();
+
+    let err = user.ban_user("9876").reason("spam").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m == "ban-user: the user token is missing scope: moderator:manage:banned_users"),
+        "{err}"
+    );
+    // An operation that accepts one scope of several names them all.
+    let err = user.get_custom_reward().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.ends_with("missing one of: channel:read:redemptions, channel:manage:redemptions")),
+        "{err}"
+    );
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+
+    // With the scope, the same call goes out.
+    let (moderator, _) = support::user(&mock, &["moderator:manage:banned_users"]).await;
+    moderator.ban_user("9876").reason("spam").await.unwrap();
+    assert_eq!(mock.requests_to("ban-user").len(), 1);
+}
+
+#[tokio::test]
+async fn an_app_token_is_refused_as_a_user_token() {
+    let mock = MockServer::start().await;
+    let app_token = mock.issue_app_token(support::HOUR);
+    let err = client(&mock)
+        .build()
+        .unwrap()
+        .user(UserToken::new(mock.client_id(), app_token))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.contains("app access token") && m.contains("Client::app")),
+        "{err}"
+    );
+    // Only Twitch's validation endpoint was asked; Helix never saw the token.
+    assert!(helix_requests(&mock).is_empty());
+    assert_eq!(mock.oauth_counts().validate, 1);
+}
+
+#[tokio::test]
+async fn a_token_of_another_client_is_refused() {
+    let mock = MockServer::builder()
+        .register_client("other-client", "other-secret")
+        .start()
+        .await
+        .unwrap();
+    let (access, _) = support::issue(&mock, &[]);
+    let err = client(&mock)
+        .build()
+        .unwrap()
+        .user(UserToken::new("other-client", access))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.contains("issued to client id mock-client-id, not other-client")),
+        "{err}"
+    );
+    assert!(helix_requests(&mock).is_empty());
+}
+
+/// Each broken limit names the argument as the SDK user writes it and the limit it broke.
+#[tokio::test]
+async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
+    let mock = MockServer::start().await;
+    let scopes = [
+        "moderator:manage:banned_users",
+        "bits:read",
+        "moderator:manage:announcements",
+    ];
+    let (user, _) = support::user(&mock, &scopes).await;
+    let app = support::app(&mock).await;
+    mock.clear_requests();
+
+    let cases: Vec<(Error, &str, &str)> = vec![
+        (
+            app.get_users()
+                .user_ids(support::numbers(0..101))
+                .await
+                .unwrap_err(),
+            "user_ids",
+            "at most 100 items, got 101",
+        ),
+        (
+            user.ban_user("9876")
+                .reason("x".repeat(501))
+                .await
+                .unwrap_err(),
+            "reason",
+            "length at most 500, got 501",
+        ),
+        (
+            user.ban_user("9876").duration(0).await.unwrap_err(),
+            "duration",
+            "must be 1 to 1209600, got 0",
+        ),
+        (
+            user.ban_user("9876").duration(1_209_601).await.unwrap_err(),
+            "duration",
+            "must be 1 to 1209600, got 1209601",
+        ),
+        (
+            user.get_bits_leaderboard()
+                .period("forever")
+                .await
+                .unwrap_err(),
+            "period",
+            "must be one of: day, week, month, year, all; got `forever`",
+        ),
+        (
+            user.send_chat_announcement("hello")
+                .color("red")
+                .await
+                .unwrap_err(),
+            "color",
+            "must be one of: blue, green, orange, purple, primary; got `red`",
+        ),
+    ];
+    for (err, name, reason) in &cases {
+        match err {
+            Error::InvalidArgument {
+                name: got_name,
+                reason: got_reason,
+            } => assert_eq!((got_name.as_str(), got_reason.as_str()), (*name, *reason)),
+            other => panic!("{name}: {other}"),
+        }
+        assert_eq!(err.to_string(), format!("invalid argument `{name}`: {reason}"));
+    }
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+
+    // At the limits the same calls go out.
+    app.get_users()
+        .user_ids(support::numbers(0..100))
+        .await
+        .unwrap();
+    user.ban_user("9876")
+        .reason("x".repeat(500))
+        .duration(1_209_600)
+        .await
+        .unwrap();
+    user.get_bits_leaderboard().period("week").await.unwrap();
+    assert_eq!(helix_requests(&mock).len(), 3);
+}
+
+#[tokio::test]
+async fn parameters_naming_the_token_user_default_to_it() {
+    let mock = MockServer::start().await;
+    let (user, _) = support::user(&mock, &["moderator:manage:banned_users"]).await;
+
+    user.ban_user("9876").reason("spam").await.unwrap();
+    let sent = &mock.requests_to("ban-user")[0];
+    assert_eq!(sent.query_value("broadcaster_id"), Some(USER_ID));
+    assert_eq!(sent.query_value("moderator_id"), Some(USER_ID));
+    let body = sent.body_json().unwrap();
+    assert_eq!(body["data"]["user_id"], "9876");
+    assert_eq!(body["data"]["reason"], "spam");
+
+    // A moderator names another channel; the moderator is still the token's user.
+    user.ban_user("9876").broadcaster_id("5678").await.unwrap();
+    let sent = &mock.requests_to("ban-user")[1];
+    assert_eq!(sent.query_value("broadcaster_id"), Some("5678"));
+    assert_eq!(sent.query_value("moderator_id"), Some(USER_ID));
+}
