@@ -133,6 +133,10 @@ pub(crate) static EXAMPLES: &[(&str, &str)] = &[
         r#"{"data":[{"is_moderator_send_live_enabled":true,"slot_count":4,"is_browser_source_audio_enabled":true,"layout":"TILED_LAYOUT","browser_source_token":"eihq8rew7q3hgierufhi3q"}]}"#,
     ),
     (
+        "get-channel-icalendar",
+        r#""BEGIN:VCALENDAR\r\nPRODID:-//twitch.tv//StreamSchedule//1.0\r\nVERSION:2.0\r\nCALSCALE:GREGORIAN\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nNAME:TwitchDev\r\nBEGIN:VEVENT\r\nUID:e4acc724-371f-402c-81ca-23ada79759d4\r\nDTSTAMP:20210323T040131Z\r\nDTSTART;TZID=/America/New_York:20210701T140000\r\nDTEND;TZID=/America/New_York:20210701T150000\r\nSUMMARY:TwitchDev Monthly Update // July 1, 2021\r\nDESCRIPTION:Science & Technology.\r\nCATEGORIES:Science & Technology\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n""#,
+    ),
+    (
         "get-channel-information",
         r#"{"data":[{"broadcaster_id":"141981764","broadcaster_login":"twitchdev","broadcaster_name":"TwitchDev","broadcaster_language":"en","game_id":"509670","game_name":"Science & Technology","title":"TwitchDev Monthly Update // May 6, 2021","delay":0,"tags":["DevsInTheKnow"],"content_classification_labels":["Gambling","DrugsIntoxication","MatureGame"],"is_branded_content":false}]}"#,
     ),
