@@ -27,7 +27,12 @@ fn main() {
         println!("cargo:rerun-if-changed={}", path.display());
         scan(&fs::read_to_string(&path).unwrap(), &mut entries);
     }
-    assert!(entries.len() > 100, "found only {} operations in {}", entries.len(), generated.display());
+    assert!(
+        entries.len() > 100,
+        "found only {} operations in {}",
+        entries.len(),
+        generated.display()
+    );
 
     let mut table = String::from("static TABLE: &[Entry] = &[\n");
     for (operation, (shape, model)) in &entries {
@@ -41,7 +46,11 @@ fn main() {
             "envelope" => format!("whole::<twitch_models::{model}>"),
             other => panic!("unknown response shape `{other}` for {operation}"),
         };
-        writeln!(table, "    Entry {{ operation: {operation:?}, decode: {call} }},").unwrap();
+        writeln!(
+            table,
+            "    Entry {{ operation: {operation:?}, decode: {call} }},"
+        )
+        .unwrap();
     }
     table.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
@@ -93,7 +102,9 @@ fn scan(source: &str, entries: &mut BTreeMap<String, (String, String)>) {
             pending_static = Some(name.to_owned());
             continue;
         }
-        if let Some(op) = line.strip_prefix("operation: \"").and_then(|r| r.strip_suffix("\","))
+        if let Some(op) = line
+            .strip_prefix("operation: \"")
+            .and_then(|r| r.strip_suffix("\","))
             && let Some(name) = pending_static.take()
         {
             operations.insert(name, op.to_owned());
@@ -103,7 +114,9 @@ fn scan(source: &str, entries: &mut BTreeMap<String, (String, String)>) {
             current = Some(rest.trim_end_matches([')', ';']).to_owned());
             continue;
         }
-        let Some(rest) = line.strip_prefix("api.") else { continue };
+        let Some(rest) = line.strip_prefix("api.") else {
+            continue;
+        };
         let Some(name) = &current else { continue };
         let operation = operations
             .get(name)
@@ -112,7 +125,9 @@ fn scan(source: &str, entries: &mut BTreeMap<String, (String, String)>) {
         let (shape, model) = match rest.split_once("::<") {
             Some((shape, generic)) => {
                 let model = generic.split_once('>').unwrap().0;
-                let model = model.strip_prefix("models::").unwrap_or_else(|| panic!("unexpected type {model}"));
+                let model = model
+                    .strip_prefix("models::")
+                    .unwrap_or_else(|| panic!("unexpected type {model}"));
                 (shape.to_owned(), model.to_owned())
             }
             None => (rest.split_once('(').unwrap().0.to_owned(), String::new()),

@@ -49,7 +49,10 @@ fn failed(error: &twitch_sdk::Error) {
     let _ = format!("{error:?}");
     if let twitch_sdk::Error::Decode { excerpt, .. } = error {
         // 160 characters of text, plus the single spaces that stand for runs of whitespace.
-        assert!(excerpt.chars().count() <= 321, "excerpt too long: {excerpt}");
+        assert!(
+            excerpt.chars().count() <= 321,
+            "excerpt too long: {excerpt}"
+        );
     }
     assert!(!text.is_empty());
 }

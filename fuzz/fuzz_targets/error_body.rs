@@ -42,7 +42,15 @@ fuzz_target!(|data: &[u8]| {
             assert!((200..300).contains(&status));
             assert!(!set.access_token.is_empty());
             let printed = format!("{set:?}");
-            assert!(!printed.contains(set.access_token.expose()) || "[redacted]".contains(set.access_token.expose()) || set.scopes.iter().flatten().any(|s| s.contains(set.access_token.expose())));
+            assert!(
+                !printed.contains(set.access_token.expose())
+                    || "[redacted]".contains(set.access_token.expose())
+                    || set
+                        .scopes
+                        .iter()
+                        .flatten()
+                        .any(|s| s.contains(set.access_token.expose()))
+            );
         }
         Err(error) => {
             let text = error.to_string();
@@ -64,6 +72,9 @@ fn assert_no_token_quoted(body: &[u8], error: &str) {
         return;
     };
     if token.len() >= 4 && !TEMPLATE.contains(token) && token.chars().any(|c| !c.is_ascii_digit()) {
-        assert!(!error.contains(token), "the error quotes the access token: {error}");
+        assert!(
+            !error.contains(token),
+            "the error quotes the access token: {error}"
+        );
     }
 }

@@ -134,7 +134,10 @@ fn header_map(headers: &[Header], now: SystemTime) -> HeaderMap {
             let value = match &h.value {
                 Value::Raw(raw) => raw.clone(),
                 Value::Number(n) => n.to_string().into_bytes(),
-                Value::FromNow(delta) => now_secs.saturating_add_signed(i64::from(*delta)).to_string().into_bytes(),
+                Value::FromNow(delta) => now_secs
+                    .saturating_add_signed(i64::from(*delta))
+                    .to_string()
+                    .into_bytes(),
             };
             (name, value)
         })

@@ -30,7 +30,11 @@ async fn the_app_token_is_fetched_once_and_sent_with_the_client_id() {
     assert_eq!(mock.oauth_counts().client_credentials, 1);
     let grant = &mock.requests_to("POST /oauth2/token")[0];
     let form = grant.form();
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     assert_eq!(field("grant_type"), Some("client_credentials"));
     assert_eq!(field("client_id"), Some(mock.client_id()));
     assert_eq!(field("client_secret"), Some(mock.client_secret()));
@@ -107,7 +111,11 @@ async fn a_user_token_that_expired_without_a_refresh_token_is_unauthorized() {
         matches!(&err, Error::Unauthorized { endpoint: "get-users", message } if message == "Invalid OAuth token"),
         "{err}"
     );
-    assert_eq!(helix_requests(&mock).len(), 1, "no retry without a new token");
+    assert_eq!(
+        helix_requests(&mock).len(),
+        1,
+        "no retry without a new token"
+    );
     assert_eq!(mock.oauth_counts().refresh, 0);
 }
 
@@ -154,7 +162,12 @@ async fn fifty_concurrent_401s_share_one_refresh() {
     assert!(grant.contains(&("refresh_token".into(), refresh.clone())));
     assert!(grant.contains(&("client_secret".into(), mock.client_secret().into())));
     // The rotated refresh token is handed over for storage.
-    assert!(refreshes[0].refresh_token.as_ref().is_some_and(|r| r.expose() != refresh));
+    assert!(
+        refreshes[0]
+            .refresh_token
+            .as_ref()
+            .is_some_and(|r| r.expose() != refresh)
+    );
 }
 
 /// The refresh fails: every waiter hears why, and a later call refreshes again and recovers.
@@ -192,7 +205,11 @@ async fn a_failed_refresh_reaches_every_waiter_and_a_later_call_recovers() {
     // Not wedged: the next call refreshes (Twitch answers normally now) and succeeds.
     assert_eq!(user.get_users().await.unwrap()[0].id, USER_ID);
     assert_eq!(mock.requests_to("POST /oauth2/token").len(), 2);
-    assert_eq!(mock.oauth_counts().refresh, 1, "the second one reached Twitch's logic");
+    assert_eq!(
+        mock.oauth_counts().refresh,
+        1,
+        "the second one reached Twitch's logic"
+    );
     user.get_users().await.unwrap();
     assert_eq!(mock.requests_to("POST /oauth2/token").len(), 2);
 }
@@ -268,7 +285,10 @@ async fn user_tokens_are_refreshed_shortly_before_they_expire() {
     clock.advance(Duration::from_secs(26 * 60));
     user.get_users().await.unwrap();
     assert_eq!(mock.oauth_counts().refresh, 1);
-    let fresh = refreshes.lock().unwrap()[0].access_token.expose().to_owned();
+    let fresh = refreshes.lock().unwrap()[0]
+        .access_token
+        .expose()
+        .to_owned();
     let sent = helix_requests(&mock);
     assert_eq!(support::statuses(&sent), [Some(200), Some(200)]);
     assert_eq!(bearer(&sent[1]), fresh);
@@ -311,11 +331,15 @@ async fn a_token_provider_supplies_the_new_token() {
     mock.expire_token(&access);
 
     user.get_users().await.unwrap();
-    assert_eq!(*asked.lock().unwrap(), [access.clone()]);
+    assert_eq!(*asked.lock().unwrap(), [access.as_str()]);
     let sent = helix_requests(&mock);
     assert_eq!(support::statuses(&sent), [Some(401), Some(200)]);
     assert_eq!(bearer(&sent[1]), next);
-    assert_eq!(mock.oauth_counts().refresh, 0, "the provider, not Twitch's grant");
+    assert_eq!(
+        mock.oauth_counts().refresh,
+        0,
+        "the provider, not Twitch's grant"
+    );
     // The provider's token was validated to learn its user and scopes.
     let validations = mock.requests_to("/oauth2/validate");
     assert_eq!(validations.len(), 2);

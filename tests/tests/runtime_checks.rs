@@ -144,7 +144,10 @@ async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
             } => assert_eq!((got_name.as_str(), got_reason.as_str()), (*name, *reason)),
             other => panic!("{name}: {other}"),
         }
-        assert_eq!(err.to_string(), format!("invalid argument `{name}`: {reason}"));
+        assert_eq!(
+            err.to_string(),
+            format!("invalid argument `{name}`: {reason}")
+        );
     }
     assert!(mock.requests().is_empty(), "{:?}", mock.requests());
 

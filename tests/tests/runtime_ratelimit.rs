@@ -7,8 +7,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use twitch_sdk::Error;
 use twitch_sdk::mock::{MockServer, Reply};
+use twitch_sdk::{Error, UserToken};
 
 use support::{client, count_status, helix_requests, statuses};
 
@@ -36,7 +36,11 @@ async fn a_429_waits_for_the_reset_then_succeeds() {
         [Some(200), Some(200), Some(200), Some(429), Some(200)]
     );
     // The window opened with the first call and lasts a second: the retry waited for it.
-    assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// 200 concurrent calls against a bucket of 50 points per second: the SDK learns the bucket from
@@ -63,10 +67,15 @@ async fn a_burst_of_200_calls_against_a_bucket_of_50_meets_no_429() {
     assert_eq!(sent.len(), 200, "one request per call");
     assert_eq!(count_status(&sent, 429), 0);
     // Four windows of 50: at least three waits for a reset.
-    assert!(started.elapsed() >= Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
-/// Clones of a handle share its bucket: together they stay within it too.
+/// Handles made separately for the same token share one bucket, as Helix counts per token:
+/// together they stay within it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handles_of_one_token_share_a_bucket() {
     let mock = MockServer::builder()
@@ -74,17 +83,25 @@ async fn handles_of_one_token_share_a_bucket() {
         .start()
         .await
         .unwrap();
-    let (user, _) = support::user(&mock, &[]).await;
+    let (access, _) = support::issue(&mock, &[]);
+    let client = client(&mock).build().unwrap();
+    let token = || UserToken::new(mock.client_id(), access.as_str());
+    let handles = [
+        client.user(token()).await.unwrap(),
+        client.user(token()).await.unwrap(),
+    ];
     let calls: Vec<_> = (0..30)
-        .map(|_| {
-            let user = user.clone();
+        .map(|n| {
+            let user = handles[n % 2].clone();
             tokio::spawn(async move { user.get_users().await })
         })
         .collect();
     for call in calls {
         call.await.unwrap().unwrap();
     }
-    assert_eq!(count_status(&helix_requests(&mock), 429), 0);
+    let sent = helix_requests(&mock);
+    assert_eq!(sent.len(), 30);
+    assert_eq!(count_status(&sent, 429), 0);
 }
 
 #[tokio::test]
@@ -94,12 +111,26 @@ async fn retries_after_429_are_capped() {
     // No reset announced: the SDK backs off instead of waiting for one.
     mock.on("get-users")
         .reply(Reply::error(429, "Too Many Requests"));
-    let err = app.get_users().user_logins(["twitchdev"]).await.unwrap_err();
+    let err = app
+        .get_users()
+        .user_logins(["twitchdev"])
+        .await
+        .unwrap_err();
     assert!(
-        matches!(&err, Error::RateLimited { endpoint: "get-users", .. }),
+        matches!(
+            &err,
+            Error::RateLimited {
+                endpoint: "get-users",
+                ..
+            }
+        ),
         "{err:?}"
     );
-    assert_eq!(mock.requests_to("get-users").len(), 3, "one try and two retries");
+    assert_eq!(
+        mock.requests_to("get-users").len(),
+        3,
+        "one try and two retries"
+    );
 }
 
 /// A server that sends no `Ratelimit-*` headers: the SDK sends without waiting.

@@ -57,6 +57,7 @@ impl Run {
 
 /// Token fetch and refresh, retries, a failed refresh, and an error of each kind.
 async fn run() -> Run {
+    capture::install();
     let mock = MockServer::builder()
         .client("redaction-client", CLIENT_SECRET)
         .start()
@@ -85,7 +86,9 @@ async fn run() -> Run {
     app.get_users().user_logins(["twitchdev"]).await.unwrap();
 
     // Helix rejects even the refreshed token: Unauthorized.
-    mock.on("get-users").times(2).reply(Reply::error(401, "Invalid OAuth token"));
+    mock.on("get-users")
+        .times(2)
+        .reply(Reply::error(401, "Invalid OAuth token"));
     errors.push(user.get_users().await.unwrap_err());
     // A body that does not decode, and one that is not JSON.
     mock.on("get-users").once().reply(Reply::malformed_json());
@@ -146,12 +149,21 @@ async fn secrets_stay_out_of_debug_output_and_errors() {
         printed.push_str(&format!("\n{err}\n{err:?}"));
     }
     for secret in &secrets {
-        assert!(!printed.contains(secret.as_str()), "{secret} leaked:\n{printed}");
+        assert!(
+            !printed.contains(secret.as_str()),
+            "{secret} leaked:\n{printed}"
+        );
     }
     // The secrets are there, as placeholders.
     assert!(printed.contains("access_token: [redacted]"), "{printed}");
-    assert!(printed.contains("client_secret: Some([redacted])"), "{printed}");
-    assert!(printed.contains("redaction-client"), "the client id is not a secret");
+    assert!(
+        printed.contains("client_secret: Some([redacted])"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("redaction-client"),
+        "the client id is not a secret"
+    );
 }
 
 /// On the wire, tokens go only in the `Authorization` header; the client secret and refresh
@@ -167,7 +179,8 @@ async fn secrets_travel_only_where_they_must() {
         for secret in &secrets {
             let in_form = form.iter().any(|(_, v)| v == secret);
             let may_be_in_form = request.path == "/oauth2/token";
-            let leaked = request.contains_outside_authorization(secret) && !(may_be_in_form && in_form);
+            let leaked =
+                request.contains_outside_authorization(secret) && !(may_be_in_form && in_form);
             assert!(!leaked, "{secret} in {} {}", request.method, request.path);
         }
         assert!(!request.raw_query.contains(CLIENT_SECRET));
@@ -177,50 +190,106 @@ async fn secrets_travel_only_where_they_must() {
     }
 }
 
-/// Records every span and event field as text.
-struct Capture(Arc<Mutex<String>>);
+/// Captures everything logged through `tracing`, as text.
+///
+/// It is the process's global subscriber, installed by every test of this file before the SDK
+/// runs: a subscriber set per thread can miss callsites another test's thread registers at the
+/// same moment. Each thread logs into its own buffer (the tests run on current-thread runtimes,
+/// so a test's SDK tasks log on its thread), and the stack of entered spans is kept so that
+/// `Span::current().record(..)` (how the SDK adds the status and attempt) reaches it too.
+mod capture {
+    use std::cell::RefCell;
+    use std::sync::{Mutex, OnceLock};
 
-struct Fields<'a>(&'a mut String);
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata};
+    use tracing_core::span::Current;
 
-impl tracing::field::Visit for Fields<'_> {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        self.0.push_str(&format!(" {}={value:?}", field.name()));
+    thread_local! {
+        static LOG: RefCell<String> = RefCell::default();
+        static ENTERED: RefCell<Vec<u64>> = RefCell::default();
     }
-}
 
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
+    #[derive(Default)]
+    struct Capture {
+        spans: Mutex<Vec<&'static Metadata<'static>>>,
     }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        let mut out = self.0.lock().unwrap();
-        out.push_str(&format!("\nspan {}", span.metadata().name()));
-        span.record(&mut Fields(&mut out));
-        tracing::span::Id::from_u64(1)
+
+    struct Fields<'a>(&'a mut String);
+
+    impl tracing::field::Visit for Fields<'_> {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            self.0.push_str(&format!(" {}={value:?}", field.name()));
+        }
     }
-    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
-        values.record(&mut Fields(&mut self.0.lock().unwrap()));
+
+    fn write(f: impl FnOnce(&mut String)) {
+        LOG.with(|log| f(&mut log.borrow_mut()));
     }
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        let mut out = self.0.lock().unwrap();
-        out.push_str("\nevent");
-        event.record(&mut Fields(&mut out));
+
+    impl tracing::Subscriber for Capture {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &Attributes<'_>) -> Id {
+            let mut spans = self.spans.lock().unwrap();
+            spans.push(span.metadata());
+            write(|out| {
+                out.push_str(&format!("\nspan {}", span.metadata().name()));
+                span.record(&mut Fields(out));
+            });
+            Id::from_u64(spans.len() as u64)
+        }
+        fn record(&self, id: &Id, values: &Record<'_>) {
+            write(|out| {
+                out.push_str(&format!("\nrecord {}", id.into_u64()));
+                values.record(&mut Fields(out));
+            });
+        }
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            write(|out| {
+                out.push_str("\nevent");
+                event.record(&mut Fields(out));
+            });
+        }
+        fn enter(&self, id: &Id) {
+            ENTERED.with(|e| e.borrow_mut().push(id.into_u64()));
+        }
+        fn exit(&self, _: &Id) {
+            ENTERED.with(|e| e.borrow_mut().pop());
+        }
+        fn current_span(&self) -> Current {
+            let Some(id) = ENTERED.with(|e| e.borrow().last().copied()) else {
+                return Current::none();
+            };
+            let metadata = self.spans.lock().unwrap()[id as usize - 1];
+            Current::new(Id::from_u64(id), metadata)
+        }
     }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
+
+    /// Makes the capture the global subscriber (once per process).
+    pub fn install() {
+        static INSTALLED: OnceLock<()> = OnceLock::new();
+        INSTALLED.get_or_init(|| {
+            tracing::subscriber::set_global_default(Capture::default())
+                .expect("no other global subscriber in this test binary");
+        });
+    }
+
+    /// What this thread logged since the last call.
+    pub fn take() -> String {
+        LOG.with(|log| std::mem::take(&mut *log.borrow_mut()))
+    }
 }
 
 /// Everything logged at every level during the run: no secret in any span or event field.
-/// (A current-thread runtime, so the thread's subscriber sees the SDK's tasks.)
 #[tokio::test(flavor = "current_thread")]
 async fn logs_carry_no_secrets() {
-    let log = Arc::new(Mutex::new(String::new()));
-    let run = {
-        let _guard = tracing::subscriber::set_default(Capture(log.clone()));
-        run().await
-    };
-    let log = log.lock().unwrap().clone();
+    capture::install();
+    capture::take();
+    let run = run().await;
+    let log = capture::take();
     for expected in [
         "span twitch_sdk",
         "operation=\"get-users\"",

@@ -29,7 +29,10 @@ async fn server_errors_are_retried_for_get() {
     assert_eq!(users[0].login, "twitchdev");
     let sent = mock.requests_to("get-users");
     assert_eq!(statuses(&sent), [Some(503), Some(503), Some(200)]);
-    assert!(sent.iter().all(|r| r.query_values("login") == ["twitchdev"]));
+    assert!(
+        sent.iter()
+            .all(|r| r.query_values("login") == ["twitchdev"])
+    );
 
     // Idempotent writes are retried too: DELETE (unban) and PUT (block).
     let (user, _) = support::user(
@@ -39,10 +42,18 @@ async fn server_errors_are_retried_for_get() {
     .await;
     mock.on("unban-user").once().reply(Reply::html_502());
     user.unban_user("9876").await.unwrap();
-    assert_eq!(statuses(&mock.requests_to("unban-user")), [Some(502), Some(204)]);
-    mock.on("block-user").once().reply(Reply::error(500, "oops"));
+    assert_eq!(
+        statuses(&mock.requests_to("unban-user")),
+        [Some(502), Some(204)]
+    );
+    mock.on("block-user")
+        .once()
+        .reply(Reply::error(500, "oops"));
     user.block_user("9876").await.unwrap();
-    assert_eq!(statuses(&mock.requests_to("block-user")), [Some(500), Some(204)]);
+    assert_eq!(
+        statuses(&mock.requests_to("block-user")),
+        [Some(500), Some(204)]
+    );
 }
 
 #[tokio::test]
@@ -73,9 +84,17 @@ async fn retries_are_capped() {
     let mock = MockServer::start().await;
     let app = support::app_with(&mock, client(&mock).max_retries(2)).await;
     mock.on("get-users").reply(Reply::error(500, "down"));
-    let err = app.get_users().user_logins(["twitchdev"]).await.unwrap_err();
+    let err = app
+        .get_users()
+        .user_logins(["twitchdev"])
+        .await
+        .unwrap_err();
     assert!(matches!(&err, Error::Status { status: 500, .. }), "{err:?}");
-    assert_eq!(mock.requests_to("get-users").len(), 3, "one try and two retries");
+    assert_eq!(
+        mock.requests_to("get-users").len(),
+        3,
+        "one try and two retries"
+    );
 
     let app = support::app_with(&mock, client(&mock).max_retries(0)).await;
     mock.clear_requests();
@@ -95,14 +114,28 @@ async fn answers_slower_than_the_timeout_are_transport_errors() {
     mock.on("get-users")
         .reply(Reply::passthrough().delay(Duration::from_secs(2)));
     let started = std::time::Instant::now();
-    let err = app.get_users().user_logins(["twitchdev"]).await.unwrap_err();
+    let err = app
+        .get_users()
+        .user_logins(["twitchdev"])
+        .await
+        .unwrap_err();
     assert!(
-        matches!(&err, Error::Transport { endpoint: "get-users", timeout: true, .. }),
+        matches!(
+            &err,
+            Error::Transport {
+                endpoint: "get-users",
+                timeout: true,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(err.to_string().contains("timed out"), "{err}");
     assert_eq!(mock.requests_to("get-users").len(), 2);
-    assert!(started.elapsed() < Duration::from_secs(2), "did not wait for the answer");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "did not wait for the answer"
+    );
 
     let (access, _) = support::issue(&mock, &["moderator:manage:banned_users"]);
     let user = builder
@@ -114,8 +147,15 @@ async fn answers_slower_than_the_timeout_are_transport_errors() {
     mock.on("ban-user")
         .reply(Reply::passthrough().delay(Duration::from_secs(2)));
     let err = user.ban_user("9876").await.unwrap_err();
-    assert!(matches!(&err, Error::Transport { timeout: true, .. }), "{err:?}");
-    assert_eq!(mock.requests_to("ban-user").len(), 1, "a POST may have taken effect");
+    assert!(
+        matches!(&err, Error::Transport { timeout: true, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        mock.requests_to("ban-user").len(),
+        1,
+        "a POST may have taken effect"
+    );
 }
 
 /// The connection drops without an answer: a GET is sent again, a POST is not.
@@ -136,7 +176,14 @@ async fn dropped_connections_are_retried_for_get_only() {
     mock.on("ban-user").once().reply(Reply::reset());
     let err = user.ban_user("9876").await.unwrap_err();
     assert!(
-        matches!(&err, Error::Transport { endpoint: "ban-user", timeout: false, .. }),
+        matches!(
+            &err,
+            Error::Transport {
+                endpoint: "ban-user",
+                timeout: false,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(mock.requests_to("ban-user").len(), 1);
@@ -156,13 +203,44 @@ async fn a_refused_connection_is_a_transport_error() {
         .max_retries(1)
         .build()
         .unwrap()
-        .app(ClientCredentials::new(mock.client_id(), mock.client_secret()))
+        .app(ClientCredentials::new(
+            mock.client_id(),
+            mock.client_secret(),
+        ))
         .await
         .unwrap();
-    let err = app.get_users().user_logins(["twitchdev"]).await.unwrap_err();
+    let err = app
+        .get_users()
+        .user_logins(["twitchdev"])
+        .await
+        .unwrap_err();
     assert!(
-        matches!(&err, Error::Transport { endpoint: "get-users", timeout: false, .. }),
+        matches!(
+            &err,
+            Error::Transport {
+                endpoint: "get-users",
+                timeout: false,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(err.status(), None);
+
+    // Twitch's OAuth server unreachable: no token, and the error says why.
+    let err = client(&mock)
+        .oauth_url(format!("http://{closed}/oauth2"))
+        .max_retries(1)
+        .build()
+        .unwrap()
+        .app(ClientCredentials::new(
+            mock.client_id(),
+            mock.client_secret(),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.starts_with("renewing the access token failed: transport error (oauth-token)")),
+        "{err:?}"
+    );
 }

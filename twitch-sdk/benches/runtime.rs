@@ -31,6 +31,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::__bench::endpoint;
+use twitch_sdk::endpoint::Endpoint;
 use twitch_sdk::{Client, ClientCredentials};
 
 // ---------------------------------------------------------------------------------------------
@@ -259,14 +261,14 @@ fn plain<T: for<'de> Deserialize<'de>>(body: &[u8]) -> usize {
             .map_or(0, |c| c.len())
 }
 
-fn sdk_list<T: serde::de::DeserializeOwned>(operation: &str, body: &[u8]) -> usize {
-    twitch_sdk::__bench::list::<T>(operation, body)
+fn sdk_list<T: serde::de::DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> usize {
+    twitch_sdk::__bench::list::<T>(endpoint, body)
         .expect("sdk decode")
         .len()
 }
 
-fn sdk_page<T: serde::de::DeserializeOwned>(operation: &str, body: &[u8]) -> usize {
-    let (items, cursor) = twitch_sdk::__bench::page::<T>(operation, body).expect("sdk decode");
+fn sdk_page<T: serde::de::DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> usize {
+    let (items, cursor) = twitch_sdk::__bench::page::<T>(endpoint, body).expect("sdk decode");
     items.len() + cursor.map_or(0, |c| c.len())
 }
 
@@ -542,7 +544,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             vec![
                 (
                     "twitch-sdk",
-                    Box::new(|b| sdk_list::<m::UserInfo>("get-users", b)),
+                    {
+                    let e = endpoint("get-users");
+                    Box::new(move |b| sdk_list::<m::UserInfo>(e, b))
+                },
                 ),
                 ("plain", Box::new(plain::<PlainUser>)),
             ],
@@ -554,7 +559,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             vec![
                 (
                     "twitch-sdk",
-                    Box::new(|b| sdk_page::<m::StreamInfo>("get-streams", b)),
+                    {
+                    let e = endpoint("get-streams");
+                    Box::new(move |b| sdk_page::<m::StreamInfo>(e, b))
+                },
                 ),
                 ("plain", Box::new(plain::<PlainStream>)),
             ],
@@ -566,7 +574,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             vec![
                 (
                     "twitch-sdk",
-                    Box::new(|b| sdk_page::<m::Video>("get-videos", b)),
+                    {
+                    let e = endpoint("get-videos");
+                    Box::new(move |b| sdk_page::<m::Video>(e, b))
+                },
                 ),
                 ("plain", Box::new(plain::<PlainVideo>)),
             ],
@@ -578,7 +589,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             vec![
                 (
                     "twitch-sdk",
-                    Box::new(|b| sdk_page::<m::Clip>("get-clips", b)),
+                    {
+                    let e = endpoint("get-clips");
+                    Box::new(move |b| sdk_page::<m::Clip>(e, b))
+                },
                 ),
                 ("plain", Box::new(plain::<PlainClip>)),
             ],
@@ -590,7 +604,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             vec![
                 (
                     "twitch-sdk",
-                    Box::new(|b| sdk_list::<m::ChannelInfo>("get-channel-information", b)),
+                    {
+                    let e = endpoint("get-channel-information");
+                    Box::new(move |b| sdk_list::<m::ChannelInfo>(e, b))
+                },
                 ),
                 ("plain", Box::new(plain::<PlainChannel>)),
             ],
@@ -602,7 +619,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             vec![
                 (
                     "twitch-sdk",
-                    Box::new(|b| sdk_page::<m::StreamInfo>("get-streams", b)),
+                    {
+                    let e = endpoint("get-streams");
+                    Box::new(move |b| sdk_page::<m::StreamInfo>(e, b))
+                },
                 ),
                 ("plain", Box::new(plain::<PlainStream>)),
             ],

@@ -85,7 +85,12 @@ async fn run() -> Result<(), Box<dyn StdError>> {
             first_follower = Some(last.clone());
         }
         // `total()`: the follower count Helix sends with every page.
-        progress.show(pages.fetched_count(), pages.total(), page_count, started.elapsed());
+        progress.show(
+            pages.fetched_count(),
+            pages.total(),
+            page_count,
+            started.elapsed(),
+        );
     }
     progress.finish();
 

@@ -7,7 +7,13 @@
 //! the body. Error bodies (`{"error": "...", "status": 400, "message": "..."}`) keep Twitch's
 //! message; a non-JSON error body (an HTML 502 page) is quoted briefly instead.
 
-use serde::de::DeserializeOwned;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde_json::Value;
 
 use crate::endpoint::Endpoint;
@@ -39,39 +45,20 @@ pub(crate) fn page<T: DeserializeOwned>(
     paged(endpoint, body).map(|page| (page.items, page.cursor))
 }
 
-/// [`page`] plus the top-level `total` and `points`, read from the parsed body (no extra
-/// parsing or allocation). A count that is absent, negative or not a whole number is `None`.
+/// [`page`] plus the top-level `total` and `points`, read in the same pass. A count that is
+/// absent, negative or not a whole number is `None`.
 pub(crate) fn paged<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Page<T>> {
-    let mut root = parse(endpoint, body)?;
-    let cursor = cursor(&root);
-    let count = |key: &str| root.get(key).and_then(Value::as_u64);
-    let (total, points) = (count("total"), count("points"));
-    let items = data_list(endpoint, body, take_data(&mut root))?;
-    Ok(Page {
-        items,
-        cursor,
-        total,
-        points,
-    })
+    envelope(endpoint, body, false)
 }
 
 /// `data` as a list of `T`.
 pub(crate) fn list<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Vec<T>> {
-    let mut root = parse(endpoint, body)?;
-    data_list(endpoint, body, take_data(&mut root))
+    envelope(endpoint, body, false).map(|page| page.items)
 }
 
 /// The first item of `data` (or `data` itself when it is an object), if any.
 pub(crate) fn optional<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Option<T>> {
-    let mut root = parse(endpoint, body)?;
-    match take_data(&mut root) {
-        Value::Null => Ok(None),
-        Value::Array(items) => match items.into_iter().next() {
-            None => Ok(None),
-            Some(first) => value(endpoint, body, "data[0]", first).map(Some),
-        },
-        other => value(endpoint, body, "data", other).map(Some),
-    }
+    envelope(endpoint, body, true).map(|page| page.items.into_iter().next())
 }
 
 /// Exactly one item: the first of `data`, or `data` itself when it is an object.
@@ -86,65 +73,347 @@ pub(crate) fn single<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> R
 
 /// The whole body as `T`.
 pub(crate) fn whole<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T> {
-    let root = parse(endpoint, body)?;
-    value(endpoint, body, "", root)
+    // 204 No Content, or an empty 200: read as `null`.
+    let json = if is_blank(body) { &b"null"[..] } else { body };
+    serde_json::from_slice(json).map_err(|e| decode_error(endpoint, body, json, "", e))
 }
 
-fn parse(endpoint: &Endpoint, body: &[u8]) -> Result<Value> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        // 204 No Content, or an empty 200: nothing in it.
-        return Ok(Value::Null);
+// How decoding is laid out, for speed and for compile time: the body is read once, straight into
+// `T` (no `serde_json::Value` in between, no path tracking), and each model's `Deserialize` is
+// instantiated for one deserializer type only (`&mut serde_json::Deserializer<SliceRead>`),
+// whatever the response shape. The rare `data` that is not a list is read again on a slow path
+// with that same deserializer. A failure's JSON path (`data[1].count`) is worked out afterwards
+// from the position serde_json reports ([`json_path`]), by code that is not generic.
+
+fn is_blank(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+}
+
+fn envelope<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8], first: bool) -> Result<Page<T>> {
+    if !is_object(body) {
+        return not_an_object(endpoint, body);
     }
-    serde_json::from_slice(body).map_err(|e| Error::Decode {
-        endpoint: endpoint.operation,
-        path: ".".into(),
-        message: format!("not JSON: {e}"),
-        excerpt: excerpt(body),
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match EnvelopeSeed::<T>::new(first)
+        .deserialize(&mut de)
+        .and_then(|read| de.end().map(|()| read))
+    {
+        Ok(read) => Ok(read),
+        Err(e) => match other_data(body, &e) {
+            Some(mut page) => {
+                page.items = vec![data_item(endpoint, body)?];
+                Ok(page)
+            }
+            None => Err(decode_error(endpoint, body, body, "", e)),
+        },
+    }
+}
+
+/// Whether the body starts as a JSON object.
+fn is_object(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// A body that is not an object holds no `data`: no items (when it is JSON at all).
+fn not_an_object<T>(endpoint: &Endpoint, body: &[u8]) -> Result<Page<T>> {
+    if !is_blank(body) {
+        // 204 No Content, or an empty 200, have nothing in them; anything else must be JSON.
+        serde_json::from_slice::<IgnoredAny>(body)
+            .map_err(|e| decode_error(endpoint, body, body, "", e))?;
+    }
+    Ok(Page {
+        items: Vec::new(),
+        cursor: None,
+        total: None,
+        points: None,
     })
 }
 
-fn take_data(root: &mut Value) -> Value {
-    match root {
-        Value::Object(map) => map.remove("data").unwrap_or(Value::Null),
+/// After the fast path failed with `e`: when `data` is an object or a scalar rather than a list
+/// (which the fast path does not read), the page around it, for the slow path to fill.
+fn other_data<T>(body: &[u8], e: &serde_json::Error) -> Option<Page<T>> {
+    if e.classify() != serde_json::error::Category::Data {
+        return None;
+    }
+    let Ok(Value::Object(root)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    match root.get("data") {
+        None | Some(Value::Null | Value::Array(_)) => None,
+        Some(_) => Some(Page {
+            items: Vec::new(),
+            cursor: root.get("pagination").and_then(cursor),
+            total: root.get("total").and_then(Value::as_u64),
+            points: root.get("points").and_then(Value::as_u64),
+        }),
+    }
+}
+
+/// `data` when it is an object or a scalar: one item.
+fn data_item<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T> {
+    let json = data_json(body);
+    serde_json::from_slice(&json).map_err(|e| decode_error(endpoint, body, &json, "data", e))
+}
+
+/// The JSON text of the body's `data`.
+fn data_json(body: &[u8]) -> Vec<u8> {
+    let data = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(mut map)) => map.remove("data").unwrap_or(Value::Null),
         _ => Value::Null,
-    }
+    };
+    serde_json::to_vec(&data).unwrap_or_else(|_| b"null".to_vec())
 }
 
-fn data_list<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8], data: Value) -> Result<Vec<T>> {
-    match data {
-        Value::Null => Ok(Vec::new()),
-        data @ Value::Array(_) => value(endpoint, body, "data", data),
-        other => value(endpoint, body, "data", other).map(|one| vec![one]),
-    }
-}
-
-/// Deserializes `v`, reporting failures at `prefix` + the path inside `v`.
-fn value<T: DeserializeOwned>(
+/// A serde_json failure reading `json` (the body, or the part of it at `prefix`) as an error
+/// naming the operation and the JSON path.
+fn decode_error(
     endpoint: &Endpoint,
     body: &[u8],
+    json: &[u8],
     prefix: &str,
-    v: Value,
-) -> Result<T> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let inner = e.path().to_string();
-        let path = match (prefix, inner.as_str()) {
-            ("", i) => i.to_owned(),
-            (p, ".") => p.to_owned(),
-            (p, i) if i.starts_with('[') => format!("{p}{i}"),
-            (p, i) => format!("{p}.{i}"),
-        };
-        Error::Decode {
-            endpoint: endpoint.operation,
-            path,
-            message: e.into_inner().to_string(),
-            excerpt: excerpt(body),
+    e: serde_json::Error,
+) -> Error {
+    use serde_json::error::Category;
+    let text = e.to_string();
+    let (path, message) = match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            (".".to_owned(), format!("not JSON: {text}"))
         }
-    })
+        Category::Data => {
+            let message = match text.rfind(" at line ") {
+                Some(at) if e.line() > 0 => text[..at].to_owned(),
+                _ => text,
+            };
+            let inner = json_path(json, e.line(), e.column());
+            let path = match (prefix, inner.as_str()) {
+                ("", i) => i.to_owned(),
+                (p, ".") => p.to_owned(),
+                (p, i) if i.starts_with('[') => format!("{p}{i}"),
+                (p, i) => format!("{p}.{i}"),
+            };
+            (path, message)
+        }
+    };
+    Error::Decode {
+        endpoint: endpoint.operation,
+        path,
+        message,
+        excerpt: excerpt(body),
+    }
+}
+
+/// The JSON path (`data[1].count`; `.` for the root) of the value serde_json was reading at
+/// `line` and `column` (1-based; serde_json reports the last byte it looked at).
+fn json_path(json: &[u8], line: usize, column: usize) -> String {
+    enum Frame {
+        Object { key: Option<String>, in_key: bool },
+        Array { index: usize },
+    }
+    let line_start = if line <= 1 {
+        0
+    } else {
+        json.iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(line - 2)
+            .map_or(json.len(), |(i, _)| i + 1)
+    };
+    let end = (line_start + column).min(json.len());
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < end {
+        match json[i] {
+            b'{' => stack.push(Frame::Object {
+                key: None,
+                in_key: true,
+            }),
+            b'[' => stack.push(Frame::Array { index: 0 }),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Array { index }) => *index += 1,
+                Some(Frame::Object { in_key, .. }) => *in_key = true,
+                None => {}
+            },
+            b':' => {
+                if let Some(Frame::Object { in_key, .. }) = stack.last_mut() {
+                    *in_key = false;
+                }
+            }
+            b'"' => {
+                let start = i + 1;
+                i = start;
+                while i < end && json[i] != b'"' {
+                    i += if json[i] == b'\\' { 2 } else { 1 };
+                }
+                if let Some(Frame::Object { key, in_key: true }) = stack.last_mut() {
+                    *key = Some(String::from_utf8_lossy(&json[start..i.min(end)]).into_owned());
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object {
+                key: Some(key),
+                in_key: false,
+            } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Frame::Object { .. } => {}
+            Frame::Array { index } => {
+                path.push('[');
+                path.push_str(&index.to_string());
+                path.push(']');
+            }
+        }
+    }
+    if path.is_empty() { ".".to_owned() } else { path }
+}
+
+/// The Helix envelope as read in one pass: `data` (`null` or absent: no items), the cursor,
+/// `total` and `points`.
+type Envelope<T> = Page<T>;
+
+/// Reads an [`Envelope`]; `first` keeps the first item of `data` only (the rest is skipped).
+struct EnvelopeSeed<T> {
+    first: bool,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T> EnvelopeSeed<T> {
+    fn new(first: bool) -> Self {
+        EnvelopeSeed {
+            first,
+            item: PhantomData,
+        }
+    }
+}
+
+/// The top-level keys the envelope reads.
+enum Key {
+    Data,
+    Pagination,
+    Total,
+    Points,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> std::result::Result<Key, E> {
+                Ok(match key {
+                    "data" => Key::Data,
+                    "pagination" => Key::Pagination,
+                    "total" => Key::Total,
+                    "points" => Key::Points,
+                    _ => Key::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for EnvelopeSeed<T> {
+    type Value = Envelope<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Envelope<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<T> {
+    type Value = Envelope<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Helix response")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Envelope<T>, A::Error> {
+        let mut out = Page {
+            items: Vec::new(),
+            cursor: None,
+            total: None,
+            points: None,
+        };
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Data => {
+                    out.items = map.next_value_seed(DataSeed {
+                        first: self.first,
+                        item: PhantomData,
+                    })?;
+                }
+                Key::Pagination => out.cursor = cursor(&map.next_value::<Value>()?),
+                Key::Total => out.total = map.next_value::<Value>()?.as_u64(),
+                Key::Points => out.points = map.next_value::<Value>()?.as_u64(),
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Reads `data`: a list into items, `null` into none. Anything else fails, and [`other_data`]
+/// takes over.
+struct DataSeed<T> {
+    first: bool,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for DataSeed<T> {
+    type Value = Vec<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<T>, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for DataSeed<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<T>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<T>()? {
+            items.push(item);
+            if self.first {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                break;
+            }
+        }
+        Ok(items)
+    }
 }
 
 /// `pagination.cursor`, `pagination` as a string, or nothing; empty cursors count as none.
-fn cursor(root: &Value) -> Option<String> {
-    let cursor = match root.get("pagination")? {
+fn cursor(pagination: &Value) -> Option<String> {
+    let cursor = match pagination {
         Value::String(s) => s.as_str(),
         Value::Object(map) => map.get("cursor")?.as_str()?,
         _ => return None,
@@ -338,6 +607,26 @@ mod tests {
         );
         let err = list::<Thing>(&EP, b"<html>oops</html>").unwrap_err();
         assert!(matches!(err, Error::Decode { ref excerpt, .. } if excerpt == "<html>oops</html>"));
+    }
+
+    #[test]
+    fn paths_from_positions() {
+        // Errors inside an object `data`, over several lines, and after escaped strings.
+        let err = single::<Thing>(&EP, br#"{"data":{"id":"1","count":true}}"#).unwrap_err();
+        assert!(matches!(err, Error::Decode { ref path, .. } if path == "data.count"), "{err}");
+        let body = b"{\n  \"pagination\": {},\n  \"data\": [\n    {\"id\": \"a\\\"]\"},\n    {\"id\": 5}\n  ]\n}";
+        let err = list::<Thing>(&EP, body).unwrap_err();
+        assert!(matches!(err, Error::Decode { ref path, .. } if path == "data[1].id"), "{err}");
+        let err = whole::<Thing>(&EP, br#"{"count":1}"#).unwrap_err();
+        assert!(matches!(err, Error::Decode { ref path, ref message, .. } if path == "." && message == "missing field `id`"), "{err}");
+        let err = list::<Thing>(&EP, br#"{"data":[{"id":"1"}]} trailing"#).unwrap_err();
+        assert!(matches!(err, Error::Decode { ref path, .. } if path == "."), "{err}");
+        // Only the first item is read for single answers; the rest is skipped.
+        let one: Thing = single(&EP, br#"{"data":[{"id":"1"},{"id":2}]}"#).unwrap();
+        assert_eq!(one.id, "1");
+        // Scalars and lists at the root hold no items.
+        assert!(list::<Thing>(&EP, b"[1,2]").unwrap().is_empty());
+        assert!(list::<Thing>(&EP, b"null").unwrap().is_empty());
     }
 
     #[test]

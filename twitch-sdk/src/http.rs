@@ -25,6 +25,10 @@ use crate::ratelimit::Bucket;
 use crate::retry::Backoff;
 use crate::secret::Secret;
 
+/// The largest response body read. Helix answers are at most a few hundred KiB (a page of 100
+/// items); anything this large is a broken or hostile server.
+const MAX_BODY: usize = 16 << 20;
+
 /// The client configuration every token session shares.
 pub(crate) struct Http {
     pub(crate) client: reqwest::Client,
@@ -195,14 +199,25 @@ impl Http {
         if let Some(body) = body {
             builder = builder.body(body);
         }
-        let response = builder.send().await.map_err(transport)?;
+        let mut response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(transport)?;
+        // Read at most `MAX_BODY`: a server streaming without end must not exhaust memory.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(Transport {
+                    message: format!("the response body is larger than {} MiB", MAX_BODY >> 20),
+                    timeout: false,
+                    connect: false,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(RawResponse {
             status,
             headers,
-            body: Vec::from(body),
+            body,
         })
     }
 

@@ -47,7 +47,10 @@ pub mod __fuzz;
 pub mod __bench {
     use serde::de::DeserializeOwned;
 
-    fn endpoint(operation: &str) -> &'static crate::endpoint::Endpoint {
+    use crate::endpoint::Endpoint;
+
+    /// The endpoint of `operation` (the first one when there is no such operation).
+    pub fn endpoint(operation: &str) -> &'static Endpoint {
         crate::ENDPOINTS
             .iter()
             .copied()
@@ -56,20 +59,15 @@ pub mod __bench {
     }
 
     /// What [`Api::list`](crate::Api::list) does with a response body.
-    pub fn list<T: DeserializeOwned>(operation: &str, body: &[u8]) -> crate::Result<Vec<T>> {
-        crate::decode::list(endpoint(operation), body)
+    pub fn list<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> crate::Result<Vec<T>> {
+        crate::decode::list(endpoint, body)
     }
 
     /// What a paginator does with a response body: the items and the next cursor.
     pub fn page<T: DeserializeOwned>(
-        operation: &str,
+        endpoint: &Endpoint,
         body: &[u8],
     ) -> crate::Result<(Vec<T>, Option<String>)> {
-        crate::decode::page(endpoint(operation), body)
+        crate::decode::page(endpoint, body)
     }
 }
-
-#[cfg(test)]
-mod tests;
-#[cfg(test)]
-mod testserver;

@@ -392,7 +392,11 @@ mod tests {
     fn hostile_reset_headers_neither_panic_nor_stall() {
         // Found by the `rate_limit` fuzz target: a reset past what `SystemTime` holds panicked,
         // and a reset years ahead made every caller wait for it.
-        for reset in ["18446744073709551615", "9223372036854775807", "9223372036854775806"] {
+        for reset in [
+            "18446744073709551615",
+            "9223372036854775807",
+            "9223372036854775806",
+        ] {
             let h = RateHeaders::parse(|name| match name {
                 "ratelimit-limit" => Some("800"),
                 "ratelimit-remaining" => Some("0"),

@@ -268,6 +268,7 @@ fn builder(b: &Builder) -> TokenStream {
             }
 
             /// Pages by hand, one request per page, forward or (where Helix allows) back.
+            #[inline]
             pub fn paginate(self) -> Paginator<#model> {
                 let limit = self.limit;
                 let (api, req) = self.into_request();
@@ -275,6 +276,7 @@ fn builder(b: &Builder) -> TokenStream {
             }
 
             /// Yields the items one by one, fetching pages as they are needed.
+            #[inline]
             pub fn into_stream(self) -> PageStream<#model> {
                 self.paginate().into_stream()
             }
@@ -303,6 +305,10 @@ fn builder(b: &Builder) -> TokenStream {
         }
     };
     let output = &b.output;
+    // `#[inline]` on `into_request`, `into_future`, `paginate` and `into_stream`: rustc then
+    // compiles them (and the decoding of the response model they instantiate) only in the crates
+    // that call them, so a program pays for the operations it sends instead of every crate build
+    // of twitch-sdk paying for all of them. Measured in BENCHMARKS.md (compile time).
     quote! {
         #doc
         #[derive(Debug)]
@@ -316,6 +322,7 @@ fn builder(b: &Builder) -> TokenStream {
             #(#setters)*
             #paging
 
+            #[inline]
             fn into_request(self) -> (Api, Request) {
                 let #req = Request::new(&#endpoint);
                 #(#steps)*
@@ -327,6 +334,7 @@ fn builder(b: &Builder) -> TokenStream {
             type Output = Result<#output>;
             type IntoFuture = ResponseFuture<#output>;
 
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 #send
             }

@@ -32,7 +32,10 @@ pub async fn app_with(mock: &MockServer, client: ClientBuilder) -> AppApi {
     client
         .build()
         .unwrap()
-        .app(ClientCredentials::new(mock.client_id(), mock.client_secret()))
+        .app(ClientCredentials::new(
+            mock.client_id(),
+            mock.client_secret(),
+        ))
         .await
         .unwrap()
 }
