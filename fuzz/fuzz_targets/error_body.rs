@@ -4,13 +4,14 @@
 //! Input: two bytes of status, one byte choosing the operation, then the body. Beyond not
 //! panicking:
 //! - every error prints, keeps the status it came from, and quotes at most a short excerpt;
-//! - a `/token` body that cannot be read never has its access token quoted in the error.
+//! - a `/token` body that cannot be read never has its access token quoted in the error, and
+//!   the `Debug` of one that can does not depend on the tokens in it.
 #![no_main]
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use libfuzzer_sys::fuzz_target;
-use twitch_sdk::__fuzz;
+use twitch_sdk::{__fuzz, Secret};
 
 fuzz_target!(|data: &[u8]| {
     let [hi, lo, selector, body @ ..] = data else {
@@ -41,16 +42,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(set) => {
             assert!((200..300).contains(&status));
             assert!(!set.access_token.is_empty());
-            let printed = format!("{set:?}");
-            assert!(
-                !printed.contains(set.access_token.expose())
-                    || "[redacted]".contains(set.access_token.expose())
-                    || set
-                        .scopes
-                        .iter()
-                        .flatten()
-                        .any(|s| s.contains(set.access_token.expose()))
-            );
+            // `Debug` does not depend on the secrets at all: the same with other values.
+            let mut other = set.clone();
+            other.access_token = Secret::new("other-access");
+            other.refresh_token = other.refresh_token.map(|_| Secret::new("other-refresh"));
+            assert_eq!(format!("{set:?}"), format!("{other:?}"));
         }
         Err(error) => {
             let text = error.to_string();

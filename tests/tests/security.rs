@@ -5,7 +5,8 @@
 //!   the way) never show in `Debug` or `Display` of any SDK value, in errors, in panic messages,
 //!   or in log output (a `tracing` subscriber at TRACE level, `log` records included, captures
 //!   everything the SDK and its HTTP stack emit while it works).
-//! - HTTPS by default; plain HTTP only to loopback addresses unless explicitly allowed.
+//! - HTTPS by default; plain HTTP only to loopback addresses unless explicitly allowed; an
+//!   `https://` URL speaks TLS or fails, never plain HTTP.
 //! - Tokens travel only in the `Authorization` header: never in a path, a query string or
 //!   another header (the stand-in's request log shows every request as it arrived). The OAuth
 //!   form body carries the client secret and refresh token, as the grants require, and never
@@ -561,4 +562,37 @@ async fn an_endless_body_does_not_exhaust_memory() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let sent = sent.load(Ordering::SeqCst);
     assert!(sent < 64 << 20, "the client read {} MiB", sent >> 20);
+}
+
+#[tokio::test]
+async fn https_urls_never_fall_back_to_plain_http() {
+    // A plain-HTTP server behind an `https://` URL: the client speaks TLS to it (and fails),
+    // never HTTP with the token in the clear.
+    let recorder = Recorder::start();
+    let mock = mock().await;
+    let client = Client::builder()
+        .helix_url(format!("https://{}/helix", recorder.addr))
+        .oauth_url(mock.oauth_url())
+        .timeout(Duration::from_secs(5))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let app = client
+        .app(ClientCredentials::new(CLIENT_ID, CLIENT_SECRET))
+        .await
+        .unwrap();
+    let error = app.get_users().user_logins(["x"]).await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error}");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let received = recorder.received.lock().unwrap().clone();
+    assert!(
+        received.starts_with(&[0x16, 0x03]),
+        "not a TLS handshake: {:?}",
+        String::from_utf8_lossy(&received)
+    );
+    let text = String::from_utf8_lossy(&received);
+    assert!(!text.contains("Authorization") && !text.contains("authorization"));
+    for secret in credentials_seen(&mock) {
+        assert!(!text.contains(&secret));
+    }
 }

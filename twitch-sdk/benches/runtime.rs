@@ -30,9 +30,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-use twitch_sdk::mock::MockServer;
 use twitch_sdk::__bench::endpoint;
 use twitch_sdk::endpoint::Endpoint;
+use twitch_sdk::mock::MockServer;
 use twitch_sdk::{Client, ClientCredentials};
 
 // ---------------------------------------------------------------------------------------------
@@ -454,7 +454,7 @@ impl Caller for Floor {
     }
 }
 
-fn overhead(quick: bool, addr: SocketAddr, figures: &mut Vec<Figure>) {
+fn overhead(quick: bool, only_side: Option<&str>, addr: SocketAddr, figures: &mut Vec<Figure>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -479,6 +479,8 @@ fn overhead(quick: bool, addr: SocketAddr, figures: &mut Vec<Figure>) {
     ];
     #[cfg(bench_twitch_api)]
     sides.push(("twitch_api", Box::new(twitch_api_side::Api::new())));
+    // `--side NAME` keeps one side, for profiling it alone.
+    sides.retain(|(name, _)| only_side.is_none_or(|s| s == *name));
     let sides = &mut sides;
 
     let (rounds, calls) = if quick { (3, 300) } else { (7, 2000) };
@@ -533,22 +535,27 @@ fn overhead(quick: bool, addr: SocketAddr, figures: &mut Vec<Figure>) {
 
 type Decoder = Box<dyn Fn(&[u8]) -> usize>;
 
+/// One decode figure: key, title, body, and a decoder per side.
+type Case = (
+    &'static str,
+    &'static str,
+    String,
+    Vec<(&'static str, Decoder)>,
+);
+
 fn decode(quick: bool, figures: &mut Vec<Figure>) {
     use twitch_models as m;
     let page100 = page_of(stream_items(100));
-    let cases: Vec<(&str, &str, String, Vec<(&'static str, Decoder)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "users",
             "get-users example",
             USERS.to_owned(),
             vec![
-                (
-                    "twitch-sdk",
-                    {
+                ("twitch-sdk", {
                     let e = endpoint("get-users");
                     Box::new(move |b| sdk_list::<m::UserInfo>(e, b))
-                },
-                ),
+                }),
                 ("plain", Box::new(plain::<PlainUser>)),
             ],
         ),
@@ -557,13 +564,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-streams example",
             STREAMS.to_owned(),
             vec![
-                (
-                    "twitch-sdk",
-                    {
+                ("twitch-sdk", {
                     let e = endpoint("get-streams");
                     Box::new(move |b| sdk_page::<m::StreamInfo>(e, b))
-                },
-                ),
+                }),
                 ("plain", Box::new(plain::<PlainStream>)),
             ],
         ),
@@ -572,13 +576,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-videos example",
             VIDEOS.to_owned(),
             vec![
-                (
-                    "twitch-sdk",
-                    {
+                ("twitch-sdk", {
                     let e = endpoint("get-videos");
                     Box::new(move |b| sdk_page::<m::Video>(e, b))
-                },
-                ),
+                }),
                 ("plain", Box::new(plain::<PlainVideo>)),
             ],
         ),
@@ -587,13 +588,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-clips example",
             CLIPS.to_owned(),
             vec![
-                (
-                    "twitch-sdk",
-                    {
+                ("twitch-sdk", {
                     let e = endpoint("get-clips");
                     Box::new(move |b| sdk_page::<m::Clip>(e, b))
-                },
-                ),
+                }),
                 ("plain", Box::new(plain::<PlainClip>)),
             ],
         ),
@@ -602,13 +600,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-channel-information example",
             CHANNELS.to_owned(),
             vec![
-                (
-                    "twitch-sdk",
-                    {
+                ("twitch-sdk", {
                     let e = endpoint("get-channel-information");
                     Box::new(move |b| sdk_list::<m::ChannelInfo>(e, b))
-                },
-                ),
+                }),
                 ("plain", Box::new(plain::<PlainChannel>)),
             ],
         ),
@@ -617,13 +612,10 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
             "get-streams page of 100",
             page100,
             vec![
-                (
-                    "twitch-sdk",
-                    {
+                ("twitch-sdk", {
                     let e = endpoint("get-streams");
                     Box::new(move |b| sdk_page::<m::StreamInfo>(e, b))
-                },
-                ),
+                }),
                 ("plain", Box::new(plain::<PlainStream>)),
             ],
         ),
@@ -883,7 +875,7 @@ fn ratelimit(quick: bool, report: &mut Value) {
 mod twitch_api_side {
     //! The `twitch_api` sides; compiled only in the scratch project `cargo xtask bench-runtime`
     //! writes (this workspace never depends on `twitch_api`).
-    use super::{CallFuture, Caller, Decoder, black_box};
+    use super::{CallFuture, Caller, Case, Decoder, black_box};
     use twitch_api::HelixClient;
     use twitch_api::helix::RequestGet;
     use twitch_api::twitch_oauth2::{AccessToken, AppAccessToken, ClientId, ClientSecret};
@@ -922,38 +914,30 @@ mod twitch_api_side {
         }
     }
 
-    fn parse<R: RequestGet>(body: &[u8]) -> usize
+    /// `twitch_api`'s decode of `body` (shared, not copied per call: what its client hands over).
+    fn parser<R: RequestGet>(body: &str) -> Decoder
     where
         R::Response: 'static,
     {
         let uri: http::Uri = "http://127.0.0.1/helix/x".parse().unwrap();
-        let response = http::Response::new(bytes::Bytes::copy_from_slice(body));
-        let parsed = R::parse_response(None, &uri, response).expect("twitch_api decode");
-        black_box(&parsed.data);
-        1
+        let body = bytes::Bytes::from(body.to_owned());
+        Box::new(move |_| {
+            let response = http::Response::new(body.clone());
+            let parsed = R::parse_response(None, &uri, response).expect("twitch_api decode");
+            black_box(&parsed.data);
+            1
+        })
     }
 
-    pub fn add_decoders(
-        mut cases: Vec<(
-            &'static str,
-            &'static str,
-            String,
-            Vec<(&'static str, Decoder)>,
-        )>,
-    ) -> Vec<(
-        &'static str,
-        &'static str,
-        String,
-        Vec<(&'static str, Decoder)>,
-    )> {
+    pub fn add_decoders(mut cases: Vec<Case>) -> Vec<Case> {
         use twitch_api::helix::{channels, clips, streams, users, videos};
-        for (key, _, _, sides) in &mut cases {
+        for (key, _, body, sides) in &mut cases {
             let f: Decoder = match *key {
-                "users" => Box::new(parse::<users::GetUsersRequest<'static>>),
-                "streams" | "page100" => Box::new(parse::<streams::GetStreamsRequest<'static>>),
-                "videos" => Box::new(parse::<videos::GetVideosRequest<'static>>),
-                "clips" => Box::new(parse::<clips::GetClipsRequest<'static>>),
-                "channels" => Box::new(parse::<channels::GetChannelInformationRequest<'static>>),
+                "users" => parser::<users::GetUsersRequest<'static>>(body),
+                "streams" | "page100" => parser::<streams::GetStreamsRequest<'static>>(body),
+                "videos" => parser::<videos::GetVideosRequest<'static>>(body),
+                "clips" => parser::<clips::GetClipsRequest<'static>>(body),
+                "channels" => parser::<channels::GetChannelInformationRequest<'static>>(body),
                 _ => continue,
             };
             sides.push(("twitch_api", f));
@@ -998,6 +982,11 @@ fn main() {
         .map(|s| s.split(',').collect())
         .unwrap_or_default();
     let wants = |what: &str| only.is_empty() || only.contains(&what);
+    let side = args
+        .iter()
+        .position(|a| a == "--side")
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str);
 
     // Bound before any other thread exists: `twitch_api` reads its base URL from the environment.
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
@@ -1013,7 +1002,7 @@ fn main() {
     let mut report = json!({ "machine": machine(), "quick": quick });
     let mut figures = Vec::new();
     if wants("overhead") {
-        overhead(quick, addr, &mut figures);
+        overhead(quick, side, addr, &mut figures);
     }
     if wants("decode") {
         decode(quick, &mut figures);

@@ -12,7 +12,8 @@ use std::marker::PhantomData;
 
 use serde::Deserialize;
 use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess,
+    Visitor,
 };
 use serde_json::Value;
 
@@ -275,7 +276,11 @@ fn json_path(json: &[u8], line: usize, column: usize) -> String {
             }
         }
     }
-    if path.is_empty() { ".".to_owned() } else { path }
+    if path.is_empty() {
+        ".".to_owned()
+    } else {
+        path
+    }
 }
 
 /// The Helix envelope as read in one pass: `data` (`null` or absent: no items), the cursor,
@@ -342,7 +347,10 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<T> {
         f.write_str("a Helix response")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Envelope<T>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Envelope<T>, A::Error> {
         let mut out = Page {
             items: Vec::new(),
             cursor: None,
@@ -613,14 +621,26 @@ mod tests {
     fn paths_from_positions() {
         // Errors inside an object `data`, over several lines, and after escaped strings.
         let err = single::<Thing>(&EP, br#"{"data":{"id":"1","count":true}}"#).unwrap_err();
-        assert!(matches!(err, Error::Decode { ref path, .. } if path == "data.count"), "{err}");
+        assert!(
+            matches!(err, Error::Decode { ref path, .. } if path == "data.count"),
+            "{err}"
+        );
         let body = b"{\n  \"pagination\": {},\n  \"data\": [\n    {\"id\": \"a\\\"]\"},\n    {\"id\": 5}\n  ]\n}";
         let err = list::<Thing>(&EP, body).unwrap_err();
-        assert!(matches!(err, Error::Decode { ref path, .. } if path == "data[1].id"), "{err}");
+        assert!(
+            matches!(err, Error::Decode { ref path, .. } if path == "data[1].id"),
+            "{err}"
+        );
         let err = whole::<Thing>(&EP, br#"{"count":1}"#).unwrap_err();
-        assert!(matches!(err, Error::Decode { ref path, ref message, .. } if path == "." && message == "missing field `id`"), "{err}");
+        assert!(
+            matches!(err, Error::Decode { ref path, ref message, .. } if path == "." && message == "missing field `id`"),
+            "{err}"
+        );
         let err = list::<Thing>(&EP, br#"{"data":[{"id":"1"}]} trailing"#).unwrap_err();
-        assert!(matches!(err, Error::Decode { ref path, .. } if path == "."), "{err}");
+        assert!(
+            matches!(err, Error::Decode { ref path, .. } if path == "."),
+            "{err}"
+        );
         // Only the first item is read for single answers; the rest is skipped.
         let one: Thing = single(&EP, br#"{"data":[{"id":"1"},{"id":2}]}"#).unwrap();
         assert_eq!(one.id, "1");

@@ -201,7 +201,8 @@ impl Http {
         }
         let mut response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        // Taken, not cloned: the body is read through `chunk`, which does not need them.
+        let headers = std::mem::take(response.headers_mut());
         // Read at most `MAX_BODY`: a server streaming without end must not exhaust memory.
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {

@@ -34,6 +34,8 @@ pub(crate) struct Session {
     pub(crate) http: Arc<Http>,
     pub(crate) token: TokenCell,
     pub(crate) bucket: Arc<Bucket>,
+    /// The `Client-Id` header, built once (`None`: the id cannot be a header value).
+    client_id: Option<HeaderValue>,
 }
 
 impl Session {
@@ -44,6 +46,7 @@ impl Session {
         };
         Session {
             bucket: http.bucket(key),
+            client_id: HeaderValue::from_str(token.client_id()).ok(),
             http,
             token,
         }
@@ -207,7 +210,7 @@ impl Session {
     fn headers(&self, token: &crate::Secret, json: bool) -> Result<HeaderMap> {
         let mut headers = HeaderMap::new();
         headers.insert(header::AUTHORIZATION, http::authorization("Bearer", token)?);
-        let client_id = HeaderValue::from_str(self.token.client_id()).map_err(|_| {
+        let client_id = self.client_id.clone().ok_or_else(|| {
             Error::Config("the client id holds characters not allowed in a header".into())
         })?;
         headers.insert("client-id", client_id);

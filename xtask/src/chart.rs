@@ -122,11 +122,24 @@ fn svg(groups: &[Group], machine: &str) -> String {
     );
     let mut y = 60.0;
     for g in groups {
+        // The title carries twitch-sdk's ratio to each other side.
+        let sdk = g.bars.iter().find(|b| b.0 == "twitch-sdk").map(|b| b.1);
+        let ratios: Vec<String> = g
+            .bars
+            .iter()
+            .filter(|b| b.0 != "twitch-sdk" && b.1 > 0.0)
+            .filter_map(|b| Some(format!("{:.2}x {}", sdk? / b.1, b.0)))
+            .collect();
+        let title = if ratios.is_empty() {
+            g.title.clone()
+        } else {
+            format!("{} — twitch-sdk is {}", g.title, ratios.join(", "))
+        };
         let _ = writeln!(
             out,
             r#"<text x="10" y="{}" font-weight="bold">{}</text>"#,
             y + 14.0,
-            escape(&g.title)
+            escape(&title)
         );
         y += 22.0;
         let max = g.bars.iter().map(|b| b.1).fold(0.0_f64, f64::max);

@@ -12,7 +12,8 @@
 //!
 //! - `cargo xtask bench-compile [--reps N] [--no-cold]` and `cargo xtask bench-runtime
 //!   [--quick]`: the comparisons with the `twitch_api` crate in scratch projects under
-//!   `/tmp/twitch-sdk-bench` (see `bench.rs` and BENCHMARKS.md).
+//!   `/tmp/twitch-sdk-bench` (see `bench.rs` and BENCHMARKS.md); `cargo xtask bench-chart`
+//!   redraws `benchmarks.svg` from their saved results.
 //!
 //! A spec the generator rejects prints every problem (file, endpoint or model, field) and exits 1.
 
@@ -26,7 +27,8 @@ mod bench;
 mod chart;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask spec-diff PATH [--all]\n       \
-     cargo xtask bench-compile [--reps N] [--no-cold]\n       cargo xtask bench-runtime [--quick]";
+     cargo xtask bench-compile [--reps N] [--no-cold]\n       cargo xtask bench-runtime [--quick]\n       \
+     cargo xtask bench-chart";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +42,13 @@ fn main() -> ExitCode {
         }
         ["bench-compile", rest @ ..] => bench::compile(rest, &workspace_root()),
         ["bench-runtime", rest @ ..] => bench::runtime(rest, &workspace_root()),
+        ["bench-chart"] => match chart::redraw(&workspace_root()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("bench-chart: {e}");
+                ExitCode::FAILURE
+            }
+        },
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -137,6 +137,7 @@ impl GetAdSchedule {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_AD_SCHEDULE);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -147,6 +148,7 @@ impl GetAdSchedule {
 impl IntoFuture for GetAdSchedule {
     type Output = Result<models::AdSchedule>;
     type IntoFuture = ResponseFuture<models::AdSchedule>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::AdSchedule>(req)
@@ -170,6 +172,7 @@ impl SnoozeNextAd {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SNOOZE_NEXT_AD);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -180,6 +183,7 @@ impl SnoozeNextAd {
 impl IntoFuture for SnoozeNextAd {
     type Output = Result<models::AdSnooze>;
     type IntoFuture = ResponseFuture<models::AdSnooze>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::AdSnooze>(req)
@@ -204,6 +208,7 @@ impl StartCommercial {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&START_COMMERCIAL);
         req.body("length", &self.length);
@@ -215,6 +220,7 @@ impl StartCommercial {
 impl IntoFuture for StartCommercial {
     type Output = Result<models::StartCommercial>;
     type IntoFuture = ResponseFuture<models::StartCommercial>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::StartCommercial>(req)

@@ -193,6 +193,7 @@ impl GetExtensionAnalytics {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::AnalyticsReport> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -200,10 +201,12 @@ impl GetExtensionAnalytics {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::AnalyticsReport> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_ANALYTICS);
         req.query_opt("extension_id", self.extension_id);
@@ -217,6 +220,7 @@ impl GetExtensionAnalytics {
 impl IntoFuture for GetExtensionAnalytics {
     type Output = Result<Vec<models::AnalyticsReport>>;
     type IntoFuture = ResponseFuture<Vec<models::AnalyticsReport>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -273,6 +277,7 @@ impl GetGameAnalytics {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::AnalyticsReport> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -280,10 +285,12 @@ impl GetGameAnalytics {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::AnalyticsReport> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_GAME_ANALYTICS);
         req.query_opt("game_id", self.game_id);
@@ -297,6 +304,7 @@ impl GetGameAnalytics {
 impl IntoFuture for GetGameAnalytics {
     type Output = Result<Vec<models::AnalyticsReport>>;
     type IntoFuture = ResponseFuture<Vec<models::AnalyticsReport>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();

@@ -189,6 +189,7 @@ impl GetBitsLeaderboard {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_BITS_LEADERBOARD);
         req.query_opt("count", self.count);
@@ -202,6 +203,7 @@ impl GetBitsLeaderboard {
 impl IntoFuture for GetBitsLeaderboard {
     type Output = Result<models::BitsLeaderboard>;
     type IntoFuture = ResponseFuture<models::BitsLeaderboard>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::BitsLeaderboard>(req)
@@ -223,6 +225,7 @@ impl GetCheermotes {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHEERMOTES);
         req.query_opt("broadcaster_id", self.user_id);
@@ -233,6 +236,7 @@ impl GetCheermotes {
 impl IntoFuture for GetCheermotes {
     type Output = Result<Vec<models::Cheermote>>;
     type IntoFuture = ResponseFuture<Vec<models::Cheermote>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::Cheermote>(req)
@@ -271,6 +275,7 @@ impl GetExtensionTransactions {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::ExtensionTransaction> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -278,10 +283,12 @@ impl GetExtensionTransactions {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::ExtensionTransaction> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_TRANSACTIONS);
         req.query("extension_id", self.extension_id);
@@ -293,6 +300,7 @@ impl GetExtensionTransactions {
 impl IntoFuture for GetExtensionTransactions {
     type Output = Result<Vec<models::ExtensionTransaction>>;
     type IntoFuture = ResponseFuture<Vec<models::ExtensionTransaction>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();

@@ -83,6 +83,7 @@ impl GetContentClassificationLabels {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CONTENT_CLASSIFICATION_LABELS);
         req.query_opt("locale", self.locale);
@@ -93,6 +94,7 @@ impl GetContentClassificationLabels {
 impl IntoFuture for GetContentClassificationLabels {
     type Output = Result<Vec<models::ContentClassificationLabel>>;
     type IntoFuture = ResponseFuture<Vec<models::ContentClassificationLabel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ContentClassificationLabel>(req)

@@ -771,6 +771,7 @@ impl CreateCustomRewards {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_CUSTOM_REWARDS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -806,6 +807,7 @@ impl CreateCustomRewards {
 impl IntoFuture for CreateCustomRewards {
     type Output = Result<models::CustomReward>;
     type IntoFuture = ResponseFuture<models::CustomReward>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::CustomReward>(req)
@@ -830,6 +832,7 @@ impl DeleteCustomReward {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_CUSTOM_REWARD);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -841,6 +844,7 @@ impl DeleteCustomReward {
 impl IntoFuture for DeleteCustomReward {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -885,6 +889,7 @@ impl GetCustomReward {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CUSTOM_REWARD);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -897,6 +902,7 @@ impl GetCustomReward {
 impl IntoFuture for GetCustomReward {
     type Output = Result<Vec<models::CustomReward>>;
     type IntoFuture = ResponseFuture<Vec<models::CustomReward>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::CustomReward>(req)
@@ -962,6 +968,7 @@ impl GetCustomRewardRedemption {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::CustomRewardRedemption> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -969,10 +976,12 @@ impl GetCustomRewardRedemption {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::CustomRewardRedemption> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CUSTOM_REWARD_REDEMPTION);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -987,6 +996,7 @@ impl GetCustomRewardRedemption {
 impl IntoFuture for GetCustomRewardRedemption {
     type Output = Result<Vec<models::CustomRewardRedemption>>;
     type IntoFuture = ResponseFuture<Vec<models::CustomRewardRedemption>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -1159,6 +1169,7 @@ impl UpdateCustomReward {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CUSTOM_REWARD);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -1196,6 +1207,7 @@ impl UpdateCustomReward {
 impl IntoFuture for UpdateCustomReward {
     type Output = Result<models::CustomReward>;
     type IntoFuture = ResponseFuture<models::CustomReward>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::CustomReward>(req)
@@ -1222,6 +1234,7 @@ impl UpdateRedemptionStatus {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_REDEMPTION_STATUS);
         req.query_list("id", self.redemption_ids);
@@ -1235,6 +1248,7 @@ impl UpdateRedemptionStatus {
 impl IntoFuture for UpdateRedemptionStatus {
     type Output = Result<Vec<models::CustomRewardRedemption>>;
     type IntoFuture = ResponseFuture<Vec<models::CustomRewardRedemption>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::CustomRewardRedemption>(req)

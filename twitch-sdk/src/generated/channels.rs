@@ -302,6 +302,7 @@ impl GetChannelEditors {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_EDITORS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -312,6 +313,7 @@ impl GetChannelEditors {
 impl IntoFuture for GetChannelEditors {
     type Output = Result<Vec<models::ChannelEditor>>;
     type IntoFuture = ResponseFuture<Vec<models::ChannelEditor>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ChannelEditor>(req)
@@ -353,6 +355,7 @@ impl GetChannelFollowers {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::ChannelFollower> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -360,10 +363,12 @@ impl GetChannelFollowers {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::ChannelFollower> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_FOLLOWERS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -375,6 +380,7 @@ impl GetChannelFollowers {
 impl IntoFuture for GetChannelFollowers {
     type Output = Result<Vec<models::ChannelFollower>>;
     type IntoFuture = ResponseFuture<Vec<models::ChannelFollower>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -391,6 +397,7 @@ pub struct GetChannelInformation {
 }
 
 impl GetChannelInformation {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_INFORMATION);
         req.query_list("broadcaster_id", self.user_ids);
@@ -401,6 +408,7 @@ impl GetChannelInformation {
 impl IntoFuture for GetChannelInformation {
     type Output = Result<Vec<models::ChannelInfo>>;
     type IntoFuture = ResponseFuture<Vec<models::ChannelInfo>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ChannelInfo>(req)
@@ -442,6 +450,7 @@ impl GetFollowedChannels {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::FollowedChannel> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -449,10 +458,12 @@ impl GetFollowedChannels {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::FollowedChannel> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_FOLLOWED_CHANNELS);
         req.token_user("user_id", Location::Query, self.user_id);
@@ -464,6 +475,7 @@ impl GetFollowedChannels {
 impl IntoFuture for GetFollowedChannels {
     type Output = Result<Vec<models::FollowedChannel>>;
     type IntoFuture = ResponseFuture<Vec<models::FollowedChannel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -556,6 +568,7 @@ impl ModifyChannelInformation {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&MODIFY_CHANNEL_INFORMATION);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -576,6 +589,7 @@ impl ModifyChannelInformation {
 impl IntoFuture for ModifyChannelInformation {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)

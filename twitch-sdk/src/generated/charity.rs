@@ -91,6 +91,7 @@ impl GetCharityCampaign {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHARITY_CAMPAIGN);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -101,6 +102,7 @@ impl GetCharityCampaign {
 impl IntoFuture for GetCharityCampaign {
     type Output = Result<Option<models::CharityCampaign>>;
     type IntoFuture = ResponseFuture<Option<models::CharityCampaign>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.optional::<models::CharityCampaign>(req)
@@ -135,6 +137,7 @@ impl GetCharityCampaignDonations {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::CharityDonation> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -142,10 +145,12 @@ impl GetCharityCampaignDonations {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::CharityDonation> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHARITY_CAMPAIGN_DONATIONS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -156,6 +161,7 @@ impl GetCharityCampaignDonations {
 impl IntoFuture for GetCharityCampaignDonations {
     type Output = Result<Vec<models::CharityDonation>>;
     type IntoFuture = ResponseFuture<Vec<models::CharityDonation>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();

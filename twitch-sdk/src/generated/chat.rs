@@ -774,6 +774,7 @@ pub struct GetChannelChatBadges {
 }
 
 impl GetChannelChatBadges {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_CHAT_BADGES);
         req.query("broadcaster_id", self.user_id);
@@ -784,6 +785,7 @@ impl GetChannelChatBadges {
 impl IntoFuture for GetChannelChatBadges {
     type Output = Result<Vec<models::ChatBadgeSet>>;
     type IntoFuture = ResponseFuture<Vec<models::ChatBadgeSet>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ChatBadgeSet>(req)
@@ -799,6 +801,7 @@ pub struct GetChannelEmotes {
 }
 
 impl GetChannelEmotes {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_EMOTES);
         req.query("broadcaster_id", self.user_id);
@@ -809,6 +812,7 @@ impl GetChannelEmotes {
 impl IntoFuture for GetChannelEmotes {
     type Output = Result<Vec<models::ChannelEmote>>;
     type IntoFuture = ResponseFuture<Vec<models::ChannelEmote>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ChannelEmote>(req)
@@ -831,6 +835,7 @@ impl GetChatSettings {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHAT_SETTINGS);
         req.query("broadcaster_id", self.user_id);
@@ -842,6 +847,7 @@ impl GetChatSettings {
 impl IntoFuture for GetChatSettings {
     type Output = Result<models::ChatSettings>;
     type IntoFuture = ResponseFuture<models::ChatSettings>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ChatSettings>(req)
@@ -885,6 +891,7 @@ impl GetChatters {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Chatter> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -892,10 +899,12 @@ impl GetChatters {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Chatter> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHATTERS);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
@@ -907,6 +916,7 @@ impl GetChatters {
 impl IntoFuture for GetChatters {
     type Output = Result<Vec<models::Chatter>>;
     type IntoFuture = ResponseFuture<Vec<models::Chatter>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -923,6 +933,7 @@ pub struct GetEmoteSets {
 }
 
 impl GetEmoteSets {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EMOTE_SETS);
         req.query_list("emote_set_id", self.emote_set_ids);
@@ -933,6 +944,7 @@ impl GetEmoteSets {
 impl IntoFuture for GetEmoteSets {
     type Output = Result<Vec<models::EmoteSet>>;
     type IntoFuture = ResponseFuture<Vec<models::EmoteSet>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::EmoteSet>(req)
@@ -947,6 +959,7 @@ pub struct GetGlobalChatBadges {
 }
 
 impl GetGlobalChatBadges {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_GLOBAL_CHAT_BADGES);
         (self.api, req)
@@ -956,6 +969,7 @@ impl GetGlobalChatBadges {
 impl IntoFuture for GetGlobalChatBadges {
     type Output = Result<Vec<models::ChatBadgeSet>>;
     type IntoFuture = ResponseFuture<Vec<models::ChatBadgeSet>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ChatBadgeSet>(req)
@@ -970,6 +984,7 @@ pub struct GetGlobalEmotes {
 }
 
 impl GetGlobalEmotes {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_GLOBAL_EMOTES);
         (self.api, req)
@@ -979,6 +994,7 @@ impl GetGlobalEmotes {
 impl IntoFuture for GetGlobalEmotes {
     type Output = Result<Vec<models::GlobalEmote>>;
     type IntoFuture = ResponseFuture<Vec<models::GlobalEmote>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::GlobalEmote>(req)
@@ -994,6 +1010,7 @@ pub struct GetSharedChatSession {
 }
 
 impl GetSharedChatSession {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_SHARED_CHAT_SESSION);
         req.query("broadcaster_id", self.user_id);
@@ -1004,6 +1021,7 @@ impl GetSharedChatSession {
 impl IntoFuture for GetSharedChatSession {
     type Output = Result<Option<models::SharedChatSession>>;
     type IntoFuture = ResponseFuture<Option<models::SharedChatSession>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.optional::<models::SharedChatSession>(req)
@@ -1019,6 +1037,7 @@ pub struct GetUserChatColor {
 }
 
 impl GetUserChatColor {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USER_CHAT_COLOR);
         req.query_list("user_id", self.user_ids);
@@ -1029,6 +1048,7 @@ impl GetUserChatColor {
 impl IntoFuture for GetUserChatColor {
     type Output = Result<Vec<models::UserChatColor>>;
     type IntoFuture = ResponseFuture<Vec<models::UserChatColor>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::UserChatColor>(req)
@@ -1070,6 +1090,7 @@ impl GetUserEmotes {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::UserEmote> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -1077,10 +1098,12 @@ impl GetUserEmotes {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::UserEmote> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USER_EMOTES);
         req.token_user("user_id", Location::Query, self.user_id);
@@ -1092,6 +1115,7 @@ impl GetUserEmotes {
 impl IntoFuture for GetUserEmotes {
     type Output = Result<Vec<models::UserEmote>>;
     type IntoFuture = ResponseFuture<Vec<models::UserEmote>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -1133,6 +1157,7 @@ impl SendShoutout {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_A_SHOUTOUT);
         req.query("to_broadcaster_id", self.to_broadcaster_id);
@@ -1145,6 +1170,7 @@ impl SendShoutout {
 impl IntoFuture for SendShoutout {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1187,6 +1213,7 @@ impl SendChatAnnouncement {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_CHAT_ANNOUNCEMENT);
         req.body("message", &self.message);
@@ -1200,6 +1227,7 @@ impl SendChatAnnouncement {
 impl IntoFuture for SendChatAnnouncement {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1247,6 +1275,7 @@ impl SendChatMessage {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_CHAT_MESSAGE);
         req.token_user("broadcaster_id", Location::Body, self.broadcaster_id);
@@ -1261,6 +1290,7 @@ impl SendChatMessage {
 impl IntoFuture for SendChatMessage {
     type Output = Result<models::SendMessageStatus>;
     type IntoFuture = ResponseFuture<models::SendMessageStatus>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::SendMessageStatus>(req)
@@ -1363,6 +1393,7 @@ impl UpdateChatSettings {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CHAT_SETTINGS);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
@@ -1386,6 +1417,7 @@ impl UpdateChatSettings {
 impl IntoFuture for UpdateChatSettings {
     type Output = Result<models::ChatSettings>;
     type IntoFuture = ResponseFuture<models::ChatSettings>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ChatSettings>(req)
@@ -1410,6 +1442,7 @@ impl UpdateChatColor {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_USER_CHAT_COLOR);
         req.query("color", self.color);
@@ -1421,6 +1454,7 @@ impl UpdateChatColor {
 impl IntoFuture for UpdateChatColor {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)

@@ -328,6 +328,7 @@ impl CreateClip {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_CLIP);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -340,6 +341,7 @@ impl CreateClip {
 impl IntoFuture for CreateClip {
     type Output = Result<models::CreatedClip>;
     type IntoFuture = ResponseFuture<models::CreatedClip>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::CreatedClip>(req)
@@ -376,6 +378,7 @@ impl CreateClipFromVod {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_CLIP_FROM_VOD);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -391,6 +394,7 @@ impl CreateClipFromVod {
 impl IntoFuture for CreateClipFromVod {
     type Output = Result<models::CreatedClip>;
     type IntoFuture = ResponseFuture<models::CreatedClip>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::CreatedClip>(req)
@@ -442,6 +446,7 @@ impl GetClipsByCategoryId {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Clip> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -449,10 +454,12 @@ impl GetClipsByCategoryId {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Clip> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CLIPS);
         req.query("game_id", self.category_id);
@@ -466,6 +473,7 @@ impl GetClipsByCategoryId {
 impl IntoFuture for GetClipsByCategoryId {
     type Output = Result<Vec<models::Clip>>;
     type IntoFuture = ResponseFuture<Vec<models::Clip>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -504,6 +512,7 @@ impl GetClipsById {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Clip> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -511,10 +520,12 @@ impl GetClipsById {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Clip> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CLIPS);
         req.query_list("id", self.clip_ids);
@@ -526,6 +537,7 @@ impl GetClipsById {
 impl IntoFuture for GetClipsById {
     type Output = Result<Vec<models::Clip>>;
     type IntoFuture = ResponseFuture<Vec<models::Clip>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -578,6 +590,7 @@ impl GetClipsByUserId {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Clip> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -585,10 +598,12 @@ impl GetClipsByUserId {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Clip> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CLIPS);
         req.query("broadcaster_id", self.user_id);
@@ -602,6 +617,7 @@ impl GetClipsByUserId {
 impl IntoFuture for GetClipsByUserId {
     type Output = Result<Vec<models::Clip>>;
     type IntoFuture = ResponseFuture<Vec<models::Clip>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -628,6 +644,7 @@ impl GetClipsDownloads {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CLIPS_DOWNLOAD);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -640,6 +657,7 @@ impl GetClipsDownloads {
 impl IntoFuture for GetClipsDownloads {
     type Output = Result<Vec<models::ClipDownload>>;
     type IntoFuture = ResponseFuture<Vec<models::ClipDownload>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ClipDownload>(req)

@@ -242,6 +242,7 @@ pub struct CreateConduit {
 }
 
 impl CreateConduit {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_CONDUITS);
         req.body("shard_count", &self.shard_count);
@@ -252,6 +253,7 @@ impl CreateConduit {
 impl IntoFuture for CreateConduit {
     type Output = Result<models::Conduit>;
     type IntoFuture = ResponseFuture<models::Conduit>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Conduit>(req)
@@ -267,6 +269,7 @@ pub struct DeleteConduit {
 }
 
 impl DeleteConduit {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_CONDUIT);
         req.query("id", self.conduit_id);
@@ -277,6 +280,7 @@ impl DeleteConduit {
 impl IntoFuture for DeleteConduit {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -310,6 +314,7 @@ impl GetConduitShards {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::ConduitShard> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -317,10 +322,12 @@ impl GetConduitShards {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::ConduitShard> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CONDUIT_SHARDS);
         req.query("conduit_id", self.conduit_id);
@@ -332,6 +339,7 @@ impl GetConduitShards {
 impl IntoFuture for GetConduitShards {
     type Output = Result<Vec<models::ConduitShard>>;
     type IntoFuture = ResponseFuture<Vec<models::ConduitShard>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -347,6 +355,7 @@ pub struct GetConduits {
 }
 
 impl GetConduits {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_CONDUITS);
         (self.api, req)
@@ -356,6 +365,7 @@ impl GetConduits {
 impl IntoFuture for GetConduits {
     type Output = Result<Vec<models::Conduit>>;
     type IntoFuture = ResponseFuture<Vec<models::Conduit>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::Conduit>(req)
@@ -372,6 +382,7 @@ pub struct UpdateConduitShards {
 }
 
 impl UpdateConduitShards {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CONDUIT_SHARDS);
         req.body("conduit_id", &self.conduit_id);
@@ -383,6 +394,7 @@ impl UpdateConduitShards {
 impl IntoFuture for UpdateConduitShards {
     type Output = Result<models::ConduitShardUpdate>;
     type IntoFuture = ResponseFuture<models::ConduitShardUpdate>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::ConduitShardUpdate>(req)
@@ -399,6 +411,7 @@ pub struct UpdateConduit {
 }
 
 impl UpdateConduit {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CONDUITS);
         req.body("id", &self.conduit_id);
@@ -410,6 +423,7 @@ impl UpdateConduit {
 impl IntoFuture for UpdateConduit {
     type Output = Result<models::Conduit>;
     type IntoFuture = ResponseFuture<models::Conduit>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Conduit>(req)

@@ -172,6 +172,7 @@ impl GetDropsEntitlements {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::DropsEntitlement> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -179,10 +180,12 @@ impl GetDropsEntitlements {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::DropsEntitlement> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_DROPS_ENTITLEMENTS);
         req.query_list("id", self.entitlement_ids);
@@ -196,6 +199,7 @@ impl GetDropsEntitlements {
 impl IntoFuture for GetDropsEntitlements {
     type Output = Result<Vec<models::DropsEntitlement>>;
     type IntoFuture = ResponseFuture<Vec<models::DropsEntitlement>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(1000));
         let (api, req) = self.into_request();
@@ -213,6 +217,7 @@ pub struct UpdateDropsEntitlements {
 }
 
 impl UpdateDropsEntitlements {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_DROPS_ENTITLEMENTS);
         req.body("fulfillment_status", &self.fulfillment_status);
@@ -224,6 +229,7 @@ impl UpdateDropsEntitlements {
 impl IntoFuture for UpdateDropsEntitlements {
     type Output = Result<Vec<models::DropsEntitlementUpdate>>;
     type IntoFuture = ResponseFuture<Vec<models::DropsEntitlementUpdate>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::DropsEntitlementUpdate>(req)

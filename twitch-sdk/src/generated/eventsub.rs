@@ -206,6 +206,7 @@ pub struct CreateEventsubSubscription {
 }
 
 impl CreateEventsubSubscription {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_EVENTSUB_SUBSCRIPTION);
         req.body("type", &self.subscription_type);
@@ -219,6 +220,7 @@ impl CreateEventsubSubscription {
 impl IntoFuture for CreateEventsubSubscription {
     type Output = Result<models::EventSubSubscriptions>;
     type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::EventSubSubscriptions>(req)
@@ -234,6 +236,7 @@ pub struct DeleteEventsubSubscription {
 }
 
 impl DeleteEventsubSubscription {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_EVENTSUB_SUBSCRIPTION);
         req.query("id", self.subscription_id);
@@ -244,6 +247,7 @@ impl DeleteEventsubSubscription {
 impl IntoFuture for DeleteEventsubSubscription {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -259,6 +263,7 @@ pub struct GetEventsubSubscriptionById {
 }
 
 impl GetEventsubSubscriptionById {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EVENTSUB_SUBSCRIPTIONS);
         req.query("subscription_id", self.subscription_id);
@@ -269,6 +274,7 @@ impl GetEventsubSubscriptionById {
 impl IntoFuture for GetEventsubSubscriptionById {
     type Output = Result<models::EventSubSubscriptions>;
     type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::EventSubSubscriptions>(req)
@@ -290,6 +296,7 @@ impl GetEventsubSubscriptions {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EVENTSUB_SUBSCRIPTIONS);
         req.query_opt("after", self.after);
@@ -300,6 +307,7 @@ impl GetEventsubSubscriptions {
 impl IntoFuture for GetEventsubSubscriptions {
     type Output = Result<models::EventSubSubscriptions>;
     type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::EventSubSubscriptions>(req)
@@ -322,6 +330,7 @@ impl GetEventsubSubscriptionsByStatus {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EVENTSUB_SUBSCRIPTIONS);
         req.query("status", self.status);
@@ -333,6 +342,7 @@ impl GetEventsubSubscriptionsByStatus {
 impl IntoFuture for GetEventsubSubscriptionsByStatus {
     type Output = Result<models::EventSubSubscriptions>;
     type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::EventSubSubscriptions>(req)
@@ -355,6 +365,7 @@ impl GetEventsubSubscriptionsByType {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EVENTSUB_SUBSCRIPTIONS);
         req.query("type", self.subscriptions_type);
@@ -366,6 +377,7 @@ impl GetEventsubSubscriptionsByType {
 impl IntoFuture for GetEventsubSubscriptionsByType {
     type Output = Result<models::EventSubSubscriptions>;
     type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::EventSubSubscriptions>(req)
@@ -388,6 +400,7 @@ impl GetEventsubSubscriptionsByUserId {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EVENTSUB_SUBSCRIPTIONS);
         req.query("user_id", self.user_id);
@@ -399,6 +412,7 @@ impl GetEventsubSubscriptionsByUserId {
 impl IntoFuture for GetEventsubSubscriptionsByUserId {
     type Output = Result<models::EventSubSubscriptions>;
     type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::EventSubSubscriptions>(req)
@@ -413,6 +427,7 @@ pub struct GetEventsubSubscriptionsSummary {
 }
 
 impl GetEventsubSubscriptionsSummary {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_EVENTSUB_SUBSCRIPTIONS);
         (self.api, req)
@@ -422,6 +437,7 @@ impl GetEventsubSubscriptionsSummary {
 impl IntoFuture for GetEventsubSubscriptionsSummary {
     type Output = Result<models::EventSubSubscriptions>;
     type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::EventSubSubscriptions>(req)

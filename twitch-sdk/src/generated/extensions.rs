@@ -647,6 +647,7 @@ impl CreateExtensionSecret {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_EXTENSION_SECRET);
         req.query("extension_id", self.extension_id);
@@ -658,6 +659,7 @@ impl CreateExtensionSecret {
 impl IntoFuture for CreateExtensionSecret {
     type Output = Result<Vec<models::ExtensionSecret>>;
     type IntoFuture = ResponseFuture<Vec<models::ExtensionSecret>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ExtensionSecret>(req)
@@ -681,6 +683,7 @@ impl GetExtensionBitsProducts {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_BITS_PRODUCTS);
         req.query_opt("should_include_all", self.should_include_all);
@@ -691,6 +694,7 @@ impl GetExtensionBitsProducts {
 impl IntoFuture for GetExtensionBitsProducts {
     type Output = Result<Vec<models::ExtensionBitsProduct>>;
     type IntoFuture = ResponseFuture<Vec<models::ExtensionBitsProduct>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ExtensionBitsProduct>(req)
@@ -708,6 +712,7 @@ pub struct GetExtensionChannelConfiguration {
 }
 
 impl GetExtensionChannelConfiguration {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_CONFIGURATION_SEGMENT);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -720,6 +725,7 @@ impl GetExtensionChannelConfiguration {
 impl IntoFuture for GetExtensionChannelConfiguration {
     type Output = Result<Vec<models::ExtensionConfiguration>>;
     type IntoFuture = ResponseFuture<Vec<models::ExtensionConfiguration>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ExtensionConfiguration>(req)
@@ -746,6 +752,7 @@ impl GetExtensionLiveChannels {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::ExtensionLiveChannel> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -753,10 +760,12 @@ impl GetExtensionLiveChannels {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::ExtensionLiveChannel> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_LIVE_CHANNELS);
         req.query("extension_id", self.extension_id);
@@ -767,6 +776,7 @@ impl GetExtensionLiveChannels {
 impl IntoFuture for GetExtensionLiveChannels {
     type Output = Result<Vec<models::ExtensionLiveChannel>>;
     type IntoFuture = ResponseFuture<Vec<models::ExtensionLiveChannel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -782,6 +792,7 @@ pub struct GetExtensionSecrets {
 }
 
 impl GetExtensionSecrets {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_EXTENSION_SECRETS);
         (self.api, req)
@@ -791,6 +802,7 @@ impl GetExtensionSecrets {
 impl IntoFuture for GetExtensionSecrets {
     type Output = Result<Vec<models::ExtensionSecret>>;
     type IntoFuture = ResponseFuture<Vec<models::ExtensionSecret>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ExtensionSecret>(req)
@@ -813,6 +825,7 @@ impl GetExtensions {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSIONS);
         req.query("extension_id", self.extension_id);
@@ -824,6 +837,7 @@ impl GetExtensions {
 impl IntoFuture for GetExtensions {
     type Output = Result<models::Extension>;
     type IntoFuture = ResponseFuture<models::Extension>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Extension>(req)
@@ -846,6 +860,7 @@ impl GetReleasedExtensions {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_RELEASED_EXTENSIONS);
         req.query("extension_id", self.extension_id);
@@ -857,6 +872,7 @@ impl GetReleasedExtensions {
 impl IntoFuture for GetReleasedExtensions {
     type Output = Result<models::Extension>;
     type IntoFuture = ResponseFuture<models::Extension>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Extension>(req)
@@ -875,6 +891,7 @@ pub struct SendExtensionChatMessage {
 }
 
 impl SendExtensionChatMessage {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_EXTENSION_CHAT_MESSAGE);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -888,6 +905,7 @@ impl SendExtensionChatMessage {
 impl IntoFuture for SendExtensionChatMessage {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -924,6 +942,7 @@ impl SendExtensionPubsubMessage {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_EXTENSION_PUBSUB_MESSAGE);
         req.body("target", &self.targets);
@@ -937,6 +956,7 @@ impl SendExtensionPubsubMessage {
 impl IntoFuture for SendExtensionPubsubMessage {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -974,6 +994,7 @@ impl SetExtensionConfigurationSegment {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SET_EXTENSION_CONFIGURATION_SEGMENT);
         req.body("extension_id", &self.extension_id);
@@ -988,6 +1009,7 @@ impl SetExtensionConfigurationSegment {
 impl IntoFuture for SetExtensionConfigurationSegment {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1006,6 +1028,7 @@ pub struct SetExtensionRequiredConfiguration {
 }
 
 impl SetExtensionRequiredConfiguration {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SET_EXTENSION_REQUIRED_CONFIGURATION);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -1019,6 +1042,7 @@ impl SetExtensionRequiredConfiguration {
 impl IntoFuture for SetExtensionRequiredConfiguration {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1065,6 +1089,7 @@ impl UpdateExtensionBitsProduct {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_EXTENSION_BITS_PRODUCT);
         req.body("sku", &self.sku);
@@ -1080,6 +1105,7 @@ impl UpdateExtensionBitsProduct {
 impl IntoFuture for UpdateExtensionBitsProduct {
     type Output = Result<models::ExtensionBitsProduct>;
     type IntoFuture = ResponseFuture<models::ExtensionBitsProduct>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ExtensionBitsProduct>(req)

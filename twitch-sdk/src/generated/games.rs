@@ -125,6 +125,7 @@ impl GetGames {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_GAMES);
         req.query_list("id", self.game_ids);
@@ -137,6 +138,7 @@ impl GetGames {
 impl IntoFuture for GetGames {
     type Output = Result<Vec<models::Game>>;
     type IntoFuture = ResponseFuture<Vec<models::Game>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::Game>(req)
@@ -162,6 +164,7 @@ impl GetTopGames {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Game> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -169,10 +172,12 @@ impl GetTopGames {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Game> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_TOP_GAMES);
         (self.api, req)
@@ -182,6 +187,7 @@ impl GetTopGames {
 impl IntoFuture for GetTopGames {
     type Output = Result<Vec<models::Game>>;
     type IntoFuture = ResponseFuture<Vec<models::Game>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();

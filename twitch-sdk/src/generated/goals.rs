@@ -52,6 +52,7 @@ impl GetCreatorGoals {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CREATOR_GOALS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -62,6 +63,7 @@ impl GetCreatorGoals {
 impl IntoFuture for GetCreatorGoals {
     type Output = Result<Vec<models::CreatorGoal>>;
     type IntoFuture = ResponseFuture<Vec<models::CreatorGoal>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::CreatorGoal>(req)

@@ -766,6 +766,7 @@ impl AssignGuestStarSlot {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&ASSIGN_GUEST_STAR_SLOT);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -780,6 +781,7 @@ impl AssignGuestStarSlot {
 impl IntoFuture for AssignGuestStarSlot {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -803,6 +805,7 @@ impl CreateGuestStarSession {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_GUEST_STAR_SESSION);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -813,6 +816,7 @@ impl CreateGuestStarSession {
 impl IntoFuture for CreateGuestStarSession {
     type Output = Result<models::GuestStarSession>;
     type IntoFuture = ResponseFuture<models::GuestStarSession>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::GuestStarSession>(req)
@@ -839,6 +843,7 @@ impl DeleteGuestStarInvite {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_GUEST_STAR_INVITE);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -852,6 +857,7 @@ impl DeleteGuestStarInvite {
 impl IntoFuture for DeleteGuestStarInvite {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -889,6 +895,7 @@ impl DeleteGuestStarSlot {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_GUEST_STAR_SLOT);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -904,6 +911,7 @@ impl DeleteGuestStarSlot {
 impl IntoFuture for DeleteGuestStarSlot {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -928,6 +936,7 @@ impl EndGuestStarSession {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&END_GUEST_STAR_SESSION);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -939,6 +948,7 @@ impl EndGuestStarSession {
 impl IntoFuture for EndGuestStarSession {
     type Output = Result<models::GuestStarSession>;
     type IntoFuture = ResponseFuture<models::GuestStarSession>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::GuestStarSession>(req)
@@ -963,6 +973,7 @@ impl GetChannelGuestStarSettings {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_GUEST_STAR_SETTINGS);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -974,6 +985,7 @@ impl GetChannelGuestStarSettings {
 impl IntoFuture for GetChannelGuestStarSettings {
     type Output = Result<models::GuestStarSettings>;
     type IntoFuture = ResponseFuture<models::GuestStarSettings>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::GuestStarSettings>(req)
@@ -999,6 +1011,7 @@ impl GetGuestStarInvites {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_GUEST_STAR_INVITES);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -1011,6 +1024,7 @@ impl GetGuestStarInvites {
 impl IntoFuture for GetGuestStarInvites {
     type Output = Result<Vec<models::GuestStarInvite>>;
     type IntoFuture = ResponseFuture<Vec<models::GuestStarInvite>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::GuestStarInvite>(req)
@@ -1035,6 +1049,7 @@ impl GetGuestStarSession {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_GUEST_STAR_SESSION);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -1046,6 +1061,7 @@ impl GetGuestStarSession {
 impl IntoFuture for GetGuestStarSession {
     type Output = Result<Option<models::GuestStarSession>>;
     type IntoFuture = ResponseFuture<Option<models::GuestStarSession>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.optional::<models::GuestStarSession>(req)
@@ -1072,6 +1088,7 @@ impl SendGuestStarInvite {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_GUEST_STAR_INVITE);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -1085,6 +1102,7 @@ impl SendGuestStarInvite {
 impl IntoFuture for SendGuestStarInvite {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1164,6 +1182,7 @@ impl UpdateChannelGuestStarSettings {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CHANNEL_GUEST_STAR_SETTINGS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -1188,6 +1207,7 @@ impl UpdateChannelGuestStarSettings {
 impl IntoFuture for UpdateChannelGuestStarSettings {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1224,6 +1244,7 @@ impl UpdateGuestStarSlot {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_GUEST_STAR_SLOT);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -1238,6 +1259,7 @@ impl UpdateGuestStarSlot {
 impl IntoFuture for UpdateGuestStarSlot {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1306,6 +1328,7 @@ impl UpdateGuestStarSlotSettings {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_GUEST_STAR_SLOT_SETTINGS);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -1323,6 +1346,7 @@ impl UpdateGuestStarSlotSettings {
 impl IntoFuture for UpdateGuestStarSlotSettings {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)

@@ -53,6 +53,7 @@ impl GetHypeTrainStatus {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_HYPE_TRAIN_STATUS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -63,6 +64,7 @@ impl GetHypeTrainStatus {
 impl IntoFuture for GetHypeTrainStatus {
     type Output = Result<models::HypeTrainStatus>;
     type IntoFuture = ResponseFuture<models::HypeTrainStatus>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::HypeTrainStatus>(req)

@@ -1462,6 +1462,7 @@ impl AddBlockedTerm {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&ADD_BLOCKED_TERM);
         req.body("text", &self.text);
@@ -1474,6 +1475,7 @@ impl AddBlockedTerm {
 impl IntoFuture for AddBlockedTerm {
     type Output = Result<models::BlockedTerm>;
     type IntoFuture = ResponseFuture<models::BlockedTerm>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::BlockedTerm>(req)
@@ -1498,6 +1500,7 @@ impl AddChannelModerator {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&ADD_CHANNEL_MODERATOR);
         req.query("user_id", self.user_id);
@@ -1509,6 +1512,7 @@ impl AddChannelModerator {
 impl IntoFuture for AddChannelModerator {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1533,6 +1537,7 @@ impl AddChannelVip {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&ADD_CHANNEL_VIP);
         req.query("user_id", self.user_id);
@@ -1544,6 +1549,7 @@ impl AddChannelVip {
 impl IntoFuture for AddChannelVip {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1578,6 +1584,7 @@ impl AddSuspiciousUserStatus {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&ADD_SUSPICIOUS_STATUS_TO_CHAT_USER);
         req.body("user_id", &self.target_user_id);
@@ -1591,6 +1598,7 @@ impl AddSuspiciousUserStatus {
 impl IntoFuture for AddSuspiciousUserStatus {
     type Output = Result<models::SuspiciousUserStatus>;
     type IntoFuture = ResponseFuture<models::SuspiciousUserStatus>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::SuspiciousUserStatus>(req)
@@ -1642,6 +1650,7 @@ impl BanUser {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&BAN_USER);
         req.body("data.user_id", &self.user_id);
@@ -1656,6 +1665,7 @@ impl BanUser {
 impl IntoFuture for BanUser {
     type Output = Result<models::UserBan>;
     type IntoFuture = ResponseFuture<models::UserBan>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::UserBan>(req)
@@ -1680,6 +1690,7 @@ impl CheckAutomodStatus {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CHECK_AUTOMOD_STATUS);
         req.body("data", &self.messages);
@@ -1691,6 +1702,7 @@ impl CheckAutomodStatus {
 impl IntoFuture for CheckAutomodStatus {
     type Output = Result<Vec<models::AutoModStatusMessage>>;
     type IntoFuture = ResponseFuture<Vec<models::AutoModStatusMessage>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::AutoModStatusMessage>(req)
@@ -1730,6 +1742,7 @@ impl DeleteChatMessages {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_CHAT_MESSAGES);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
@@ -1742,6 +1755,7 @@ impl DeleteChatMessages {
 impl IntoFuture for DeleteChatMessages {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -1774,6 +1788,7 @@ impl GetAutomodSettings {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_AUTOMOD_SETTINGS);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
@@ -1785,6 +1800,7 @@ impl GetAutomodSettings {
 impl IntoFuture for GetAutomodSettings {
     type Output = Result<models::AutoModSettings>;
     type IntoFuture = ResponseFuture<models::AutoModSettings>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::AutoModSettings>(req)
@@ -1831,6 +1847,7 @@ impl GetBannedUsers {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::BannedUser> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -1838,10 +1855,12 @@ impl GetBannedUsers {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::BannedUser> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_BANNED_USERS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -1853,6 +1872,7 @@ impl GetBannedUsers {
 impl IntoFuture for GetBannedUsers {
     type Output = Result<Vec<models::BannedUser>>;
     type IntoFuture = ResponseFuture<Vec<models::BannedUser>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -1897,6 +1917,7 @@ impl GetBlockedTerms {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::BlockedTerm> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -1904,10 +1925,12 @@ impl GetBlockedTerms {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::BlockedTerm> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_BLOCKED_TERMS);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
@@ -1919,6 +1942,7 @@ impl GetBlockedTerms {
 impl IntoFuture for GetBlockedTerms {
     type Output = Result<Vec<models::BlockedTerm>>;
     type IntoFuture = ResponseFuture<Vec<models::BlockedTerm>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -1954,6 +1978,7 @@ impl GetModeratedChannels {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::ModeratedChannel> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -1961,10 +1986,12 @@ impl GetModeratedChannels {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::ModeratedChannel> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_MODERATED_CHANNELS);
         req.token_user("user_id", Location::Query, self.user_id);
@@ -1975,6 +2002,7 @@ impl GetModeratedChannels {
 impl IntoFuture for GetModeratedChannels {
     type Output = Result<Vec<models::ModeratedChannel>>;
     type IntoFuture = ResponseFuture<Vec<models::ModeratedChannel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -2022,6 +2050,7 @@ impl GetModerators {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Moderator> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -2029,10 +2058,12 @@ impl GetModerators {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Moderator> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_MODERATORS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -2044,6 +2075,7 @@ impl GetModerators {
 impl IntoFuture for GetModerators {
     type Output = Result<Vec<models::Moderator>>;
     type IntoFuture = ResponseFuture<Vec<models::Moderator>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -2077,6 +2109,7 @@ impl GetShieldModeStatus {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_SHIELD_MODE_STATUS);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
@@ -2088,6 +2121,7 @@ impl GetShieldModeStatus {
 impl IntoFuture for GetShieldModeStatus {
     type Output = Result<models::ShieldModeStatus>;
     type IntoFuture = ResponseFuture<models::ShieldModeStatus>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ShieldModeStatus>(req)
@@ -2139,6 +2173,7 @@ impl GetUnbanRequests {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::UnbanRequest> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -2146,10 +2181,12 @@ impl GetUnbanRequests {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::UnbanRequest> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_UNBAN_REQUESTS);
         req.query("status", self.status);
@@ -2163,6 +2200,7 @@ impl GetUnbanRequests {
 impl IntoFuture for GetUnbanRequests {
     type Output = Result<Vec<models::UnbanRequest>>;
     type IntoFuture = ResponseFuture<Vec<models::UnbanRequest>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -2210,6 +2248,7 @@ impl GetVips {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::ChannelVIP> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -2217,10 +2256,12 @@ impl GetVips {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::ChannelVIP> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_VIPS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -2232,6 +2273,7 @@ impl GetVips {
 impl IntoFuture for GetVips {
     type Output = Result<Vec<models::ChannelVIP>>;
     type IntoFuture = ResponseFuture<Vec<models::ChannelVIP>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -2258,6 +2300,7 @@ impl ManageHeldAutomodMessages {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&MANAGE_HELD_AUTOMOD_MESSAGES);
         req.body("msg_id", &self.msg_id);
@@ -2270,6 +2313,7 @@ impl ManageHeldAutomodMessages {
 impl IntoFuture for ManageHeldAutomodMessages {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -2303,6 +2347,7 @@ impl RemoveBlockedTerm {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&REMOVE_BLOCKED_TERM);
         req.query("id", self.term_id);
@@ -2315,6 +2360,7 @@ impl RemoveBlockedTerm {
 impl IntoFuture for RemoveBlockedTerm {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -2339,6 +2385,7 @@ impl RemoveChannelModerator {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&REMOVE_CHANNEL_MODERATOR);
         req.query("user_id", self.user_id);
@@ -2350,6 +2397,7 @@ impl RemoveChannelModerator {
 impl IntoFuture for RemoveChannelModerator {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -2374,6 +2422,7 @@ impl RemoveChannelVip {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&REMOVE_CHANNEL_VIP);
         req.query("user_id", self.user_id);
@@ -2385,6 +2434,7 @@ impl RemoveChannelVip {
 impl IntoFuture for RemoveChannelVip {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -2418,6 +2468,7 @@ impl RemoveSuspiciousUserStatus {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER);
         req.query("user_id", self.target_user_id);
@@ -2430,6 +2481,7 @@ impl RemoveSuspiciousUserStatus {
 impl IntoFuture for RemoveSuspiciousUserStatus {
     type Output = Result<models::SuspiciousUserStatus>;
     type IntoFuture = ResponseFuture<models::SuspiciousUserStatus>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::SuspiciousUserStatus>(req)
@@ -2473,6 +2525,7 @@ impl ResolveUnbanRequest {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&RESOLVE_UNBAN_REQUESTS);
         req.query("unban_request_id", self.unban_request_id);
@@ -2487,6 +2540,7 @@ impl ResolveUnbanRequest {
 impl IntoFuture for ResolveUnbanRequest {
     type Output = Result<models::UnbanRequest>;
     type IntoFuture = ResponseFuture<models::UnbanRequest>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::UnbanRequest>(req)
@@ -2520,6 +2574,7 @@ impl UnbanUser {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UNBAN_USER);
         req.query("user_id", self.user_id);
@@ -2532,6 +2587,7 @@ impl UnbanUser {
 impl IntoFuture for UnbanUser {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -2630,6 +2686,7 @@ impl UpdateAutomodSettings {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_AUTOMOD_SETTINGS);
         req.token_user("moderator_id", Location::Query, self.moderator_id);
@@ -2653,6 +2710,7 @@ impl UpdateAutomodSettings {
 impl IntoFuture for UpdateAutomodSettings {
     type Output = Result<models::AutoModSettings>;
     type IntoFuture = ResponseFuture<models::AutoModSettings>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::AutoModSettings>(req)
@@ -2686,6 +2744,7 @@ impl UpdateShieldModeStatus {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_SHIELD_MODE_STATUS);
         req.body("is_active", &self.is_active);
@@ -2698,6 +2757,7 @@ impl UpdateShieldModeStatus {
 impl IntoFuture for UpdateShieldModeStatus {
     type Output = Result<models::ShieldModeStatus>;
     type IntoFuture = ResponseFuture<models::ShieldModeStatus>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ShieldModeStatus>(req)
@@ -2732,6 +2792,7 @@ impl WarnChatUser {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&WARN_CHAT_USER);
         req.body("data.user_id", &self.user_id);
@@ -2745,6 +2806,7 @@ impl WarnChatUser {
 impl IntoFuture for WarnChatUser {
     type Output = Result<models::WarnReason>;
     type IntoFuture = ResponseFuture<models::WarnReason>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::WarnReason>(req)

@@ -239,6 +239,7 @@ impl CreatePoll {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_POLL);
         req.body("title", &self.title);
@@ -257,6 +258,7 @@ impl CreatePoll {
 impl IntoFuture for CreatePoll {
     type Output = Result<models::Poll>;
     type IntoFuture = ResponseFuture<models::Poll>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Poll>(req)
@@ -282,6 +284,7 @@ impl EndPoll {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&END_POLL);
         req.body("id", &self.poll_id);
@@ -294,6 +297,7 @@ impl EndPoll {
 impl IntoFuture for EndPoll {
     type Output = Result<models::Poll>;
     type IntoFuture = ResponseFuture<models::Poll>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Poll>(req)
@@ -340,6 +344,7 @@ impl GetPolls {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Poll> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -347,10 +352,12 @@ impl GetPolls {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Poll> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_POLLS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -362,6 +369,7 @@ impl GetPolls {
 impl IntoFuture for GetPolls {
     type Output = Result<Vec<models::Poll>>;
     type IntoFuture = ResponseFuture<Vec<models::Poll>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(20));
         let (api, req) = self.into_request();

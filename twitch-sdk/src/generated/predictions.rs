@@ -209,6 +209,7 @@ impl CreatePrediction {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_PREDICTION);
         req.body("title", &self.title);
@@ -222,6 +223,7 @@ impl CreatePrediction {
 impl IntoFuture for CreatePrediction {
     type Output = Result<models::Prediction>;
     type IntoFuture = ResponseFuture<models::Prediction>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Prediction>(req)
@@ -254,6 +256,7 @@ impl EndPrediction {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&END_PREDICTION);
         req.body("id", &self.prediction_id);
@@ -267,6 +270,7 @@ impl EndPrediction {
 impl IntoFuture for EndPrediction {
     type Output = Result<models::Prediction>;
     type IntoFuture = ResponseFuture<models::Prediction>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Prediction>(req)
@@ -313,6 +317,7 @@ impl GetPredictions {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Prediction> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -320,10 +325,12 @@ impl GetPredictions {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Prediction> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_PREDICTIONS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -335,6 +342,7 @@ impl GetPredictions {
 impl IntoFuture for GetPredictions {
     type Output = Result<Vec<models::Prediction>>;
     type IntoFuture = ResponseFuture<Vec<models::Prediction>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(20));
         let (api, req) = self.into_request();

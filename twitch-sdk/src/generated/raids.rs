@@ -103,6 +103,7 @@ impl CancelRaid {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CANCEL_A_RAID);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -113,6 +114,7 @@ impl CancelRaid {
 impl IntoFuture for CancelRaid {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -144,6 +146,7 @@ impl StartRaid {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&START_A_RAID);
         req.query("to_broadcaster_id", self.to_broadcaster_id);
@@ -155,6 +158,7 @@ impl StartRaid {
 impl IntoFuture for StartRaid {
     type Output = Result<models::Raid>;
     type IntoFuture = ResponseFuture<models::Raid>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::Raid>(req)

@@ -472,6 +472,7 @@ impl CreateChannelStreamScheduleSegment {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT);
         req.body("start_time", &self.start_time);
@@ -488,6 +489,7 @@ impl CreateChannelStreamScheduleSegment {
 impl IntoFuture for CreateChannelStreamScheduleSegment {
     type Output = Result<models::ChannelStreamSchedule>;
     type IntoFuture = ResponseFuture<models::ChannelStreamSchedule>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ChannelStreamSchedule>(req)
@@ -512,6 +514,7 @@ impl DeleteChannelStreamScheduleSegment {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT);
         req.query("id", self.segment_id);
@@ -523,6 +526,7 @@ impl DeleteChannelStreamScheduleSegment {
 impl IntoFuture for DeleteChannelStreamScheduleSegment {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -538,6 +542,7 @@ pub struct GetChannelIcalendar {
 }
 
 impl GetChannelIcalendar {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_ICALENDAR);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -548,6 +553,7 @@ impl GetChannelIcalendar {
 impl IntoFuture for GetChannelIcalendar {
     type Output = Result<String>;
     type IntoFuture = ResponseFuture<String>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.text(req)
@@ -598,6 +604,7 @@ impl GetChannelStreamSchedule {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_STREAM_SCHEDULE);
         req.query("broadcaster_id", self.user_id);
@@ -612,6 +619,7 @@ impl GetChannelStreamSchedule {
 impl IntoFuture for GetChannelStreamSchedule {
     type Output = Result<models::ChannelStreamSchedulePage>;
     type IntoFuture = ResponseFuture<models::ChannelStreamSchedulePage>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::ChannelStreamSchedulePage>(req)
@@ -660,6 +668,7 @@ impl UpdateChannelStreamSchedule {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CHANNEL_STREAM_SCHEDULE);
         req.query("is_vacation_enabled", self.is_vacation_enabled);
@@ -674,6 +683,7 @@ impl UpdateChannelStreamSchedule {
 impl IntoFuture for UpdateChannelStreamSchedule {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -746,6 +756,7 @@ impl UpdateChannelStreamScheduleSegment {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT);
         req.query("id", self.segment_id);
@@ -763,6 +774,7 @@ impl UpdateChannelStreamScheduleSegment {
 impl IntoFuture for UpdateChannelStreamScheduleSegment {
     type Output = Result<models::ChannelStreamSchedule>;
     type IntoFuture = ResponseFuture<models::ChannelStreamSchedule>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ChannelStreamSchedule>(req)

@@ -106,6 +106,7 @@ impl SearchCategories {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Category> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -113,10 +114,12 @@ impl SearchCategories {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Category> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEARCH_CATEGORIES);
         req.query("query", self.query);
@@ -127,6 +130,7 @@ impl SearchCategories {
 impl IntoFuture for SearchCategories {
     type Output = Result<Vec<models::Category>>;
     type IntoFuture = ResponseFuture<Vec<models::Category>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -163,6 +167,7 @@ impl SearchChannels {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::SearchChannel> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -170,10 +175,12 @@ impl SearchChannels {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::SearchChannel> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEARCH_CHANNELS);
         req.query("query", self.query);
@@ -185,6 +192,7 @@ impl SearchChannels {
 impl IntoFuture for SearchChannels {
     type Output = Result<Vec<models::SearchChannel>>;
     type IntoFuture = ResponseFuture<Vec<models::SearchChannel>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();

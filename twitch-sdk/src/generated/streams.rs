@@ -276,6 +276,7 @@ impl CreateStreamMarker {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_STREAM_MARKER);
         req.token_user("user_id", Location::Body, self.user_id);
@@ -287,6 +288,7 @@ impl CreateStreamMarker {
 impl IntoFuture for CreateStreamMarker {
     type Output = Result<models::StreamMarker>;
     type IntoFuture = ResponseFuture<models::StreamMarker>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::StreamMarker>(req)
@@ -321,6 +323,7 @@ impl GetFollowedStreams {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::StreamInfo> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -328,10 +331,12 @@ impl GetFollowedStreams {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::StreamInfo> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_FOLLOWED_STREAMS);
         req.token_user("user_id", Location::Query, self.user_id);
@@ -342,6 +347,7 @@ impl GetFollowedStreams {
 impl IntoFuture for GetFollowedStreams {
     type Output = Result<Vec<models::StreamInfo>>;
     type IntoFuture = ResponseFuture<Vec<models::StreamInfo>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -366,6 +372,7 @@ impl GetStreamKey {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_STREAM_KEY);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -376,6 +383,7 @@ impl GetStreamKey {
 impl IntoFuture for GetStreamKey {
     type Output = Result<models::StreamKey>;
     type IntoFuture = ResponseFuture<models::StreamKey>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::StreamKey>(req)
@@ -415,6 +423,7 @@ impl GetStreamMarkers {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::StreamMarkers> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -422,10 +431,12 @@ impl GetStreamMarkers {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::StreamMarkers> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_STREAM_MARKERS);
         req.query_opt("user_id", self.user_id);
@@ -437,6 +448,7 @@ impl GetStreamMarkers {
 impl IntoFuture for GetStreamMarkers {
     type Output = Result<Vec<models::StreamMarkers>>;
     type IntoFuture = ResponseFuture<Vec<models::StreamMarkers>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -520,6 +532,7 @@ impl GetStreams {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::StreamInfo> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -527,10 +540,12 @@ impl GetStreams {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::StreamInfo> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_STREAMS);
         req.query_list("user_id", self.user_ids);
@@ -545,6 +560,7 @@ impl GetStreams {
 impl IntoFuture for GetStreams {
     type Output = Result<Vec<models::StreamInfo>>;
     type IntoFuture = ResponseFuture<Vec<models::StreamInfo>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();

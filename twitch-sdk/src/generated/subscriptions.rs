@@ -111,6 +111,7 @@ impl CheckUserSubscription {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CHECK_USER_SUBSCRIPTION);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -122,6 +123,7 @@ impl CheckUserSubscription {
 impl IntoFuture for CheckUserSubscription {
     type Output = Result<models::UserSubscription>;
     type IntoFuture = ResponseFuture<models::UserSubscription>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::UserSubscription>(req)
@@ -168,6 +170,7 @@ impl GetBroadcasterSubscriptions {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::BroadcasterSubscription> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -175,10 +178,12 @@ impl GetBroadcasterSubscriptions {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::BroadcasterSubscription> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_BROADCASTER_SUBSCRIPTIONS);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -190,6 +195,7 @@ impl GetBroadcasterSubscriptions {
 impl IntoFuture for GetBroadcasterSubscriptions {
     type Output = Result<Vec<models::BroadcasterSubscription>>;
     type IntoFuture = ResponseFuture<Vec<models::BroadcasterSubscription>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();

@@ -103,6 +103,7 @@ impl GetAllStreamTags {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::StreamTag> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -110,10 +111,12 @@ impl GetAllStreamTags {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::StreamTag> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_ALL_STREAM_TAGS);
         req.query_list("tag_id", self.tag_ids);
@@ -124,6 +127,7 @@ impl GetAllStreamTags {
 impl IntoFuture for GetAllStreamTags {
     type Output = Result<Vec<models::StreamTag>>;
     type IntoFuture = ResponseFuture<Vec<models::StreamTag>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -140,6 +144,7 @@ pub struct GetStreamTags {
 }
 
 impl GetStreamTags {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_STREAM_TAGS);
         req.query("broadcaster_id", self.broadcaster_id);
@@ -150,6 +155,7 @@ impl GetStreamTags {
 impl IntoFuture for GetStreamTags {
     type Output = Result<Vec<models::StreamTag>>;
     type IntoFuture = ResponseFuture<Vec<models::StreamTag>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::StreamTag>(req)

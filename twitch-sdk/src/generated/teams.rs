@@ -89,6 +89,7 @@ pub struct GetChannelTeams {
 }
 
 impl GetChannelTeams {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_TEAMS);
         req.query("broadcaster_id", self.user_id);
@@ -99,6 +100,7 @@ impl GetChannelTeams {
 impl IntoFuture for GetChannelTeams {
     type Output = Result<Vec<models::ChannelTeam>>;
     type IntoFuture = ResponseFuture<Vec<models::ChannelTeam>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::ChannelTeam>(req)
@@ -114,6 +116,7 @@ pub struct GetTeamById {
 }
 
 impl GetTeamById {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_TEAMS);
         req.query("id", self.team_id);
@@ -124,6 +127,7 @@ impl GetTeamById {
 impl IntoFuture for GetTeamById {
     type Output = Result<Option<models::TeamUsers>>;
     type IntoFuture = ResponseFuture<Option<models::TeamUsers>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.optional::<models::TeamUsers>(req)
@@ -139,6 +143,7 @@ pub struct GetTeamByName {
 }
 
 impl GetTeamByName {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_TEAMS);
         req.query("name", self.team_name);
@@ -149,6 +154,7 @@ impl GetTeamByName {
 impl IntoFuture for GetTeamByName {
     type Output = Result<Option<models::TeamUsers>>;
     type IntoFuture = ResponseFuture<Option<models::TeamUsers>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.optional::<models::TeamUsers>(req)

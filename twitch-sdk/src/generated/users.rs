@@ -352,6 +352,7 @@ impl BlockUser {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&BLOCK_USER);
         req.query("target_user_id", self.target_user_id);
@@ -364,6 +365,7 @@ impl BlockUser {
 impl IntoFuture for BlockUser {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -379,6 +381,7 @@ pub struct GetUserAuthorizations {
 }
 
 impl GetUserAuthorizations {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_AUTHORIZATION_BY_USER);
         req.query_list("user_id", self.user_ids);
@@ -389,6 +392,7 @@ impl GetUserAuthorizations {
 impl IntoFuture for GetUserAuthorizations {
     type Output = Result<Vec<models::UserAuthorization>>;
     type IntoFuture = ResponseFuture<Vec<models::UserAuthorization>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::UserAuthorization>(req)
@@ -412,6 +416,7 @@ impl GetUserActiveExtensions {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USER_ACTIVE_EXTENSIONS);
         req.token_user("user_id", Location::Query, self.user_id);
@@ -422,6 +427,7 @@ impl GetUserActiveExtensions {
 impl IntoFuture for GetUserActiveExtensions {
     type Output = Result<models::ActiveUserExtension>;
     type IntoFuture = ResponseFuture<models::ActiveUserExtension>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ActiveUserExtension>(req)
@@ -456,6 +462,7 @@ impl GetUserBlockList {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::UserIdentity> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -463,10 +470,12 @@ impl GetUserBlockList {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::UserIdentity> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USER_BLOCK_LIST);
         req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
@@ -477,6 +486,7 @@ impl GetUserBlockList {
 impl IntoFuture for GetUserBlockList {
     type Output = Result<Vec<models::UserIdentity>>;
     type IntoFuture = ResponseFuture<Vec<models::UserIdentity>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -492,6 +502,7 @@ pub struct GetUserExtensions {
 }
 
 impl GetUserExtensions {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_USER_EXTENSIONS);
         (self.api, req)
@@ -501,6 +512,7 @@ impl GetUserExtensions {
 impl IntoFuture for GetUserExtensions {
     type Output = Result<Vec<models::UserExtension>>;
     type IntoFuture = ResponseFuture<Vec<models::UserExtension>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::UserExtension>(req)
@@ -539,6 +551,7 @@ impl GetUsers {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USERS);
         req.query_list("id", self.user_ids);
@@ -550,6 +563,7 @@ impl GetUsers {
 impl IntoFuture for GetUsers {
     type Output = Result<Vec<models::UserInfo>>;
     type IntoFuture = ResponseFuture<Vec<models::UserInfo>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.list::<models::UserInfo>(req)
@@ -565,6 +579,7 @@ pub struct UnblockUser {
 }
 
 impl UnblockUser {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UNBLOCK_USER);
         req.query("target_user_id", self.target_user_id);
@@ -575,6 +590,7 @@ impl UnblockUser {
 impl IntoFuture for UnblockUser {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
@@ -598,6 +614,7 @@ impl UpdateUser {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_USER);
         req.query_opt("description", self.description);
@@ -608,6 +625,7 @@ impl UpdateUser {
 impl IntoFuture for UpdateUser {
     type Output = Result<models::UserInfo>;
     type IntoFuture = ResponseFuture<models::UserInfo>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::UserInfo>(req)
@@ -623,6 +641,7 @@ pub struct UpdateUserExtensions {
 }
 
 impl UpdateUserExtensions {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_USER_EXTENSIONS);
         req.body("data", &self.data);
@@ -633,6 +652,7 @@ impl UpdateUserExtensions {
 impl IntoFuture for UpdateUserExtensions {
     type Output = Result<models::ActiveUserExtension>;
     type IntoFuture = ResponseFuture<models::ActiveUserExtension>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.single::<models::ActiveUserExtension>(req)

@@ -142,6 +142,7 @@ pub struct DeleteVideos {
 }
 
 impl DeleteVideos {
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_VIDEOS);
         req.query_list("id", self.video_ids);
@@ -152,6 +153,7 @@ impl DeleteVideos {
 impl IntoFuture for DeleteVideos {
     type Output = Result<models::DeletedVideos>;
     type IntoFuture = ResponseFuture<models::DeletedVideos>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.envelope::<models::DeletedVideos>(req)
@@ -212,6 +214,7 @@ impl GetVideosByCategoryId {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Video> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -219,10 +222,12 @@ impl GetVideosByCategoryId {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Video> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_VIDEOS);
         req.query("game_id", self.category_id);
@@ -237,6 +242,7 @@ impl GetVideosByCategoryId {
 impl IntoFuture for GetVideosByCategoryId {
     type Output = Result<Vec<models::Video>>;
     type IntoFuture = ResponseFuture<Vec<models::Video>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();
@@ -264,6 +270,7 @@ impl GetVideosById {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Video> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -271,10 +278,12 @@ impl GetVideosById {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Video> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_VIDEOS);
         req.query_list("id", self.video_ids);
@@ -285,6 +294,7 @@ impl GetVideosById {
 impl IntoFuture for GetVideosById {
     type Output = Result<Vec<models::Video>>;
     type IntoFuture = ResponseFuture<Vec<models::Video>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -346,6 +356,7 @@ impl GetVideosByUserId {
     }
 
     /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
     pub fn paginate(self) -> Paginator<models::Video> {
         let limit = self.limit;
         let (api, req) = self.into_request();
@@ -353,10 +364,12 @@ impl GetVideosByUserId {
     }
 
     /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
     pub fn into_stream(self) -> PageStream<models::Video> {
         self.paginate().into_stream()
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_VIDEOS);
         req.query("user_id", self.user_id);
@@ -371,6 +384,7 @@ impl GetVideosByUserId {
 impl IntoFuture for GetVideosByUserId {
     type Output = Result<Vec<models::Video>>;
     type IntoFuture = ResponseFuture<Vec<models::Video>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let limit = self.limit.or(Some(100));
         let (api, req) = self.into_request();

@@ -81,6 +81,7 @@ impl SendWhisper {
         self
     }
 
+    #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_WHISPER);
         req.token_user("from_user_id", Location::Query, self.from_user_id);
@@ -93,6 +94,7 @@ impl SendWhisper {
 impl IntoFuture for SendWhisper {
     type Output = Result<()>;
     type IntoFuture = ResponseFuture<()>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
         api.none(req)
