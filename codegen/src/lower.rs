@@ -133,18 +133,39 @@ struct Lowerer<'a> {
 }
 
 /// A parameter as one method exposes it.
-struct Binding<'a> {
-    name: String,
-    param: &'a Param,
-    ty: TypeExpr,
+pub(crate) struct Binding<'a> {
+    /// The argument or setter name.
+    pub(crate) name: String,
+    pub(crate) param: &'a Param,
+    pub(crate) ty: TypeExpr,
     /// A required argument (else a setter).
-    arg: bool,
+    pub(crate) arg: bool,
 }
 
 impl Binding<'_> {
-    fn is_list(&self) -> bool {
+    pub(crate) fn is_list(&self) -> bool {
         matches!(self.ty, TypeExpr::List(_))
     }
+}
+
+/// The parameters `m` exposes, arguments first, each resolved to its spec entry and type.
+pub(crate) fn method_bindings<'e>(e: &'e Endpoint, m: &Method) -> Vec<Binding<'e>> {
+    let b = bindings(e, m);
+    let refs = b.args.iter().map(|r| (r, true));
+    let refs = refs.chain(b.options.iter().map(|r| (r, false)));
+    refs.filter_map(|(r, arg)| {
+        // Validation checked that the parameter exists, its type parses and the name is good.
+        let param = find_param(e, r)?;
+        let ty = TypeExpr::parse(&param.ty).ok()?;
+        let name = binding_name(r).unwrap_or_else(|_| r.rust.clone());
+        Some(Binding {
+            name,
+            param,
+            ty,
+            arg,
+        })
+    })
+    .collect()
 }
 
 impl Lowerer<'_> {
@@ -305,7 +326,7 @@ impl Lowerer<'_> {
         for e in sorted_endpoints(endpoints) {
             let endpoint = self.endpoint_static(e);
             for m in &e.methods {
-                let bindings = self.method_bindings(e, m);
+                let bindings = method_bindings(e, m);
                 let builder = self.builder(e, m, &endpoint.ident, &bindings);
                 for class in classes(m) {
                     let method = self.api_method(e, m, class, &builder, &bindings);
@@ -389,33 +410,6 @@ impl Lowerer<'_> {
             Location::Query => "Query",
             Location::Body => "Body",
         })
-    }
-
-    fn method_bindings<'e>(&mut self, e: &'e Endpoint, m: &Method) -> Vec<Binding<'e>> {
-        let b = bindings(e, m);
-        let mut out = Vec::new();
-        for (r, arg) in b
-            .args
-            .iter()
-            .map(|r| (r, true))
-            .chain(b.options.iter().map(|r| (r, false)))
-        {
-            // Validation checked that the parameter exists, its type parses and the name is good.
-            let Some(param) = find_param(e, r) else {
-                continue;
-            };
-            let Ok(ty) = TypeExpr::parse(&param.ty) else {
-                continue;
-            };
-            let name = binding_name(r).unwrap_or_else(|_| r.rust.clone());
-            out.push(Binding {
-                name,
-                param,
-                ty,
-                arg,
-            });
-        }
-        out
     }
 
     fn input(&mut self, ty: &TypeExpr) -> Input {

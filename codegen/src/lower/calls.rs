@@ -22,13 +22,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Span};
 use serde_json::{Map, Value, json};
 
+use super::{Binding, method_bindings};
 use crate::diag::Diagnostic;
 use crate::ir::{ApiClass, CallCase, CallValue, CallsFile, Decoded};
 use crate::load::Loaded;
 use crate::naming;
 use crate::spec::{Endpoint, Location, Method, Model, Param, Shape, TokenType};
 use crate::types::{Prim, TypeExpr};
-use crate::validate::{binding_name, bindings, find_param};
 
 /// The user id of the token the user API calls carry.
 pub const TOKEN_USER_ID: &str = "141981764";
@@ -159,24 +159,17 @@ impl<'a> Calls<'a> {
         name: &str,
         alias_of: Option<String>,
     ) -> CallCase {
-        let b = bindings(e, m);
         let example = self.requests.get(&e.operation).cloned();
         let mut args = Vec::new();
         let mut setters = Vec::new();
         let mut expected = Expected::default();
-        for (r, arg) in b
-            .args
-            .iter()
-            .map(|r| (r, true))
-            .chain(b.options.iter().map(|r| (r, false)))
+        for Binding {
+            name: setter,
+            param,
+            ty,
+            arg,
+        } in method_bindings(e, m)
         {
-            // Validation checked that the parameter exists and its type parses.
-            let Some(param) = find_param(e, r) else {
-                continue;
-            };
-            let Ok(ty) = TypeExpr::parse(&param.ty) else {
-                continue;
-            };
             if param.token_user && class == ApiClass::User {
                 // An argument on `AppApi`, a setter on `UserApi`: left for the runtime.
                 let id = CallValue::Str(TOKEN_USER_ID.to_owned());
@@ -193,7 +186,6 @@ impl<'a> Calls<'a> {
             if arg {
                 args.push(value);
             } else {
-                let setter = binding_name(r).unwrap_or_else(|_| r.rust.clone());
                 setters.push((self.ident(&setter), value));
             }
         }
