@@ -158,7 +158,8 @@ impl ClientBuilder {
 
     /// Checks the settings and builds the client.
     ///
-    /// Installs rustls' `ring` crypto provider as the process default unless one is installed.
+    /// With the default `rustls-ring` feature, installs rustls' `ring` crypto provider as the
+    /// process default unless one is installed.
     pub fn build(self) -> Result<Client> {
         let helix = http::base_url("helix_url", &self.helix_url, self.allow_insecure_http)?;
         let oauth = http::base_url("oauth_url", &self.oauth_url, self.allow_insecure_http)?;

@@ -1,6 +1,7 @@
 //! The HTTP layer: one configured `reqwest` client, base URLs, and single attempts.
 //!
-//! - TLS is rustls with the `ring` provider and the platform's certificate verifier.
+//! - TLS is rustls with the `ring` provider and the platform's certificate verifier by default;
+//!   the `rustls-aws-lc` and `native-tls` features choose the others.
 //! - Redirects are never followed, so the `Authorization` header cannot travel to another host.
 //! - Plain `http://` is refused except to loopback hosts (tests, the stand-in server) unless the
 //!   builder explicitly allows it.
@@ -75,11 +76,20 @@ pub(crate) enum OauthResponse {
     Rejected { status: u16, message: String },
 }
 
-/// Builds the `reqwest` client: rustls (ring), no redirects, the timeout.
+/// Builds the `reqwest` client: TLS as the cargo features chose, no redirects, the timeout.
 pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client> {
-    // reqwest needs a process-wide rustls provider; keep one the application installed.
+    // With `rustls-ring`, reqwest needs a process-wide rustls provider; keep one the application
+    // installed.
+    #[cfg(feature = "rustls-ring")]
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder();
+    // native-tls alone: say so, as reqwest prefers rustls when both are compiled in.
+    #[cfg(all(
+        feature = "native-tls",
+        not(any(feature = "rustls-ring", feature = "rustls-aws-lc"))
+    ))]
+    let builder = builder.tls_backend_native();
+    builder
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
