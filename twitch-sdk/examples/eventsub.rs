@@ -16,11 +16,11 @@ use std::error::Error as StdError;
 use std::process::ExitCode;
 
 use serde_json::json;
-use twitch_models::{
+use twitch_sdk::mock::{MockServer, Reply};
+use twitch_sdk::models::{
     ConduitShardUpdateRequest, EventSubSubscription, EventSubSubscriptionStatus, EventSubTransport,
     TransportMethod,
 };
-use twitch_sdk::mock::{MockServer, Reply};
 use twitch_sdk::{AppApi, Client, ClientCredentials, Error, Result};
 
 #[tokio::main]
