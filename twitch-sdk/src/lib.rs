@@ -14,6 +14,7 @@ mod check;
 mod client;
 mod clock;
 mod decode;
+pub mod eventsub;
 mod http;
 mod paginate;
 mod ratelimit;

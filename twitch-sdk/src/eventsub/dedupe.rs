@@ -1,0 +1,141 @@
+//! Duplicate detection by message id.
+//!
+//! Twitch may deliver one message more than once (a webhook retry, a WebSocket handover, a
+//! conduit shard failover), always with the same `message_id`, and it keeps no message older than
+//! ten minutes. A receiver therefore needs to remember ids for ten minutes and no longer.
+
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long Twitch may resend a message, and so how long an id is remembered.
+pub const DEDUPE_HORIZON: Duration = Duration::from_secs(10 * 60);
+
+/// The future a [`DedupeStore`] returns.
+pub type DedupeFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
+
+/// Remembers EventSub message ids to drop repeated deliveries.
+///
+/// Implement it to share one store between processes (the `redis` feature has one); the SDK's
+/// receivers take any `Arc<dyn DedupeStore>`.
+pub trait DedupeStore: Send + Sync + 'static {
+    /// Records `message_id` and answers whether this is its first sighting within
+    /// [`DEDUPE_HORIZON`]. A store that cannot tell (its backend is down) answers `true`:
+    /// processing a message twice is better than losing it.
+    fn first_sighting<'a>(&'a self, message_id: &'a str) -> DedupeFuture<'a>;
+}
+
+/// An in-process [`DedupeStore`]: ids are kept for [`DEDUPE_HORIZON`], and at most `capacity`
+/// of them (the oldest are forgotten first), so memory stays bounded however fast messages come.
+#[derive(Debug)]
+pub struct MemoryDedupe {
+    horizon: Duration,
+    capacity: usize,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    ids: HashSet<Box<str>>,
+    order: VecDeque<(Instant, Box<str>)>,
+}
+
+impl MemoryDedupe {
+    /// A store remembering up to 100,000 ids for ten minutes.
+    pub fn new() -> Self {
+        Self::with_limits(DEDUPE_HORIZON, 100_000)
+    }
+
+    /// A store remembering up to `capacity` ids (at least one) for `horizon`.
+    pub fn with_limits(horizon: Duration, capacity: usize) -> Self {
+        MemoryDedupe {
+            horizon,
+            capacity: capacity.max(1),
+            seen: Mutex::new(Seen::default()),
+        }
+    }
+
+    /// Records `message_id` at `now`; true when it was not already remembered.
+    pub fn check_at(&self, message_id: &str, now: Instant) -> bool {
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while let Some((at, _)) = seen.order.front() {
+            let expired = now.saturating_duration_since(*at) >= self.horizon;
+            if !expired && seen.order.len() < self.capacity {
+                break;
+            }
+            if let Some((_, id)) = seen.order.pop_front() {
+                seen.ids.remove(&id);
+            }
+        }
+        if seen.ids.contains(message_id) {
+            return false;
+        }
+        let id: Box<str> = message_id.into();
+        seen.ids.insert(id.clone());
+        seen.order.push_back((now, id));
+        true
+    }
+
+    /// How many ids are remembered now.
+    pub fn len(&self) -> usize {
+        self.seen.lock().map(|s| s.ids.len()).unwrap_or(0)
+    }
+
+    /// Whether no id is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for MemoryDedupe {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DedupeStore for MemoryDedupe {
+    fn first_sighting<'a>(&'a self, message_id: &'a str) -> DedupeFuture<'a> {
+        let first = self.check_at(message_id, Instant::now());
+        Box::pin(std::future::ready(first))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_new_once_within_the_horizon() {
+        let store = MemoryDedupe::with_limits(Duration::from_secs(600), 10);
+        let t0 = Instant::now();
+        assert!(store.check_at("a", t0));
+        assert!(!store.check_at("a", t0 + Duration::from_secs(599)));
+        assert!(store.check_at("b", t0 + Duration::from_secs(1)));
+        // After the horizon "a" is forgotten and counts as new again.
+        assert!(store.check_at("a", t0 + Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn capacity_bounds_memory_oldest_first() {
+        let store = MemoryDedupe::with_limits(Duration::from_secs(600), 3);
+        let t0 = Instant::now();
+        for id in ["a", "b", "c", "d"] {
+            assert!(store.check_at(id, t0));
+        }
+        assert_eq!(store.len(), 3);
+        assert!(store.check_at("a", t0), "the oldest id was forgotten");
+        assert!(!store.check_at("d", t0));
+    }
+
+    #[tokio::test]
+    async fn the_trait_answers_like_check_at() {
+        let store: std::sync::Arc<dyn DedupeStore> = std::sync::Arc::new(MemoryDedupe::new());
+        assert!(store.first_sighting("m1").await);
+        assert!(!store.first_sighting("m1").await);
+    }
+}

@@ -1,0 +1,12 @@
+//! EventSub: receiving Twitch's events.
+//!
+//! This module owns what every EventSub transport shares; the transports (WebSocket sessions,
+//! conduit shards, webhooks) each live in a submodule of their own.
+//!
+//! - [`DedupeStore`]: "have I seen this message id?", because Twitch delivers at least once and
+//!   may send a message again with the same id. [`MemoryDedupe`] keeps ids in this process for
+//!   Twitch's ten-minute horizon; a shared store lets several processes agree.
+
+mod dedupe;
+
+pub use dedupe::{DEDUPE_HORIZON, DedupeFuture, DedupeStore, MemoryDedupe};
