@@ -6,7 +6,8 @@
 //!   or in log output (a `tracing` subscriber at TRACE level, `log` records included, captures
 //!   everything the SDK and its HTTP stack emit while it works).
 //! - HTTPS by default; plain HTTP only to loopback addresses unless explicitly allowed; an
-//!   `https://` URL speaks TLS or fails, never plain HTTP.
+//!   `https://` URL speaks TLS or fails, never plain HTTP. Base URLs carry no credentials,
+//!   query or fragment, and a `user:password@` in one is redacted from errors and `Debug`.
 //! - Tokens travel only in the `Authorization` header: never in a path, a query string or
 //!   another header (the stand-in's request log shows every request as it arrived). The OAuth
 //!   form body carries the client secret and refresh token, as the grants require, and never
@@ -308,6 +309,8 @@ fn https_by_default_and_plain_http_only_to_loopback() {
         "file:///etc/passwd",
         "https://user:pass@api.twitch.tv/helix",
         "https://api.twitch.tv/helix?token=x",
+        "https://api.twitch.tv/helix#token=x",
+        "https://api.twitch.tv/helix#",
         "not a url",
     ];
     for (name, set) in [("helix", 0), ("oauth", 1)] {
@@ -335,6 +338,36 @@ fn https_by_default_and_plain_http_only_to_loopback() {
                 matches!(build(url, true), Err(Error::Config(_))),
                 "{name} {url}"
             );
+        }
+    }
+}
+
+/// Issue 16, finding 5: a `user:password@` in a base URL shows in no error and no `Debug`.
+#[test]
+fn url_passwords_never_show_in_errors_or_debug() {
+    const PASSWORD: &str = "URL-PASSWORD-77d1c0";
+    let urls = [
+        format!("https://user:{PASSWORD}@api.twitch.tv/helix"),
+        format!("http://user:{PASSWORD}@example.com/helix"),
+        format!("http://user:{PASSWORD}@127.0.0.1:1/helix"),
+        format!("https://user:{PASSWORD}@exa mple.com/helix"),
+        format!("user:{PASSWORD}@api.twitch.tv/helix"),
+        format!("ftp://user:{PASSWORD}@api.twitch.tv/helix"),
+    ];
+    for url in &urls {
+        for builder in [
+            Client::builder().helix_url(url),
+            Client::builder().oauth_url(url),
+            Client::builder().https_proxy(url.replace("/helix", "")),
+        ] {
+            let debug = format!("{builder:?}");
+            assert!(!debug.contains(PASSWORD), "{debug}");
+            assert!(debug.contains("[redacted]@"), "{debug}");
+            if let Err(error) = builder.build() {
+                let printed = format!("{error} {error:?}");
+                let printed = format!("{printed} {}", panic_message(error));
+                assert!(!printed.contains(PASSWORD), "{printed}");
+            }
         }
     }
 }
