@@ -127,6 +127,13 @@ impl AppApi {
     pub(crate) fn api(&self) -> Api {
         self.api.clone()
     }
+
+    /// Revokes the app access token with Twitch (`POST /oauth2/revoke`), for an app that shuts
+    /// down for good. Afterwards this handle and its clones fail every call with
+    /// [`Error::Token`](crate::Error::Token); make a new one with [`Client::app`](crate::Client::app).
+    pub async fn revoke(&self) -> Result<()> {
+        self.api.inner.revoke().await
+    }
 }
 
 /// Calls Helix with a user access token.
@@ -174,6 +181,14 @@ impl UserApi {
     /// it first when it is invalid and a refresh is possible.
     pub async fn validate(&self) -> Result<()> {
         self.api.inner.validate_now().await
+    }
+
+    /// Signs the user out: revokes the access token with Twitch (`POST /oauth2/revoke`) and forgets
+    /// the access and refresh tokens. Afterwards this handle and its clones fail every call with
+    /// [`Error::Token`](crate::Error::Token). Revoking again, or a token Twitch no longer knows,
+    /// is not an error.
+    pub async fn revoke(&self) -> Result<()> {
+        self.api.inner.revoke().await
     }
 }
 

@@ -292,6 +292,20 @@ impl Http {
 
     /// `POST {oauth}/token` with a form body.
     pub(crate) async fn token(&self, form: &[(&str, &str)]) -> Result<OauthResponse> {
+        self.oauth_form("oauth-token", "/token", form).await
+    }
+
+    /// `POST {oauth}/revoke` with a form body (`client_id`, `token`).
+    pub(crate) async fn revoke(&self, form: &[(&str, &str)]) -> Result<OauthResponse> {
+        self.oauth_form("oauth-revoke", "/revoke", form).await
+    }
+
+    async fn oauth_form(
+        &self,
+        what: &'static str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<OauthResponse> {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::CONTENT_TYPE,
@@ -301,8 +315,8 @@ impl Http {
             .extend_pairs(form)
             .finish()
             .into_bytes();
-        let url = join(&self.oauth, "/token", &[]);
-        self.oauth_call("oauth-token", Method::POST, url, headers, Some(body))
+        let url = join(&self.oauth, path, &[]);
+        self.oauth_call(what, Method::POST, url, headers, Some(body))
             .await
     }
 

@@ -1,5 +1,6 @@
 #![doc = include_str!("lib.md")]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod endpoint;
 pub mod error;

@@ -65,6 +65,10 @@ impl Session {
         self.token.validate_now(&self.http).await
     }
 
+    pub(crate) async fn revoke(&self) -> Result<()> {
+        self.token.revoke(&self.http).await
+    }
+
     /// Checks and sends `req`; returns the body of the successful answer.
     pub(crate) async fn send(&self, mut req: Request) -> Result<(&'static Endpoint, Vec<u8>)> {
         let endpoint = req.endpoint();

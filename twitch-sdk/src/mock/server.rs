@@ -104,7 +104,7 @@ async fn respond(
         state.log_status(index, answer.status);
         return Ok(answer.into_response(false));
     };
-    if !reply.delay.is_zero() {
+    if !reply.handle_first && !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
     let (mut answer, cut) = match reply.kind {
@@ -137,6 +137,9 @@ async fn respond(
         answer.set_header(name, value);
     }
     state.log_status(index, answer.status);
+    if reply.handle_first {
+        tokio::time::sleep(reply.delay).await;
+    }
     Ok(answer.into_response(cut))
 }
 
