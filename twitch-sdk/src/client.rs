@@ -94,6 +94,7 @@ pub struct ClientBuilder {
     retry_backoff: Duration,
     allow_insecure_http: bool,
     clock: Arc<dyn Clock>,
+    max_rate_limit_wait: Duration,
 }
 
 impl Default for ClientBuilder {
@@ -106,6 +107,7 @@ impl Default for ClientBuilder {
             retry_backoff: Duration::from_millis(500),
             allow_insecure_http: false,
             clock: Arc::new(SystemClock),
+            max_rate_limit_wait: crate::ratelimit::MAX_RESET_WAIT,
         }
     }
 }
@@ -149,6 +151,18 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest a call waits for a rate-limit bucket to refill. A 429 whose
+    /// `Ratelimit-Reset` lies further ahead fails at once with [`Error::RateLimited`]
+    /// (see [`Error::retry_after`]) instead of sleeping, and no single response holds a token's
+    /// bucket for longer than this. Default 65 s: Helix's one-minute window plus a little skew.
+    ///
+    /// [`Error::RateLimited`]: crate::Error::RateLimited
+    /// [`Error::retry_after`]: crate::Error::retry_after
+    pub fn max_rate_limit_wait(mut self, wait: Duration) -> Self {
+        self.max_rate_limit_wait = wait;
+        self
+    }
+
     /// The clock token expiry, hourly validation and rate-limit resets are judged by.
     /// Default the system clock; tests can pass a [`ManualClock`](crate::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
@@ -174,6 +188,7 @@ impl ClientBuilder {
                     base: self.retry_backoff,
                 },
                 max_retries: self.max_retries,
+                max_reset_wait: self.max_rate_limit_wait,
                 buckets: Default::default(),
             }),
         })
