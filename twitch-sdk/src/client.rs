@@ -95,6 +95,7 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     clock: Arc<dyn Clock>,
     max_rate_limit_wait: Duration,
+    strict_decoding: bool,
 }
 
 impl Default for ClientBuilder {
@@ -108,6 +109,7 @@ impl Default for ClientBuilder {
             allow_insecure_http: false,
             clock: Arc::new(SystemClock),
             max_rate_limit_wait: crate::ratelimit::MAX_RESET_WAIT,
+            strict_decoding: false,
         }
     }
 }
@@ -163,6 +165,22 @@ impl ClientBuilder {
         self
     }
 
+    /// Makes every difference between an answer and the spec a [`Error::Decode`].
+    ///
+    /// By default (`false`) the SDK reads what Twitch really sends: a field that is `null`, `""`
+    /// or missing where the spec declares a value becomes that type's empty value (`[]`, `""`,
+    /// `0`, `false`, the Unix epoch for a timestamp), a key spelled in another case is read
+    /// under its name, and each such deviation is logged once per operation and field path as a
+    /// `tracing` warning. Only an item's `id` is never made up. Strict mode is for tests over
+    /// Twitch's documented examples, where a deviation means the spec is wrong. `data: null` is
+    /// an empty answer in both modes.
+    ///
+    /// [`Error::Decode`]: crate::Error::Decode
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.strict_decoding = strict;
+        self
+    }
+
     /// The clock token expiry, hourly validation and rate-limit resets are judged by.
     /// Default the system clock; tests can pass a [`ManualClock`](crate::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
@@ -189,6 +207,7 @@ impl ClientBuilder {
                 },
                 max_retries: self.max_retries,
                 max_reset_wait: self.max_rate_limit_wait,
+                decoding: crate::decode::Policy::new(self.strict_decoding),
                 buckets: Default::default(),
             }),
         })

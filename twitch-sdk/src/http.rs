@@ -41,6 +41,8 @@ pub(crate) struct Http {
     /// The longest the SDK waits for a rate-limit reset; a 429 whose reset is further ahead
     /// fails at once, and no reset holds a bucket for longer.
     pub(crate) max_reset_wait: Duration,
+    /// How answers that differ from the spec are read (strict or mended and reported).
+    pub(crate) decoding: decode::Policy,
     /// Rate-limit buckets by token identity, shared by every handle of the same token.
     pub(crate) buckets: Mutex<HashMap<String, Weak<Bucket>>>,
 }
