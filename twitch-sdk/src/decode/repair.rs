@@ -103,17 +103,23 @@ pub(crate) fn read_mended<R>(
     let Ok(mut root) = serde_json::from_slice::<Value>(body) else {
         return Err(failure);
     };
+    // The silent mends first; when there are none, the failure at hand is already a deviation
+    // (and the one a strict policy reports, at its place in the original body).
+    let mut silent = false;
     if let Some(data) = root.get_mut("data") {
         match data {
-            Value::Null => *data = Value::Array(Vec::new()),
+            Value::Null => {
+                *data = Value::Array(Vec::new());
+                silent = true;
+            }
             Value::Array(_) => {}
             other => {
                 *other = Value::Array(vec![other.take()]);
                 failure.wrapped_data = true;
+                silent = true;
             }
         }
     }
-    let mut silent = true;
     for _ in 0..MAX_ROUNDS {
         if !silent {
             let Some(fix) = diagnose(&failure, &root) else {
