@@ -40,6 +40,8 @@ pub(crate) struct Page<T> {
     pub(crate) total: Option<u64>,
     /// Top-level `points` (broadcaster subscriptions): the subscriber points.
     pub(crate) points: Option<u64>,
+    /// Top-level `template` (user emotes): the URL template for emote images.
+    pub(crate) template: Option<String>,
 }
 
 /// `data` as a list of `T`, plus the next cursor: [`paged`] without the counts, for the fuzz
@@ -53,7 +55,7 @@ pub(crate) fn page<T: DeserializeOwned>(
     paged(endpoint, policy, body).map(|page| (page.items, page.cursor))
 }
 
-/// [`page`] plus the top-level `total` and `points`, read in the same pass. A count that is
+/// [`page`] plus the top-level `total`, `points` and `template`, read in the same pass. A count that is
 /// absent, negative or not a whole number is `None`.
 pub(crate) fn paged<T: DeserializeOwned>(
     endpoint: &Endpoint,
@@ -173,6 +175,7 @@ fn not_an_object<T>(endpoint: &Endpoint, body: &[u8]) -> Result<Page<T>> {
         cursor: None,
         total: None,
         points: None,
+        template: None,
     })
 }
 
@@ -351,6 +354,7 @@ enum Key {
     Pagination,
     Total,
     Points,
+    Template,
     Other,
 }
 
@@ -368,6 +372,7 @@ impl<'de> Deserialize<'de> for Key {
                     "pagination" => Key::Pagination,
                     "total" => Key::Total,
                     "points" => Key::Points,
+                    "template" => Key::Template,
                     _ => Key::Other,
                 })
             }
@@ -399,6 +404,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<T> {
             cursor: None,
             total: None,
             points: None,
+            template: None,
         };
         while let Some(key) = map.next_key::<Key>()? {
             match key {
@@ -411,6 +417,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<T> {
                 Key::Pagination => out.cursor = cursor(&map.next_value::<Value>()?),
                 Key::Total => out.total = map.next_value::<Value>()?.as_u64(),
                 Key::Points => out.points = map.next_value::<Value>()?.as_u64(),
+                Key::Template => {
+                    out.template = map.next_value::<Value>()?.as_str().map(str::to_owned);
+                }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -617,11 +626,12 @@ mod tests {
         let p = paged::<Thing>(
             &EP,
             &Policy::default(),
-            br#"{"total":8,"points":13,"data":[{"id":"1"}],"pagination":{"cursor":"c"}}"#,
+            br#"{"total":8,"points":13,"data":[{"id":"1"}],"pagination":{"cursor":"c"},"template":"t/{{id}}"}"#,
         )
         .unwrap();
         assert_eq!((p.items.len(), p.cursor.as_deref()), (1, Some("c")));
         assert_eq!((p.total, p.points), (Some(8), Some(13)));
+        assert_eq!(p.template.as_deref(), Some("t/{{id}}"));
         let p = paged::<Thing>(&EP, &Policy::default(), br#"{"data":[]}"#).unwrap();
         assert_eq!((p.total, p.points), (None, None));
         // Not a count: ignored rather than failing the page.

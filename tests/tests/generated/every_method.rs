@@ -200,7 +200,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("broadcaster_id", &["broadcaster_id-1"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(2),
+        decoded: Decoded::One,
         call: Call::App(|api| send(api.get_channel_emotes("broadcaster_id-1"))),
     },
     Case {
@@ -399,7 +399,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("emote_set_id", &["emote_set_id-1", "emote_set_id-2"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::App(|api| send(
             api.get_emote_sets(["emote_set_id-1", "emote_set_id-2"]),
         )),
@@ -610,7 +610,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::App(|api| send(api.get_global_emotes())),
     },
     Case {
@@ -1627,7 +1627,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("broadcaster_id", &["broadcaster_id-1"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(2),
+        decoded: Decoded::One,
         call: Call::User(|api| send(api.get_channel_emotes("broadcaster_id-1"))),
     },
     Case {
@@ -1908,7 +1908,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("emote_set_id", &["emote_set_id-1", "emote_set_id-2"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::User(|api| send(
             api.get_emote_sets(["emote_set_id-1", "emote_set_id-2"]),
         )),
@@ -2115,7 +2115,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::User(|api| send(api.get_global_emotes())),
     },
     Case {

@@ -30,6 +30,15 @@ pub struct ChannelEmote {
     pub theme_mode: Vec<EmoteThemeMode>,
 }
 
+/// A broadcaster's custom emotes, with the URL template for their images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelEmoteList {
+    /// The emotes.
+    pub data: Vec<ChannelEmote>,
+    /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
+    pub template: String,
+}
+
 /// A set of chat badges, such as all subscriber badges of a channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatBadgeSet {
@@ -235,6 +244,15 @@ pub struct EmoteSet {
     pub scale: Vec<String>,
     /// Background themes the emote comes in.
     pub theme_mode: Vec<EmoteThemeMode>,
+}
+
+/// The emotes of the requested emote sets, with the URL template for their images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmoteSetList {
+    /// The emotes.
+    pub data: Vec<EmoteSet>,
+    /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
+    pub template: String,
 }
 
 /// Background themes of an emote image.
@@ -477,6 +495,15 @@ pub struct GlobalEmote {
     pub scale: Vec<String>,
     /// Background themes the emote comes in.
     pub theme_mode: Vec<EmoteThemeMode>,
+}
+
+/// The global emotes, with the URL template for their images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalEmoteList {
+    /// The emotes.
+    pub data: Vec<GlobalEmote>,
+    /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
+    pub template: String,
 }
 
 /// The message pinned in a chat room.

@@ -76,30 +76,30 @@ macro_rules! __for_each_model {
         MaxPerStreamSetting MaxPerUserPerStreamSetting RedemptionReward RedemptionStatus
         ChannelEditor ChannelFollower ChannelInfo ContentClassificationLabelId
         ContentClassificationLabelSetting FollowedChannel CharityAmount CharityCampaign
-        CharityDonation ChannelEmote ChatBadgeSet ChatBadgeVersion ChatMessageFragment
-        ChatSettings Chatter DropReason EmoteFormat EmoteImages EmoteSet EmoteThemeMode
-        EmoteType FragmentCheermote FragmentEmote FragmentMention GlobalEmote
-        PinnedChatMessage PinnedMessageText SendMessageStatus SharedChatParticipant
-        SharedChatSession UserChatColor UserEmote Clip ClipDownload CreatedClip Conduit
-        ConduitShard ConduitShardError ConduitShardStatus ConduitShardUpdate
-        ConduitShardUpdateRequest EventSubTransportInfo TransportMethod DropsEntitlement
-        DropsEntitlementUpdate DropsEntitlementUpdateStatus FulfillmentStatus
-        EventSubSubscription Subscription EventSubSubscriptionStatus
-        EventSubSubscriptionType EventSubSubscriptions EventSubTransport Pagination
-        Extension ExtensionBitsProduct ExtensionComponentView ExtensionConfigView
-        ExtensionConfiguration ExtensionConfigurationLocation ExtensionIconUrls
-        ExtensionLiveChannel ExtensionMobileView ExtensionPanelView ExtensionSecret
-        ExtensionSecretEntry ExtensionSegment ExtensionState ExtensionVideoOverlayView
-        ExtensionViews SubscriptionsSupportLevel Game CreatorGoal CreatorGoalType
-        GuestMediaSettings GuestStarGuest GuestStarInvite GuestStarLayout
-        GuestStarSession GuestStarSettings HypeTrain HypeTrainContribution
-        HypeTrainContributionType HypeTrainParticipant HypeTrainRecord HypeTrainStatus
-        HypeTrainType AutoModCheckMessage AutoModSettings AutoModStatusMessage
-        BanUserRequest BannedUser BlockedTerm ChannelVIP ModeratedChannel Moderator
-        ShieldModeStatus SuspiciousStatus SuspiciousUserStatus SuspiciousUserType
-        UnbanRequest UnbanRequestStatus UserBan WarnChatUserRequest WarnReason Poll
-        PollChoice PollChoiceInput PollStatus Prediction PredictionOutcome
-        PredictionOutcomeColor PredictionOutcomeInput PredictionStatus
+        CharityDonation ChannelEmote ChannelEmoteList ChatBadgeSet ChatBadgeVersion
+        ChatMessageFragment ChatSettings Chatter DropReason EmoteFormat EmoteImages
+        EmoteSet EmoteSetList EmoteThemeMode EmoteType FragmentCheermote FragmentEmote
+        FragmentMention GlobalEmote GlobalEmoteList PinnedChatMessage PinnedMessageText
+        SendMessageStatus SharedChatParticipant SharedChatSession UserChatColor UserEmote
+        Clip ClipDownload CreatedClip Conduit ConduitShard ConduitShardError
+        ConduitShardStatus ConduitShardUpdate ConduitShardUpdateRequest
+        EventSubTransportInfo TransportMethod DropsEntitlement DropsEntitlementUpdate
+        DropsEntitlementUpdateStatus FulfillmentStatus EventSubSubscription Subscription
+        EventSubSubscriptionStatus EventSubSubscriptionType EventSubSubscriptions
+        EventSubTransport Pagination Extension ExtensionBitsProduct
+        ExtensionComponentView ExtensionConfigView ExtensionConfiguration
+        ExtensionConfigurationLocation ExtensionIconUrls ExtensionLiveChannel
+        ExtensionMobileView ExtensionPanelView ExtensionSecret ExtensionSecretEntry
+        ExtensionSegment ExtensionState ExtensionVideoOverlayView ExtensionViews
+        SubscriptionsSupportLevel Game CreatorGoal CreatorGoalType GuestMediaSettings
+        GuestStarGuest GuestStarInvite GuestStarLayout GuestStarSession GuestStarSettings
+        HypeTrain HypeTrainContribution HypeTrainContributionType HypeTrainParticipant
+        HypeTrainRecord HypeTrainStatus HypeTrainType AutoModCheckMessage AutoModSettings
+        AutoModStatusMessage BanUserRequest BannedUser BlockedTerm ChannelVIP
+        ModeratedChannel Moderator ShieldModeStatus SuspiciousStatus SuspiciousUserStatus
+        SuspiciousUserType UnbanRequest UnbanRequestStatus UserBan WarnChatUserRequest
+        WarnReason Poll PollChoice PollChoiceInput PollStatus Prediction
+        PredictionOutcome PredictionOutcomeColor PredictionOutcomeInput PredictionStatus
         PredictionTopPredictor Raid ChannelStreamSchedule ChannelStreamSchedulePage
         ChannelStreamScheduleSegment ScheduleCategory ScheduleVacation Category
         SearchChannel StreamInfo StreamKey StreamMarker StreamMarkers StreamType

@@ -1045,12 +1045,12 @@ impl GetChannelEmotes {
 }
 
 impl IntoFuture for GetChannelEmotes {
-    type Output = Result<Vec<models::ChannelEmote>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChannelEmote>>;
+    type Output = Result<models::ChannelEmoteList>;
+    type IntoFuture = ResponseFuture<models::ChannelEmoteList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::ChannelEmote>(req)
+        api.envelope::<models::ChannelEmoteList>(req)
     }
 }
 
@@ -1177,12 +1177,12 @@ impl GetEmoteSets {
 }
 
 impl IntoFuture for GetEmoteSets {
-    type Output = Result<Vec<models::EmoteSet>>;
-    type IntoFuture = ResponseFuture<Vec<models::EmoteSet>>;
+    type Output = Result<models::EmoteSetList>;
+    type IntoFuture = ResponseFuture<models::EmoteSetList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::EmoteSet>(req)
+        api.envelope::<models::EmoteSetList>(req)
     }
 }
 
@@ -1227,12 +1227,12 @@ impl GetGlobalEmotes {
 }
 
 impl IntoFuture for GetGlobalEmotes {
-    type Output = Result<Vec<models::GlobalEmote>>;
-    type IntoFuture = ResponseFuture<Vec<models::GlobalEmote>>;
+    type Output = Result<models::GlobalEmoteList>;
+    type IntoFuture = ResponseFuture<models::GlobalEmoteList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::GlobalEmote>(req)
+        api.envelope::<models::GlobalEmoteList>(req)
     }
 }
 
@@ -1954,7 +1954,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -2018,7 +2018,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -2067,7 +2067,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
@@ -2236,7 +2236,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -2338,7 +2338,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -2387,7 +2387,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
@@ -2514,7 +2514,8 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the emotes; the `template` URL Helix adds beside `data` is not exposed.
+    /// - The emotes page like any list; Helix's `template` (the emote image URL template) is `Paginator::template()` after a page was fetched.
+    /// - The template travels beside the pages (`Paginator::template()`), not in the item model.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-emotes)
     pub fn get_user_emotes(&self) -> GetUserEmotes {
