@@ -45,7 +45,7 @@ impl Api {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::single(endpoint, &body)
+            crate::decode::single(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -57,7 +57,7 @@ impl Api {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::optional(endpoint, &body)
+            crate::decode::optional(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -69,7 +69,7 @@ impl Api {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::list(endpoint, &body)
+            crate::decode::list(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -81,7 +81,7 @@ impl Api {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::whole(endpoint, &body)
+            crate::decode::whole(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -110,7 +110,7 @@ impl Api {
         req: Request,
     ) -> Result<crate::decode::Page<T>> {
         let (endpoint, body) = self.inner.send(req).await?;
-        crate::decode::paged(endpoint, &body)
+        crate::decode::paged(endpoint, &self.inner.http.decoding, &body)
     }
 }
 

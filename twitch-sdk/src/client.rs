@@ -97,6 +97,8 @@ pub struct ClientBuilder {
     allow_insecure_http: bool,
     https_proxy: Option<String>,
     clock: Arc<dyn Clock>,
+    max_rate_limit_wait: Duration,
+    strict_decoding: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -113,6 +115,8 @@ impl fmt::Debug for ClientBuilder {
                 &self.https_proxy.as_deref().map(http::redact_userinfo),
             )
             .field("clock", &self.clock)
+            .field("max_rate_limit_wait", &self.max_rate_limit_wait)
+            .field("strict_decoding", &self.strict_decoding)
             .finish()
     }
 }
@@ -128,6 +132,8 @@ impl Default for ClientBuilder {
             allow_insecure_http: false,
             https_proxy: None,
             clock: Arc::new(SystemClock),
+            max_rate_limit_wait: crate::ratelimit::MAX_RESET_WAIT,
+            strict_decoding: false,
         }
     }
 }
@@ -184,6 +190,34 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest a call waits for a rate-limit bucket to refill. A 429 whose
+    /// `Ratelimit-Reset` lies further ahead fails at once with [`Error::RateLimited`]
+    /// (see [`Error::retry_after`]) instead of sleeping, and no single response holds a token's
+    /// bucket for longer than this. Default 65 s: Helix's one-minute window plus a little skew.
+    ///
+    /// [`Error::RateLimited`]: crate::Error::RateLimited
+    /// [`Error::retry_after`]: crate::Error::retry_after
+    pub fn max_rate_limit_wait(mut self, wait: Duration) -> Self {
+        self.max_rate_limit_wait = wait;
+        self
+    }
+
+    /// Makes every difference between an answer and the spec a [`Error::Decode`].
+    ///
+    /// By default (`false`) the SDK reads what Twitch really sends: a field that is `null`, `""`
+    /// or missing where the spec declares a value becomes that type's empty value (`[]`, `""`,
+    /// `0`, `false`, the Unix epoch for a timestamp), a key spelled in another case is read
+    /// under its name, and each such deviation is logged once per operation and field path as a
+    /// `tracing` warning. Only an item's `id` is never made up. Strict mode is for tests over
+    /// Twitch's documented examples, where a deviation means the spec is wrong. `data: null` is
+    /// an empty answer in both modes.
+    ///
+    /// [`Error::Decode`]: crate::Error::Decode
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.strict_decoding = strict;
+        self
+    }
+
     /// The clock token expiry, hourly validation and rate-limit resets are judged by.
     /// Default the system clock; tests can pass a [`ManualClock`](crate::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
@@ -209,6 +243,8 @@ impl ClientBuilder {
                     base: self.retry_backoff,
                 },
                 max_retries: self.max_retries,
+                max_reset_wait: self.max_rate_limit_wait,
+                decoding: crate::decode::Policy::new(self.strict_decoding),
                 buckets: Default::default(),
             }),
         })

@@ -42,6 +42,11 @@ pub(crate) struct Http {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) backoff: Backoff,
     pub(crate) max_retries: u32,
+    /// The longest the SDK waits for a rate-limit reset; a 429 whose reset is further ahead
+    /// fails at once, and no reset holds a bucket for longer.
+    pub(crate) max_reset_wait: Duration,
+    /// How answers that differ from the spec are read (strict or mended and reported).
+    pub(crate) decoding: decode::Policy,
     /// Rate-limit buckets by token identity, shared by every handle of the same token.
     pub(crate) buckets: Mutex<HashMap<String, Weak<Bucket>>>,
 }
@@ -241,7 +246,7 @@ impl Http {
         if let Some(bucket) = buckets.get(&key).and_then(Weak::upgrade) {
             return bucket;
         }
-        let bucket = Bucket::new();
+        let bucket = Bucket::new(self.max_reset_wait);
         buckets.insert(key, Arc::downgrade(&bucket));
         bucket
     }
