@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use twitch_sdk::mock::{MockServer, Reply};
-use twitch_sdk::{Error, ManualClock, TokenFuture, TokenProvider, TokenSet, UserToken};
+use twitch_sdk::{
+    Error, ManualClock, TokenError, TokenErrorKind, TokenFuture, TokenProvider, TokenSet, UserToken,
+};
 
 use support::{HOUR, LOGIN, USER_ID, bearer, client, count_status, helix_requests, issue};
 
@@ -95,10 +97,46 @@ async fn a_user_token_is_validated_when_the_handle_is_made() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Token(m) if m.contains("not valid") && m.contains("cannot be refreshed")),
+        matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("not valid") && m.contains("cannot be refreshed")),
         "{err}"
     );
+    assert_eq!(err.token_error(), Some(&TokenErrorKind::Invalid));
     assert!(helix_requests(&mock).is_empty());
+}
+
+/// Twitch's 401 for a missing scope is final: a new token would carry the same scopes.
+#[tokio::test]
+async fn a_401_for_a_missing_scope_is_reported_without_a_refresh() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &[]);
+    let user = client(&mock)
+        .build()
+        .unwrap()
+        .user(support::refreshable(&mock, &access, &refresh))
+        .await
+        .unwrap();
+    mock.clear_requests();
+    let body = serde_json::json!({
+        "error": "Unauthorized",
+        "status": 401,
+        "message": "Missing scope: moderator:read:followers",
+    });
+    mock.on("get-users").once().reply(Reply::json(401, body));
+
+    let err = user.get_users().await.unwrap_err();
+    assert!(matches!(&err, Error::Unauthorized { .. }), "{err}");
+    assert!(err.is_missing_scope());
+    assert_eq!(
+        err.missing_scopes().unwrap().all_of,
+        ["moderator:read:followers"]
+    );
+    assert_eq!(helix_requests(&mock).len(), 1, "sent once, not resent");
+    assert_eq!(mock.oauth_counts().refresh, 0);
+
+    // Any other 401 still renews the token and resends.
+    mock.expire_token(&access);
+    user.get_users().await.unwrap();
+    assert_eq!(mock.oauth_counts().refresh, 1);
 }
 
 #[tokio::test]
@@ -196,9 +234,10 @@ async fn a_failed_refresh_reaches_every_waiter_and_a_later_call_recovers() {
     for call in calls {
         let err = call.await.unwrap().unwrap_err();
         assert!(
-            matches!(&err, Error::Token(m) if m.contains("HTTP 400: Invalid refresh token")),
+            matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("HTTP 400: Invalid refresh token")),
             "{err}"
         );
+        assert_eq!(err.token_error(), Some(&TokenErrorKind::RefreshFailed));
     }
     assert_eq!(mock.requests_to("POST /oauth2/token").len(), 1);
 
@@ -256,7 +295,7 @@ async fn user_tokens_are_revalidated_every_hour() {
     for call in calls {
         let err = call.await.unwrap().unwrap_err();
         assert!(
-            matches!(&err, Error::Token(m) if m.contains("not valid")),
+            matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("not valid")),
             "{err}"
         );
     }

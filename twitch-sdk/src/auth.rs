@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenError, TokenErrorKind, TokenType};
 use crate::http::{Http, OauthResponse};
 use crate::secret::Secret;
 
@@ -216,7 +216,7 @@ struct State {
     /// Renewals attempted, successful or not.
     attempts: u64,
     /// The last renewal failed: its attempt number and message.
-    failure: Option<(u64, String)>,
+    failure: Option<(u64, TokenError)>,
 }
 
 enum Due {
@@ -313,10 +313,10 @@ impl TokenCell {
                 }
                 Err(e) => Err(e),
             },
-            Due::Expired => Err(Error::Token(
+            Due::Expired => Err(Error::token(
+                TokenErrorKind::Invalid,
                 "the user access token has expired and cannot be refreshed (give a refresh token \
-                 and client secret, or a token provider)"
-                    .into(),
+                 and client secret, or a token provider)",
             )),
         }
     }
@@ -349,10 +349,10 @@ impl TokenCell {
         let now = http.clock.now();
         let token = {
             let state = self.lock();
-            if let (Some(seen), Some((attempt, message))) = (seen, &state.failure)
+            if let (Some(seen), Some((attempt, failure))) = (seen, &state.failure)
                 && *attempt > seen.attempts
             {
-                return Err(Error::Token(message.clone()));
+                return Err(Error::Token(failure.clone()));
             }
             if !force && state.validate_at.is_some_and(|at| at > now) {
                 return Ok(()); // another caller validated while we queued
@@ -367,9 +367,12 @@ impl TokenCell {
             }) => {
                 tracing::debug!("user token no longer valid; refreshing");
                 if !self.can_renew() {
-                    let e = Error::Token(format!(
-                        "the user access token is not valid ({message}) and cannot be refreshed"
-                    ));
+                    let e = Error::token(
+                        TokenErrorKind::Invalid,
+                        format!(
+                            "the user access token is not valid ({message}) and cannot be refreshed"
+                        ),
+                    );
                     return self.record(http, Err(e)).map(drop).map_err(Error::Token);
                 }
                 let snap = self.snapshot();
@@ -377,9 +380,10 @@ impl TokenCell {
                 Ok(())
             }
             Ok(OauthResponse::Rejected { status, message }) => {
-                let e = Error::Token(format!(
-                    "validating the user access token failed: HTTP {status}: {message}"
-                ));
+                let e = Error::token(
+                    TokenErrorKind::ValidationFailed,
+                    format!("validating the user access token failed: HTTP {status}: {message}"),
+                );
                 self.postpone(force, now, e)
             }
             Err(e) => self.postpone(force, now, e),
@@ -413,22 +417,28 @@ impl TokenCell {
             expires_in: Option<u64>,
         }
         let v: Validation = serde_json::from_slice(body).map_err(|e| {
-            Error::Token(format!(
-                "cannot read Twitch's token validation response: {e}"
-            ))
+            Error::token(
+                TokenErrorKind::ValidationFailed,
+                format!("cannot read Twitch's token validation response: {e}"),
+            )
         })?;
         if let Some(id) = &v.client_id
             && id != &self.client_id
         {
-            return Err(Error::Token(format!(
-                "the user access token was issued to client id {id}, not {}",
-                self.client_id
-            )));
+            return Err(Error::token(
+                TokenErrorKind::WrongClient,
+                format!(
+                    "the user access token was issued to client id {id}, not {}",
+                    self.client_id
+                ),
+            ));
         }
         let Some(user_id) = v.user_id.filter(|id| !id.is_empty()) else {
-            return Err(Error::Token(
-                "Twitch reports no user for this token: it is an app access token; use Client::app"
-                    .into(),
+            return Err(Error::token(
+                TokenErrorKind::WrongTokenType {
+                    needed: TokenType::User,
+                },
+                "Twitch reports no user for this token: it is an app access token; use Client::app",
             ));
         };
         let now = http.clock.now();
@@ -455,18 +465,19 @@ impl TokenCell {
             if state.generation != used.generation {
                 return Ok(state.snapshot()); // renewed while we waited
             }
-            if let Some((attempt, message)) = &state.failure
+            if let Some((attempt, failure)) = &state.failure
                 && *attempt > used.attempts
             {
-                return Err(Error::Token(message.clone())); // the renewal we waited for failed
+                return Err(Error::Token(failure.clone())); // the renewal we waited for failed
             }
             if matches!(why, Why::Expiring) && !state.due_renewal(http.clock.now()) {
                 return Ok(state.snapshot());
             }
         }
         if matches!(why, Why::Rejected) && !self.can_renew() {
-            return Err(Error::Token(
-                "Twitch rejected the user access token and it cannot be refreshed".into(),
+            return Err(Error::token(
+                TokenErrorKind::Invalid,
+                "Twitch rejected the user access token and it cannot be refreshed",
             ));
         }
         self.renew_locked(http, used).await?;
@@ -478,9 +489,9 @@ impl TokenCell {
         let result = self.fetch_new(http).await;
         let fresh = match self.record(http, result) {
             Ok(fresh) => fresh,
-            Err(message) => {
-                tracing::warn!(error = %message, "token renewal failed");
-                return Err(Error::Token(message));
+            Err(failure) => {
+                tracing::warn!(error = %failure, "token renewal failed");
+                return Err(Error::Token(failure));
             }
         };
         tracing::debug!(generation = used.generation + 1, "token renewed");
@@ -500,9 +511,12 @@ impl TokenCell {
             match http.validate(&fresh.access_token).await? {
                 OauthResponse::Ok(body) => self.accept_validation(http, &body)?,
                 OauthResponse::Rejected { status, message } => {
-                    return Err(Error::Token(format!(
-                        "the refreshed user access token does not validate: HTTP {status}: {message}"
-                    )));
+                    return Err(Error::token(
+                        TokenErrorKind::RefreshFailed,
+                        format!(
+                            "the refreshed user access token does not validate: HTTP {status}: {message}"
+                        ),
+                    ));
                 }
             }
         }
@@ -514,7 +528,7 @@ impl TokenCell {
         &self,
         http: &Http,
         result: Result<TokenSet>,
-    ) -> std::result::Result<TokenSet, String> {
+    ) -> std::result::Result<TokenSet, TokenError> {
         let now = http.clock.now();
         let mut state = self.lock();
         state.attempts += 1;
@@ -536,12 +550,15 @@ impl TokenCell {
                 Ok(fresh)
             }
             Err(e) => {
-                let message = match e {
-                    Error::Token(m) => m,
-                    other => format!("renewing the access token failed: {other}"),
+                let failure = match e {
+                    Error::Token(failure) => failure,
+                    other => TokenError::new(
+                        TokenErrorKind::RefreshFailed,
+                        format!("renewing the access token failed: {other}"),
+                    ),
                 };
-                state.failure = Some((state.attempts, message.clone()));
-                Err(message)
+                state.failure = Some((state.attempts, failure.clone()));
+                Err(failure)
             }
         }
     }
@@ -576,7 +593,10 @@ impl TokenCell {
                 ..
             } => {
                 let Some(refresh) = self.lock().refresh_token.clone() else {
-                    return Err(Error::Token("no refresh token to refresh with".into()));
+                    return Err(Error::token(
+                        TokenErrorKind::RefreshFailed,
+                        "no refresh token to refresh with",
+                    ));
                 };
                 let form = [
                     ("client_id", self.client_id.as_str()),
@@ -586,9 +606,9 @@ impl TokenCell {
                 ];
                 token_response(http.token(&form).await?, "refreshing the user access token")
             }
-            Source::User { .. } => Err(Error::Token(
-                "the user access token cannot be refreshed without a refresh token and client secret"
-                    .into(),
+            Source::User { .. } => Err(Error::token(
+                TokenErrorKind::RefreshFailed,
+                "the user access token cannot be refreshed without a refresh token and client secret",
             )),
         }
     }
@@ -630,16 +650,20 @@ pub(crate) fn token_response(response: OauthResponse, doing: &str) -> Result<Tok
         OauthResponse::Ok(body) => {
             // The body holds the token: the parse error must not quote it.
             let token: Token = serde_json::from_slice(&body).map_err(|e| {
-                Error::Token(format!(
-                    "{doing}: unexpected response from Twitch (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ))
+                Error::token(
+                    TokenErrorKind::RefreshFailed,
+                    format!(
+                        "{doing}: unexpected response from Twitch (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    ),
+                )
             })?;
             if token.access_token.is_empty() {
-                return Err(Error::Token(format!(
-                    "{doing}: Twitch returned an empty token"
-                )));
+                return Err(Error::token(
+                    TokenErrorKind::RefreshFailed,
+                    format!("{doing}: Twitch returned an empty token"),
+                ));
             }
             Ok(TokenSet {
                 access_token: Secret::new(token.access_token),
@@ -651,9 +675,10 @@ pub(crate) fn token_response(response: OauthResponse, doing: &str) -> Result<Tok
                 scopes: token.scope,
             })
         }
-        OauthResponse::Rejected { status, message } => Err(Error::Token(format!(
-            "{doing} failed: HTTP {status}: {message}"
-        ))),
+        OauthResponse::Rejected { status, message } => Err(Error::token(
+            TokenErrorKind::RefreshFailed,
+            format!("{doing} failed: HTTP {status}: {message}"),
+        )),
     }
 }
 

@@ -21,7 +21,7 @@ use tracing::Instrument;
 
 use crate::clock::Clock;
 use crate::decode;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenErrorKind};
 use crate::ratelimit::Bucket;
 use crate::retry::Backoff;
 use crate::secret::Secret;
@@ -162,7 +162,10 @@ pub(crate) fn join(base: &Url, path: &str, query: &[(&str, String)]) -> Url {
 pub(crate) fn authorization(scheme: &str, token: &Secret) -> Result<HeaderValue> {
     let mut value =
         HeaderValue::from_str(&format!("{scheme} {}", token.expose())).map_err(|_| {
-            Error::Token("the access token holds characters not allowed in an HTTP header".into())
+            Error::token(
+                TokenErrorKind::Invalid,
+                "the access token holds characters not allowed in an HTTP header",
+            )
         })?;
     value.set_sensitive(true);
     Ok(value)

@@ -29,7 +29,7 @@ pub use api::{Api, AppApi, ResponseFuture, UserApi};
 pub use auth::{ClientCredentials, TokenFuture, TokenProvider, TokenSet, UserToken};
 pub use client::{Client, ClientBuilder};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Error, MissingScopes, Result, TokenError, TokenErrorKind, TokenType};
 pub use generated::{ENDPOINTS, requests};
 pub use paginate::{PageStream, Paginator};
 pub use secret::Secret;
