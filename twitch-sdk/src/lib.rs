@@ -33,7 +33,11 @@ pub use error::{Error, MissingScopes, Result, TokenError, TokenErrorKind, TokenT
 pub use generated::{ENDPOINTS, requests};
 pub use paginate::{PageStream, Paginator};
 pub use secret::Secret;
+/// The `serde_json` this crate uses, for [`serde_json::Value`] in raw conditions and stand-in
+/// replies, without adding the dependency yourself.
+pub use serde_json;
 /// The Helix models (`UserInfo`, `Clip`, ...), re-exported so one dependency is enough.
+#[doc(inline)]
 pub use twitch_models as models;
 
 // Wrappers the fuzz targets in `fuzz/` call; only under `--cfg fuzzing` (set by `cargo fuzz`).

@@ -167,8 +167,9 @@ impl FromStr for EmoteFormat {
 }
 
 impl fmt::Display for EmoteFormat {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -271,8 +272,9 @@ impl FromStr for EmoteThemeMode {
 }
 
 impl fmt::Display for EmoteThemeMode {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -389,8 +391,9 @@ impl FromStr for EmoteType {
 }
 
 impl fmt::Display for EmoteType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
