@@ -203,3 +203,50 @@ async fn parameters_naming_the_token_user_default_to_it() {
     assert_eq!(sent.query_value("broadcaster_id"), Some("5678"));
     assert_eq!(sent.query_value("moderator_id"), Some(USER_ID));
 }
+
+/// The follower list needs `moderator:read:followers`; the follower count does not. The spec
+/// marks the scope as needed for part of the answer, so a token without it is not refused: it
+/// gets the count and an empty list, as from Twitch.
+#[tokio::test]
+async fn a_scope_needed_for_part_of_the_answer_does_not_refuse_the_call() {
+    let mock = MockServer::start().await;
+    let followers = support::items(&mock, "get-channel-followers", "user_id", 42);
+    mock.set_items("get-channel-followers", followers);
+    let (viewer, _) = support::user(&mock, &["user:read:follows"]).await;
+    mock.clear_requests();
+
+    assert_eq!(
+        viewer
+            .get_channel_follower_count("141981764")
+            .await
+            .unwrap(),
+        42
+    );
+    let sent = helix_requests(&mock);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].query_value("first"),
+        Some("1"),
+        "one follower asked"
+    );
+    assert_eq!(sent[0].query_value("broadcaster_id"), Some("141981764"));
+
+    // The list itself goes out too, and comes back empty with the count.
+    let mut pages = viewer.get_channel_followers().paginate();
+    assert!(pages.next_page().await.unwrap().is_none());
+    assert_eq!(pages.total(), Some(42));
+    assert_eq!(helix_requests(&mock).len(), 2);
+
+    // With the scope, the followers are listed.
+    let (caster, _) = support::user(&mock, &["moderator:read:followers"]).await;
+    let all = caster
+        .get_channel_followers()
+        .limit(usize::MAX)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 42);
+
+    // Other scopes stay required.
+    let err = viewer.get_channel_editors().await.unwrap_err();
+    assert!(err.is_missing_scope(), "{err}");
+}

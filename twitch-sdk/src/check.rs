@@ -319,6 +319,7 @@ mod tests {
         },
         scopes_all_of: &["a:read", "b:read"],
         scopes_any_of: &["x:manage", "y:manage"],
+        scopes_partial: None,
         params: PARAMS,
         paging: None,
         errors: &[],

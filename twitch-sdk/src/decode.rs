@@ -530,6 +530,7 @@ mod tests {
         },
         scopes_all_of: &[],
         scopes_any_of: &[],
+        scopes_partial: None,
         params: &[],
         paging: None,
         errors: &[(400, "The id is not valid."), (404, "No such thing.")],

@@ -21,6 +21,7 @@ mod ratelimit;
 mod retry;
 mod secret;
 mod session;
+mod shortcuts;
 
 #[rustfmt::skip]
 mod generated;

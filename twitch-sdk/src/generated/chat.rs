@@ -12,6 +12,7 @@ pub(crate) static GET_CHANNEL_CHAT_BADGES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -45,6 +46,7 @@ pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -78,6 +80,7 @@ pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -121,6 +124,7 @@ pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:read:chatters"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -169,6 +173,7 @@ pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "emote_set_id",
@@ -205,6 +210,7 @@ pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     errors: &[
@@ -226,6 +232,7 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     errors: &[
@@ -247,6 +254,7 @@ pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -281,6 +289,7 @@ pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -317,6 +326,7 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:emotes"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -364,6 +374,7 @@ pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:shoutouts"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "from_broadcaster_id",
@@ -428,6 +439,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:announcements"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -495,6 +507,7 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:write:chat"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -573,6 +586,7 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -716,6 +730,7 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:chat_color"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
