@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use twitch_sdk::mock::{MockServer, Reply};
-use twitch_sdk::{Error, ManualClock, TokenFuture, TokenProvider, TokenSet, UserToken};
+use twitch_sdk::{
+    Error, ManualClock, TokenError, TokenErrorKind, TokenFuture, TokenProvider, TokenSet, UserToken,
+};
 
 use support::{HOUR, LOGIN, USER_ID, bearer, client, count_status, helix_requests, issue};
 
@@ -95,10 +97,46 @@ async fn a_user_token_is_validated_when_the_handle_is_made() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Token(m) if m.contains("not valid") && m.contains("cannot be refreshed")),
+        matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("not valid") && m.contains("cannot be refreshed")),
         "{err}"
     );
+    assert_eq!(err.token_error(), Some(&TokenErrorKind::Invalid));
     assert!(helix_requests(&mock).is_empty());
+}
+
+/// Twitch's 401 for a missing scope is final: a new token would carry the same scopes.
+#[tokio::test]
+async fn a_401_for_a_missing_scope_is_reported_without_a_refresh() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &[]);
+    let user = client(&mock)
+        .build()
+        .unwrap()
+        .user(support::refreshable(&mock, &access, &refresh))
+        .await
+        .unwrap();
+    mock.clear_requests();
+    let body = serde_json::json!({
+        "error": "Unauthorized",
+        "status": 401,
+        "message": "Missing scope: moderator:read:followers",
+    });
+    mock.on("get-users").once().reply(Reply::json(401, body));
+
+    let err = user.get_users().await.unwrap_err();
+    assert!(matches!(&err, Error::Unauthorized { .. }), "{err}");
+    assert!(err.is_missing_scope());
+    assert_eq!(
+        err.missing_scopes().unwrap().all_of,
+        ["moderator:read:followers"]
+    );
+    assert_eq!(helix_requests(&mock).len(), 1, "sent once, not resent");
+    assert_eq!(mock.oauth_counts().refresh, 0);
+
+    // Any other 401 still renews the token and resends.
+    mock.expire_token(&access);
+    user.get_users().await.unwrap();
+    assert_eq!(mock.oauth_counts().refresh, 1);
 }
 
 #[tokio::test]
@@ -196,9 +234,10 @@ async fn a_failed_refresh_reaches_every_waiter_and_a_later_call_recovers() {
     for call in calls {
         let err = call.await.unwrap().unwrap_err();
         assert!(
-            matches!(&err, Error::Token(m) if m.contains("HTTP 400: Invalid refresh token")),
+            matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("HTTP 400: Invalid refresh token")),
             "{err}"
         );
+        assert_eq!(err.token_error(), Some(&TokenErrorKind::RefreshFailed));
     }
     assert_eq!(mock.requests_to("POST /oauth2/token").len(), 1);
 
@@ -256,7 +295,7 @@ async fn user_tokens_are_revalidated_every_hour() {
     for call in calls {
         let err = call.await.unwrap().unwrap_err();
         assert!(
-            matches!(&err, Error::Token(m) if m.contains("not valid")),
+            matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("not valid")),
             "{err}"
         );
     }
@@ -366,7 +405,10 @@ async fn a_refresh_whose_caller_is_dropped_still_stores_the_rotated_tokens() {
         .reply(Reply::passthrough().delay_answer(Duration::from_millis(300)));
 
     let gave_up = tokio::time::timeout(Duration::from_millis(50), user.get_users()).await;
-    assert!(gave_up.is_err(), "the call must still be waiting for the refresh");
+    assert!(
+        gave_up.is_err(),
+        "the call must still be waiting for the refresh"
+    );
     assert_eq!(mock.oauth_counts().refresh, 1, "the stand-in exchanged R0");
 
     // The renewal finishes without its caller: the new tokens are stored and handed to the hook.
@@ -385,7 +427,10 @@ async fn a_refresh_whose_caller_is_dropped_still_stores_the_rotated_tokens() {
     user.get_users().await.unwrap();
     assert_eq!(mock.oauth_counts().refresh, 1);
     let sent = helix_requests(&mock);
-    assert_eq!(bearer(sent.last().unwrap()), reported[0].access_token.expose());
+    assert_eq!(
+        bearer(sent.last().unwrap()),
+        reported[0].access_token.expose()
+    );
 }
 
 /// Hands out a fixed token set, whoever asks.
@@ -417,7 +462,7 @@ async fn a_renewed_token_of_another_user_or_client_is_refused() {
     for _ in 0..2 {
         let err = user.get_users().await.unwrap_err();
         assert!(
-            matches!(&err, Error::Token(m) if m.contains("999999") && m.contains(USER_ID)),
+            matches!(&err, Error::Token(m) if m.message.contains("999999") && m.message.contains(USER_ID) && m.kind == twitch_sdk::TokenErrorKind::WrongUser),
             "{err}"
         );
     }
@@ -448,7 +493,7 @@ async fn a_renewed_token_of_another_user_or_client_is_refused() {
         .reply(Reply::json(200, foreign));
     let err = user.get_users().await.unwrap_err();
     assert!(
-        matches!(&err, Error::Token(m) if m.contains("someone-elses-client")),
+        matches!(&err, Error::Token(m) if m.message.contains("someone-elses-client")),
         "{err}"
     );
     assert!(helix_requests(&mock).iter().all(|r| bearer(r) != next));
@@ -473,7 +518,10 @@ async fn revoke_signs_out_and_later_calls_fail_without_sending() {
     user.revoke().await.unwrap();
     assert_eq!(mock.oauth_counts().revoke, 1);
     let form = mock.requests_to("POST /oauth2/revoke")[0].form();
-    assert!(form.contains(&("client_id".into(), mock.client_id().into())), "{form:?}");
+    assert!(
+        form.contains(&("client_id".into(), mock.client_id().into())),
+        "{form:?}"
+    );
     assert!(form.contains(&("token".into(), access.clone())), "{form:?}");
     // Twitch no longer takes the token.
     let rejected = client(&mock)
@@ -486,8 +534,15 @@ async fn revoke_signs_out_and_later_calls_fail_without_sending() {
 
     let before = mock.requests().len();
     let err = clone.get_users().await.unwrap_err();
-    assert!(matches!(&err, Error::Token(m) if m.contains("revoked")), "{err}");
-    assert_eq!(mock.requests().len(), before, "nothing sent after signing out");
+    assert!(
+        matches!(&err, Error::Token(m) if m.message.contains("revoked")),
+        "{err}"
+    );
+    assert_eq!(
+        mock.requests().len(),
+        before,
+        "nothing sent after signing out"
+    );
     assert_eq!(mock.oauth_counts().refresh, 0);
     clone.revoke().await.unwrap();
     assert_eq!(mock.oauth_counts().revoke, 1, "revoking twice sends once");
@@ -496,5 +551,8 @@ async fn revoke_signs_out_and_later_calls_fail_without_sending() {
     app.revoke().await.unwrap();
     assert_eq!(mock.oauth_counts().revoke, 2);
     let err = app.get_users().await.unwrap_err();
-    assert!(matches!(&err, Error::Token(m) if m.contains("revoked")), "{err}");
+    assert!(
+        matches!(&err, Error::Token(m) if m.message.contains("revoked")),
+        "{err}"
+    );
 }

@@ -636,7 +636,11 @@ async fn https_urls_never_fall_back_to_plain_http() {
 #[tokio::test]
 async fn the_stand_in_caps_request_bodies_and_its_log() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mock = MockServer::builder().request_log_limit(5).start().await.unwrap();
+    let mock = MockServer::builder()
+        .request_log_limit(5)
+        .start()
+        .await
+        .unwrap();
     let http = reqwest::Client::new();
     let url = format!("{}/chat/messages", mock.helix_url());
     let huge = vec![b'x'; 4 << 20];
@@ -644,7 +648,11 @@ async fn the_stand_in_caps_request_bodies_and_its_log() {
     assert_eq!(answer.status().as_u16(), 413);
     let logged = mock.requests_to("POST /helix/chat/messages");
     assert_eq!(logged.len(), 1);
-    assert!(logged[0].body.is_empty(), "{} bytes kept", logged[0].body.len());
+    assert!(
+        logged[0].body.is_empty(),
+        "{} bytes kept",
+        logged[0].body.len()
+    );
     assert_eq!(logged[0].status, Some(413));
     // Just under the limit is read as usual.
     let fits = vec![b'x'; (1 << 20) - 1];
@@ -657,7 +665,11 @@ async fn the_stand_in_caps_request_bodies_and_its_log() {
             .await
             .unwrap();
     }
-    let kept: Vec<_> = mock.requests().iter().map(|r| r.raw_query.clone()).collect();
+    let kept: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| r.raw_query.clone())
+        .collect();
     let newest: Vec<_> = (15..20).map(|i| format!("login=user{i}")).collect();
     assert_eq!(kept, newest);
 }

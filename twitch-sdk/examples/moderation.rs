@@ -18,9 +18,9 @@ use std::error::Error as StdError;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde_json::json;
 use twitch_sdk::mock::{MockServer, Reply};
 use twitch_sdk::models::{BannedUser, ChatSettings};
+use twitch_sdk::serde_json::json;
 use twitch_sdk::{Client, Error, Result, UserApi, UserToken};
 
 /// The scopes the helper needs.

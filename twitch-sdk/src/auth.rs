@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenError, TokenErrorKind, TokenType};
 use crate::http::{Http, OauthResponse};
 use crate::secret::Secret;
 
@@ -216,7 +216,7 @@ struct State {
     /// Renewals attempted, successful or not.
     attempts: u64,
     /// The last renewal failed: its attempt number and message.
-    failure: Option<(u64, String)>,
+    failure: Option<(u64, TokenError)>,
     /// The token was revoked; nothing is sent with it any more.
     revoked: bool,
 }
@@ -262,7 +262,11 @@ const REVOKED: &str = "the access token was revoked (signed out); make a new han
 impl TokenCell {
     /// Fetches the first app token.
     pub(crate) async fn app(http: &Arc<Http>, creds: ClientCredentials) -> Result<Self> {
-        let cell = TokenCell::with(creds.client_id.clone(), Source::App(creds), State::new(Secret::default(), None));
+        let cell = TokenCell::with(
+            creds.client_id.clone(),
+            Source::App(creds),
+            State::new(Secret::default(), None),
+        );
         let snap = cell.snapshot();
         cell.renew(http, &snap, Why::Start).await?;
         Ok(cell)
@@ -314,7 +318,7 @@ impl TokenCell {
         let (due, snap) = {
             let state = self.0.lock();
             if state.revoked {
-                return Err(Error::Token(REVOKED.into()));
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
             }
             (state.due(now, self.can_renew()), state.snapshot())
         };
@@ -333,10 +337,10 @@ impl TokenCell {
                 }
                 Err(e) => Err(e),
             },
-            Due::Expired => Err(Error::Token(
+            Due::Expired => Err(Error::token(
+                TokenErrorKind::Invalid,
                 "the user access token has expired and cannot be refreshed (give a refresh token \
-                 and client secret, or a token provider)"
-                    .into(),
+                 and client secret, or a token provider)",
             )),
         }
     }
@@ -371,9 +375,10 @@ impl TokenCell {
             // Twitch no longer knows the token: it is as good as revoked.
             OauthResponse::Rejected { status: 400, .. } => {}
             OauthResponse::Rejected { status, message } => {
-                return Err(Error::Token(format!(
-                    "revoking the access token failed: HTTP {status}: {message}"
-                )));
+                return Err(Error::token(
+                    TokenErrorKind::Invalid,
+                    format!("revoking the access token failed: HTTP {status}: {message}"),
+                ));
             }
         }
         let mut state = self.0.lock();
@@ -398,12 +403,12 @@ impl TokenCell {
         let token = {
             let state = self.0.lock();
             if state.revoked {
-                return Err(Error::Token(REVOKED.into()));
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
             }
-            if let (Some(seen), Some((attempt, message))) = (seen, &state.failure)
+            if let (Some(seen), Some((attempt, failure))) = (seen, &state.failure)
                 && *attempt > seen.attempts
             {
-                return Err(Error::Token(message.clone()));
+                return Err(Error::Token(failure.clone()));
             }
             if !force && state.validate_at.is_some_and(|at| at > now) {
                 return Ok(()); // another caller validated while we queued
@@ -422,16 +427,20 @@ impl TokenCell {
             }) => {
                 tracing::debug!("user token no longer valid; refreshing");
                 if !self.can_renew() {
-                    return Err(self.0.fail(Error::Token(format!(
-                        "the user access token is not valid ({message}) and cannot be refreshed"
-                    ))));
+                    return Err(self.0.fail(Error::token(
+                        TokenErrorKind::Invalid,
+                        format!(
+                            "the user access token is not valid ({message}) and cannot be refreshed"
+                        ),
+                    )));
                 }
                 self.renew_detached(http, flight).await
             }
             Ok(OauthResponse::Rejected { status, message }) => {
-                let e = Error::Token(format!(
-                    "validating the user access token failed: HTTP {status}: {message}"
-                ));
+                let e = Error::token(
+                    TokenErrorKind::ValidationFailed,
+                    format!("validating the user access token failed: HTTP {status}: {message}"),
+                );
                 self.0.postpone(force, now, e)
             }
             Err(e) => self.0.postpone(force, now, e),
@@ -444,23 +453,24 @@ impl TokenCell {
         {
             let state = self.0.lock();
             if state.revoked {
-                return Err(Error::Token(REVOKED.into()));
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
             }
             if state.generation != used.generation {
                 return Ok(state.snapshot()); // renewed while we waited
             }
-            if let Some((attempt, message)) = &state.failure
+            if let Some((attempt, failure)) = &state.failure
                 && *attempt > used.attempts
             {
-                return Err(Error::Token(message.clone())); // the renewal we waited for failed
+                return Err(Error::Token(failure.clone())); // the renewal we waited for failed
             }
             if matches!(why, Why::Expiring) && !state.due_renewal(http.clock.now()) {
                 return Ok(state.snapshot());
             }
         }
         if matches!(why, Why::Rejected) && !self.can_renew() {
-            return Err(Error::Token(
-                "Twitch rejected the user access token and it cannot be refreshed".into(),
+            return Err(Error::token(
+                TokenErrorKind::Invalid,
+                "Twitch rejected the user access token and it cannot be refreshed",
             ));
         }
         self.renew_detached(http, flight).await?;
@@ -483,10 +493,10 @@ impl TokenCell {
             result
         });
         task.await.unwrap_or_else(|_| {
-            Err(Error::Token(
+            Err(Error::token(
+                TokenErrorKind::RefreshFailed,
                 "the token renewal stopped unexpectedly (a token provider or on_refresh hook \
-                 panicked)"
-                    .into(),
+                 panicked)",
             ))
         })
     }
@@ -530,32 +540,41 @@ impl Cell {
     /// user, that same user: a token of anyone else is refused, never adopted.
     fn check_validation(&self, body: &[u8]) -> Result<Validation> {
         let v: Validation = serde_json::from_slice(body).map_err(|e| {
-            Error::Token(format!(
-                "cannot read Twitch's token validation response: {e}"
-            ))
+            Error::token(
+                TokenErrorKind::ValidationFailed,
+                format!("cannot read Twitch's token validation response: {e}"),
+            )
         })?;
         if let Some(id) = &v.client_id
             && id != &self.client_id
         {
-            return Err(Error::Token(format!(
-                "the user access token was issued to client id {id}, not {}",
-                self.client_id
-            )));
+            return Err(Error::token(
+                TokenErrorKind::WrongClient,
+                format!(
+                    "the user access token was issued to client id {id}, not {}",
+                    self.client_id
+                ),
+            ));
         }
         let Some(user_id) = v.user_id.as_deref().filter(|id| !id.is_empty()) else {
-            return Err(Error::Token(
-                "Twitch reports no user for this token: it is an app access token; use Client::app"
-                    .into(),
+            return Err(Error::token(
+                TokenErrorKind::WrongTokenType {
+                    needed: TokenType::User,
+                },
+                "Twitch reports no user for this token: it is an app access token; use Client::app",
             ));
         };
         if let Some(user) = &self.lock().user
             && user.user_id != user_id
         {
-            return Err(Error::Token(format!(
-                "the user access token now belongs to user {user_id}, not {} as this session \
-                 does; refusing it",
-                user.user_id
-            )));
+            return Err(Error::token(
+                TokenErrorKind::WrongUser,
+                format!(
+                    "the user access token now belongs to user {user_id}, not {} as this session \
+                     does; refusing it",
+                    user.user_id
+                ),
+            ));
         }
         Ok(v)
     }
@@ -616,10 +635,16 @@ impl Cell {
                 Ok(v) => return Ok(v),
                 Err(e) => return Err(e), // another client or user: nothing of it is kept
             },
-            Ok(OauthResponse::Rejected { status, message }) => Error::Token(format!(
-                "the refreshed user access token does not validate: HTTP {status}: {message}"
-            )),
-            Err(e) => Error::Token(format!("cannot validate the refreshed user access token: {e}")),
+            Ok(OauthResponse::Rejected { status, message }) => Error::token(
+                TokenErrorKind::RefreshFailed,
+                format!(
+                    "the refreshed user access token does not validate: HTTP {status}: {message}"
+                ),
+            ),
+            Err(e) => Error::token(
+                TokenErrorKind::RefreshFailed,
+                format!("cannot validate the refreshed user access token: {e}"),
+            ),
         };
         if let Some(refresh) = &fresh.refresh_token {
             self.lock().refresh_token = Some(refresh.clone());
@@ -644,15 +669,18 @@ impl Cell {
 
     /// Records a failed renewal: its message is what every waiter gets.
     fn fail(&self, e: Error) -> Error {
-        let message = match e {
-            Error::Token(m) => m,
-            other => format!("renewing the access token failed: {other}"),
+        let failure = match e {
+            Error::Token(failure) => failure,
+            other => TokenError::new(
+                TokenErrorKind::RefreshFailed,
+                format!("renewing the access token failed: {other}"),
+            ),
         };
-        tracing::warn!(error = %message, "token renewal failed");
+        tracing::warn!(error = %failure, "token renewal failed");
         let mut state = self.lock();
         state.attempts += 1;
-        state.failure = Some((state.attempts, message.clone()));
-        Error::Token(message)
+        state.failure = Some((state.attempts, failure.clone()));
+        Error::Token(failure)
     }
 
     async fn fetch_new(&self, http: &Http) -> Result<TokenSet> {
@@ -685,7 +713,10 @@ impl Cell {
                 ..
             } => {
                 let Some(refresh) = self.lock().refresh_token.clone() else {
-                    return Err(Error::Token("no refresh token to refresh with".into()));
+                    return Err(Error::token(
+                        TokenErrorKind::RefreshFailed,
+                        "no refresh token to refresh with",
+                    ));
                 };
                 let form = [
                     ("client_id", self.client_id.as_str()),
@@ -695,9 +726,9 @@ impl Cell {
                 ];
                 token_response(http.token(&form).await?, "refreshing the user access token")
             }
-            Source::User { .. } => Err(Error::Token(
-                "the user access token cannot be refreshed without a refresh token and client secret"
-                    .into(),
+            Source::User { .. } => Err(Error::token(
+                TokenErrorKind::RefreshFailed,
+                "the user access token cannot be refreshed without a refresh token and client secret",
             )),
         }
     }
@@ -739,16 +770,20 @@ pub(crate) fn token_response(response: OauthResponse, doing: &str) -> Result<Tok
         OauthResponse::Ok(body) => {
             // The body holds the token: the parse error must not quote it.
             let token: Token = serde_json::from_slice(&body).map_err(|e| {
-                Error::Token(format!(
-                    "{doing}: unexpected response from Twitch (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ))
+                Error::token(
+                    TokenErrorKind::RefreshFailed,
+                    format!(
+                        "{doing}: unexpected response from Twitch (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    ),
+                )
             })?;
             if token.access_token.is_empty() {
-                return Err(Error::Token(format!(
-                    "{doing}: Twitch returned an empty token"
-                )));
+                return Err(Error::token(
+                    TokenErrorKind::RefreshFailed,
+                    format!("{doing}: Twitch returned an empty token"),
+                ));
             }
             Ok(TokenSet {
                 access_token: Secret::new(token.access_token),
@@ -760,9 +795,10 @@ pub(crate) fn token_response(response: OauthResponse, doing: &str) -> Result<Tok
                 scopes: token.scope,
             })
         }
-        OauthResponse::Rejected { status, message } => Err(Error::Token(format!(
-            "{doing} failed: HTTP {status}: {message}"
-        ))),
+        OauthResponse::Rejected { status, message } => Err(Error::token(
+            TokenErrorKind::RefreshFailed,
+            format!("{doing} failed: HTTP {status}: {message}"),
+        )),
     }
 }
 

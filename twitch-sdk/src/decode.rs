@@ -531,6 +531,11 @@ pub(crate) fn status_error(
     }
 }
 
+/// Whether an error body's message says the token lacks a scope.
+pub(crate) fn names_missing_scope(body: &[u8]) -> bool {
+    error_message(body).is_some_and(|m| crate::error::MissingScopes::from_message(&m).is_some())
+}
+
 /// Twitch's `message` (or `error`) from a JSON error body.
 pub(crate) fn error_message(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
@@ -577,6 +582,7 @@ mod tests {
         },
         scopes_all_of: &[],
         scopes_any_of: &[],
+        scopes_partial: None,
         params: &[],
         paging: None,
         errors: &[(400, "The id is not valid."), (404, "No such thing.")],

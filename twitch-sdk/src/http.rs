@@ -25,7 +25,7 @@ use tracing::Instrument;
 
 use crate::clock::Clock;
 use crate::decode;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenErrorKind};
 use crate::ratelimit::Bucket;
 use crate::retry::Backoff;
 use crate::secret::Secret;
@@ -136,11 +136,7 @@ pub(crate) fn redact_userinfo(value: &str) -> String {
         .find(['/', '?', '#'])
         .map_or(value.len(), |i| start + i);
     match value[start..authority_end].rfind('@') {
-        Some(at) => format!(
-            "{}[redacted]{}",
-            &value[..start],
-            &value[start + at..]
-        ),
+        Some(at) => format!("{}[redacted]{}", &value[..start], &value[start + at..]),
         None => value.to_owned(),
     }
 }
@@ -216,7 +212,10 @@ pub(crate) fn join(base: &Url, path: &str, query: &[(&str, String)]) -> Url {
 pub(crate) fn authorization(scheme: &str, token: &Secret) -> Result<HeaderValue> {
     let mut value =
         HeaderValue::from_str(&format!("{scheme} {}", token.expose())).map_err(|_| {
-            Error::Token("the access token holds characters not allowed in an HTTP header".into())
+            Error::token(
+                TokenErrorKind::Invalid,
+                "the access token holds characters not allowed in an HTTP header",
+            )
         })?;
     value.set_sensitive(true);
     Ok(value)
@@ -403,7 +402,10 @@ mod tests {
             "https://[redacted]@x.tv/a@b"
         );
         assert_eq!(redact_userinfo("u:pw@x.tv"), "[redacted]@x.tv");
-        assert_eq!(redact_userinfo("https://x.tv/p?q=a@b"), "https://x.tv/p?q=a@b");
+        assert_eq!(
+            redact_userinfo("https://x.tv/p?q=a@b"),
+            "https://x.tv/p?q=a@b"
+        );
         for value in [
             "https://user:hunter2@api.twitch.tv/helix",
             "http://user:hunter2@example.com/helix",

@@ -22,6 +22,7 @@ mod ratelimit;
 mod retry;
 mod secret;
 mod session;
+mod shortcuts;
 
 #[rustfmt::skip]
 mod generated;
@@ -30,11 +31,15 @@ pub use api::{Api, AppApi, ResponseFuture, UserApi};
 pub use auth::{ClientCredentials, TokenFuture, TokenProvider, TokenSet, UserToken};
 pub use client::{Client, ClientBuilder};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Error, MissingScopes, Result, TokenError, TokenErrorKind, TokenType};
 pub use generated::{ENDPOINTS, requests};
 pub use paginate::{PageStream, Paginator};
 pub use secret::Secret;
+/// The `serde_json` this crate uses, for [`serde_json::Value`] in raw conditions and stand-in
+/// replies, without adding the dependency yourself.
+pub use serde_json;
 /// The Helix models (`UserInfo`, `Clip`, ...), re-exported so one dependency is enough.
+#[doc(inline)]
 pub use twitch_models as models;
 
 // Wrappers the fuzz targets in `fuzz/` call; only under `--cfg fuzzing` (set by `cargo fuzz`).

@@ -278,6 +278,31 @@ pub struct PageStream<T> {
 // No field is structurally pinned: items are moved out of the buffer by value.
 impl<T> Unpin for PageStream<T> {}
 
+impl<T: DeserializeOwned + Send + 'static> PageStream<T> {
+    /// The next item, `None` after the last one; fetches the next page when the current one is
+    /// used up. The same as `StreamExt::next`, without depending on `futures-util`.
+    ///
+    /// ```no_run
+    /// # async fn demo(app: twitch_sdk::AppApi) -> twitch_sdk::Result<()> {
+    /// let mut games = app.get_top_games().paginate().into_stream();
+    /// while let Some(game) = games.next().await {
+    ///     println!("{}", game?.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::should_implement_trait)] // an async method, not `Iterator::next`
+    pub async fn next(&mut self) -> Option<Result<T>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The next item as `Ok(Some(item))`, `Ok(None)` after the last one, or the error that ended
+    /// the stream. Suits `?`: `while let Some(item) = stream.try_next().await? { ... }`.
+    pub async fn try_next(&mut self) -> Result<Option<T>> {
+        self.next().await.transpose()
+    }
+}
+
 impl<T> fmt::Debug for PageStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PageStream")

@@ -23,7 +23,7 @@ use crate::auth::{TokenCell, UserInfo};
 use crate::check;
 use crate::decode;
 use crate::endpoint::{Endpoint, HttpMethod};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenErrorKind, TokenType};
 use crate::http::{self, Http};
 use crate::ratelimit::{Bucket, RateHeaders};
 use crate::request::Request;
@@ -72,16 +72,34 @@ impl Session {
     /// Checks and sends `req`; returns the body of the successful answer.
     pub(crate) async fn send(&self, mut req: Request) -> Result<(&'static Endpoint, Vec<u8>)> {
         let endpoint = req.endpoint();
-        check::token_type(endpoint, !self.token.is_user()).map_err(Error::Token)?;
+        check::token_type(endpoint, !self.token.is_user()).map_err(|message| {
+            let needed = if self.token.is_user() {
+                TokenType::App
+            } else {
+                TokenType::User
+            };
+            Error::token(TokenErrorKind::WrongTokenType { needed }, message)
+        })?;
         let user = self.token.user_info();
         if let Some(user) = &user {
             req.resolve_token_user(Some(&user.user_id));
-            check::scopes(endpoint, &user.scopes).map_err(|missing| {
-                Error::Token(format!(
-                    "{}: the user token is {missing}",
-                    endpoint.operation
-                ))
-            })?;
+            match (
+                check::scopes(endpoint, &user.scopes),
+                endpoint.scopes_partial,
+            ) {
+                (Ok(()), _) => {}
+                // Twitch answers such a token with part of the result; the docs say which part.
+                (Err(missing), Some(without)) => {
+                    tracing::debug!(%missing, answer = without, "the token gets part of the answer");
+                }
+                (Err(missing), None) => {
+                    let message = format!("{}: the user token is {missing}", endpoint.operation);
+                    return Err(Error::token(
+                        TokenErrorKind::MissingScopes(missing),
+                        message,
+                    ));
+                }
+            }
         }
         let body = req.body_json();
         check::arguments(endpoint, req.query_pairs(), body.as_ref())?;
@@ -159,7 +177,11 @@ impl Session {
                 return Ok(response.body);
             }
             match status {
-                401 if !renewed && self.token.can_renew() => {
+                // A missing scope is not cured by a new token: report it at once.
+                401 if !renewed
+                    && self.token.can_renew()
+                    && !decode::names_missing_scope(&response.body) =>
+                {
                     tracing::debug!("401: renewing the token and retrying once");
                     renewed = true;
                     token = self.token.rejected(&self.http, &token).await?;

@@ -195,8 +195,9 @@ impl FromStr for EmoteFormat {
 }
 
 impl fmt::Display for EmoteFormat {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -308,8 +309,9 @@ impl FromStr for EmoteThemeMode {
 }
 
 impl fmt::Display for EmoteThemeMode {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -426,8 +428,9 @@ impl FromStr for EmoteType {
 }
 
 impl fmt::Display for EmoteType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

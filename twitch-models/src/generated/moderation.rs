@@ -227,8 +227,9 @@ impl FromStr for SuspiciousStatus {
 }
 
 impl fmt::Display for SuspiciousStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -323,8 +324,9 @@ impl FromStr for SuspiciousUserType {
 }
 
 impl fmt::Display for SuspiciousUserType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -450,8 +452,9 @@ impl FromStr for UnbanRequestStatus {
 }
 
 impl fmt::Display for UnbanRequestStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

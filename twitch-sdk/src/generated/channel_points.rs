@@ -12,6 +12,7 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -180,6 +181,7 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -229,6 +231,7 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:redemptions", "channel:manage:redemptions"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -285,6 +288,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:redemptions", "channel:manage:redemptions"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -368,6 +372,7 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -560,6 +565,7 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",

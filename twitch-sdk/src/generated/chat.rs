@@ -12,6 +12,7 @@ pub(crate) static GET_CHANNEL_CHAT_BADGES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -45,6 +46,7 @@ pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -78,6 +80,7 @@ pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -121,6 +124,7 @@ pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:read:chatters"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -169,6 +173,7 @@ pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "emote_set_id",
@@ -205,6 +210,7 @@ pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     errors: &[
@@ -226,6 +232,7 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     errors: &[
@@ -247,6 +254,7 @@ pub(crate) static GET_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:chat_messages", "moderator:manage:chat_messages"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -291,6 +299,7 @@ pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -325,6 +334,7 @@ pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -361,6 +371,7 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:emotes"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -408,6 +419,7 @@ pub(crate) static PIN_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_messages"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -476,6 +488,7 @@ pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:shoutouts"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "from_broadcaster_id",
@@ -540,6 +553,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:announcements"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -607,6 +621,7 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:write:chat"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -685,6 +700,7 @@ pub(crate) static UNPIN_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_messages"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -740,6 +756,7 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -883,6 +900,7 @@ pub(crate) static UPDATE_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_messages"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -951,6 +969,7 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:chat_color"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",

@@ -12,6 +12,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["clips:edit"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -76,6 +77,7 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["editor:manage:clips", "channel:manage:clips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "editor_id",
@@ -167,6 +169,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -255,6 +258,7 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["editor:manage:clips", "channel:manage:clips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "editor_id",

@@ -12,6 +12,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "shard_count",
@@ -49,6 +50,7 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -83,6 +85,7 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "conduit_id",
@@ -131,6 +134,7 @@ pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     errors: &[
@@ -152,6 +156,7 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "conduit_id",
@@ -196,6 +201,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",

@@ -12,6 +12,7 @@ pub(crate) static ASSIGN_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -83,6 +84,7 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -117,6 +119,7 @@ pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -177,6 +180,7 @@ pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -258,6 +262,7 @@ pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -303,6 +308,7 @@ pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -348,6 +354,7 @@ pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -400,6 +407,7 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -443,6 +451,7 @@ pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -503,6 +512,7 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -588,6 +598,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -655,6 +666,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

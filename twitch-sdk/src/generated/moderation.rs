@@ -12,6 +12,7 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:blocked_terms"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -69,6 +70,7 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:moderators"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -114,6 +116,7 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:vips"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -163,6 +166,7 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:suspicious_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -230,6 +234,7 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:banned_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -312,6 +317,7 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderation:read"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -360,6 +366,7 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_messages"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -415,6 +422,7 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:read:automod_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -459,6 +467,7 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderation:read", "moderator:manage:banned_users"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -506,6 +515,7 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:blocked_terms", "moderator:manage:blocked_terms"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -554,6 +564,7 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:moderated_channels"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -592,6 +603,7 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderation:read", "channel:manage:moderators"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -639,6 +651,7 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:shield_mode", "moderator:manage:shield_mode"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -683,6 +696,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:unban_requests", "moderator:manage:unban_requests"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -750,6 +764,7 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:vips", "channel:manage:vips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -797,6 +812,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:automod"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -852,6 +868,7 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:blocked_terms"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -906,6 +923,7 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:moderators"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -950,6 +968,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:vips"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -997,6 +1016,7 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:suspicious_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1054,6 +1074,7 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:unban_requests"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1128,6 +1149,7 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:banned_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1184,6 +1206,7 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:automod_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1321,6 +1344,7 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:shield_mode"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1375,6 +1399,7 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:warnings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static CREATE_STREAM_MARKER: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:broadcast"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -60,6 +61,7 @@ pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:follows"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -97,6 +99,7 @@ pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:stream_key"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -134,6 +137,7 @@ pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["user:read:broadcast", "channel:manage:broadcast"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -183,6 +187,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",

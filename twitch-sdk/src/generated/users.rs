@@ -12,6 +12,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "target_user_id",
@@ -65,6 +66,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -100,6 +102,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -133,6 +136,7 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -170,6 +174,7 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["user:read:broadcast", "user:edit:broadcast"],
+    scopes_partial: None,
     params: &[],
     paging: None,
     errors: &[
@@ -191,6 +196,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -234,6 +240,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "target_user_id",
@@ -267,6 +274,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:edit"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "description",
@@ -301,6 +309,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:edit:broadcast"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "data",
