@@ -39,6 +39,7 @@ const fn endpoint(operation: &'static str, method: HttpMethod, path: &'static st
         paging: None,
         errors: &[],
         reference: "",
+        secret_response: false,
     }
 }
 

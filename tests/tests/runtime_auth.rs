@@ -366,7 +366,10 @@ async fn a_refresh_whose_caller_is_dropped_still_stores_the_rotated_tokens() {
         .reply(Reply::passthrough().delay_answer(Duration::from_millis(300)));
 
     let gave_up = tokio::time::timeout(Duration::from_millis(50), user.get_users()).await;
-    assert!(gave_up.is_err(), "the call must still be waiting for the refresh");
+    assert!(
+        gave_up.is_err(),
+        "the call must still be waiting for the refresh"
+    );
     assert_eq!(mock.oauth_counts().refresh, 1, "the stand-in exchanged R0");
 
     // The renewal finishes without its caller: the new tokens are stored and handed to the hook.
@@ -385,7 +388,10 @@ async fn a_refresh_whose_caller_is_dropped_still_stores_the_rotated_tokens() {
     user.get_users().await.unwrap();
     assert_eq!(mock.oauth_counts().refresh, 1);
     let sent = helix_requests(&mock);
-    assert_eq!(bearer(sent.last().unwrap()), reported[0].access_token.expose());
+    assert_eq!(
+        bearer(sent.last().unwrap()),
+        reported[0].access_token.expose()
+    );
 }
 
 /// Hands out a fixed token set, whoever asks.
@@ -473,7 +479,10 @@ async fn revoke_signs_out_and_later_calls_fail_without_sending() {
     user.revoke().await.unwrap();
     assert_eq!(mock.oauth_counts().revoke, 1);
     let form = mock.requests_to("POST /oauth2/revoke")[0].form();
-    assert!(form.contains(&("client_id".into(), mock.client_id().into())), "{form:?}");
+    assert!(
+        form.contains(&("client_id".into(), mock.client_id().into())),
+        "{form:?}"
+    );
     assert!(form.contains(&("token".into(), access.clone())), "{form:?}");
     // Twitch no longer takes the token.
     let rejected = client(&mock)
@@ -486,8 +495,15 @@ async fn revoke_signs_out_and_later_calls_fail_without_sending() {
 
     let before = mock.requests().len();
     let err = clone.get_users().await.unwrap_err();
-    assert!(matches!(&err, Error::Token(m) if m.contains("revoked")), "{err}");
-    assert_eq!(mock.requests().len(), before, "nothing sent after signing out");
+    assert!(
+        matches!(&err, Error::Token(m) if m.contains("revoked")),
+        "{err}"
+    );
+    assert_eq!(
+        mock.requests().len(),
+        before,
+        "nothing sent after signing out"
+    );
     assert_eq!(mock.oauth_counts().refresh, 0);
     clone.revoke().await.unwrap();
     assert_eq!(mock.oauth_counts().revoke, 1, "revoking twice sends once");
@@ -496,5 +512,8 @@ async fn revoke_signs_out_and_later_calls_fail_without_sending() {
     app.revoke().await.unwrap();
     assert_eq!(mock.oauth_counts().revoke, 2);
     let err = app.get_users().await.unwrap_err();
-    assert!(matches!(&err, Error::Token(m) if m.contains("revoked")), "{err}");
+    assert!(
+        matches!(&err, Error::Token(m) if m.contains("revoked")),
+        "{err}"
+    );
 }

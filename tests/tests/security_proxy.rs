@@ -60,7 +60,14 @@ async fn proxies_from_the_environment_are_ignored_and_named_ones_carry_only_http
     // SAFETY: this binary has this one test, and it sets the variables before any other
     // thread of the test reads the environment.
     unsafe {
-        for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        for name in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ] {
             std::env::set_var(name, &recorder.url);
         }
         std::env::remove_var("NO_PROXY");

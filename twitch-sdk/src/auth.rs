@@ -262,7 +262,11 @@ const REVOKED: &str = "the access token was revoked (signed out); make a new han
 impl TokenCell {
     /// Fetches the first app token.
     pub(crate) async fn app(http: &Arc<Http>, creds: ClientCredentials) -> Result<Self> {
-        let cell = TokenCell::with(creds.client_id.clone(), Source::App(creds), State::new(Secret::default(), None));
+        let cell = TokenCell::with(
+            creds.client_id.clone(),
+            Source::App(creds),
+            State::new(Secret::default(), None),
+        );
         let snap = cell.snapshot();
         cell.renew(http, &snap, Why::Start).await?;
         Ok(cell)
@@ -619,7 +623,9 @@ impl Cell {
             Ok(OauthResponse::Rejected { status, message }) => Error::Token(format!(
                 "the refreshed user access token does not validate: HTTP {status}: {message}"
             )),
-            Err(e) => Error::Token(format!("cannot validate the refreshed user access token: {e}")),
+            Err(e) => Error::Token(format!(
+                "cannot validate the refreshed user access token: {e}"
+            )),
         };
         if let Some(refresh) = &fresh.refresh_token {
             self.lock().refresh_token = Some(refresh.clone());

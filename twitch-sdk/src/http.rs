@@ -131,11 +131,7 @@ pub(crate) fn redact_userinfo(value: &str) -> String {
         .find(['/', '?', '#'])
         .map_or(value.len(), |i| start + i);
     match value[start..authority_end].rfind('@') {
-        Some(at) => format!(
-            "{}[redacted]{}",
-            &value[..start],
-            &value[start + at..]
-        ),
+        Some(at) => format!("{}[redacted]{}", &value[..start], &value[start + at..]),
         None => value.to_owned(),
     }
 }
@@ -398,7 +394,10 @@ mod tests {
             "https://[redacted]@x.tv/a@b"
         );
         assert_eq!(redact_userinfo("u:pw@x.tv"), "[redacted]@x.tv");
-        assert_eq!(redact_userinfo("https://x.tv/p?q=a@b"), "https://x.tv/p?q=a@b");
+        assert_eq!(
+            redact_userinfo("https://x.tv/p?q=a@b"),
+            "https://x.tv/p?q=a@b"
+        );
         for value in [
             "https://user:hunter2@api.twitch.tv/helix",
             "http://user:hunter2@example.com/helix",

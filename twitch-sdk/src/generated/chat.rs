@@ -33,6 +33,7 @@ pub(crate) static GET_CHANNEL_CHAT_BADGES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
@@ -66,6 +67,7 @@ pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-emotes",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
@@ -109,6 +111,7 @@ pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-chat-settings",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
@@ -157,6 +160,7 @@ pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-chatters",
+    secret_response: false,
 };
 
 pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
@@ -193,6 +197,7 @@ pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-emote-sets",
+    secret_response: false,
 };
 
 pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
@@ -214,6 +219,7 @@ pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-global-chat-badges",
+    secret_response: false,
 };
 
 pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
@@ -235,6 +241,7 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-global-emotes",
+    secret_response: false,
 };
 
 pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
@@ -269,6 +276,7 @@ pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-shared-chat-session",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
@@ -305,6 +313,7 @@ pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-chat-color",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
@@ -352,6 +361,7 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-emotes",
+    secret_response: false,
 };
 
 pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
@@ -416,6 +426,7 @@ pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-a-shoutout",
+    secret_response: false,
 };
 
 pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
@@ -483,6 +494,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
         (429, "Too many announcements to this channel; wait before sending more."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-chat-announcement",
+    secret_response: false,
 };
 
 pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
@@ -561,6 +573,7 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
         (422, "The message is too long."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-chat-message",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
@@ -704,6 +717,7 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-chat-settings",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
@@ -763,6 +777,7 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user-chat-color",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_channel_chat_badges`] and [`UserApi::get_channel_chat_badges`]: set options, then `.await` it to send the request.

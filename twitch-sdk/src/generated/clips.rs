@@ -64,6 +64,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
         (404, "The broadcaster is not live."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-clip",
+    secret_response: false,
 };
 
 pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
@@ -155,6 +156,7 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
         (404, "The VOD, the broadcaster or the editor was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-clip-from-vod",
+    secret_response: false,
 };
 
 pub(crate) static GET_CLIPS: Endpoint = Endpoint {
@@ -243,6 +245,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
         (404, "The game was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-clips",
+    secret_response: false,
 };
 
 pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
@@ -301,6 +304,7 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-clips-download",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_clip`]: set options, then `.await` it to send the request.

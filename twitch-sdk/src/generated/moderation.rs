@@ -57,6 +57,7 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-blocked-term",
+    secret_response: false,
 };
 
 pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
@@ -102,6 +103,7 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
         (429, "Too many requests in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-channel-moderator",
+    secret_response: false,
 };
 
 pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
@@ -151,6 +153,7 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
         (429, "Too many VIPs added in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-channel-vip",
+    secret_response: false,
 };
 
 pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
@@ -218,6 +221,7 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user",
+    secret_response: false,
 };
 
 pub(crate) static BAN_USER: Endpoint = Endpoint {
@@ -300,6 +304,7 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
         (429, "The app exceeded its per-minute limit for this broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#ban-user",
+    secret_response: false,
 };
 
 pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
@@ -348,6 +353,7 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
         (429, "Too many message checks; wait before retrying."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#check-automod-status",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
@@ -403,6 +409,7 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
         (404, "The message was not found or is older than six hours."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-chat-messages",
+    secret_response: false,
 };
 
 pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
@@ -447,6 +454,7 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-automod-settings",
+    secret_response: false,
 };
 
 pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
@@ -494,6 +502,7 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-banned-users",
+    secret_response: false,
 };
 
 pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
@@ -542,6 +551,7 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-blocked-terms",
+    secret_response: false,
 };
 
 pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
@@ -580,6 +590,7 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-moderated-channels",
+    secret_response: false,
 };
 
 pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
@@ -627,6 +638,7 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-moderators",
+    secret_response: false,
 };
 
 pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
@@ -671,6 +683,7 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-shield-mode-status",
+    secret_response: false,
 };
 
 pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
@@ -738,6 +751,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-unban-requests",
+    secret_response: false,
 };
 
 pub(crate) static GET_VIPS: Endpoint = Endpoint {
@@ -785,6 +799,7 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-vips",
+    secret_response: false,
 };
 
 pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
@@ -840,6 +855,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
         (404, "The message was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#manage-held-automod-messages",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
@@ -894,6 +910,7 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-blocked-term",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
@@ -938,6 +955,7 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
         (429, "Too many requests in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-channel-moderator",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
@@ -985,6 +1003,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
         (429, "Too many VIPs removed in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-channel-vip",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
@@ -1042,6 +1061,7 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user",
+    secret_response: false,
 };
 
 pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
@@ -1116,6 +1136,7 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
         (404, "The unban request was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#resolve-unban-requests",
+    secret_response: false,
 };
 
 pub(crate) static UNBAN_USER: Endpoint = Endpoint {
@@ -1172,6 +1193,7 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
         (429, "The app exceeded its per-minute limit for this broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#unban-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
@@ -1309,6 +1331,7 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-automod-settings",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
@@ -1363,6 +1386,7 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-shield-mode-status",
+    secret_response: false,
 };
 
 pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
@@ -1433,6 +1457,7 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#warn-chat-user",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::add_blocked_term`]: set options, then `.await` it to send the request.

@@ -73,6 +73,7 @@ pub(crate) static CREATE_PREDICTION: Endpoint = Endpoint {
         (429, "Too many requests."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-prediction",
+    secret_response: false,
 };
 
 pub(crate) static END_PREDICTION: Endpoint = Endpoint {
@@ -140,6 +141,7 @@ pub(crate) static END_PREDICTION: Endpoint = Endpoint {
         (404, "The prediction or the winning outcome was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-prediction",
+    secret_response: false,
 };
 
 pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
@@ -187,6 +189,7 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-predictions",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_prediction`]: set options, then `.await` it to send the request.

@@ -34,6 +34,7 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
         (404, "The broadcaster was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-teams",
+    secret_response: false,
 };
 
 pub(crate) static GET_TEAMS: Endpoint = Endpoint {
@@ -78,6 +79,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
         (404, "The team was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-teams",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_channel_teams`] and [`UserApi::get_channel_teams`]: set options, then `.await` it to send the request.

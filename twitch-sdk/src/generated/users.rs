@@ -53,6 +53,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#block-user",
+    secret_response: false,
 };
 
 pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
@@ -88,6 +89,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-authorization-by-user",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
@@ -121,6 +123,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-active-extensions",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
@@ -158,6 +161,7 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-block-list",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
@@ -179,6 +183,7 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-extensions",
+    secret_response: false,
 };
 
 pub(crate) static GET_USERS: Endpoint = Endpoint {
@@ -222,6 +227,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-users",
+    secret_response: false,
 };
 
 pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
@@ -255,6 +261,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#unblock-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_USER: Endpoint = Endpoint {
@@ -289,6 +296,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
         (429, "The app exceeded its rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
@@ -323,6 +331,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
         (404, "No extension with that ID and version."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user-extensions",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::block_user`]: set options, then `.await` it to send the request.

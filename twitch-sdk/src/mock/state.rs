@@ -1,8 +1,8 @@
 //! Everything the stand-in remembers: route table, clients, tokens, rate-limit buckets, page
 //! items, overrides, the request log and OAuth counters. One mutex, never held across an await.
 
-use std::collections::{HashMap, VecDeque};
 use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
