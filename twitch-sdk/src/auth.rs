@@ -11,6 +11,12 @@
 //! Renewal is single-flight: however many calls find the token expired or rejected at once, one
 //! renewal runs and the others wait for it and use its token. If it fails, every waiter gets the
 //! failure; a call that starts afterwards tries again.
+//!
+//! A renewal runs on a task of its own that holds the single-flight gate until its outcome is
+//! stored and `on_refresh` called, so a caller dropped mid-refresh cannot lose a rotated refresh
+//! token. Every renewed user token is validated before it is used: one issued to another client
+//! id, or belonging to another user than the session's, is refused with [`Error::Token`].
+//! [`TokenCell::revoke`] signs out (Twitch's `/revoke`); the cell then refuses every call.
 
 use std::fmt;
 use std::future::Future;
