@@ -46,6 +46,8 @@ pub struct ModelImports {
     pub enums: bool,
     /// `crate::Timestamp`
     pub timestamp: bool,
+    /// `std::fmt` and `crate::Redacted`, for a hand-written `Debug` hiding `secret` fields.
+    pub redacted: bool,
     /// Models of other groups, sorted.
     pub models: Vec<Ident>,
 }
@@ -87,6 +89,8 @@ pub struct StructField {
     pub optional: bool,
     /// Optional timestamp: `""` decodes as `None`.
     pub empty_as_none: bool,
+    /// A credential: `Debug` prints `[redacted]` for it.
+    pub secret: bool,
 }
 
 /// An enum model.
@@ -183,6 +187,8 @@ pub struct EndpointStatic {
     pub errors: Vec<(u16, String)>,
     /// Reference link.
     pub reference: String,
+    /// The response model holds a secret field: errors must not quote the body.
+    pub secret_response: bool,
 }
 
 /// A `Param` literal.
@@ -268,6 +274,8 @@ pub struct BuilderField {
     pub ident: Ident,
     /// Stored type.
     pub ty: TokenStream,
+    /// A parameter marked `secret`: `Debug` prints `[redacted]` for it.
+    pub secret: bool,
 }
 
 /// A builder setter.

@@ -261,8 +261,10 @@ impl Lowerer<'_> {
                         rename: (name != f.name).then(|| f.name.clone()),
                         optional: f.optional,
                         empty_as_none: f.optional && ty.is_datetime(),
+                        secret: f.secret,
                     });
                 }
+                imports.redacted |= fields.iter().any(|f| f.secret);
                 items.push(ModelItem::Struct(StructModel {
                     ident: target.clone(),
                     docs: doc_lines(&model.doc),
@@ -403,6 +405,11 @@ impl Lowerer<'_> {
             paging,
             errors: e.errors.iter().map(|(k, v)| (*k, one_line(v))).collect(),
             reference: e.reference.clone(),
+            secret_response: e
+                .response
+                .model
+                .as_ref()
+                .is_some_and(|m| self.index.secret_models.contains(m)),
         }
     }
 
@@ -459,9 +466,12 @@ impl Lowerer<'_> {
             } else {
                 (quote!(Option<#stored>), StepCall::BodyOpt)
             };
+            // A secret parameter prints as `models::Redacted` in the builder's `Debug`.
+            self.usage.models |= b.param.secret;
             fields.push(BuilderField {
                 ident: field.clone(),
                 ty,
+                secret: b.param.secret,
             });
             request.push(RequestStep {
                 call,
@@ -509,6 +519,7 @@ impl Lowerer<'_> {
             fields.push(BuilderField {
                 ident: self.ident("limit"),
                 ty: quote!(Option<usize>),
+                secret: false,
             });
         }
 

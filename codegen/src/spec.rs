@@ -168,6 +168,10 @@ pub struct Param {
     /// For strings: the accepted values, when Helix accepts only a fixed set.
     #[serde(default)]
     pub values: Vec<String>,
+    /// The value is a credential: `Debug` of the request builder prints `[redacted]` for it.
+    /// `string` (or `string[]`) parameters only, without `values`.
+    #[serde(default)]
+    pub secret: bool,
 }
 
 /// How a paginated operation pages.
@@ -308,6 +312,11 @@ pub struct Field {
     /// The Rust field name when the JSON key does not make a good one.
     #[serde(default)]
     pub rust: Option<String>,
+    /// The value is a credential (a stream key, a webhook or extension secret): `Debug` of the
+    /// model prints `[redacted]` for it, and errors never quote a response that holds it.
+    /// `string` (or `string[]`) fields only.
+    #[serde(default)]
+    pub secret: bool,
 }
 
 /// One value of an enum model.

@@ -40,6 +40,7 @@ const fn endpoint(operation: &'static str, method: HttpMethod, path: &'static st
         paging: None,
         errors: &[],
         reference: "",
+        secret_response: false,
     }
 }
 

@@ -556,3 +556,39 @@ async fn revoke_signs_out_and_later_calls_fail_without_sending() {
         "{err}"
     );
 }
+
+/// When `/validate` cannot vouch for a refreshed token, the call fails with a token error, but
+/// the rotated refresh token is kept and handed to `on_refresh` (the old one is used up), and
+/// the next call refreshes with it.
+#[tokio::test]
+async fn a_refresh_that_cannot_be_validated_keeps_the_rotated_refresh_token() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &["user:edit"]);
+    let (token, refreshes) = recording(support::refreshable(&mock, &access, &refresh));
+    let user = client(&mock).build().unwrap().user(token).await.unwrap();
+    mock.expire_token(&access);
+    let down = mock
+        .on("GET /oauth2/validate")
+        .reply(Reply::error(503, "validation is down"));
+    let err = user.get_users().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.message.contains("validate")),
+        "{err}"
+    );
+    let reported = refreshes.lock().unwrap().clone();
+    assert_eq!(reported.len(), 1, "the rotated tokens reach on_refresh");
+    let rotated = reported[0].refresh_token.clone().unwrap();
+    assert_ne!(rotated.expose(), refresh);
+    drop(down);
+    mock.clear_overrides();
+
+    user.get_users().await.unwrap();
+    let grants = mock.requests_to("POST /oauth2/token");
+    assert_eq!(grants.len(), 2);
+    assert!(
+        grants[1]
+            .form()
+            .contains(&("refresh_token".into(), rotated.expose().to_owned())),
+        "the second refresh uses the rotated token"
+    );
+}

@@ -4,7 +4,9 @@
 //! `cargo xtask codegen`; this file holds the few hand-written pieces the generated code uses:
 //!
 //! - [`Timestamp`], the RFC 3339 date-time Helix sends;
-//! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`.
+//! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`;
+//! - [`Redacted`], what a field the spec marks `secret` (a stream key, a webhook secret) prints
+//!   as in `Debug`.
 //!
 //! Decoding is lenient where Twitch is: unknown fields are ignored, and an enum value the spec
 //! does not list decodes as the enum's `Unknown` variant instead of failing.
@@ -26,6 +28,21 @@ mod generated;
 mod transport;
 
 pub use generated::*;
+
+/// What a secret field prints as in `Debug`: `[redacted]`.
+///
+/// Models with a field the spec marks `secret` (a stream key, a webhook or extension secret, a
+/// browser source token) implement `Debug` by hand and show this in place of the value, so a
+/// credential cannot leak through a log line or a panic message. `Serialize` is unchanged: the
+/// value still goes to Twitch.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
 
 /// The error of [`Timestamp::parse`]: the text is not an RFC 3339 date-time.
 pub use time::error::Parse as TimestampError;

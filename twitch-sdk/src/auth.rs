@@ -11,6 +11,12 @@
 //! Renewal is single-flight: however many calls find the token expired or rejected at once, one
 //! renewal runs and the others wait for it and use its token. If it fails, every waiter gets the
 //! failure; a call that starts afterwards tries again.
+//!
+//! A renewal runs on a task of its own that holds the single-flight gate until its outcome is
+//! stored and `on_refresh` called, so a caller dropped mid-refresh cannot lose a rotated refresh
+//! token. Every renewed user token is validated before it is used: one issued to another client
+//! id, or belonging to another user than the session's, is refused with [`Error::Token`].
+//! [`TokenCell::revoke`] signs out (Twitch's `/revoke`); the cell then refuses every call.
 
 use std::fmt;
 use std::future::Future;
@@ -616,19 +622,13 @@ impl Cell {
             self.accept_validation(http, v);
         }
         tracing::debug!(generation, "token renewed");
-        if let Source::User {
-            on_refresh: Some(hook),
-            ..
-        } = &self.source
-        {
-            hook(&fresh);
-        }
+        self.notify(&fresh);
         Ok(())
     }
 
     /// Validates a renewed user token. When it cannot be adopted for a reason other than
-    /// belonging to someone else, its refresh token is kept (Twitch may have rotated it, and the
-    /// old one no longer works).
+    /// belonging to someone else (`/validate` down or rejecting it), its refresh token is kept
+    /// and handed to `on_refresh`: Twitch may have rotated it, and the old one no longer works.
     async fn validate_renewed(&self, http: &Http, fresh: &TokenSet) -> Result<Validation> {
         let checked = match http.validate(&fresh.access_token).await {
             Ok(OauthResponse::Ok(body)) => match self.check_validation(&body) {
@@ -648,8 +648,21 @@ impl Cell {
         };
         if let Some(refresh) = &fresh.refresh_token {
             self.lock().refresh_token = Some(refresh.clone());
+            // The old refresh token may be used up: the application must persist the new one.
+            self.notify(fresh);
         }
         Err(checked)
+    }
+
+    /// Hands `fresh` to the `on_refresh` hook, if there is one.
+    fn notify(&self, fresh: &TokenSet) {
+        if let Source::User {
+            on_refresh: Some(hook),
+            ..
+        } = &self.source
+        {
+            hook(fresh);
+        }
     }
 
     /// Makes `fresh` the current token; returns the new generation.

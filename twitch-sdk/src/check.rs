@@ -324,6 +324,7 @@ mod tests {
         paging: None,
         errors: &[],
         reference: "",
+        secret_response: false,
     };
 
     fn run(query: &[(&str, &str)], body: Value) -> Result<(), (String, String)> {

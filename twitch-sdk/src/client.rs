@@ -278,4 +278,19 @@ mod tests {
             .build()
             .unwrap();
     }
+
+    #[test]
+    fn a_proxy_must_be_an_http_proxy_url() {
+        Client::builder()
+            .https_proxy("http://user:pw@127.0.0.1:3128")
+            .build()
+            .unwrap();
+        for bad in ["not a url", "socks5://127.0.0.1:1080", "file:///tmp/proxy"] {
+            let err = Client::builder().https_proxy(bad).build().unwrap_err();
+            assert!(
+                matches!(&err, Error::Config(m) if m.contains("https_proxy")),
+                "{bad}: {err}"
+            );
+        }
+    }
 }

@@ -4,8 +4,9 @@
 //! is: `data: null` or no `data` is an empty list, `data` may be a single object, and `pagination`
 //! may be an object with a cursor, an empty object, or the cursor as a plain string. A decode
 //! failure names the operation and the JSON path (`data[0].created_at`) with a short excerpt of
-//! the body. An answer that differs from the spec in a field (`null`, `""`, missing, another
-//! spelling) is mended and read again by [`repair`], under the client's [`Policy`]. Error bodies (`{"error": "...", "status": 400, "message": "..."}`) keep Twitch's
+//! the body, except for operations whose answers hold secrets (the spec marks them). An answer
+//! that differs from the spec in a field (`null`, `""`, missing, another spelling) is mended and
+//! read again by [`repair`], under the client's [`Policy`]. Error bodies (`{"error": "...", "status": 400, "message": "..."}`) keep Twitch's
 //! message; a non-JSON error body (an HTML 502 page) is quoted briefly instead.
 
 use std::fmt;
@@ -225,7 +226,7 @@ fn decode_error(
         endpoint: endpoint.operation,
         path,
         message,
-        excerpt: excerpt(body),
+        excerpt: body_excerpt(endpoint, body),
     }
 }
 
@@ -546,6 +547,16 @@ pub(crate) fn error_message(body: &[u8]) -> Option<String> {
 }
 
 /// The start of `body`, whitespace squeezed, cut at a character boundary.
+/// The excerpt a decode error of `endpoint` quotes: none when its answers carry secrets (a
+/// stream key, extension secrets), whose body must not end up in a log.
+fn body_excerpt(endpoint: &Endpoint, body: &[u8]) -> String {
+    if endpoint.secret_response {
+        "[omitted: the response holds secrets]".to_owned()
+    } else {
+        excerpt(body)
+    }
+}
+
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut out = String::new();
@@ -587,6 +598,7 @@ mod tests {
         paging: None,
         errors: &[(400, "The id is not valid."), (404, "No such thing.")],
         reference: "",
+        secret_response: false,
     };
 
     #[derive(Debug, Deserialize, PartialEq)]

@@ -150,6 +150,9 @@ pub struct Endpoint {
     pub errors: &'static [(u16, &'static str)],
     /// Link to Twitch's reference section.
     pub reference: &'static str,
+    /// The response holds a secret (the spec marks a field of its model `secret`): errors
+    /// about it never quote the body.
+    pub secret_response: bool,
 }
 
 impl Endpoint {

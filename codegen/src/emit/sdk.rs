@@ -134,6 +134,7 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
         app,
         user,
         reference,
+        secret_response,
         ..
     } = e;
     let (all_of, any_of) = (strs(&e.scopes_all_of), strs(&e.scopes_any_of));
@@ -187,7 +188,33 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
             paging: #paging,
             errors: &[ #(#errors),* ],
             reference: #reference,
+            secret_response: #secret_response,
         };
+    }
+}
+
+/// `Debug` of a builder with a `secret` parameter: `[redacted]` in place of its value.
+fn redacting_debug(b: &Builder) -> TokenStream {
+    let ident = &b.ident;
+    let name = ident.to_string();
+    let fields = b.fields.iter().map(|f| {
+        let (field, key) = (&f.ident, f.ident.to_string());
+        let key = key.trim_start_matches("r#");
+        if f.secret {
+            quote!(.field(#key, &models::Redacted))
+        } else {
+            quote!(.field(#key, &self.#field))
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#name)
+                    .field("api", &self.api)
+                    #(#fields)*
+                    .finish()
+            }
+        }
     }
 }
 
@@ -311,9 +338,14 @@ fn builder(b: &Builder) -> TokenStream {
     // compiles them (and the decoding of the response model they instantiate) only in the crates
     // that call them, so a program pays for the operations it sends instead of every crate build
     // of twitch-sdk paying for all of them. Measured in BENCHMARKS.md (compile time).
+    let (derive, debug) = if b.fields.iter().any(|f| f.secret) {
+        (quote!(), redacting_debug(b))
+    } else {
+        (quote!(#[derive(Debug)]), quote!())
+    };
     quote! {
         #doc
-        #[derive(Debug)]
+        #derive
         #[must_use = "a request does nothing until it is awaited"]
         pub struct #ident {
             api: Api,
@@ -341,6 +373,8 @@ fn builder(b: &Builder) -> TokenStream {
                 #send
             }
         }
+
+        #debug
     }
 }
 

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use crate::{ExtensionBitsProductCost, Timestamp};
+use crate::{ExtensionBitsProductCost, Redacted, Timestamp};
 
 /// An extension's description in the Extensions directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,7 +269,7 @@ pub struct ExtensionSecret {
 }
 
 /// One shared secret of an extension.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExtensionSecretEntry {
     /// The raw secret used to sign JWTs.
     pub content: String,
@@ -277,6 +277,16 @@ pub struct ExtensionSecretEntry {
     pub active_at: Timestamp,
     /// When the secret stops being valid.
     pub expires_at: Timestamp,
+}
+
+impl fmt::Debug for ExtensionSecretEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtensionSecretEntry")
+            .field("content", &Redacted)
+            .field("active_at", &self.active_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// Extension configuration segments.

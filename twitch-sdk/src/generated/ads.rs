@@ -31,6 +31,7 @@ pub(crate) static GET_AD_SCHEDULE: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-ad-schedule",
+    secret_response: false,
 };
 
 pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
@@ -66,6 +67,7 @@ pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#snooze-next-ad",
+    secret_response: false,
 };
 
 pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
@@ -121,6 +123,7 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#start-commercial",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_ad_schedule`]: set options, then `.await` it to send the request.

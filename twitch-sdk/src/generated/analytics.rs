@@ -72,6 +72,7 @@ pub(crate) static GET_EXTENSION_ANALYTICS: Endpoint = Endpoint {
         (404, "The extension was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-analytics",
+    secret_response: false,
 };
 
 pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
@@ -144,6 +145,7 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
         (404, "The game was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-game-analytics",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_extension_analytics`]: set options, then `.await` it to send the request.

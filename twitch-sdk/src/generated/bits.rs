@@ -68,6 +68,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
         (403, "The token holder may not read this leaderboard."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-bits-leaderboard",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
@@ -101,6 +102,7 @@ pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-cheermotes",
+    secret_response: false,
 };
 
 pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
@@ -150,6 +152,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
         (404, "One or more transaction IDs were not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-transactions",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_bits_leaderboard`]: set options, then `.await` it to send the request.

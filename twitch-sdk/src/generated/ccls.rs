@@ -65,6 +65,7 @@ pub(crate) static GET_CONTENT_CLASSIFICATION_LABELS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-content-classification-labels",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_content_classification_labels`] and [`UserApi::get_content_classification_labels`]: set options, then `.await` it to send the request.

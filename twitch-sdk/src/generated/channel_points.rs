@@ -169,6 +169,7 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-custom-rewards",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
@@ -219,6 +220,7 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-custom-reward",
+    secret_response: false,
 };
 
 pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
@@ -276,6 +278,7 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-custom-reward",
+    secret_response: false,
 };
 
 pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
@@ -360,6 +363,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-custom-reward-redemption",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
@@ -553,6 +557,7 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-custom-reward",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
@@ -626,6 +631,7 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-redemption-status",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_custom_rewards`]: set options, then `.await` it to send the request.

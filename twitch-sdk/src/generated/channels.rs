@@ -34,6 +34,7 @@ pub(crate) static GET_CHANNEL_EDITORS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-editors",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
@@ -84,6 +85,7 @@ pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-followers",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
@@ -123,6 +125,7 @@ pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-information",
+    secret_response: false,
 };
 
 pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
@@ -171,6 +174,7 @@ pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-followed-channels",
+    secret_response: false,
 };
 
 pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
@@ -290,6 +294,7 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#modify-channel-information",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_channel_editors`]: set options, then `.await` it to send the request.

@@ -35,6 +35,7 @@ pub(crate) static GET_CHARITY_CAMPAIGN: Endpoint = Endpoint {
         (403, "The broadcaster is not a partner or affiliate."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-charity-campaign",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
@@ -74,6 +75,7 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
         (403, "The broadcaster is not a partner or affiliate."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-charity-campaign-donations",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_charity_campaign`]: set options, then `.await` it to send the request.

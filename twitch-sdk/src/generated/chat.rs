@@ -34,6 +34,7 @@ pub(crate) static GET_CHANNEL_CHAT_BADGES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
@@ -68,6 +69,7 @@ pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-emotes",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
@@ -112,6 +114,7 @@ pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-chat-settings",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
@@ -161,6 +164,7 @@ pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-chatters",
+    secret_response: false,
 };
 
 pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
@@ -198,6 +202,7 @@ pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-emote-sets",
+    secret_response: false,
 };
 
 pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
@@ -220,6 +225,7 @@ pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-global-chat-badges",
+    secret_response: false,
 };
 
 pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
@@ -242,6 +248,7 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-global-emotes",
+    secret_response: false,
 };
 
 pub(crate) static GET_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
@@ -287,6 +294,7 @@ pub(crate) static GET_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
         (403, "The user is not the broadcaster or one of their moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message",
+    secret_response: false,
 };
 
 pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
@@ -322,6 +330,7 @@ pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-shared-chat-session",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
@@ -359,6 +368,7 @@ pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-chat-color",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
@@ -407,6 +417,7 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-emotes",
+    secret_response: false,
 };
 
 pub(crate) static PIN_CHAT_MESSAGE: Endpoint = Endpoint {
@@ -476,6 +487,7 @@ pub(crate) static PIN_CHAT_MESSAGE: Endpoint = Endpoint {
         (404, "The message was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#pin-chat-message",
+    secret_response: false,
 };
 
 pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
@@ -541,6 +553,7 @@ pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-a-shoutout",
+    secret_response: false,
 };
 
 pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
@@ -609,6 +622,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
         (429, "Too many announcements to this channel; wait before sending more."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-chat-announcement",
+    secret_response: false,
 };
 
 pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
@@ -688,6 +702,7 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
         (422, "The message is too long."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-chat-message",
+    secret_response: false,
 };
 
 pub(crate) static UNPIN_CHAT_MESSAGE: Endpoint = Endpoint {
@@ -744,6 +759,7 @@ pub(crate) static UNPIN_CHAT_MESSAGE: Endpoint = Endpoint {
         (404, "No such pinned message."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#unpin-chat-message",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
@@ -888,6 +904,7 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-chat-settings",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
@@ -957,6 +974,7 @@ pub(crate) static UPDATE_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
         (404, "No such pinned message."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
@@ -1017,6 +1035,7 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user-chat-color",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_channel_chat_badges`] and [`UserApi::get_channel_chat_badges`]: set options, then `.await` it to send the request.

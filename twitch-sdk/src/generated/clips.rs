@@ -65,6 +65,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
         (404, "The broadcaster is not live."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-clip",
+    secret_response: false,
 };
 
 pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
@@ -157,6 +158,7 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
         (404, "The VOD, the broadcaster or the editor was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-clip-from-vod",
+    secret_response: false,
 };
 
 pub(crate) static GET_CLIPS: Endpoint = Endpoint {
@@ -246,6 +248,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
         (404, "The game was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-clips",
+    secret_response: false,
 };
 
 pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
@@ -305,6 +308,7 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-clips-download",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_clip`]: set options, then `.await` it to send the request.

@@ -38,6 +38,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
         (429, "The client has too many conduits."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-conduits",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
@@ -73,6 +74,7 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-conduit",
+    secret_response: false,
 };
 
 pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
@@ -122,6 +124,7 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-conduit-shards",
+    secret_response: false,
 };
 
 pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
@@ -144,6 +147,7 @@ pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-conduits",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
@@ -189,6 +193,7 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-conduit-shards",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
@@ -237,6 +242,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-conduits",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::create_conduit`]: set options, then `.await` it to send the request.

@@ -73,6 +73,7 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-drops-entitlements",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
@@ -118,6 +119,7 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-drops-entitlements",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_drops_entitlements`] and [`UserApi::get_drops_entitlements`]: set options, then `.await` it to send the request.

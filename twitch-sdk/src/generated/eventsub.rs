@@ -67,6 +67,7 @@ pub(crate) static CREATE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         (429, "Too many subscriptions with this type and condition."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
@@ -102,6 +103,7 @@ pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         (404, "The subscription was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription",
+    secret_response: false,
 };
 
 pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
@@ -195,6 +197,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::create_eventsub_subscription`] and [`UserApi::create_eventsub_subscription`]: set options, then `.await` it to send the request.

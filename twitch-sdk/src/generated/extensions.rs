@@ -44,6 +44,7 @@ pub(crate) static CREATE_EXTENSION_SECRET: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-extension-secret",
+    secret_response: true,
 };
 
 pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
@@ -78,6 +79,7 @@ pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-bits-products",
+    secret_response: false,
 };
 
 pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
@@ -136,6 +138,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         (429, "The app exceeded its per-minute rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment",
+    secret_response: false,
 };
 
 pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
@@ -175,6 +178,7 @@ pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
         (404, "The extension was not found or is not used in a live stream."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-live-channels",
+    secret_response: false,
 };
 
 pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
@@ -198,6 +202,7 @@ pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-secrets",
+    secret_response: true,
 };
 
 pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
@@ -243,6 +248,7 @@ pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
         (404, "The extension was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extensions",
+    secret_response: false,
 };
 
 pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
@@ -288,6 +294,7 @@ pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
         (404, "The extension was not found or is not released."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-released-extensions",
+    secret_response: false,
 };
 
 pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
@@ -352,6 +359,7 @@ pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-extension-chat-message",
+    secret_response: false,
 };
 
 pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
@@ -417,6 +425,7 @@ pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
         (422, "The message is too large."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-extension-pubsub-message",
+    secret_response: false,
 };
 
 pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
@@ -491,6 +500,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment",
+    secret_response: false,
 };
 
 pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
@@ -555,6 +565,7 @@ pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
@@ -639,6 +650,7 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-extension-bits-product",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::create_extension_secret`]: set options, then `.await` it to send the request.

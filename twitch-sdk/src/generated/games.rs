@@ -54,6 +54,7 @@ pub(crate) static GET_GAMES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-games",
+    secret_response: false,
 };
 
 pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
@@ -81,6 +82,7 @@ pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-top-games",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_games`] and [`UserApi::get_games`]: set options, then `.await` it to send the request.

@@ -34,6 +34,7 @@ pub(crate) static GET_CREATOR_GOALS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-creator-goals",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_creator_goals`]: set options, then `.await` it to send the request.

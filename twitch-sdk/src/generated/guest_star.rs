@@ -72,6 +72,7 @@ pub(crate) static ASSIGN_GUEST_STAR_SLOT: Endpoint = Endpoint {
         (403, "The host slot, a guest who is not invited, ready or already seated."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#assign-guest-star-slot",
+    secret_response: false,
 };
 
 pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
@@ -107,6 +108,7 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
         (403, "The token holder may not start a session."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-guest-star-session",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
@@ -168,6 +170,7 @@ pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
         (404, "The guest has no invitation."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-guest-star-invite",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
@@ -250,6 +253,7 @@ pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
         (404, "The guest or slot was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-guest-star-slot",
+    secret_response: false,
 };
 
 pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
@@ -291,6 +295,7 @@ pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
         (403, "The token holder may not end the session."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-guest-star-session",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
@@ -337,6 +342,7 @@ pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         (403, "The token holder may not see these Guest Star settings."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-guest-star-settings",
+    secret_response: true,
 };
 
 pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
@@ -390,6 +396,7 @@ pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
     paging: None,
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#get-guest-star-invites",
+    secret_response: false,
 };
 
 pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
@@ -439,6 +446,7 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-guest-star-session",
+    secret_response: false,
 };
 
 pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
@@ -500,6 +508,7 @@ pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
         (403, "The guest may not be invited or is already invited."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-guest-star-invite",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
@@ -586,6 +595,7 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
     paging: None,
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
@@ -654,6 +664,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
     paging: None,
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#update-guest-star-slot",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
@@ -755,6 +766,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-guest-star-slot-settings",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::assign_guest_star_slot`]: set options, then `.await` it to send the request.

@@ -35,6 +35,7 @@ pub(crate) static GET_HYPE_TRAIN_STATUS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-hype-train-status",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_hype_train_status`]: set options, then `.await` it to send the request.

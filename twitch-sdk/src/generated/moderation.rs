@@ -58,6 +58,7 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-blocked-term",
+    secret_response: false,
 };
 
 pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
@@ -104,6 +105,7 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
         (429, "Too many requests in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-channel-moderator",
+    secret_response: false,
 };
 
 pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
@@ -154,6 +156,7 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
         (429, "Too many VIPs added in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-channel-vip",
+    secret_response: false,
 };
 
 pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
@@ -222,6 +225,7 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user",
+    secret_response: false,
 };
 
 pub(crate) static BAN_USER: Endpoint = Endpoint {
@@ -305,6 +309,7 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
         (429, "The app exceeded its per-minute limit for this broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#ban-user",
+    secret_response: false,
 };
 
 pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
@@ -354,6 +359,7 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
         (429, "Too many message checks; wait before retrying."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#check-automod-status",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
@@ -410,6 +416,7 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
         (404, "The message was not found or is older than six hours."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-chat-messages",
+    secret_response: false,
 };
 
 pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
@@ -455,6 +462,7 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-automod-settings",
+    secret_response: false,
 };
 
 pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
@@ -503,6 +511,7 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-banned-users",
+    secret_response: false,
 };
 
 pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
@@ -552,6 +561,7 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-blocked-terms",
+    secret_response: false,
 };
 
 pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
@@ -591,6 +601,7 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-moderated-channels",
+    secret_response: false,
 };
 
 pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
@@ -639,6 +650,7 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-moderators",
+    secret_response: false,
 };
 
 pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
@@ -684,6 +696,7 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-shield-mode-status",
+    secret_response: false,
 };
 
 pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
@@ -752,6 +765,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-unban-requests",
+    secret_response: false,
 };
 
 pub(crate) static GET_VIPS: Endpoint = Endpoint {
@@ -800,6 +814,7 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-vips",
+    secret_response: false,
 };
 
 pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
@@ -856,6 +871,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
         (404, "The message was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#manage-held-automod-messages",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
@@ -911,6 +927,7 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-blocked-term",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
@@ -956,6 +973,7 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
         (429, "Too many requests in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-channel-moderator",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
@@ -1004,6 +1022,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
         (429, "Too many VIPs removed in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-channel-vip",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
@@ -1062,6 +1081,7 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user",
+    secret_response: false,
 };
 
 pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
@@ -1137,6 +1157,7 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
         (404, "The unban request was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#resolve-unban-requests",
+    secret_response: false,
 };
 
 pub(crate) static UNBAN_USER: Endpoint = Endpoint {
@@ -1194,6 +1215,7 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
         (429, "The app exceeded its per-minute limit for this broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#unban-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
@@ -1332,6 +1354,7 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-automod-settings",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
@@ -1387,6 +1410,7 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-shield-mode-status",
+    secret_response: false,
 };
 
 pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
@@ -1458,6 +1482,7 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#warn-chat-user",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::add_blocked_term`]: set options, then `.await` it to send the request.

@@ -96,6 +96,7 @@ pub(crate) static CREATE_POLL: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-poll",
+    secret_response: false,
 };
 
 pub(crate) static END_POLL: Endpoint = Endpoint {
@@ -150,6 +151,7 @@ pub(crate) static END_POLL: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-poll",
+    secret_response: false,
 };
 
 pub(crate) static GET_POLLS: Endpoint = Endpoint {
@@ -199,6 +201,7 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
         (404, "None of the requested polls were found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-polls",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_poll`]: set options, then `.await` it to send the request.

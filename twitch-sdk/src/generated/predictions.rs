@@ -74,6 +74,7 @@ pub(crate) static CREATE_PREDICTION: Endpoint = Endpoint {
         (429, "Too many requests."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-prediction",
+    secret_response: false,
 };
 
 pub(crate) static END_PREDICTION: Endpoint = Endpoint {
@@ -142,6 +143,7 @@ pub(crate) static END_PREDICTION: Endpoint = Endpoint {
         (404, "The prediction or the winning outcome was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-prediction",
+    secret_response: false,
 };
 
 pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
@@ -190,6 +192,7 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-predictions",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_prediction`]: set options, then `.await` it to send the request.

@@ -36,6 +36,7 @@ pub(crate) static CANCEL_A_RAID: Endpoint = Endpoint {
         (429, "More than 10 raid requests in ten minutes."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#cancel-a-raid",
+    secret_response: false,
 };
 
 pub(crate) static START_A_RAID: Endpoint = Endpoint {
@@ -86,6 +87,7 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
         (429, "More than 10 raid requests in ten minutes."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#start-a-raid",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::cancel_raid`]: set options, then `.await` it to send the request.

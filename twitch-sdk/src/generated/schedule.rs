@@ -95,6 +95,7 @@ pub(crate) static CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         (403, "Only partners and affiliates may add one-off broadcasts."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
@@ -139,6 +140,7 @@ pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-channel-stream-schedule-segment",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
@@ -167,6 +169,7 @@ pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
     paging: None,
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-icalendar",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
@@ -249,6 +252,7 @@ pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         (404, "The broadcaster has no schedule."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
@@ -324,6 +328,7 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         (404, "The broadcaster's schedule was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
@@ -429,6 +434,7 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         (404, "The segment was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule-segment",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_channel_stream_schedule_segment`]: set options, then `.await` it to send the request.

@@ -38,6 +38,7 @@ pub(crate) static SEARCH_CATEGORIES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#search-categories",
+    secret_response: false,
 };
 
 pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
@@ -86,6 +87,7 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#search-channels",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::search_categories`] and [`UserApi::search_categories`]: set options, then `.await` it to send the request.

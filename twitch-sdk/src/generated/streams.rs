@@ -49,6 +49,7 @@ pub(crate) static CREATE_STREAM_MARKER: Endpoint = Endpoint {
         (404, "The user is not live, the ID is invalid, or VODs are disabled."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-stream-marker",
+    secret_response: false,
 };
 
 pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
@@ -87,6 +88,7 @@ pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-followed-streams",
+    secret_response: false,
 };
 
 pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
@@ -125,6 +127,7 @@ pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-stream-key",
+    secret_response: true,
 };
 
 pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
@@ -175,6 +178,7 @@ pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
         (404, "The user has no videos."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-stream-markers",
+    secret_response: false,
 };
 
 pub(crate) static GET_STREAMS: Endpoint = Endpoint {
@@ -253,6 +257,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-streams",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_stream_marker`]: set options, then `.await` it to send the request.

@@ -45,6 +45,7 @@ pub(crate) static CHECK_USER_SUBSCRIPTION: Endpoint = Endpoint {
         (404, "The user does not subscribe to the broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#check-user-subscription",
+    secret_response: false,
 };
 
 pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
@@ -93,6 +94,7 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::check_user_subscription`] and [`UserApi::check_user_subscription`]: set options, then `.await` it to send the request.

@@ -38,6 +38,7 @@ pub(crate) static GET_ALL_STREAM_TAGS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-all-stream-tags",
+    secret_response: false,
 };
 
 pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
@@ -72,6 +73,7 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-stream-tags",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_all_stream_tags`] and [`UserApi::get_all_stream_tags`]: set options, then `.await` it to send the request.

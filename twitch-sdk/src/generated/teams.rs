@@ -35,6 +35,7 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
         (404, "The broadcaster was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-teams",
+    secret_response: false,
 };
 
 pub(crate) static GET_TEAMS: Endpoint = Endpoint {
@@ -80,6 +81,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
         (404, "The team was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-teams",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_channel_teams`] and [`UserApi::get_channel_teams`]: set options, then `.await` it to send the request.

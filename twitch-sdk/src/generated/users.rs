@@ -54,6 +54,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#block-user",
+    secret_response: false,
 };
 
 pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
@@ -90,6 +91,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-authorization-by-user",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
@@ -124,6 +126,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-active-extensions",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
@@ -162,6 +165,7 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-block-list",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
@@ -184,6 +188,7 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-extensions",
+    secret_response: false,
 };
 
 pub(crate) static GET_USERS: Endpoint = Endpoint {
@@ -228,6 +233,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-users",
+    secret_response: false,
 };
 
 pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
@@ -262,6 +268,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#unblock-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_USER: Endpoint = Endpoint {
@@ -297,6 +304,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
         (429, "The app exceeded its rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
@@ -332,6 +340,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
         (404, "No extension with that ID and version."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user-extensions",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::block_user`]: set options, then `.await` it to send the request.

@@ -34,6 +34,7 @@ pub(crate) static DELETE_VIDEOS: Endpoint = Endpoint {
         (401, "The token holder may not delete these videos, or the token is invalid."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-videos",
+    secret_response: false,
 };
 
 pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
@@ -133,6 +134,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
         (404, "The game was not found, or none of the videos were."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-videos",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::delete_videos`]: set options, then `.await` it to send the request.

@@ -57,6 +57,7 @@ pub(crate) static SEND_WHISPER: Endpoint = Endpoint {
         (429, "The sender exceeded the whisper rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-whisper",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::send_whisper`]: set options, then `.await` it to send the request.
