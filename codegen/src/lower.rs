@@ -400,6 +400,10 @@ impl Lowerer<'_> {
             scopes_any_of: e.scopes.any_of.clone(),
             params,
             paging,
+            acting_user: e.acting_user.as_ref().map(|a| {
+                self.usage.endpoint.insert("ActingUser");
+                (a.param.clone(), a.moderates.clone())
+            }),
             errors: e.errors.iter().map(|(k, v)| (*k, one_line(v))).collect(),
             reference: e.reference.clone(),
         }

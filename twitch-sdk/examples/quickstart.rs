@@ -51,7 +51,8 @@ async fn stand_in() -> Result<(), Box<dyn StdError>> {
     );
     // The stand-in answers with Twitch's documented examples; give the listing 300 made-up games
     // to page through.
-    mock.set_items("get-top-games", demo_games(300));
+    mock.set_items("get-top-games", demo_games(300))
+        .expect("get-top-games pages");
 
     // One client per program; it points at the stand-in instead of api.twitch.tv / id.twitch.tv.
     let client = Client::builder()

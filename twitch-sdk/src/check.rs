@@ -94,6 +94,52 @@ pub(crate) fn missing_scopes<S: AsRef<str>>(
     (!all_of.is_empty() || !any_of.is_empty()).then_some(MissingScopes { all_of, any_of })
 }
 
+/// Checks the acting-user rule of `endpoint` for a user token of `user_id`: the parameter the
+/// rule names, when given, must be that user. A broken rule is returned as
+/// [`Error::InvalidArgument`] naming the argument, with Helix's wording in the reason. Whether
+/// the user moderates the channel is not checked here; only the server knows.
+pub fn acting_user<K, V>(
+    endpoint: &Endpoint,
+    user_id: &str,
+    query: &[(K, V)],
+    body: Option<&Value>,
+) -> Result<(), Error>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let Some(rule) = endpoint.acting_user else {
+        return Ok(());
+    };
+    let Some(param) = endpoint.param(rule.param) else {
+        return Ok(());
+    };
+    let values = match param.location {
+        Location::Query => query_values(param, query),
+        Location::Body => body_values(param, body),
+    };
+    let given = values.unwrap_or_default();
+    match given
+        .iter()
+        .find(|v| !matches!(v, Arg::Text(t) if t == user_id))
+    {
+        None => Ok(()),
+        Some(other) => Err(Error::InvalidArgument {
+            name: param.rust_name.to_owned(),
+            reason: format!(
+                "must be the token's user ({user_id}), not {}: {}",
+                other.text(),
+                acting_user_message(rule.param)
+            ),
+        }),
+    }
+}
+
+/// Helix's message when the acting-user parameter is not the token's user.
+pub(crate) fn acting_user_message(param: &str) -> String {
+    format!("The ID in {param} must match the user ID in the access token.")
+}
+
 /// Checks that `endpoint` accepts an app access token (`app == true`) or a user access token.
 ///
 /// The message names the operation and the token type it needs. Operations that accept neither
@@ -325,6 +371,7 @@ mod tests {
         scopes_any_of: &["x:manage", "y:manage"],
         params: PARAMS,
         paging: None,
+        acting_user: None,
         errors: &[],
         reference: "",
     };

@@ -25,6 +25,10 @@ pub(crate) static GET_AD_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "The broadcaster ID is invalid."),
         (500, "Twitch had an internal error; retry later."),
@@ -55,6 +59,10 @@ pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,
@@ -102,6 +110,7 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             400,

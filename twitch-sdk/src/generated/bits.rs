@@ -58,6 +58,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "`period`, `started_at` or `count` is invalid."),
         (
@@ -92,6 +93,7 @@ pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -138,6 +140,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

@@ -158,6 +158,10 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Invalid reward, a duplicate title, or the channel has too many rewards."),
         (
@@ -203,6 +207,10 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -262,6 +270,10 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -341,6 +353,10 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(50),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -534,6 +550,10 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -603,6 +623,10 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

@@ -25,6 +25,7 @@ pub(crate) static GET_CHANNEL_CHAT_BADGES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -58,6 +59,7 @@ pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -101,6 +103,7 @@ pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -148,6 +151,10 @@ pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
         max_page_size: Some(1000),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -185,6 +192,7 @@ pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -207,6 +215,7 @@ pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
     scopes_any_of: &[],
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -228,6 +237,7 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
     scopes_any_of: &[],
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -260,6 +270,7 @@ pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -297,6 +308,7 @@ pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -343,6 +355,10 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
         page_size: None,
         max_page_size: None,
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -397,6 +413,10 @@ pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("from_broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -471,6 +491,10 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -551,6 +575,7 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -692,6 +717,10 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -755,6 +784,10 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Invalid user ID or colour; hex colours need Turbo or Prime."),
         (

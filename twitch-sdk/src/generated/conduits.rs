@@ -28,6 +28,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Invalid shard count."),
         (
@@ -62,6 +63,7 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -110,6 +112,7 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -133,6 +136,7 @@ pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
     scopes_any_of: &[],
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -175,6 +179,7 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -222,6 +227,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Invalid shard count or missing ID."),
         (

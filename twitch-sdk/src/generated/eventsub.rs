@@ -55,6 +55,7 @@ pub(crate) static CREATE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -91,6 +92,7 @@ pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -184,6 +186,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "More than one filter, an invalid filter value, or an invalid cursor."),
         (

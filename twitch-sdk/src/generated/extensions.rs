@@ -35,6 +35,7 @@ pub(crate) static CREATE_EXTENSION_SECRET: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -68,6 +69,7 @@ pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The client ID does not belong to an extension."),
         (
@@ -124,6 +126,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -162,6 +165,7 @@ pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -185,6 +189,7 @@ pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
     scopes_any_of: &[],
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -228,6 +233,7 @@ pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -272,6 +278,7 @@ pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -336,6 +343,7 @@ pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -399,6 +407,7 @@ pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -473,6 +482,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -536,6 +546,7 @@ pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -619,6 +630,7 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

@@ -65,6 +65,10 @@ pub(crate) static ASSIGN_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (401, "The moderator is not a Guest Star moderator."),
@@ -96,6 +100,10 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Missing broadcaster ID, or a session is already active."),
         (
@@ -160,6 +168,10 @@ pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (404, "The guest has no invitation."),
@@ -240,6 +252,10 @@ pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),
@@ -281,6 +297,10 @@ pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Missing or invalid IDs, or the session already ended."),
         (403, "The token holder may not end the session."),
@@ -326,6 +346,10 @@ pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The token holder may not see these Guest Star settings."),
@@ -381,6 +405,10 @@ pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#get-guest-star-invites",
 };
@@ -423,6 +451,10 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -486,6 +518,10 @@ pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The guest may not be invited or is already invited."),
@@ -574,6 +610,10 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings",
 };
@@ -641,6 +681,10 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#update-guest-star-slot",
 };
@@ -738,6 +782,10 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),

@@ -48,6 +48,10 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing ID, or the term is too short or too long."),
         (
@@ -92,6 +96,10 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Unknown IDs, or the user is already a moderator or is banned."),
         (
@@ -137,6 +145,10 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -206,6 +218,10 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -286,6 +302,10 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -338,6 +358,10 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -393,6 +417,10 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "The message belongs to the broadcaster or a moderator."),
         (
@@ -438,6 +466,10 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -486,6 +518,10 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -533,6 +569,10 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -570,6 +610,10 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(100),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -619,6 +663,10 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -662,6 +710,10 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -730,6 +782,10 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -776,6 +832,10 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(100),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -830,6 +890,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -885,6 +946,10 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -929,6 +994,10 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Unknown IDs, or the user is not a moderator."),
         (
@@ -973,6 +1042,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1030,6 +1100,10 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -1107,6 +1181,10 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1161,6 +1239,10 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing parameter, or the user is not banned."),
         (
@@ -1297,6 +1379,10 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -1354,6 +1440,10 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1421,6 +1511,10 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing field, a reason too long, or a user who cannot be warned."),
         (

@@ -25,6 +25,10 @@ pub(crate) static CANCEL_A_RAID: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -70,6 +74,10 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "from_broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,

@@ -85,6 +85,10 @@ pub(crate) static CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -129,6 +133,10 @@ pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -162,6 +170,7 @@ pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-icalendar",
 };
@@ -232,6 +241,7 @@ pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -310,6 +320,10 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -414,6 +428,10 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

@@ -29,6 +29,7 @@ pub(crate) static SEARCH_CATEGORIES: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -76,6 +77,7 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

@@ -25,6 +25,7 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -69,6 +70,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `name` and `id`."),
         (

@@ -45,6 +45,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -78,6 +79,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -113,6 +115,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -150,6 +153,10 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -172,6 +179,7 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
     scopes_any_of: &["user:read:broadcast", "user:edit:broadcast"],
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -214,6 +222,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "No `id` or `login` with an app token, or more than 100 in total."),
         (
@@ -247,6 +256,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -280,6 +290,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The description is too long."),
         (
@@ -314,6 +325,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The request body is malformed."),
         (

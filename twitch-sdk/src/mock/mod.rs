@@ -65,6 +65,7 @@ mod log;
 mod reply;
 mod server;
 mod state;
+mod world;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -81,6 +82,7 @@ pub use self::log::ReceivedRequest;
 pub use self::reply::{OnRoute, OverrideHandle, Reply, Route};
 pub use self::state::OAuthCounts;
 use self::state::{Config, Grant, Routes, State};
+pub use self::world::WorldHandle;
 use crate::endpoint::Endpoint;
 
 /// A running Helix stand-in. See the [module docs](self).
@@ -243,14 +245,66 @@ impl MockServer {
         self.state.clear_requests();
     }
 
-    /// Sets the items a paginated operation serves (instead of its example's `data`).
-    pub fn set_items(&self, operation: &str, items: Vec<Value>) {
+    /// Sets the items a paginated operation serves, as they are: in pages, without filtering,
+    /// instead of the world's (or the example's) items. For a world that filters, add entities
+    /// through [`world`](Self::world) instead.
+    ///
+    /// # Errors
+    ///
+    /// When the stand-in has no such operation or the operation is not paginated (its answer
+    /// has no list of items to page).
+    pub fn set_items(&self, operation: &str, items: Vec<Value>) -> Result<(), ItemsError> {
+        check_items_operation(self.state.routes.endpoints, operation)?;
         self.state.set_items(operation.to_owned(), items);
+        Ok(())
+    }
+
+    /// The world reads and writes act on: look at it, or add users, streams, follows and more.
+    /// See [`WorldHandle`].
+    pub fn world(&self) -> WorldHandle {
+        WorldHandle {
+            state: self.state.clone(),
+        }
     }
 
     /// Refills every rate-limit bucket.
     pub fn reset_rate_limits(&self) {
         self.state.reset_rate_limits();
+    }
+}
+
+/// Why [`MockServer::set_items`] (or [`MockBuilder::items`], at start) refused a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ItemsError {
+    /// The stand-in serves no operation of that id.
+    UnknownOperation(String),
+    /// The operation does not page, so it has no items to set.
+    NotPaginated(String),
+}
+
+impl fmt::Display for ItemsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ItemsError::UnknownOperation(op) => {
+                write!(f, "the stand-in serves no operation `{op}`")
+            }
+            ItemsError::NotPaginated(op) => write!(
+                f,
+                "`{op}` is not paginated, so it has no items to set; override its answer with `on(\"{op}\")` instead"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ItemsError {}
+
+/// Whether `operation` can hold items: it exists and pages.
+fn check_items_operation(endpoints: &[&Endpoint], operation: &str) -> Result<(), ItemsError> {
+    match endpoints.iter().find(|e| e.operation == operation) {
+        None => Err(ItemsError::UnknownOperation(operation.to_owned())),
+        Some(e) if e.paging.is_none() => Err(ItemsError::NotPaginated(operation.to_owned())),
+        Some(_) => Ok(()),
     }
 }
 
@@ -304,7 +358,8 @@ impl MockBuilder {
     }
 
     /// Serves these routes and examples (`(operation, JSON body)`) instead of the spec's; for
-    /// testing the stand-in itself with a small hand-made table.
+    /// testing the stand-in itself with a small hand-made table. The world is built on the
+    /// spec's operations, so a hand-made table implies [`examples_only`](Self::examples_only).
     pub fn endpoints(
         mut self,
         endpoints: &'static [&'static Endpoint],
@@ -312,6 +367,7 @@ impl MockBuilder {
     ) -> MockBuilder {
         self.endpoints = Some(endpoints);
         self.examples = examples;
+        self.config.examples_only = true;
         self
     }
 
@@ -369,9 +425,18 @@ impl MockBuilder {
         self
     }
 
-    /// The items a paginated operation serves (instead of its example's `data`).
+    /// The items a paginated operation serves, as [`MockServer::set_items`] sets them;
+    /// [`start`](Self::start) fails with [`ItemsError`] for an operation that cannot hold items.
     pub fn items(mut self, operation: impl Into<String>, items: Vec<Value>) -> MockBuilder {
         self.items.insert(operation.into(), items);
+        self
+    }
+
+    /// Serve Twitch's documented example responses verbatim instead of the world: every read
+    /// answers its example whatever it asks for, and writes change nothing. For tests that want
+    /// the reference payloads exactly. Argument, token, scope and acting-user checks still apply.
+    pub fn examples_only(mut self) -> MockBuilder {
+        self.config.examples_only = true;
         self
     }
 
@@ -391,14 +456,20 @@ impl MockBuilder {
     ///
     /// # Errors
     ///
-    /// When the port cannot be bound (a chosen port already in use).
+    /// When the port cannot be bound (a chosen port already in use), or (as
+    /// [`io::ErrorKind::InvalidInput`] wrapping an [`ItemsError`]) when [`items`](Self::items)
+    /// named an operation that cannot hold items.
     pub async fn start(self) -> io::Result<MockServer> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
-        let addr = listener.local_addr()?;
         let routes = match self.endpoints {
             Some(endpoints) => Routes::new(endpoints, self.examples),
             None => spec_routes(),
         };
+        for operation in self.items.keys() {
+            check_items_operation(routes.endpoints, operation)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        }
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
+        let addr = listener.local_addr()?;
         let state = Arc::new(State::new(routes, self.config, self.clients, self.items));
         let task = tokio::spawn(server::serve(listener, state.clone()));
         Ok(MockServer { state, addr, task })

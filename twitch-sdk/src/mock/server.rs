@@ -98,7 +98,7 @@ async fn respond(
     };
     let index = state.log(request.clone());
 
-    let reply = state.take_override(&request.method, &request.path, operation);
+    let reply = state.take_override(&request.method, &request.path, operation, &request.query);
     let Some(reply) = reply else {
         let answer = handler::handle(state, &request);
         state.log_status(index, answer.status);
