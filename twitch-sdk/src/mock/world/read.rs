@@ -37,6 +37,17 @@ const READS: &[(&str, &str)] = &[
     ("get-moderated-channels", "moderators"),
 ];
 
+/// The reads Helix answers `404` (with the spec's documented meaning) when nothing matches:
+/// always (`None`), or only when the named argument asked for ids. Every other read answers
+/// `data: []`.
+const NOT_FOUND: &[(&str, Option<&str>)] = &[
+    ("check-user-subscription", None),
+    ("get-videos", Some("id")),
+    ("get-polls", Some("id")),
+    ("get-custom-reward", Some("id")),
+    ("get-custom-reward-redemption", Some("id")),
+];
+
 /// The items of a read, filtered and shaped, or `None` when the world does not model it.
 pub(super) fn serve(world: &World, call: &Call<'_>) -> Option<Outcome> {
     let operation = call.endpoint.operation;
@@ -48,29 +59,18 @@ pub(super) fn serve(world: &World, call: &Call<'_>) -> Option<Outcome> {
         _ => filter(call, world.items(collection).to_vec()),
     };
     let items = shape(call, items);
-    if call.endpoint.paging.is_some() {
-        if items.is_empty()
-            && call.arg("id").is_some()
-            && call.endpoint.error_meaning(404).is_some()
-        {
-            return Some(Outcome::Answer(call.not_found(&not_found_message(call))));
-        }
-        return Some(Outcome::Page(items));
+    let not_found = NOT_FOUND
+        .iter()
+        .find(|(op, _)| *op == operation)
+        .is_some_and(|(_, arg)| arg.is_none_or(|name| call.arg(name).is_some()));
+    if items.is_empty() && not_found {
+        let message = call.endpoint.error_meaning(404).unwrap_or("Not Found");
+        return Some(Outcome::Answer(call.not_found(message)));
     }
-    let has_id = call.endpoint.param("id").is_some();
-    let missing = items.is_empty() && (call.arg("id").is_some() || !has_id);
-    if missing && call.endpoint.error_meaning(404).is_some() {
-        return Some(Outcome::Answer(call.not_found(&not_found_message(call))));
-    }
-    Some(Outcome::Answer(data(items)))
-}
-
-/// The documented meaning of 404 for the operation, as the message.
-fn not_found_message(call: &Call<'_>) -> String {
-    call.endpoint
-        .error_meaning(404)
-        .unwrap_or("Not Found")
-        .to_owned()
+    Some(match call.endpoint.paging {
+        Some(_) => Outcome::Page(items),
+        None => Outcome::Answer(data(items)),
+    })
 }
 
 /// The items every filtering query argument lets through.

@@ -61,6 +61,15 @@ fn game(world: &World, id: &str) -> (String, String) {
     (id.to_owned(), name)
 }
 
+/// A game (category) with its box art URL.
+pub(crate) fn game_item(id: &str, name: &str) -> Value {
+    let box_art = format!("https://static-cdn.jtvnw.net/ttv-boxart/{id}-{{width}}x{{height}}.jpg");
+    like(
+        "get-games",
+        json!({"id": id, "name": name, "igdb_id": "", "box_art_url": box_art}),
+    )
+}
+
 /// Adds a user with its channel (in `game_id`) and default chat settings.
 pub(crate) fn add_user(world: &mut World, id: &str, login: &str, display: &str, kind: &str) {
     let user = like(
@@ -172,7 +181,7 @@ pub(crate) fn add_term(
 pub(super) fn world() -> World {
     let mut world = World::default();
     for &(id, name) in GAMES {
-        let item = like("get-games", json!({"id": id, "name": name, "igdb_id": ""}));
+        let item = game_item(id, name);
         world.insert("games", item);
     }
     for &(id, login, display, kind) in USERS {
