@@ -527,6 +527,7 @@ mod tests {
         scopes_any_of: &[],
         params: &[],
         paging: None,
+        acting_user: None,
         errors: &[(400, "The id is not valid."), (404, "No such thing.")],
         reference: "",
     };
