@@ -575,6 +575,60 @@ mod tests {
     }
 
     #[test]
+    fn acting_user_must_be_the_token_user() {
+        use crate::endpoint::ActingUser;
+        static PARAMS: &[Param] = &[
+            Param {
+                name: "moderator_id",
+                rust_name: "moderator_id",
+                location: Location::Query,
+                required: true,
+                items: None,
+                length: None,
+                range: None,
+                values: &[],
+            },
+            Param {
+                name: "data.owner_id",
+                rust_name: "owner_id",
+                location: Location::Body,
+                required: false,
+                items: None,
+                length: None,
+                range: None,
+                values: &[],
+            },
+        ];
+        let rule = |param| Endpoint {
+            params: PARAMS,
+            acting_user: Some(ActingUser {
+                param,
+                moderates: Some("broadcaster_id"),
+            }),
+            ..ENDPOINT
+        };
+        let query = [("moderator_id", "42")];
+        assert!(acting_user(&rule("moderator_id"), "42", &query, None).is_ok());
+        let err = acting_user(&rule("moderator_id"), "7", &query, None).unwrap_err();
+        let Error::InvalidArgument { name, reason } = err else {
+            panic!("not an argument error")
+        };
+        assert_eq!(name, "moderator_id");
+        assert_eq!(
+            reason,
+            "must be the token's user (7), not 42: The ID in moderator_id must match the user ID in the access token."
+        );
+        // A body parameter, nested, is checked too; an absent one is left to the other checks.
+        let body = serde_json::json!({"data": {"owner_id": "9"}});
+        let no_query: [(&str, &str); 0] = [];
+        assert!(acting_user(&rule("data.owner_id"), "9", &no_query, Some(&body)).is_ok());
+        assert!(acting_user(&rule("data.owner_id"), "1", &no_query, Some(&body)).is_err());
+        assert!(acting_user(&rule("data.owner_id"), "1", &no_query, None).is_ok());
+        // No rule, nothing to check.
+        assert!(acting_user(&ENDPOINT, "1", &query, None).is_ok());
+    }
+
+    #[test]
     fn token_types() {
         let with = |app, user| Endpoint {
             tokens: TokenTypes { app, user },
