@@ -173,6 +173,8 @@ pub struct EndpointStatic {
     pub scopes_all_of: Vec<String>,
     /// Scopes of which one is required.
     pub scopes_any_of: Vec<String>,
+    /// When the scopes are needed only for part of the answer: what a token without them gets.
+    pub scopes_partial: Option<String>,
     /// Parameters in spec order.
     pub params: Vec<ParamStatic>,
     /// Paging, for paginated endpoints.

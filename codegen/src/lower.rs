@@ -398,6 +398,7 @@ impl Lowerer<'_> {
             user: e.tokens.contains(&TokenType::User),
             scopes_all_of: e.scopes.all_of.clone(),
             scopes_any_of: e.scopes.any_of.clone(),
+            scopes_partial: e.scopes.partial.as_deref().map(one_line),
             params,
             paging,
             acting_user: e.acting_user.as_ref().map(|a| {
@@ -745,7 +746,7 @@ fn scope_text(scopes: &spec::Scopes) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match (scopes.all_of.is_empty(), scopes.any_of.is_empty()) {
+    let list = match (scopes.all_of.is_empty(), scopes.any_of.is_empty()) {
         (true, true) => "none".to_owned(),
         (false, true) => code(&scopes.all_of),
         (true, false) => format!("one of {}", code(&scopes.any_of)),
@@ -754,6 +755,20 @@ fn scope_text(scopes: &spec::Scopes) -> String {
             code(&scopes.all_of),
             code(&scopes.any_of)
         ),
+    };
+    match &scopes.partial {
+        None => list,
+        Some(without) => {
+            let without = one_line(without);
+            let mut chars = without.trim_end_matches('.').chars();
+            let first = chars.next().map(|c| c.to_lowercase().collect::<String>());
+            format!(
+                "{list}, needed only for part of the answer: a token without them is not \
+                 refused, and gets {}{}",
+                first.unwrap_or_default(),
+                chars.as_str()
+            )
+        }
     }
 }
 

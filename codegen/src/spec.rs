@@ -110,6 +110,10 @@ pub struct Scopes {
     pub all_of: Vec<String>,
     #[serde(default)]
     pub any_of: Vec<String>,
+    /// Present when the scopes are needed only for part of the answer: what a user token without
+    /// them gets (`Only the total; the list is empty.`). Such a token is not refused.
+    #[serde(default)]
+    pub partial: Option<String>,
 }
 
 /// Where a parameter travels.

@@ -480,6 +480,24 @@ impl Validator<'_> {
                 "a token type is listed twice",
             );
         }
+        if let Some(partial) = &e.scopes.partial {
+            if partial.trim().is_empty() {
+                self.report(
+                    file,
+                    Some(item),
+                    Some("scopes.partial"),
+                    "empty: say what a token without the scopes gets",
+                );
+            }
+            if e.scopes.all_of.is_empty() && e.scopes.any_of.is_empty() {
+                self.report(
+                    file,
+                    Some(item),
+                    Some("scopes.partial"),
+                    "no scopes listed in `all_of` or `any_of` to be partial",
+                );
+            }
+        }
         for (set, scopes) in [("all_of", &e.scopes.all_of), ("any_of", &e.scopes.any_of)] {
             for (k, scope) in scopes.iter().enumerate() {
                 if !is_scope(scope) {

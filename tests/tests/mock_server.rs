@@ -35,6 +35,7 @@ const fn endpoint(operation: &'static str, method: HttpMethod, path: &'static st
         },
         scopes_all_of: &[],
         scopes_any_of: &[],
+        scopes_partial: None,
         params: &[],
         paging: None,
         acting_user: None,
@@ -162,6 +163,7 @@ static GET_FOLLOWERS: Endpoint = Endpoint {
         user: true,
     },
     scopes_any_of: &["moderator:read:followers", "channel:read:followers"],
+    scopes_partial: None,
     params: &[Param {
         required: true,
         ..param("broadcaster_id", Location::Query)

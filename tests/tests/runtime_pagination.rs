@@ -207,26 +207,27 @@ async fn a_stream_yields_every_item_fetching_a_page_at_a_time() {
         helix_requests(&mock).is_empty(),
         "nothing before the first poll"
     );
-    assert_eq!(next(&mut stream).await.unwrap().unwrap().id, "0");
+    // The inherent `next` needs no stream extension trait.
+    assert_eq!(stream.next().await.unwrap().unwrap().id, "0");
     assert_eq!(helix_requests(&mock).len(), 1);
     let mut seen = vec!["0".to_owned()];
-    while let Some(clip) = next(&mut stream).await {
+    while let Some(clip) = stream.next().await {
         seen.push(clip.unwrap().id);
     }
     assert_eq!(seen, numbers(0..250));
     assert_eq!(helix_requests(&mock).len(), 3);
-    assert!(next(&mut stream).await.is_none(), "stays finished");
+    assert!(stream.next().await.is_none(), "stays finished");
 
-    // With a limit.
+    // With a limit, read with `try_next`.
     let mut stream = app.get_clips_by_user_id(CASTER).limit(130).into_stream();
     let mut count = 0;
-    while let Some(clip) = next(&mut stream).await {
-        clip.unwrap();
+    while let Some(_clip) = stream.try_next().await.unwrap() {
         count += 1;
     }
     assert_eq!(count, 130);
+    assert!(stream.try_next().await.unwrap().is_none());
 
-    // An error ends the stream after it is yielded.
+    // An error ends the stream after it is yielded (read through the `Stream` trait here).
     let mut stream = app.get_clips_by_user_id(CASTER).into_stream();
     mock.on("get-clips").once().reply(Reply::error(404, "gone"));
     assert!(matches!(

@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use twitch_sdk::mock::{MockServer, Reply};
-use twitch_sdk::{ClientCredentials, Error};
+use twitch_sdk::{ClientCredentials, Error, TokenError};
 
 use support::{client, statuses};
 
@@ -241,7 +241,7 @@ async fn a_refused_connection_is_a_transport_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Token(m) if m.starts_with("renewing the access token failed: transport error (oauth-token)")),
+        matches!(&err, Error::Token(TokenError { message: m, .. }) if m.starts_with("renewing the access token failed: transport error (oauth-token)")),
         "{err:?}"
     );
 }

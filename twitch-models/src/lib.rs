@@ -10,9 +10,11 @@
 //! does not list decodes as the enum's `Unknown` variant instead of failing.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::SystemTime;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
@@ -42,6 +44,29 @@ impl Timestamp {
     pub fn get(self) -> OffsetDateTime {
         self.0
     }
+
+    /// The current time, in UTC.
+    pub fn now() -> Timestamp {
+        Timestamp(OffsetDateTime::now_utc())
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z (negative before).
+    pub fn unix_timestamp(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+}
+
+impl From<SystemTime> for Timestamp {
+    /// The same instant, in UTC.
+    fn from(value: SystemTime) -> Self {
+        Timestamp(OffsetDateTime::from(value))
+    }
+}
+
+impl From<Timestamp> for SystemTime {
+    fn from(value: Timestamp) -> Self {
+        value.0.into()
+    }
 }
 
 impl From<OffsetDateTime> for Timestamp {
@@ -57,12 +82,12 @@ impl From<Timestamp> for OffsetDateTime {
 }
 
 impl fmt::Display for Timestamp {
-    /// RFC 3339; a year RFC 3339 cannot express (outside 0..=9999) falls back to `time`'s own
-    /// format rather than failing.
+    /// RFC 3339, padded and aligned as the format asks; a year RFC 3339 cannot express (outside
+    /// 0..=9999) falls back to `time`'s own format rather than failing.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0.format(&Rfc3339) {
-            Ok(text) => f.write_str(&text),
-            Err(_) => write!(f, "{}", self.0),
+            Ok(text) => f.pad(&text),
+            Err(_) => f.pad(&self.0.to_string()),
         }
     }
 }
@@ -113,6 +138,7 @@ pub mod de {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn timestamp_round_trip() {
@@ -126,6 +152,29 @@ mod tests {
         assert!(Timestamp::parse("yesterday").is_err());
         let fraction = Timestamp::parse("2021-03-10T15:04:21.123456Z").unwrap();
         assert_eq!(fraction.to_string(), "2021-03-10T15:04:21.123456Z");
+        assert_eq!(format!("[{t:>22}]"), "[  2021-03-10T15:04:21Z]");
+    }
+
+    #[test]
+    fn timestamps_from_system_time() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_615_388_661);
+        let t = Timestamp::from(at);
+        assert_eq!(t.to_string(), "2021-03-10T15:04:21Z");
+        assert_eq!(t.unix_timestamp(), 1_615_388_661);
+        assert_eq!(SystemTime::from(t), at);
+        let before = Timestamp::from(SystemTime::now());
+        assert!(Timestamp::now() >= before);
+    }
+
+    #[test]
+    fn enum_display_pads() {
+        let kind = VideoType::Archive;
+        assert_eq!(format!("[{kind:<9}]"), "[archive  ]");
+        assert_eq!(format!("[{kind:^9}]"), "[ archive ]");
+        assert_eq!(
+            format!("[{:>7}]", VideoType::Unknown("new".into())),
+            "[    new]"
+        );
     }
 
     #[derive(Deserialize)]

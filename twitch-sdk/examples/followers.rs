@@ -18,8 +18,8 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::serde_json::{self, json};
 use twitch_sdk::{Client, UserApi, UserToken};
 
 #[tokio::main]

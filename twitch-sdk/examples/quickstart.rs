@@ -20,8 +20,8 @@ use std::error::Error as StdError;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde_json::json;
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::serde_json::{self, json};
 use twitch_sdk::{AppApi, Client, ClientCredentials, Error, UserToken};
 
 #[tokio::main]

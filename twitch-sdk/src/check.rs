@@ -44,25 +44,21 @@ where
 /// Checks that a token with `granted` scopes may call `endpoint`.
 ///
 /// Every scope of the endpoint's `all_of` list must be granted, and at least one of its `any_of`
-/// list when that list is not empty. On failure the message names what is missing:
-/// `missing scope: a`, `missing scopes: a, b`, `missing one of: x, y`, or both parts joined
+/// list when that list is not empty. On failure the error lists what is missing; its `Display`
+/// reads `missing scope: a`, `missing scopes: a, b`, `missing one of: x, y`, or both parts joined
 /// (`missing scope: a; and one of: x, y`). Scopes only apply to user tokens: the caller skips
 /// this check for app tokens, which carry none.
-pub fn scopes<S: AsRef<str>>(endpoint: &Endpoint, granted: &[S]) -> Result<(), String> {
-    let Some(missing) = missing_scopes(endpoint, granted) else {
-        return Ok(());
-    };
-    let all_part = match missing.all_of.as_slice() {
-        [] => None,
-        [one] => Some(format!("missing scope: {one}")),
-        many => Some(format!("missing scopes: {}", many.join(", "))),
-    };
-    let any_list = missing.any_of.join(", ");
-    Err(match (all_part, missing.any_of.is_empty()) {
-        (Some(all), true) => all,
-        (None, _) => format!("missing one of: {any_list}"),
-        (Some(all), false) => format!("{all}; and one of: {any_list}"),
-    })
+pub fn scopes<S: AsRef<str>>(
+    endpoint: &Endpoint,
+    granted: &[S],
+) -> Result<(), crate::error::MissingScopes> {
+    match missing_scopes(endpoint, granted) {
+        None => Ok(()),
+        Some(missing) => Err(crate::error::MissingScopes::new(
+            missing.all_of,
+            missing.any_of.iter().copied(),
+        )),
+    }
 }
 
 /// What a token lacks for an endpoint; see [`missing_scopes`].
@@ -369,6 +365,7 @@ mod tests {
         },
         scopes_all_of: &["a:read", "b:read"],
         scopes_any_of: &["x:manage", "y:manage"],
+        scopes_partial: None,
         params: PARAMS,
         paging: None,
         acting_user: None,
@@ -561,7 +558,7 @@ mod tests {
         ];
         for (granted, expected) in cases {
             assert_eq!(
-                scopes(&ENDPOINT, granted),
+                scopes(&ENDPOINT, granted).map_err(|m| m.to_string()),
                 expected.map_err(str::to_owned),
                 "granted {granted:?}"
             );
@@ -571,7 +568,7 @@ mod tests {
             scopes_any_of: &[],
             ..ENDPOINT
         };
-        assert_eq!(scopes::<&str>(&open, &[]), Ok(()));
+        assert!(scopes::<&str>(&open, &[]).is_ok());
     }
 
     #[test]

@@ -152,6 +152,10 @@ pub struct Endpoint {
     pub scopes_all_of: &'static [&'static str],
     /// Scopes of which a user token must carry at least one (when not empty).
     pub scopes_any_of: &'static [&'static str],
+    /// When set, the scopes above are needed only for part of the answer, and this says what a
+    /// token without them gets (the follower count but not the list, for one). Such a token is
+    /// not refused.
+    pub scopes_partial: Option<&'static str>,
     /// Parameters with their limits.
     pub params: &'static [Param],
     /// Paging, for paginated operations.

@@ -173,8 +173,9 @@ fn enum_model(e: &EnumModel) -> TokenStream {
         }
 
         impl fmt::Display for #ident {
+            /// The wire value, padded and aligned as the format asks (`{:<12}`).
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
 

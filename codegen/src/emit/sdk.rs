@@ -137,6 +137,7 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
         ..
     } = e;
     let (all_of, any_of) = (strs(&e.scopes_all_of), strs(&e.scopes_any_of));
+    let partial = option(e.scopes_partial.as_ref(), |text| quote!(#text));
     let params = e.params.iter().map(|p| {
         let ParamStatic {
             name,
@@ -185,6 +186,7 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
             tokens: TokenTypes { app: #app, user: #user },
             scopes_all_of: #all_of,
             scopes_any_of: #any_of,
+            scopes_partial: #partial,
             params: &[ #(#params),* ],
             paging: #paging,
             acting_user: #acting_user,

@@ -192,8 +192,9 @@ impl FromStr for EventSubSubscriptionStatus {
 }
 
 impl fmt::Display for EventSubSubscriptionStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -759,8 +760,9 @@ impl FromStr for EventSubSubscriptionType {
 }
 
 impl fmt::Display for EventSubSubscriptionType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

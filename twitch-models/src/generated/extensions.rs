@@ -194,8 +194,9 @@ impl FromStr for ExtensionConfigurationLocation {
 }
 
 impl fmt::Display for ExtensionConfigurationLocation {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -335,8 +336,9 @@ impl FromStr for ExtensionSegment {
 }
 
 impl fmt::Display for ExtensionSegment {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -433,8 +435,9 @@ impl FromStr for ExtensionState {
 }
 
 impl fmt::Display for ExtensionState {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -529,8 +532,9 @@ impl FromStr for SubscriptionsSupportLevel {
 }
 
 impl fmt::Display for SubscriptionsSupportLevel {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -126,8 +126,9 @@ impl FromStr for StreamType {
 }
 
 impl fmt::Display for StreamType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

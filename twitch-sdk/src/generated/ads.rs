@@ -12,6 +12,7 @@ pub(crate) static GET_AD_SCHEDULE: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:ads"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -46,6 +47,7 @@ pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:ads"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -84,6 +86,7 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:edit:commercial"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static GET_EXTENSION_ANALYTICS: Endpoint = Endpoint {
     },
     scopes_all_of: &["analytics:read:extensions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -84,6 +85,7 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
     },
     scopes_all_of: &["analytics:read:games"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "game_id",

@@ -12,6 +12,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
     },
     scopes_all_of: &["bits:read"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "count",
@@ -80,6 +81,7 @@ pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -113,6 +115,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",

@@ -12,6 +12,7 @@ pub(crate) static GET_CONTENT_CLASSIFICATION_LABELS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "locale",

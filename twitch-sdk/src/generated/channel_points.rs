@@ -12,6 +12,7 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -184,6 +185,7 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -237,6 +239,7 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:redemptions", "channel:manage:redemptions"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -297,6 +300,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:redemptions", "channel:manage:redemptions"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -384,6 +388,7 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -580,6 +585,7 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",

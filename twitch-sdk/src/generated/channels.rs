@@ -12,6 +12,7 @@ pub(crate) static GET_CHANNEL_EDITORS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:editors"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -49,6 +50,9 @@ pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:read:followers"],
     scopes_any_of: &[],
+    scopes_partial: Some(
+        "Only the `total` follower count; the list of followers is empty.",
+    ),
     params: &[
         Param {
             name: "user_id",
@@ -97,6 +101,7 @@ pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -136,6 +141,7 @@ pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:follows"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -187,6 +193,7 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:broadcast"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -677,9 +684,9 @@ impl UserApi {
     ///
     /// Token: user access token.
     ///
-    /// Scopes: `moderator:read:followers`.
+    /// Scopes: `moderator:read:followers`, needed only for part of the answer: a token without them is not refused, and gets only the `total` follower count; the list of followers is empty.
     ///
-    /// Authorization: The token holder must be the broadcaster or one of their moderators to see followers; otherwise only the total is returned.
+    /// Authorization: The token holder must be the broadcaster or one of their moderators to see the followers; anyone else gets only the total.
     ///
     /// # Parameters
     ///
@@ -697,7 +704,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the followers; the `total` follower count Helix adds to each page is read from the paginator: `paginate()`, then `total()`.
+    /// - The paginated shape returns the followers; the `total` follower count Helix adds to each page is read from the paginator (`paginate()`, then `total()`), or in one call with `UserApi::get_channel_follower_count`.
     /// - `broadcaster_id` defaults to the token user (implicit in the reference library); a moderator may name the channel.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-followers)

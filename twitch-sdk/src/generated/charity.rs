@@ -12,6 +12,7 @@ pub(crate) static GET_CHARITY_CAMPAIGN: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:charity"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -50,6 +51,7 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:charity"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static GET_CHANNEL_CHAT_BADGES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -46,6 +47,7 @@ pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -80,6 +82,7 @@ pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -124,6 +127,7 @@ pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:read:chatters"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -176,6 +180,7 @@ pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "emote_set_id",
@@ -213,6 +218,7 @@ pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     acting_user: None,
@@ -235,6 +241,7 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     acting_user: None,
@@ -247,6 +254,55 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
     reference: "https://dev.twitch.tv/docs/api/reference#get-global-emotes",
 };
 
+pub(crate) static GET_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
+    operation: "get-pinned-chat-message",
+    method: HttpMethod::Get,
+    path: "/chat/pins",
+    tokens: TokenTypes {
+        app: false,
+        user: true,
+    },
+    scopes_all_of: &[],
+    scopes_any_of: &["moderator:read:chat_messages", "moderator:manage:chat_messages"],
+    scopes_partial: None,
+    params: &[
+        Param {
+            name: "broadcaster_id",
+            rust_name: "broadcaster_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "moderator_id",
+            rust_name: "moderator_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+    ],
+    paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
+    errors: &[
+        (400, "A parameter is missing or invalid."),
+        (
+            401,
+            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
+        ),
+        (403, "The user is not the broadcaster or one of their moderators."),
+    ],
+    reference: "https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message",
+};
+
 pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
     operation: "get-shared-chat-session",
     method: HttpMethod::Get,
@@ -257,6 +313,7 @@ pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -292,6 +349,7 @@ pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -329,6 +387,7 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:emotes"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -370,6 +429,79 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-emotes",
 };
 
+pub(crate) static PIN_CHAT_MESSAGE: Endpoint = Endpoint {
+    operation: "pin-chat-message",
+    method: HttpMethod::Post,
+    path: "/chat/pins",
+    tokens: TokenTypes {
+        app: false,
+        user: true,
+    },
+    scopes_all_of: &["moderator:manage:chat_messages"],
+    scopes_any_of: &[],
+    scopes_partial: None,
+    params: &[
+        Param {
+            name: "broadcaster_id",
+            rust_name: "broadcaster_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "moderator_id",
+            rust_name: "moderator_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "message_id",
+            rust_name: "message_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "duration_seconds",
+            rust_name: "duration_seconds",
+            location: Location::Query,
+            required: false,
+            items: None,
+            length: None,
+            range: Some(Limit {
+                min: Some(30),
+                max: Some(1800),
+            }),
+            values: &[],
+        },
+    ],
+    paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
+    errors: &[
+        (400, "A parameter is missing or invalid."),
+        (
+            401,
+            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
+        ),
+        (403, "The user is not the broadcaster or one of their moderators."),
+        (404, "The message was not found."),
+    ],
+    reference: "https://dev.twitch.tv/docs/api/reference#pin-chat-message",
+};
+
 pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
     operation: "send-a-shoutout",
     method: HttpMethod::Post,
@@ -380,6 +512,7 @@ pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:shoutouts"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "from_broadcaster_id",
@@ -448,6 +581,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:announcements"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -519,6 +653,7 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:write:chat"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -588,6 +723,66 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
     reference: "https://dev.twitch.tv/docs/api/reference#send-chat-message",
 };
 
+pub(crate) static UNPIN_CHAT_MESSAGE: Endpoint = Endpoint {
+    operation: "unpin-chat-message",
+    method: HttpMethod::Delete,
+    path: "/chat/pins",
+    tokens: TokenTypes {
+        app: false,
+        user: true,
+    },
+    scopes_all_of: &["moderator:manage:chat_messages"],
+    scopes_any_of: &[],
+    scopes_partial: None,
+    params: &[
+        Param {
+            name: "broadcaster_id",
+            rust_name: "broadcaster_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "moderator_id",
+            rust_name: "moderator_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "message_id",
+            rust_name: "message_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+    ],
+    paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
+    errors: &[
+        (400, "A parameter is missing or invalid."),
+        (
+            401,
+            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
+        ),
+        (403, "The user is not the broadcaster or one of their moderators."),
+        (404, "No such pinned message."),
+    ],
+    reference: "https://dev.twitch.tv/docs/api/reference#unpin-chat-message",
+};
+
 pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
     operation: "update-chat-settings",
     method: HttpMethod::Patch,
@@ -598,6 +793,7 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -735,6 +931,79 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
     reference: "https://dev.twitch.tv/docs/api/reference#update-chat-settings",
 };
 
+pub(crate) static UPDATE_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
+    operation: "update-pinned-chat-message",
+    method: HttpMethod::Patch,
+    path: "/chat/pins",
+    tokens: TokenTypes {
+        app: false,
+        user: true,
+    },
+    scopes_all_of: &["moderator:manage:chat_messages"],
+    scopes_any_of: &[],
+    scopes_partial: None,
+    params: &[
+        Param {
+            name: "broadcaster_id",
+            rust_name: "broadcaster_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "moderator_id",
+            rust_name: "moderator_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "message_id",
+            rust_name: "message_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "duration_seconds",
+            rust_name: "duration_seconds",
+            location: Location::Query,
+            required: false,
+            items: None,
+            length: None,
+            range: Some(Limit {
+                min: Some(30),
+                max: Some(1800),
+            }),
+            values: &[],
+        },
+    ],
+    paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
+    errors: &[
+        (400, "A parameter is missing or invalid."),
+        (
+            401,
+            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
+        ),
+        (403, "The user is not the broadcaster or one of their moderators."),
+        (404, "No such pinned message."),
+    ],
+    reference: "https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message",
+};
+
 pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
     operation: "update-user-chat-color",
     method: HttpMethod::Put,
@@ -745,6 +1014,7 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:chat_color"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -843,12 +1113,12 @@ impl GetChannelEmotes {
 }
 
 impl IntoFuture for GetChannelEmotes {
-    type Output = Result<Vec<models::ChannelEmote>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChannelEmote>>;
+    type Output = Result<models::ChannelEmoteList>;
+    type IntoFuture = ResponseFuture<models::ChannelEmoteList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::ChannelEmote>(req)
+        api.envelope::<models::ChannelEmoteList>(req)
     }
 }
 
@@ -975,12 +1245,12 @@ impl GetEmoteSets {
 }
 
 impl IntoFuture for GetEmoteSets {
-    type Output = Result<Vec<models::EmoteSet>>;
-    type IntoFuture = ResponseFuture<Vec<models::EmoteSet>>;
+    type Output = Result<models::EmoteSetList>;
+    type IntoFuture = ResponseFuture<models::EmoteSetList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::EmoteSet>(req)
+        api.envelope::<models::EmoteSetList>(req)
     }
 }
 
@@ -1025,12 +1295,57 @@ impl GetGlobalEmotes {
 }
 
 impl IntoFuture for GetGlobalEmotes {
-    type Output = Result<Vec<models::GlobalEmote>>;
-    type IntoFuture = ResponseFuture<Vec<models::GlobalEmote>>;
+    type Output = Result<models::GlobalEmoteList>;
+    type IntoFuture = ResponseFuture<models::GlobalEmoteList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::GlobalEmote>(req)
+        api.envelope::<models::GlobalEmoteList>(req)
+    }
+}
+
+/// Request builder for [`UserApi::get_pinned_chat_message`]: set options, then `.await` it to send the request.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetPinnedChatMessage {
+    api: Api,
+    broadcaster_id: Option<String>,
+    moderator_id: Option<String>,
+}
+
+impl GetPinnedChatMessage {
+    /// ID of the broadcaster whose chat room to look at.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
+        self.broadcaster_id = Some(broadcaster_id.into());
+        self
+    }
+
+    /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
+        self.moderator_id = Some(moderator_id.into());
+        self
+    }
+
+    #[inline]
+    fn into_request(self) -> (Api, Request) {
+        let mut req = Request::new(&GET_PINNED_CHAT_MESSAGE);
+        req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
+        req.token_user("moderator_id", Location::Query, self.moderator_id);
+        (self.api, req)
+    }
+}
+
+impl IntoFuture for GetPinnedChatMessage {
+    type Output = Result<Option<models::PinnedChatMessage>>;
+    type IntoFuture = ResponseFuture<Option<models::PinnedChatMessage>>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let (api, req) = self.into_request();
+        api.optional::<models::PinnedChatMessage>(req)
     }
 }
 
@@ -1153,6 +1468,63 @@ impl IntoFuture for GetUserEmotes {
         let limit = self.limit;
         let (api, req) = self.into_request();
         api.collect::<models::UserEmote>(req, limit)
+    }
+}
+
+/// Request builder for [`UserApi::pin_chat_message`]: set options, then `.await` it to send the request.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct PinChatMessage {
+    api: Api,
+    broadcaster_id: Option<String>,
+    moderator_id: Option<String>,
+    message_id: String,
+    duration_seconds: Option<u32>,
+}
+
+impl PinChatMessage {
+    /// ID of the broadcaster whose chat room holds the message.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
+        self.broadcaster_id = Some(broadcaster_id.into());
+        self
+    }
+
+    /// ID of the broadcaster or of one of their moderators pinning the message; must be the user the token belongs to.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
+        self.moderator_id = Some(moderator_id.into());
+        self
+    }
+
+    /// How long the message stays pinned, in seconds; until the stream ends when unset.
+    ///
+    /// From 30 to 1800.
+    pub fn duration_seconds(mut self, duration_seconds: u32) -> Self {
+        self.duration_seconds = Some(duration_seconds);
+        self
+    }
+
+    #[inline]
+    fn into_request(self) -> (Api, Request) {
+        let mut req = Request::new(&PIN_CHAT_MESSAGE);
+        req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
+        req.token_user("moderator_id", Location::Query, self.moderator_id);
+        req.query("message_id", self.message_id);
+        req.query_opt("duration_seconds", self.duration_seconds);
+        (self.api, req)
+    }
+}
+
+impl IntoFuture for PinChatMessage {
+    type Output = Result<()>;
+    type IntoFuture = ResponseFuture<()>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let (api, req) = self.into_request();
+        api.none(req)
     }
 }
 
@@ -1330,6 +1702,53 @@ impl IntoFuture for SendChatMessage {
     }
 }
 
+/// Request builder for [`UserApi::unpin_chat_message`]: set options, then `.await` it to send the request.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UnpinChatMessage {
+    api: Api,
+    broadcaster_id: Option<String>,
+    moderator_id: Option<String>,
+    message_id: String,
+}
+
+impl UnpinChatMessage {
+    /// ID of the broadcaster whose chat room holds the pinned message.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
+        self.broadcaster_id = Some(broadcaster_id.into());
+        self
+    }
+
+    /// ID of the broadcaster or of one of their moderators unpinning the message; must be the user the token belongs to.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
+        self.moderator_id = Some(moderator_id.into());
+        self
+    }
+
+    #[inline]
+    fn into_request(self) -> (Api, Request) {
+        let mut req = Request::new(&UNPIN_CHAT_MESSAGE);
+        req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
+        req.token_user("moderator_id", Location::Query, self.moderator_id);
+        req.query("message_id", self.message_id);
+        (self.api, req)
+    }
+}
+
+impl IntoFuture for UnpinChatMessage {
+    type Output = Result<()>;
+    type IntoFuture = ResponseFuture<()>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let (api, req) = self.into_request();
+        api.none(req)
+    }
+}
+
 /// Request builder for [`UserApi::update_chat_settings`]: set options, then `.await` it to send the request.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -1457,6 +1876,63 @@ impl IntoFuture for UpdateChatSettings {
     }
 }
 
+/// Request builder for [`UserApi::update_pinned_chat_message`]: set options, then `.await` it to send the request.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdatePinnedChatMessage {
+    api: Api,
+    broadcaster_id: Option<String>,
+    moderator_id: Option<String>,
+    message_id: String,
+    duration_seconds: Option<u32>,
+}
+
+impl UpdatePinnedChatMessage {
+    /// ID of the broadcaster whose chat room holds the pinned message.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
+        self.broadcaster_id = Some(broadcaster_id.into());
+        self
+    }
+
+    /// ID of the broadcaster or of one of their moderators making the change; must be the user the token belongs to.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
+        self.moderator_id = Some(moderator_id.into());
+        self
+    }
+
+    /// The new time the message stays pinned, in seconds from now; until the stream ends when unset.
+    ///
+    /// From 30 to 1800.
+    pub fn duration_seconds(mut self, duration_seconds: u32) -> Self {
+        self.duration_seconds = Some(duration_seconds);
+        self
+    }
+
+    #[inline]
+    fn into_request(self) -> (Api, Request) {
+        let mut req = Request::new(&UPDATE_PINNED_CHAT_MESSAGE);
+        req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
+        req.token_user("moderator_id", Location::Query, self.moderator_id);
+        req.query("message_id", self.message_id);
+        req.query_opt("duration_seconds", self.duration_seconds);
+        (self.api, req)
+    }
+}
+
+impl IntoFuture for UpdatePinnedChatMessage {
+    type Output = Result<()>;
+    type IntoFuture = ResponseFuture<()>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let (api, req) = self.into_request();
+        api.none(req)
+    }
+}
+
 /// Request builder for [`UserApi::update_chat_color`]: set options, then `.await` it to send the request.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -1546,7 +2022,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -1610,7 +2086,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -1659,7 +2135,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
@@ -1828,7 +2304,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -1930,7 +2406,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -1979,12 +2455,46 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
         GetGlobalEmotes { api: self.api() }
+    }
+
+    /// Gets the message pinned in a broadcaster's chat room, if any.
+    ///
+    /// Token: user access token.
+    ///
+    /// Scopes: one of `moderator:read:chat_messages`, `moderator:manage:chat_messages`.
+    ///
+    /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
+    ///
+    /// # Parameters
+    ///
+    /// - [`broadcaster_id`](GetPinnedChatMessage::broadcaster_id) (optional): ID of the broadcaster whose chat room to look at. Defaults to the token's user.
+    /// - [`moderator_id`](GetPinnedChatMessage::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
+    ///
+    /// # Errors
+    ///
+    /// - 400: A parameter is missing or invalid.
+    /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    /// - 403: The user is not the broadcaster or one of their moderators.
+    ///
+    /// # Notes
+    ///
+    /// - Added by Twitch in 2026; the reference library has no equivalent.
+    /// - No message pinned: `None` (Helix answers with an empty `data`).
+    /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message)
+    pub fn get_pinned_chat_message(&self) -> GetPinnedChatMessage {
+        GetPinnedChatMessage {
+            api: self.api(),
+            broadcaster_id: None,
+            moderator_id: None,
+        }
     }
 
     /// Gets the shared chat session a channel is in, if any.
@@ -2072,7 +2582,8 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the emotes; the `template` URL Helix adds beside `data` is not exposed.
+    /// - The emotes page like any list; Helix's `template` (the emote image URL template) is `Paginator::template()` after a page was fetched.
+    /// - The template travels beside the pages (`Paginator::template()`), not in the item model.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-emotes)
     pub fn get_user_emotes(&self) -> GetUserEmotes {
@@ -2081,6 +2592,45 @@ impl UserApi {
             user_id: None,
             broadcaster_id: None,
             limit: None,
+        }
+    }
+
+    /// Pins a message in a broadcaster's chat room, for a while or until the stream ends.
+    ///
+    /// Token: user access token.
+    ///
+    /// Scopes: `moderator:manage:chat_messages`.
+    ///
+    /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
+    ///
+    /// # Parameters
+    ///
+    /// - [`broadcaster_id`](PinChatMessage::broadcaster_id) (optional): ID of the broadcaster whose chat room holds the message. Defaults to the token's user.
+    /// - [`moderator_id`](PinChatMessage::moderator_id) (optional): ID of the broadcaster or of one of their moderators pinning the message; must be the user the token belongs to. Defaults to the token's user.
+    /// - `message_id`: ID of the chat message to pin.
+    /// - [`duration_seconds`](PinChatMessage::duration_seconds) (optional): How long the message stays pinned, in seconds; until the stream ends when unset. From 30 to 1800.
+    ///
+    /// # Errors
+    ///
+    /// - 400: A parameter is missing or invalid.
+    /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    /// - 403: The user is not the broadcaster or one of their moderators.
+    /// - 404: The message was not found.
+    ///
+    /// # Notes
+    ///
+    /// - Added by Twitch in 2026; the reference library has no equivalent.
+    /// - Sources disagree on the verb (POST in third-party docs quoting Twitch, PUT in one client library); POST is used, as Helix does for the other calls that create something.
+    /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#pin-chat-message)
+    pub fn pin_chat_message(&self, message_id: impl Into<String>) -> PinChatMessage {
+        PinChatMessage {
+            api: self.api(),
+            broadcaster_id: None,
+            moderator_id: None,
+            message_id: message_id.into(),
+            duration_seconds: None,
         }
     }
 
@@ -2201,6 +2751,42 @@ impl UserApi {
         }
     }
 
+    /// Unpins the pinned message of a broadcaster's chat room.
+    ///
+    /// Token: user access token.
+    ///
+    /// Scopes: `moderator:manage:chat_messages`.
+    ///
+    /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
+    ///
+    /// # Parameters
+    ///
+    /// - [`broadcaster_id`](UnpinChatMessage::broadcaster_id) (optional): ID of the broadcaster whose chat room holds the pinned message. Defaults to the token's user.
+    /// - [`moderator_id`](UnpinChatMessage::moderator_id) (optional): ID of the broadcaster or of one of their moderators unpinning the message; must be the user the token belongs to. Defaults to the token's user.
+    /// - `message_id`: ID of the pinned message.
+    ///
+    /// # Errors
+    ///
+    /// - 400: A parameter is missing or invalid.
+    /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    /// - 403: The user is not the broadcaster or one of their moderators.
+    /// - 404: No such pinned message.
+    ///
+    /// # Notes
+    ///
+    /// - Added by Twitch in 2026; the reference library has no equivalent.
+    /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unpin-chat-message)
+    pub fn unpin_chat_message(&self, message_id: impl Into<String>) -> UnpinChatMessage {
+        UnpinChatMessage {
+            api: self.api(),
+            broadcaster_id: None,
+            moderator_id: None,
+            message_id: message_id.into(),
+        }
+    }
+
     /// Updates a broadcaster's chat settings.
     ///
     /// Token: user access token.
@@ -2249,6 +2835,47 @@ impl UserApi {
             slow_mode_wait_time: None,
             subscriber_mode: None,
             unique_chat_mode: None,
+        }
+    }
+
+    /// Changes how long a pinned message stays pinned, counted from now.
+    ///
+    /// Token: user access token.
+    ///
+    /// Scopes: `moderator:manage:chat_messages`.
+    ///
+    /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
+    ///
+    /// # Parameters
+    ///
+    /// - [`broadcaster_id`](UpdatePinnedChatMessage::broadcaster_id) (optional): ID of the broadcaster whose chat room holds the pinned message. Defaults to the token's user.
+    /// - [`moderator_id`](UpdatePinnedChatMessage::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the change; must be the user the token belongs to. Defaults to the token's user.
+    /// - `message_id`: ID of the pinned message.
+    /// - [`duration_seconds`](UpdatePinnedChatMessage::duration_seconds) (optional): The new time the message stays pinned, in seconds from now; until the stream ends when unset. From 30 to 1800.
+    ///
+    /// # Errors
+    ///
+    /// - 400: A parameter is missing or invalid.
+    /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    /// - 403: The user is not the broadcaster or one of their moderators.
+    /// - 404: No such pinned message.
+    ///
+    /// # Notes
+    ///
+    /// - Added by Twitch in 2026; the reference library has no equivalent.
+    /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message)
+    pub fn update_pinned_chat_message(
+        &self,
+        message_id: impl Into<String>,
+    ) -> UpdatePinnedChatMessage {
+        UpdatePinnedChatMessage {
+            api: self.api(),
+            broadcaster_id: None,
+            moderator_id: None,
+            message_id: message_id.into(),
+            duration_seconds: None,
         }
     }
 

@@ -12,6 +12,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["clips:edit"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -77,6 +78,7 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["editor:manage:clips", "channel:manage:clips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "editor_id",
@@ -169,6 +171,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -258,6 +261,7 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["editor:manage:clips", "channel:manage:clips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "editor_id",

@@ -12,6 +12,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "shard_count",
@@ -50,6 +51,7 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -85,6 +87,7 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "conduit_id",
@@ -134,6 +137,7 @@ pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     acting_user: None,
@@ -156,6 +160,7 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "conduit_id",
@@ -201,6 +206,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",

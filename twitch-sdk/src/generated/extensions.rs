@@ -12,6 +12,7 @@ pub(crate) static CREATE_EXTENSION_SECRET: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -56,6 +57,7 @@ pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "should_include_all",
@@ -90,6 +92,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -148,6 +151,7 @@ pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -187,6 +191,7 @@ pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
     acting_user: None,
@@ -210,6 +215,7 @@ pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -255,6 +261,7 @@ pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -300,6 +307,7 @@ pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -364,6 +372,7 @@ pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "target",
@@ -429,6 +438,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -503,6 +513,7 @@ pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -567,6 +578,7 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "sku",

@@ -12,6 +12,7 @@ pub(crate) static GET_GAMES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -66,6 +67,7 @@ pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: Some(Paging {
         page_size: Some("first"),

@@ -12,6 +12,7 @@ pub(crate) static GET_CREATOR_GOALS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:goals"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static ASSIGN_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -87,6 +88,7 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -125,6 +127,7 @@ pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -189,6 +192,7 @@ pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -274,6 +278,7 @@ pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -323,6 +328,7 @@ pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -372,6 +378,7 @@ pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -428,6 +435,7 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -475,6 +483,7 @@ pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -539,6 +548,7 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -628,6 +638,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -699,6 +710,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static GET_HYPE_TRAIN_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:hype_train"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:blocked_terms"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -73,6 +74,7 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:moderators"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -122,6 +124,7 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:vips"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -175,6 +178,7 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:suspicious_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -246,6 +250,7 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:banned_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -332,6 +337,7 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderation:read"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -384,6 +390,7 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_messages"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -443,6 +450,7 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:read:automod_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -491,6 +499,7 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderation:read", "moderator:manage:banned_users"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -542,6 +551,7 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:blocked_terms", "moderator:manage:blocked_terms"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -594,6 +604,7 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:moderated_channels"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -636,6 +647,7 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderation:read", "channel:manage:moderators"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -687,6 +699,7 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:shield_mode", "moderator:manage:shield_mode"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -735,6 +748,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:unban_requests", "moderator:manage:unban_requests"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -806,6 +820,7 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:vips", "channel:manage:vips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -857,6 +872,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:automod"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -913,6 +929,7 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:blocked_terms"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -971,6 +988,7 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:moderators"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1019,6 +1037,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:vips"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -1067,6 +1086,7 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:suspicious_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1128,6 +1148,7 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:unban_requests"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1206,6 +1227,7 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:banned_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1266,6 +1288,7 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:automod_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1407,6 +1430,7 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:shield_mode"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1465,6 +1489,7 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:warnings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

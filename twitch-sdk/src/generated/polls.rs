@@ -12,6 +12,7 @@ pub(crate) static CREATE_POLL: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:polls"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -111,6 +112,7 @@ pub(crate) static END_POLL: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:polls"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -168,6 +170,7 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:polls", "channel:manage:polls"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static CREATE_PREDICTION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:predictions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -89,6 +90,7 @@ pub(crate) static END_PREDICTION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:predictions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -160,6 +162,7 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:predictions", "channel:manage:predictions"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static CANCEL_A_RAID: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:raids"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -51,6 +52,7 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:raids"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "from_broadcaster_id",

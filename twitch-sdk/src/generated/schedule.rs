@@ -12,6 +12,7 @@ pub(crate) static CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:schedule"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -110,6 +111,7 @@ pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:schedule"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -157,6 +159,7 @@ pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -185,6 +188,7 @@ pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -267,6 +271,7 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:schedule"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -345,6 +350,7 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:schedule"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

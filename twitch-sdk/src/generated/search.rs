@@ -12,6 +12,7 @@ pub(crate) static SEARCH_CATEGORIES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "query",
@@ -50,6 +51,7 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "query",

@@ -12,6 +12,7 @@ pub(crate) static CREATE_STREAM_MARKER: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:broadcast"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -64,6 +65,7 @@ pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:follows"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -105,6 +107,7 @@ pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:stream_key"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -146,6 +149,7 @@ pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["user:read:broadcast", "channel:manage:broadcast"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -196,6 +200,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",

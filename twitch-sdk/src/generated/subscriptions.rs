@@ -12,6 +12,7 @@ pub(crate) static CHECK_USER_SUBSCRIPTION: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:subscriptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -60,6 +61,7 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:subscriptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

@@ -12,6 +12,7 @@ pub(crate) static GET_ALL_STREAM_TAGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "tag_id",
@@ -50,6 +51,7 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",

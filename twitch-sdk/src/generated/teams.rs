@@ -12,6 +12,7 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -47,6 +48,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "name",

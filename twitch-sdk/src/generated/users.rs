@@ -12,6 +12,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "target_user_id",
@@ -66,6 +67,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -102,6 +104,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -136,6 +139,7 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -177,6 +181,7 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["user:read:broadcast", "user:edit:broadcast"],
+    scopes_partial: None,
     params: &[],
     paging: None,
     acting_user: None,
@@ -199,6 +204,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -243,6 +249,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "target_user_id",
@@ -277,6 +284,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:edit"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "description",
@@ -312,6 +320,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:edit:broadcast"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "data",

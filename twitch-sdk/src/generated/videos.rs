@@ -12,6 +12,7 @@ pub(crate) static DELETE_VIDEOS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:videos"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -46,6 +47,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",

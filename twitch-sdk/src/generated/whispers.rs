@@ -12,6 +12,7 @@ pub(crate) static SEND_WHISPER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:whispers"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "from_user_id",

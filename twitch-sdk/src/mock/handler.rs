@@ -200,6 +200,7 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
         return Answer::error(404, message);
     };
     let mut rate_headers = Vec::new();
+    let mut partial = false;
     // Operations that accept no token type need no authorization at all (the iCalendar feed).
     if endpoint.tokens.app || endpoint.tokens.user {
         let grant = match authenticate(state, request) {
@@ -214,7 +215,10 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
             .user
             .as_ref()
             .and_then(|_| check::missing_scopes(endpoint, &grant.scopes));
-        if let Some(missing) = missing {
+        // Scopes needed for part of the answer: Helix leaves that part out (the list of
+        // followers) and sends the rest (their count).
+        partial = missing.is_some() && endpoint.scopes_partial.is_some();
+        if let Some(missing) = missing.filter(|_| !partial) {
             let mut names = missing.all_of.join(", ");
             if !missing.any_of.is_empty() {
                 let sep = if names.is_empty() { "" } else { "; " };
@@ -242,8 +246,25 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
     }
     let user = grant_user(state, request);
     let mut answer = serve(state, endpoint, request, user.as_deref());
+    if partial {
+        answer = without_items(answer);
+    }
     answer.headers.extend(rate_headers);
     answer
+}
+
+/// A successful answer with its `data` list emptied and no further pages, for a token that may
+/// see only part of the answer; other keys (`total`) stay.
+fn without_items(answer: Answer) -> Answer {
+    if answer.status != 200 {
+        return answer;
+    }
+    let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&answer.body) else {
+        return answer;
+    };
+    body.insert("data".to_owned(), Value::Array(Vec::new()));
+    body.insert("pagination".to_owned(), json!({}));
+    Answer::json(200, &Value::Object(body))
 }
 
 /// The grant of the request's bearer token, or Helix's 401 message.
