@@ -1111,6 +1111,20 @@ async fn clips_videos_and_schedules() {
     assert_eq!(status, 200);
     let (_, read) = w.get(&w.app, "/schedule", &olly).await;
     assert_eq!(read["data"]["segments"][0]["title"], "Renamed");
+    let moved = json!({"start_time": "2030-01-02T18:00:00Z", "duration": "60"});
+    w.call(
+        &olly_token,
+        Method::PATCH,
+        "/schedule/segment",
+        &by_id,
+        Some(moved),
+    )
+    .await;
+    let (_, read) = w.get(&w.app, "/schedule", &olly).await;
+    assert_eq!(
+        read["data"]["segments"][0]["end_time"],
+        "2030-01-02T19:00:00Z"
+    );
     assert_eq!(
         w.call(
             &olly_token,

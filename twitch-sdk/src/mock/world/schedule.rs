@@ -96,7 +96,7 @@ pub(super) fn create_segment(world: &mut World, call: &Call<'_>) -> Answer {
     merge(
         &mut segment,
         &json!({
-            "id": id, "broadcaster_id": broadcaster, "start_time": start, "end_time": end.to_string(),
+            "id": id, "broadcaster_id": broadcaster, "start_time": start, "end_time": end,
             "title": call.arg("title").unwrap_or_default(), "canceled_until": null,
             "is_recurring": call.body_value("is_recurring").cloned().unwrap_or(json!(false)),
             "category": call.arg("category_id").map(|c| category(world, c)),
@@ -114,10 +114,27 @@ pub(super) fn update_segment(world: &mut World, call: &Call<'_>) -> Answer {
     let Some(segment) = segment_mut(world, call) else {
         return call.not_found("The segment in id was not found.");
     };
-    for key in ["start_time", "title"] {
-        if let Some(value) = call.arg(key) {
-            segment[key] = json!(value);
-        }
+    // A new start or duration moves the end; the length is kept when only the start moves.
+    let old_start = twitch_models::Timestamp::parse(&str_of(segment, "start_time"));
+    let old_end = twitch_models::Timestamp::parse(&str_of(segment, "end_time"));
+    let kept = match (old_start, old_end) {
+        (Ok(start), Ok(end)) => (end.get() - start.get()).whole_minutes(),
+        _ => 240,
+    };
+    let minutes = call
+        .arg("duration")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(kept);
+    let start = call
+        .arg("start_time")
+        .map_or_else(|| str_of(segment, "start_time"), str::to_owned);
+    let Some(end) = end_time(&start, minutes) else {
+        return Answer::error(400, "The start_time is not an RFC 3339 date-time.");
+    };
+    segment["start_time"] = json!(start);
+    segment["end_time"] = json!(end);
+    if let Some(title) = call.arg("title") {
+        segment["title"] = json!(title);
     }
     if let Some(category) = category {
         segment["category"] = category;
@@ -128,6 +145,13 @@ pub(super) fn update_segment(world: &mut World, call: &Call<'_>) -> Answer {
     let segment = segment.clone();
     let body = json!({"data": schedule(world, &broadcaster, vec![segment])});
     Answer::json(200, &body)
+}
+
+/// `start` (RFC 3339) plus `minutes`, in RFC 3339; `None` when `start` does not parse.
+fn end_time(start: &str, minutes: i64) -> Option<String> {
+    let begin = twitch_models::Timestamp::parse(start).ok()?;
+    let end = begin.get() + time::Duration::minutes(minutes);
+    Some(twitch_models::Timestamp::from(end).to_string())
 }
 
 /// `DELETE /schedule/segment`: Helix answers `204` whether or not the segment existed.
