@@ -183,6 +183,9 @@ pub struct EndpointStatic {
     pub params: Vec<ParamStatic>,
     /// Paging, for paginated endpoints.
     pub paging: Option<PagingStatic>,
+    /// The acting-user rule: the parameter that must be the token's user, and the channel it
+    /// must moderate.
+    pub acting_user: Option<(String, Option<String>)>,
     /// Error statuses, ascending.
     pub errors: Vec<(u16, String)>,
     /// Reference link.

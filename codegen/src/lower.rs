@@ -403,6 +403,10 @@ impl Lowerer<'_> {
             scopes_partial: e.scopes.partial.as_deref().map(one_line),
             params,
             paging,
+            acting_user: e.acting_user.as_ref().map(|a| {
+                self.usage.endpoint.insert("ActingUser");
+                (a.param.clone(), a.moderates.clone())
+            }),
             errors: e.errors.iter().map(|(k, v)| (*k, one_line(v))).collect(),
             reference: e.reference.clone(),
             secret_response: e

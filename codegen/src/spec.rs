@@ -47,6 +47,10 @@ pub struct Endpoint {
     /// The authorization requirement in words (`Token holder is the broadcaster`).
     #[serde(default)]
     pub authorization: Option<String>,
+    /// Who may act, where Helix checks it against the user token: the parameter that must name
+    /// the token's user, and optionally the channel that user must moderate.
+    #[serde(default)]
+    pub acting_user: Option<ActingUser>,
     /// Query and body parameters, in Twitch's documented order.
     #[serde(default)]
     pub params: Vec<Param>,
@@ -172,6 +176,21 @@ pub struct Param {
     /// `string` (or `string[]`) parameters only, without `values`.
     #[serde(default)]
     pub secret: bool,
+}
+
+/// The rule Helix applies to user tokens on operations that act for someone.
+///
+/// `param` must hold the token's user id (Helix answers `401` otherwise). With `moderates`,
+/// that user must also be the broadcaster named by the `moderates` parameter or one of its
+/// moderators (Helix answers `403` otherwise); only the server can know who moderates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActingUser {
+    /// The parameter that must be the token's user (`broadcaster_id`, `moderator_id`).
+    pub param: String,
+    /// The channel parameter whose broadcaster or moderators may act (`broadcaster_id`).
+    #[serde(default)]
+    pub moderates: Option<String>,
 }
 
 /// How a paginated operation pages.

@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::Loaded;
 use crate::naming;
-use crate::spec::{Endpoint, Limit, Location, Method, Model, Param, ParamRef, Shape, TokenType};
+use crate::spec::{
+    ActingUser, Endpoint, Limit, Location, Method, Model, Param, ParamRef, Shape, TokenType,
+};
 use crate::types::{Prim, TypeExpr};
 
 /// What validation learned that lowering needs.
@@ -585,6 +587,10 @@ impl Validator<'_> {
             self.check_param(file, item, &field, p);
         }
 
+        if let Some(acting) = &e.acting_user {
+            self.check_acting_user(file, item, e, acting);
+        }
+
         match (e.response.shape, &e.pagination) {
             (Shape::Paginated, None) => self.report(
                 file,
@@ -650,6 +656,40 @@ impl Validator<'_> {
         }
         for m in &e.methods {
             self.check_method(file, item, e, m, seen);
+        }
+    }
+
+    /// Checks an `acting_user` rule: it needs user tokens and names string parameters.
+    fn check_acting_user(&mut self, file: &str, item: &str, e: &Endpoint, acting: &ActingUser) {
+        if !e.tokens.contains(&TokenType::User) {
+            self.report(
+                file,
+                Some(item),
+                Some("acting_user"),
+                "an acting-user rule needs an operation that accepts user tokens",
+            );
+        }
+        let named = [
+            ("param", Some(&acting.param)),
+            ("moderates", acting.moderates.as_ref()),
+        ];
+        for (key, name) in named {
+            let Some(name) = name else { continue };
+            match e.params.iter().find(|p| &p.name == name) {
+                None => self.report(
+                    file,
+                    Some(item),
+                    Some(&format!("acting_user.{key}")),
+                    format!("unknown parameter `{name}`"),
+                ),
+                Some(p) if p.ty != "string" => self.report(
+                    file,
+                    Some(item),
+                    Some(&format!("acting_user.{key}")),
+                    format!("parameter `{name}` must be a `string`, not `{}`", p.ty),
+                ),
+                Some(_) => {}
+            }
         }
     }
 

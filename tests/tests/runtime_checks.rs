@@ -20,7 +20,7 @@ async fn missing_scopes_are_refused_without_a_request() {
     let (user, _) = support::user(&mock, &["user:edit"]).await;
     mock.clear_requests();
 
-    let err = user.ban_user("9876").reason("spam").await.unwrap_err();
+    let err = user.ban_user("1003").reason("spam").await.unwrap_err();
     assert!(
         matches!(&err, Error::Token(TokenError { message: m, .. }) if m == "ban-user: the user token is missing scope: moderator:manage:banned_users"),
         "{err}"
@@ -46,7 +46,7 @@ async fn missing_scopes_are_refused_without_a_request() {
 
     // With the scope, the same call goes out.
     let (moderator, _) = support::user(&mock, &["moderator:manage:banned_users"]).await;
-    moderator.ban_user("9876").reason("spam").await.unwrap();
+    moderator.ban_user("1003").reason("spam").await.unwrap();
     assert_eq!(mock.requests_to("ban-user").len(), 1);
 }
 
@@ -121,7 +121,7 @@ async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
             "at most 100 items, got 101",
         ),
         (
-            user.ban_user("9876")
+            user.ban_user("1003")
                 .reason("x".repeat(501))
                 .await
                 .unwrap_err(),
@@ -129,12 +129,12 @@ async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
             "length at most 500, got 501",
         ),
         (
-            user.ban_user("9876").duration(0).await.unwrap_err(),
+            user.ban_user("1003").duration(0).await.unwrap_err(),
             "duration",
             "must be 1 to 1209600, got 0",
         ),
         (
-            user.ban_user("9876").duration(1_209_601).await.unwrap_err(),
+            user.ban_user("1003").duration(1_209_601).await.unwrap_err(),
             "duration",
             "must be 1 to 1209600, got 1209601",
         ),
@@ -175,7 +175,7 @@ async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
         .user_ids(support::numbers(0..100))
         .await
         .unwrap();
-    user.ban_user("9876")
+    user.ban_user("1003")
         .reason("x".repeat(500))
         .duration(1_209_600)
         .await
@@ -189,16 +189,19 @@ async fn parameters_naming_the_token_user_default_to_it() {
     let mock = MockServer::start().await;
     let (user, _) = support::user(&mock, &["moderator:manage:banned_users"]).await;
 
-    user.ban_user("9876").reason("spam").await.unwrap();
+    user.ban_user("1003").reason("spam").await.unwrap();
     let sent = &mock.requests_to("ban-user")[0];
     assert_eq!(sent.query_value("broadcaster_id"), Some(USER_ID));
     assert_eq!(sent.query_value("moderator_id"), Some(USER_ID));
     let body = sent.body_json().unwrap();
-    assert_eq!(body["data"]["user_id"], "9876");
+    assert_eq!(body["data"]["user_id"], "1003");
     assert_eq!(body["data"]["reason"], "spam");
 
     // A moderator names another channel; the moderator is still the token's user.
-    user.ban_user("9876").broadcaster_id("5678").await.unwrap();
+    mock.world()
+        .add_user("5678", "other_channel")
+        .add_moderator("5678", USER_ID);
+    user.ban_user("1003").broadcaster_id("5678").await.unwrap();
     let sent = &mock.requests_to("ban-user")[1];
     assert_eq!(sent.query_value("broadcaster_id"), Some("5678"));
     assert_eq!(sent.query_value("moderator_id"), Some(USER_ID));
@@ -211,7 +214,8 @@ async fn parameters_naming_the_token_user_default_to_it() {
 async fn a_scope_needed_for_part_of_the_answer_does_not_refuse_the_call() {
     let mock = MockServer::start().await;
     let followers = support::items(&mock, "get-channel-followers", "user_id", 42);
-    mock.set_items("get-channel-followers", followers);
+    mock.set_items("get-channel-followers", followers)
+        .expect("a paginated operation");
     let (viewer, _) = support::user(&mock, &["user:read:follows"]).await;
     mock.clear_requests();
 

@@ -40,8 +40,9 @@ async fn server_errors_are_retried_for_get() {
         &["moderator:manage:banned_users", "user:manage:blocked_users"],
     )
     .await;
+    mock.world().ban(support::USER_ID, "1003", "spam");
     mock.on("unban-user").once().reply(Reply::html_502());
-    user.unban_user("9876").await.unwrap();
+    user.unban_user("1003").await.unwrap();
     assert_eq!(
         statuses(&mock.requests_to("unban-user")),
         [Some(502), Some(204)]

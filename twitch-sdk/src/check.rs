@@ -90,6 +90,52 @@ pub(crate) fn missing_scopes<S: AsRef<str>>(
     (!all_of.is_empty() || !any_of.is_empty()).then_some(MissingScopes { all_of, any_of })
 }
 
+/// Checks the acting-user rule of `endpoint` for a user token of `user_id`: the parameter the
+/// rule names, when given, must be that user. A broken rule is returned as
+/// [`Error::InvalidArgument`] naming the argument, with Helix's wording in the reason. Whether
+/// the user moderates the channel is not checked here; only the server knows.
+pub fn acting_user<K, V>(
+    endpoint: &Endpoint,
+    user_id: &str,
+    query: &[(K, V)],
+    body: Option<&Value>,
+) -> Result<(), Error>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let Some(rule) = endpoint.acting_user else {
+        return Ok(());
+    };
+    let Some(param) = endpoint.param(rule.param) else {
+        return Ok(());
+    };
+    let values = match param.location {
+        Location::Query => query_values(param, query),
+        Location::Body => body_values(param, body),
+    };
+    let given = values.unwrap_or_default();
+    match given
+        .iter()
+        .find(|v| !matches!(v, Arg::Text(t) if t == user_id))
+    {
+        None => Ok(()),
+        Some(other) => Err(Error::InvalidArgument {
+            name: param.rust_name.to_owned(),
+            reason: format!(
+                "must be the token's user ({user_id}), not {}: {}",
+                other.text(),
+                acting_user_message(rule.param)
+            ),
+        }),
+    }
+}
+
+/// Helix's message when the acting-user parameter is not the token's user.
+pub(crate) fn acting_user_message(param: &str) -> String {
+    format!("The ID in {param} must match the user ID in the access token.")
+}
+
 /// Checks that `endpoint` accepts an app access token (`app == true`) or a user access token.
 ///
 /// The message names the operation and the token type it needs. Operations that accept neither
@@ -322,6 +368,7 @@ mod tests {
         scopes_partial: None,
         params: PARAMS,
         paging: None,
+        acting_user: None,
         errors: &[],
         reference: "",
         secret_response: false,
@@ -523,6 +570,60 @@ mod tests {
             ..ENDPOINT
         };
         assert!(scopes::<&str>(&open, &[]).is_ok());
+    }
+
+    #[test]
+    fn acting_user_must_be_the_token_user() {
+        use crate::endpoint::ActingUser;
+        static PARAMS: &[Param] = &[
+            Param {
+                name: "moderator_id",
+                rust_name: "moderator_id",
+                location: Location::Query,
+                required: true,
+                items: None,
+                length: None,
+                range: None,
+                values: &[],
+            },
+            Param {
+                name: "data.owner_id",
+                rust_name: "owner_id",
+                location: Location::Body,
+                required: false,
+                items: None,
+                length: None,
+                range: None,
+                values: &[],
+            },
+        ];
+        let rule = |param| Endpoint {
+            params: PARAMS,
+            acting_user: Some(ActingUser {
+                param,
+                moderates: Some("broadcaster_id"),
+            }),
+            ..ENDPOINT
+        };
+        let query = [("moderator_id", "42")];
+        assert!(acting_user(&rule("moderator_id"), "42", &query, None).is_ok());
+        let err = acting_user(&rule("moderator_id"), "7", &query, None).unwrap_err();
+        let Error::InvalidArgument { name, reason } = err else {
+            panic!("not an argument error")
+        };
+        assert_eq!(name, "moderator_id");
+        assert_eq!(
+            reason,
+            "must be the token's user (7), not 42: The ID in moderator_id must match the user ID in the access token."
+        );
+        // A body parameter, nested, is checked too; an absent one is left to the other checks.
+        let body = serde_json::json!({"data": {"owner_id": "9"}});
+        let no_query: [(&str, &str); 0] = [];
+        assert!(acting_user(&rule("data.owner_id"), "9", &no_query, Some(&body)).is_ok());
+        assert!(acting_user(&rule("data.owner_id"), "1", &no_query, Some(&body)).is_err());
+        assert!(acting_user(&rule("data.owner_id"), "1", &no_query, None).is_ok());
+        // No rule, nothing to check.
+        assert!(acting_user(&ENDPOINT, "1", &query, None).is_ok());
     }
 
     #[test]

@@ -596,6 +596,7 @@ mod tests {
         scopes_partial: None,
         params: &[],
         paging: None,
+        acting_user: None,
         errors: &[(400, "The id is not valid."), (404, "No such thing.")],
         reference: "",
         secret_response: false,

@@ -103,6 +103,9 @@ impl Session {
         }
         let body = req.body_json();
         check::arguments(endpoint, req.query_pairs(), body.as_ref())?;
+        if let Some(user) = &user {
+            check::acting_user(endpoint, &user.user_id, req.query_pairs(), body.as_ref())?;
+        }
         let body = body
             .map(|b| serde_json::to_vec(&b))
             .transpose()

@@ -171,6 +171,10 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
         let before = p.before;
         quote!(Paging { page_size: #page_size, max_page_size: #max, before: #before })
     });
+    let acting_user = option(e.acting_user.as_ref(), |(param, moderates)| {
+        let moderates = option(moderates.as_ref(), |m| quote!(#m));
+        quote!(ActingUser { param: #param, moderates: #moderates })
+    });
     let errors = e.errors.iter().map(|(status, text)| {
         let status = Literal::u16_unsuffixed(*status);
         quote!((#status, #text))
@@ -186,6 +190,7 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
             scopes_partial: #partial,
             params: &[ #(#params),* ],
             paging: #paging,
+            acting_user: #acting_user,
             errors: &[ #(#errors),* ],
             reference: #reference,
             secret_response: #secret_response,

@@ -26,6 +26,10 @@ pub(crate) static GET_AD_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "The broadcaster ID is invalid."),
         (500, "Twitch had an internal error; retry later."),
@@ -58,6 +62,10 @@ pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,
@@ -107,6 +115,7 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             400,

@@ -60,6 +60,7 @@ pub(crate) static GET_EXTENSION_ANALYTICS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (
             400,
@@ -133,6 +134,7 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (
             400,

@@ -59,6 +59,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "`period`, `started_at` or `count` is invalid."),
         (
@@ -95,6 +96,7 @@ pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -143,6 +145,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

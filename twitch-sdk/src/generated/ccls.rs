@@ -56,6 +56,7 @@ pub(crate) static GET_CONTENT_CLASSIFICATION_LABELS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

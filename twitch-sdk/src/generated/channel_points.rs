@@ -159,6 +159,10 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Invalid reward, a duplicate title, or the channel has too many rewards."),
         (
@@ -206,6 +210,10 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -267,6 +275,10 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -348,6 +360,10 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(50),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -543,6 +559,10 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -614,6 +634,10 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

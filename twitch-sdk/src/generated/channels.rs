@@ -26,6 +26,10 @@ pub(crate) static GET_CHANNEL_EDITORS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -77,6 +81,7 @@ pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -115,6 +120,7 @@ pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -165,6 +171,10 @@ pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(100),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -277,6 +287,10 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,

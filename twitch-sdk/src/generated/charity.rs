@@ -26,6 +26,10 @@ pub(crate) static GET_CHARITY_CAMPAIGN: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -65,6 +69,10 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(100),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),

@@ -26,6 +26,7 @@ pub(crate) static GET_CHANNEL_CHAT_BADGES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -61,6 +62,7 @@ pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -106,6 +108,7 @@ pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -155,6 +158,10 @@ pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
         max_page_size: Some(1000),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -194,6 +201,7 @@ pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -218,6 +226,7 @@ pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
     scopes_partial: None,
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -241,6 +250,7 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
     scopes_partial: None,
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -285,6 +295,10 @@ pub(crate) static GET_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -321,6 +335,7 @@ pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -360,6 +375,7 @@ pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -408,6 +424,10 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
         page_size: None,
         max_page_size: None,
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -477,6 +497,10 @@ pub(crate) static PIN_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -534,6 +558,10 @@ pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("from_broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -610,6 +638,10 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -692,6 +724,7 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -749,6 +782,10 @@ pub(crate) static UNPIN_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -892,6 +929,10 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -964,6 +1005,10 @@ pub(crate) static UPDATE_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1027,6 +1072,10 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Invalid user ID or colour; hex colours need Turbo or Prime."),
         (

@@ -49,6 +49,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             400,
@@ -145,6 +146,7 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -239,6 +241,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `id`, `game_id` and `broadcaster_id`."),
         (
@@ -298,6 +301,7 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

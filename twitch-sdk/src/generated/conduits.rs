@@ -29,6 +29,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Invalid shard count."),
         (
@@ -65,6 +66,7 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -115,6 +117,7 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -140,6 +143,7 @@ pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
     scopes_partial: None,
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -184,6 +188,7 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -233,6 +238,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Invalid shard count or missing ID."),
         (

@@ -60,6 +60,7 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         max_page_size: Some(1000),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (
             400,
@@ -110,6 +111,7 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Invalid status, or the client is not in a known organization."),
         (

@@ -56,6 +56,7 @@ pub(crate) static CREATE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -94,6 +95,7 @@ pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -189,6 +191,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "More than one filter, an invalid filter value, or an invalid cursor."),
         (

@@ -36,6 +36,7 @@ pub(crate) static CREATE_EXTENSION_SECRET: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -71,6 +72,7 @@ pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The client ID does not belong to an extension."),
         (
@@ -129,6 +131,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -169,6 +172,7 @@ pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -194,6 +198,7 @@ pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
     scopes_partial: None,
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -239,6 +244,7 @@ pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -285,6 +291,7 @@ pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -351,6 +358,7 @@ pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -416,6 +424,7 @@ pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -492,6 +501,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -557,6 +567,7 @@ pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -642,6 +653,7 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

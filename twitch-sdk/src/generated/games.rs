@@ -46,6 +46,7 @@ pub(crate) static GET_GAMES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Give at least one of `id`, `name` and `igdb_id`, at most 100 in total."),
         (
@@ -74,6 +75,7 @@ pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

@@ -66,6 +66,10 @@ pub(crate) static ASSIGN_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (401, "The moderator is not a Guest Star moderator."),
@@ -99,6 +103,10 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Missing broadcaster ID, or a session is already active."),
         (
@@ -165,6 +173,10 @@ pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (404, "The guest has no invitation."),
@@ -247,6 +259,10 @@ pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),
@@ -290,6 +306,10 @@ pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Missing or invalid IDs, or the session already ended."),
         (403, "The token holder may not end the session."),
@@ -337,6 +357,10 @@ pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The token holder may not see these Guest Star settings."),
@@ -394,6 +418,10 @@ pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#get-guest-star-invites",
     secret_response: false,
@@ -438,6 +466,10 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -503,6 +535,10 @@ pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The guest may not be invited or is already invited."),
@@ -593,6 +629,10 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings",
     secret_response: false,
@@ -662,6 +702,10 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#update-guest-star-slot",
     secret_response: false,
@@ -761,6 +805,10 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),

@@ -49,6 +49,10 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing ID, or the term is too short or too long."),
         (
@@ -95,6 +99,10 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Unknown IDs, or the user is already a moderator or is banned."),
         (
@@ -142,6 +150,10 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -213,6 +225,10 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -295,6 +311,10 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -349,6 +369,10 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -406,6 +430,10 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "The message belongs to the broadcaster or a moderator."),
         (
@@ -453,6 +481,10 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -503,6 +535,10 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -552,6 +588,10 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -591,6 +631,10 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(100),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -642,6 +686,10 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -687,6 +735,10 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -757,6 +809,10 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -805,6 +861,10 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(100),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),
@@ -861,6 +921,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -918,6 +979,10 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -964,6 +1029,10 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Unknown IDs, or the user is not a moderator."),
         (
@@ -1010,6 +1079,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1069,6 +1139,10 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -1148,6 +1222,10 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1204,6 +1282,10 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing parameter, or the user is not banned."),
         (
@@ -1342,6 +1424,10 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -1401,6 +1487,10 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1470,6 +1560,10 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing field, a reason too long, or a user who cannot be warned."),
         (

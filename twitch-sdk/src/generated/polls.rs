@@ -88,6 +88,10 @@ pub(crate) static CREATE_POLL: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -143,6 +147,10 @@ pub(crate) static END_POLL: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A missing or invalid field, or the poll is not active."),
         (
@@ -191,6 +199,10 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(20),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),

@@ -65,6 +65,10 @@ pub(crate) static CREATE_PREDICTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -131,6 +135,10 @@ pub(crate) static END_PREDICTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,
@@ -183,6 +191,10 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(25),
         before: false,
+    }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),

@@ -26,6 +26,10 @@ pub(crate) static CANCEL_A_RAID: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -73,6 +77,10 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "from_broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,

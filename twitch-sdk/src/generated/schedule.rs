@@ -86,6 +86,10 @@ pub(crate) static CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -132,6 +136,10 @@ pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -167,6 +175,7 @@ pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-icalendar",
     secret_response: false,
@@ -239,6 +248,7 @@ pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -319,6 +329,10 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -425,6 +439,10 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

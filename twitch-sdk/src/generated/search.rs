@@ -30,6 +30,7 @@ pub(crate) static SEARCH_CATEGORIES: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -79,6 +80,7 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

@@ -39,6 +39,10 @@ pub(crate) static CREATE_STREAM_MARKER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -80,6 +84,10 @@ pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -115,6 +123,10 @@ pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -168,6 +180,7 @@ pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `user_id` and `video_id`."),
         (
@@ -249,6 +262,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

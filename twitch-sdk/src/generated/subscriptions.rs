@@ -36,6 +36,10 @@ pub(crate) static CHECK_USER_SUBSCRIPTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -85,6 +89,10 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
         page_size: Some("first"),
         max_page_size: Some(100),
         before: true,
+    }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
     }),
     errors: &[
         (400, "A parameter is missing or invalid."),

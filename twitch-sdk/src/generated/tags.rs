@@ -30,6 +30,7 @@ pub(crate) static GET_ALL_STREAM_TAGS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -65,6 +66,7 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (

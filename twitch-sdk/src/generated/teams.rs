@@ -26,6 +26,7 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -72,6 +73,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `name` and `id`."),
         (

@@ -46,6 +46,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -81,6 +82,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -118,6 +120,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -157,6 +160,10 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -181,6 +188,7 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
     scopes_partial: None,
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -225,6 +233,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "No `id` or `login` with an app token, or more than 100 in total."),
         (
@@ -260,6 +269,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -295,6 +305,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The description is too long."),
         (
@@ -331,6 +342,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The request body is malformed."),
         (

@@ -29,6 +29,7 @@ pub(crate) static DELETE_VIDEOS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (401, "The token holder may not delete these videos, or the token is invalid."),
@@ -125,6 +126,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `id`, `user_id` and `game_id`, with valid values."),
         (

@@ -46,6 +46,10 @@ pub(crate) static SEND_WHISPER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "from_user_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,

@@ -106,7 +106,7 @@ async fn respond(
         return Ok(answer.into_response(false));
     }
 
-    let reply = state.take_override(&request.method, &request.path, operation);
+    let reply = state.take_override(&request.method, &request.path, operation, &request.query);
     let Some(reply) = reply else {
         let answer = handler::handle(state, &request);
         state.log_status(index, answer.status);

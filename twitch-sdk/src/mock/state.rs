@@ -1,5 +1,6 @@
 //! Everything the stand-in remembers: route table, clients, tokens, rate-limit buckets, page
-//! items, overrides, the request log and OAuth counters. One mutex, never held across an await.
+//! items, overrides, the request log and OAuth counters under one mutex, and the world under
+//! its own. Neither is held across an await.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -13,6 +14,7 @@ use tokio::time::Instant;
 
 use super::log::ReceivedRequest;
 use super::reply::{Override, Reply, Route};
+use super::world::World;
 use crate::endpoint::{Endpoint, HttpMethod};
 
 /// How many OAuth requests the stand-in received, by kind (failed ones included).
@@ -48,6 +50,8 @@ pub(crate) struct Config {
     pub max_request_body: usize,
     /// Lifetime of user tokens from a refresh.
     pub user_token_lifetime: Duration,
+    /// Serve the spec's examples verbatim instead of the world.
+    pub examples_only: bool,
 }
 
 impl Default for Config {
@@ -59,6 +63,7 @@ impl Default for Config {
             last_page_without_cursor: false,
             app_token_lifetime: Duration::from_secs(60 * 24 * 3600),
             user_token_lifetime: Duration::from_secs(4 * 3600),
+            examples_only: false,
             log_limit: 10_000,
             max_request_body: 1 << 20,
         }
@@ -163,6 +168,8 @@ pub(crate) struct State {
     pub client_secret: String,
     seed: RandomState,
     inner: Mutex<Inner>,
+    /// The world reads and writes act on; its own lock, never held with `inner`'s.
+    world: Mutex<World>,
 }
 
 impl State {
@@ -179,6 +186,7 @@ impl State {
             client_id,
             client_secret,
             seed: RandomState::new(),
+            world: Mutex::new(World::seeded()),
             inner: Mutex::new(Inner {
                 clients: clients.into_iter().collect(),
                 items,
@@ -190,6 +198,11 @@ impl State {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panicking test thread must not wedge the server for the others.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The world, locked.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A fresh 30-character token in Twitch's alphabet.
@@ -376,12 +389,13 @@ impl State {
         method: &str,
         path: &str,
         operation: Option<&str>,
+        query: &[(String, String)],
     ) -> Option<Reply> {
         let mut inner = self.lock();
         let index = inner
             .overrides
             .iter()
-            .rposition(|o| o.route.matches(method, path, operation))?;
+            .rposition(|o| o.route.matches(method, path, operation, query))?;
         let entry = &mut inner.overrides[index];
         entry.hits.fetch_add(1, Ordering::SeqCst);
         let reply = entry.reply.clone();
@@ -422,7 +436,9 @@ impl State {
         self.lock()
             .log
             .iter()
-            .filter(|r| route.is_none_or(|route| route.matches(&r.method, &r.path, r.operation)))
+            .filter(|r| {
+                route.is_none_or(|route| route.matches(&r.method, &r.path, r.operation, &r.query))
+            })
             .cloned()
             .collect()
     }
