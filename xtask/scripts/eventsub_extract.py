@@ -183,11 +183,31 @@ models = {}       # category -> list of models
 shape_names = {}  # (category, shape) -> name
 
 
+def merge_items(items):
+    """The keys of every object in `items`, each with its first non-null value; keys missing
+    from some item are recorded in `__sometimes` so they become optional."""
+    merged = OrderedDict()
+    dicts = [i for i in items if isinstance(i, dict)]
+    for item in dicts:
+        for k, v in item.items():
+            if merged.get(k) is None:
+                merged[k] = v
+            elif isinstance(v, list) and isinstance(merged[k], list):
+                merged[k] = merged[k] + v
+    for k, v in list(merged.items()):
+        values = [d.get(k) for d in dicts if isinstance(d.get(k), dict)]
+        if len(values) > 1:
+            merged[k] = merge_items(values)
+    merged['__sometimes'] = [k for k in merged if any(d.get(k) is None for d in dicts)]
+    return merged
+
+
 def mk_model(cat, name, fields, example, notes, path):
     """fields: parsed reference list (may be empty); example: dict or None. Returns model name."""
     out = []
     ref_names = [f['name'] for f in fields]
-    ex = example if isinstance(example, dict) else {}
+    ex = OrderedDict(example) if isinstance(example, dict) else OrderedDict()
+    sometimes = ex.pop('__sometimes', [])
     seen = set()
     for f in fields:
         if f['name'] in seen:
@@ -211,7 +231,7 @@ def mk_model(cat, name, fields, example, notes, path):
         opt = nullish or bool(re.search(r'\bOptional\b|\bnull\b|\bNull\b|may be empty|not present|omitted|Is empty', doc))
         have = f['name'] in ex
         val = ex.get(f['name'])
-        if ex and not have:
+        if ex and not have or f['name'] in sometimes:
             opt = True
         if val is None and have:
             opt = True
@@ -230,14 +250,14 @@ def mk_model(cat, name, fields, example, notes, path):
         if rt in ('object', 'object[]'):
             sub = val
             if rt == 'object[]':
-                sub = val[0] if isinstance(val, list) and val else None
+                sub = merge_items(val) if isinstance(val, list) and val else None
             if f['children'] or isinstance(sub, dict):
                 child = mk_model(cat, name + camel(f['name']) + ('Item' if rt == 'object[]' else ''), f['children'], sub, notes, path + '.' + f['name'])
                 typ = child + ('[]' if rt == 'object[]' else '')
             else:
                 typ = 'json' + ('[]' if rt == 'object[]' else '')
         if rt == 'json[]' and isinstance(val, list) and val and isinstance(val[0], dict):
-            child = mk_model(cat, name + camel(f['name']) + 'Item', [], val[0], notes, path + '.' + f['name'])
+            child = mk_model(cat, name + camel(f['name']) + 'Item', [], merge_items(val), notes, path + '.' + f['name'])
             typ = child + '[]'
         e = OrderedDict(name=f['name'], type=typ)
         if opt:
@@ -253,7 +273,7 @@ def mk_model(cat, name, fields, example, notes, path):
             typ = mk_model(cat, name + camel(k), [], v, [], path + '.' + k)
         elif kind == 'list':
             if v and isinstance(v[0], dict):
-                typ = mk_model(cat, name + camel(k) + 'Item', [], v[0], [], path + '.' + k) + '[]'
+                typ = mk_model(cat, name + camel(k) + 'Item', [], merge_items(v), [], path + '.' + k) + '[]'
             elif v and isinstance(v[0], str):
                 typ = 'string[]'
             else:
@@ -263,6 +283,8 @@ def mk_model(cat, name, fields, example, notes, path):
         else:
             typ = kind
         e = OrderedDict(name=k, type=typ, optional=True, doc='Sent in Twitch\'s example; not described in the reference.')
+        if k not in sometimes and v is not None:
+            del e['optional']
         out.append(e)
     shape = json.dumps([(f['name'], f['type'], f.get('optional', False)) for f in out])
     key = (cat, shape)
@@ -351,12 +373,7 @@ for r in rows:
     example_event = notifs_events[0]['event'] if notifs else None
     if notifs and len(notifs) > 1:
         # merge keys of all examples so every one round-trips
-        merged = OrderedDict()
-        for n in notifs_events:
-            for k, val in n['event'].items():
-                if k not in merged or merged[k] is None:
-                    merged[k] = val
-        example_event = merged
+        example_event = merge_items([n['event'] for n in notifs_events])
     ev = mk_model(cat, base + 'Event', ev_fields, example_event, notes, 'event') if (ev_fields or example_event) else None
     scopes_all, scopes_any = scopes_of(auth_html)
     transports = ['webhook'] if 'only supported by webhooks' in sec else ['webhook', 'websocket', 'conduit']
@@ -381,6 +398,13 @@ for r in rows:
     if ref_methods.get(t):
         s['methods'] = ref_methods[t]
     s['condition'] = cond
+    groups = []
+    for c in cond:
+        m = re.search(r'must (?:include|specify|contain) either (\w+) or (\w+)', c['doc'])
+        if m and [m.group(1), m.group(2)] not in groups:
+            groups.append([m.group(1), m.group(2)])
+    if groups:
+        s['one_of'] = groups
     if ev:
         s['event'] = ev
     if batched:
@@ -439,6 +463,18 @@ json.dump(ex, open(path, 'w'), indent=2, ensure_ascii=False)
 for sub in subs['automod']:
     if sub['type'] == 'automod.message.update' and sub['version'] == '2':
         sub.setdefault('notes', []).append("Twitch's notification example says `automod.message.hold`; our copy says `automod.message.update`")
+
+for stem in ('channel.prediction.progress.v1', 'channel.prediction.lock.v1', 'channel.prediction.end.v1'):
+    path = os.path.join(EX, stem + '.json')
+    ex = json.load(open(path))
+    for outcome in ex['event']['outcomes']:
+        for p in outcome.get('top_predictors') or []:
+            if isinstance(p.get('user_id'), int):
+                p['user_id'] = str(p['user_id'])
+    json.dump(ex, open(path, 'w'), indent=2, ensure_ascii=False)
+for sub in subs['predictions']:
+    if sub['type'] in ('channel.prediction.progress', 'channel.prediction.lock', 'channel.prediction.end'):
+        sub.setdefault('notes', []).append("Twitch's example sends one `top_predictors[].user_id` as a number; the reference and every other example say string, so our copy quotes it")
 
 # channel.custom_power_up_redemption.add v1 (2026-08) is newer than the snapshot of Twitch's
 # pages: its fields are those its payloads carry as seen in public client code and tests.

@@ -7,43 +7,34 @@ use crate::Timestamp;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutomodMessageHoldV1EventFragmentsEmotesItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: String,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(rename = "set-id")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub set_id: Option<String>,
+    pub set_id: String,
 }
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutomodMessageHoldV1EventFragmentsCheermotesItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<i64>,
+    pub amount: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<String>,
+    pub prefix: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tier: Option<i64>,
+    pub tier: i64,
 }
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutomodMessageHoldV1EventFragments {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub emotes: Option<Vec<AutomodMessageHoldV1EventFragmentsEmotesItem>>,
+    pub emotes: Vec<AutomodMessageHoldV1EventFragmentsEmotesItem>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cheermotes: Option<Vec<AutomodMessageHoldV1EventFragmentsCheermotesItem>>,
+    pub cheermotes: Vec<AutomodMessageHoldV1EventFragmentsCheermotesItem>,
 }
 
 /// The event of `automod.message.hold` v1: a user is notified if a message is caught by automod for review.
@@ -72,8 +63,7 @@ pub struct AutomodMessageHoldV1Event {
     /// The timestamp of when automod saved the message.
     pub held_at: Timestamp,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fragments: Option<AutomodMessageHoldV1EventFragments>,
+    pub fragments: AutomodMessageHoldV1EventFragments,
 }
 
 /// Part of an EventSub event.
@@ -228,8 +218,7 @@ pub struct AutomodMessageUpdateV1Event {
     /// The timestamp of when automod saved the message.
     pub held_at: Timestamp,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fragments: Option<AutomodMessageHoldV1EventFragments>,
+    pub fragments: AutomodMessageHoldV1EventFragments,
 }
 
 /// Part of an EventSub event.
@@ -300,50 +289,36 @@ pub struct AutomodMessageUpdateV2Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutomodSettingsUpdateV1EventDataItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_name: Option<String>,
+    pub broadcaster_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_login: Option<String>,
+    pub broadcaster_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_id: Option<String>,
+    pub moderator_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_name: Option<String>,
+    pub moderator_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_login: Option<String>,
+    pub moderator_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overall_level: Option<serde_json::Value>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disability: Option<i64>,
+    pub disability: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aggression: Option<i64>,
+    pub aggression: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sexuality_sex_or_gender: Option<i64>,
+    pub sexuality_sex_or_gender: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub misogyny: Option<i64>,
+    pub misogyny: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bullying: Option<i64>,
+    pub bullying: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub swearing: Option<i64>,
+    pub swearing: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub race_ethnicity_or_religion: Option<i64>,
+    pub race_ethnicity_or_religion: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sex_based_terms: Option<i64>,
+    pub sex_based_terms: i64,
 }
 
 /// The event of `automod.settings.update` v1: a notification is sent when a broadcaster’s automod settings are updated.
@@ -395,8 +370,7 @@ pub struct AutomodSettingsUpdateV1Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swearing: Option<i64>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Vec<AutomodSettingsUpdateV1EventDataItem>>,
+    pub data: Vec<AutomodSettingsUpdateV1EventDataItem>,
 }
 
 /// The event of `automod.terms.update` v1: a notification is sent when a broadcaster’s automod terms are updated. Changes to private terms are not sent.

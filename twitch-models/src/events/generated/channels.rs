@@ -89,87 +89,50 @@ pub struct ChannelRaidV1Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelShoutoutCreateV1Event {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_name: Option<String>,
+    pub broadcaster_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_login: Option<String>,
+    pub broadcaster_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_id: Option<String>,
+    pub moderator_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_name: Option<String>,
+    pub moderator_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_login: Option<String>,
+    pub moderator_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_broadcaster_user_id: Option<String>,
+    pub to_broadcaster_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_broadcaster_user_name: Option<String>,
+    pub to_broadcaster_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_broadcaster_user_login: Option<String>,
+    pub to_broadcaster_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub started_at: Option<Timestamp>,
+    pub started_at: Timestamp,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub viewer_count: Option<i64>,
+    pub viewer_count: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub cooldown_ends_at: Option<Timestamp>,
+    pub cooldown_ends_at: Timestamp,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub target_cooldown_ends_at: Option<Timestamp>,
+    pub target_cooldown_ends_at: Timestamp,
 }
 
 /// The event of `channel.shoutout.receive` v1: sends a notification when the specified broadcaster receives a Shoutout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelShoutoutReceiveV1Event {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_name: Option<String>,
+    pub broadcaster_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_login: Option<String>,
+    pub broadcaster_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_broadcaster_user_id: Option<String>,
+    pub from_broadcaster_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_broadcaster_user_name: Option<String>,
+    pub from_broadcaster_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_broadcaster_user_login: Option<String>,
+    pub from_broadcaster_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub viewer_count: Option<i64>,
+    pub viewer_count: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub started_at: Option<Timestamp>,
+    pub started_at: Timestamp,
 }

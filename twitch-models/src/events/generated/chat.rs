@@ -134,20 +134,6 @@ pub struct ChannelChatMessageV1EventReply {
     pub thread_user_login: String,
 }
 
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelChatMessageV1EventSourceBadgesItem {
-    /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub set_id: Option<String>,
-    /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub info: Option<String>,
-}
-
 /// The event of `channel.chat.message` v1: any user sends a message to a specific chat room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelChatMessageV1Event {
@@ -197,7 +183,7 @@ pub struct ChannelChatMessageV1Event {
     pub source_message_id: Option<String>,
     /// Optional. The list of chat badges for the chatter in the channel the message was sent from. Is null when the message happens in the same channel as the broadcaster. Is not null when in a shared chat session, and the action happens in the channel of a participant other than the broadcaster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_badges: Option<Vec<ChannelChatMessageV1EventSourceBadgesItem>>,
+    pub source_badges: Option<Vec<ChannelChatMessageV1EventBadgesItem>>,
     /// Optional. Determines if a message delivered during a shared chat session is only sent to the source channel. Has no effect if the message is not sent during a shared chat session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_source_only: Option<bool>,
@@ -303,8 +289,7 @@ pub struct ChannelChatNotificationV1EventResub {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gifter_user_login: Option<String>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub_plan: Option<String>,
+    pub sub_plan: String,
 }
 
 /// Part of an EventSub event.
@@ -411,20 +396,16 @@ pub struct ChannelChatNotificationV1EventBitsBadgeTier {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelChatNotificationV1EventSharedChatResub {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cumulative_months: Option<i64>,
+    pub cumulative_months: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration_months: Option<i64>,
+    pub duration_months: i64,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streak_months: Option<serde_json::Value>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sub_plan: Option<String>,
+    pub sub_plan: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_gift: Option<bool>,
+    pub is_gift: bool,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gifter_is_anonymous: Option<serde_json::Value>,
@@ -516,7 +497,7 @@ pub struct ChannelChatNotificationV1Event {
     pub source_message_id: Option<String>,
     /// Optional. The list of chat badges for the chatter in the channel the message was sent from. Is null when the message happens in the same channel as the broadcaster. Is not null when in a shared chat session, and the action happens in the channel of a participant other than the broadcaster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source_badges: Option<Vec<ChannelChatMessageV1EventSourceBadgesItem>>,
+    pub source_badges: Option<Vec<ChannelChatMessageV1EventBadgesItem>>,
     /// Optional. Information about the shared_chat_sub event. Is null if notice_type is not shared_chat_sub. This field has the same information as the sub field but for a notice that happened for a channel in a shared chat session other than the broadcaster in the subscription condition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_chat_sub: Option<serde_json::Value>,
@@ -545,8 +526,7 @@ pub struct ChannelChatNotificationV1Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_chat_announcement: Option<serde_json::Value>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chatter_user_login: Option<String>,
+    pub chatter_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_chat_unraid: Option<serde_json::Value>,
@@ -607,8 +587,7 @@ pub struct ChannelChatUserMessageHoldV1EventMessageFragmentsItem {
     pub cheermote: Option<ChannelChatMessageV1EventMessageFragmentsItemCheermote>,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: String,
 }
 
 /// Part of an EventSub event.
@@ -664,20 +643,6 @@ pub struct ChannelChatUserMessageUpdateV1Event {
     pub message: ChannelChatUserMessageHoldV1EventMessage,
 }
 
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelSharedChatBeginV1EventParticipantsItem {
-    /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
-    /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_name: Option<String>,
-    /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_login: Option<String>,
-}
-
 /// The event of `channel.shared_chat.begin` v1: a notification when a channel becomes active in an active shared chat session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelSharedChatBeginV1Event {
@@ -696,7 +661,7 @@ pub struct ChannelSharedChatBeginV1Event {
     /// The user login of the host channel.
     pub host_broadcaster_user_login: String,
     /// The list of participants in the session.
-    pub participants: Vec<ChannelSharedChatBeginV1EventParticipantsItem>,
+    pub participants: Vec<ChannelChatClearV1Event>,
 }
 
 /// The event of `channel.shared_chat.end` v1: a notification when a channel leaves a shared chat session or the session ends.

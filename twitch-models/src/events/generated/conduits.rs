@@ -7,40 +7,24 @@ use crate::Timestamp;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConduitShardDisabledV1EventTransport {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
+    pub method: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_id: Option<String>,
+    pub session_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub connected_at: Option<Timestamp>,
+    pub connected_at: Timestamp,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub disconnected_at: Option<Timestamp>,
+    pub disconnected_at: Timestamp,
 }
 
 /// The event of `conduit.shard.disabled` v1: sends a notification when EventSub disables a shard due to the status of the underlying transport changing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConduitShardDisabledV1Event {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conduit_id: Option<String>,
+    pub conduit_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard_id: Option<String>,
+    pub shard_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transport: Option<ConduitShardDisabledV1EventTransport>,
+    pub transport: ConduitShardDisabledV1EventTransport,
 }

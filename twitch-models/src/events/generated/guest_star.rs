@@ -17,14 +17,11 @@ pub struct ChannelGuestStarSessionBeginVBetaEvent {
     /// RFC3339 timestamp indicating the time the session began.
     pub started_at: Timestamp,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_id: Option<String>,
+    pub moderator_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_name: Option<String>,
+    pub moderator_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_login: Option<String>,
+    pub moderator_user_login: String,
 }
 
 /// The event of `channel.guest_star_session.end` vbeta: a running Guest Star session has ended.
@@ -52,14 +49,11 @@ pub struct ChannelGuestStarSessionEndVBetaEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_user_login: Option<String>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_id: Option<String>,
+    pub moderator_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_name: Option<String>,
+    pub moderator_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_login: Option<String>,
+    pub moderator_user_login: String,
 }
 
 /// The event of `channel.guest_star_guest.update` vbeta: a guest or a slot is updated in an active Guest Star session.

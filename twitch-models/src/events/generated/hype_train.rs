@@ -7,21 +7,16 @@ use crate::Timestamp;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelHypeTrainBeginV2EventTopContributionsItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_login: Option<String>,
+    pub user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
+    pub user_name: String,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
+    pub type_: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<i64>,
+    pub total: i64,
 }
 
 /// Part of an EventSub event.
@@ -113,22 +108,6 @@ pub struct ChannelHypeTrainProgressV2Event {
     pub is_shared_train: bool,
 }
 
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelHypeTrainEndV2EventTopContributionsItem {
-    /// The ID of the user that made the contribution.
-    pub user_id: String,
-    /// The user’s login name.
-    pub user_login: String,
-    /// The user’s display name.
-    pub user_name: String,
-    /// The contribution method used. Possible values are: bits - Bits contributions with Cheering, Power-ups, and Extensions. subscription - Subscription activity like subscribing or gifting subscriptions. other - Covers other contribution methods not listed.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// The total amount contributed. If type is bits, total represents the amount of Bits used. If type is subscription, total is 500, 1000, or 2500 to represent tier 1, 2, or 3 subscriptions, respectively.
-    pub total: i64,
-}
-
 /// The event of `channel.hype_train.end` v2: a Hype Train ends on the specified channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelHypeTrainEndV2Event {
@@ -143,7 +122,7 @@ pub struct ChannelHypeTrainEndV2Event {
     /// Total points contributed to the Hype Train.
     pub total: i64,
     /// The contributors with the most points contributed.
-    pub top_contributions: Vec<ChannelHypeTrainEndV2EventTopContributionsItem>,
+    pub top_contributions: Vec<ChannelHypeTrainBeginV2EventTopContributionsItem>,
     /// The current level of the Hype Train.
     pub level: i64,
     /// Optional. Non-null for a shared Hype Train. Contains the list of broadcasters in the shared Hype Train.

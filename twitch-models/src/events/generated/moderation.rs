@@ -118,14 +118,11 @@ pub struct ChannelUnbanRequestResolveV1Event {
     /// Dictates whether the unban request was approved or denied. Can be the following: approvedcanceleddenied
     pub status: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_id: Option<String>,
+    pub moderator_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_login: Option<String>,
+    pub moderator_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_name: Option<String>,
+    pub moderator_user_name: String,
 }
 
 /// Part of an EventSub event.
@@ -349,24 +346,15 @@ pub struct ChannelModerateV2EventWarn {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelModerateV2EventSharedChatTimeout {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_login: Option<String>,
+    pub user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
+    pub user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub expires_at: Option<Timestamp>,
+    pub expires_at: Timestamp,
 }
 
 /// The event of `channel.moderate` v2: a moderator performs a moderation action in a channel. Includes warnings.
@@ -379,9 +367,11 @@ pub struct ChannelModerateV2Event {
     /// The user name of the broadcaster.
     pub broadcaster_user_name: String,
     /// The channel in which the action originally occurred. Is the same as the broadcaster_user_id if not in shared chat.
-    pub source_broadcaster_user_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_broadcaster_user_id: Option<String>,
     /// The channel in which the action originally occurred. Is the same as the broadcaster_user_login if not in shared chat.
-    pub source_broadcaster_user_login: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_broadcaster_user_login: Option<String>,
     /// The channel in which the action originally occurred. Is null when the moderator action happens in the same channel as the broadcaster. Is not null when in a shared chat session, and the action happens in the channel of a participant other than the broadcaster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_broadcaster_user_name: Option<String>,
@@ -482,9 +472,9 @@ pub struct ChannelSuspiciousUserMessageV1EventMessageFragmentsItemCheermote {
     /// The name portion of the Cheermote string that you use in chat to cheer Bits. The full Cheermote string is the concatenation of {prefix} + {number of Bits}. For example, if the prefix is “Cheer” and you want to cheer 100 Bits, the full Cheermote string is Cheer100. When the Cheermote string is entered in chat, Twitch converts it to the image associated with the Bits tier that was cheered.
     pub prefix: String,
     /// The amount of Bits cheered.
-    pub bits: String,
+    pub bits: i64,
     /// The tier level of the cheermote.
-    pub tier: String,
+    pub tier: i64,
 }
 
 /// Part of an EventSub event.
@@ -627,58 +617,36 @@ pub struct ChannelWarningSendV1Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelShieldModeBeginV1Event {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_name: Option<String>,
+    pub broadcaster_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_login: Option<String>,
+    pub broadcaster_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_id: Option<String>,
+    pub moderator_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_name: Option<String>,
+    pub moderator_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_login: Option<String>,
+    pub moderator_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub started_at: Option<Timestamp>,
+    pub started_at: Timestamp,
 }
 
 /// The event of `channel.shield_mode.end` v1: sends a notification when the broadcaster deactivates Shield Mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelShieldModeEndV1Event {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_name: Option<String>,
+    pub broadcaster_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_login: Option<String>,
+    pub broadcaster_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_id: Option<String>,
+    pub moderator_user_id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_name: Option<String>,
+    pub moderator_user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub moderator_user_login: Option<String>,
+    pub moderator_user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
-    pub ended_at: Option<Timestamp>,
+    pub ended_at: Timestamp,
 }

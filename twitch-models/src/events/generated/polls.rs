@@ -7,11 +7,9 @@ use crate::Timestamp;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPollBeginV1EventChoicesItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: String,
 }
 
 /// Part of an EventSub event.
@@ -52,20 +50,15 @@ pub struct ChannelPollBeginV1Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPollProgressV1EventChoicesItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bits_votes: Option<i64>,
+    pub bits_votes: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_points_votes: Option<i64>,
+    pub channel_points_votes: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub votes: Option<i64>,
+    pub votes: i64,
 }
 
 /// The event of `channel.poll.progress` v1: users respond to a poll on a specified channel.

@@ -7,14 +7,11 @@ use crate::Timestamp;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPredictionBeginV1EventOutcomesItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<String>,
+    pub color: String,
 }
 
 /// The event of `channel.prediction.begin` v1: a Prediction started on a specified channel.
@@ -42,34 +39,27 @@ pub struct ChannelPredictionBeginV1Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPredictionProgressV1EventOutcomesItemTopPredictorsItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
+    pub user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_login: Option<String>,
+    pub user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: String,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_points_won: Option<serde_json::Value>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_points_used: Option<i64>,
+    pub channel_points_used: i64,
 }
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPredictionProgressV1EventOutcomesItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<String>,
+    pub color: String,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<i64>,
@@ -77,9 +67,8 @@ pub struct ChannelPredictionProgressV1EventOutcomesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_points: Option<i64>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_predictors: Option<
-        Vec<ChannelPredictionProgressV1EventOutcomesItemTopPredictorsItem>,
+    pub top_predictors: Vec<
+        ChannelPredictionProgressV1EventOutcomesItemTopPredictorsItem,
     >,
 }
 
@@ -129,45 +118,33 @@ pub struct ChannelPredictionLockV1Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPredictionEndV1EventOutcomesItemTopPredictorsItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
+    pub user_name: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_login: Option<String>,
+    pub user_login: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: String,
     /// Sent in Twitch's example; not described in the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_points_won: Option<i64>,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_points_used: Option<i64>,
+    pub channel_points_used: i64,
 }
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPredictionEndV1EventOutcomesItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<String>,
+    pub color: String,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub users: Option<i64>,
+    pub users: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_points: Option<i64>,
+    pub channel_points: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top_predictors: Option<
-        Vec<ChannelPredictionEndV1EventOutcomesItemTopPredictorsItem>,
-    >,
+    pub top_predictors: Vec<ChannelPredictionEndV1EventOutcomesItemTopPredictorsItem>,
 }
 
 /// The event of `channel.prediction.end` v1: a Prediction ended on a specified channel.

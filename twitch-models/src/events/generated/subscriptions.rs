@@ -56,14 +56,11 @@ pub struct ChannelSubscriptionGiftV1Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelSubscriptionMessageV1EventMessageEmotesItem {
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub begin: Option<i64>,
+    pub begin: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<i64>,
+    pub end: i64,
     /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: String,
 }
 
 /// Part of an EventSub event.

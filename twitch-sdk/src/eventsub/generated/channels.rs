@@ -194,6 +194,7 @@ impl SubscriptionType for ChannelAdBreakBeginV1 {
 ///
 /// - `from_broadcaster_user_id` (optional setter): The broadcaster user ID that created the channel raid you want to get notifications for. Use this parameter if you want to know when a specific broadcaster raids another broadcaster. The channel raid condition must include either from_broadcaster_user_id or to_broadcaster_user_id.
 /// - `to_broadcaster_user_id` (optional setter): The broadcaster user ID that received the channel raid you want to get notifications for. Use this parameter if you want to know when a specific broadcaster is raided by another broadcaster. The channel raid condition must include either from_broadcaster_user_id or to_broadcaster_user_id.
+/// - Exactly one of `from_broadcaster_user_id`, `to_broadcaster_user_id` must be set.
 ///
 /// Event: [`Event::ChannelRaidV1`](crate::eventsub::Event::ChannelRaidV1) with [`ChannelRaidV1Event`](crate::models::events::ChannelRaidV1Event).
 ///
@@ -246,7 +247,7 @@ impl SubscriptionType for ChannelRaidV1 {
         scopes_any_of: &[],
         token_user: &[],
         required: &[],
-        one_of: &[],
+        one_of: &[&["from_broadcaster_user_id", "to_broadcaster_user_id"]],
         batched: false,
     };
 }

@@ -508,6 +508,11 @@ impl SubscriptionType for ChannelModeratorRemoveV1 {
 ///
 /// Reference library: `channel_suspicious_user_message`.
 ///
+/// # Notes
+///
+/// - event.message.fragments.cheermote.bits: reference says String, the example sends integer; typed as the example
+/// - event.message.fragments.cheermote.tier: reference says String, the example sends integer; typed as the example
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelsuspicious_usermessage)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelSuspiciousUserMessageV1 {

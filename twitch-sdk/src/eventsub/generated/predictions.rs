@@ -93,6 +93,7 @@ impl SubscriptionType for ChannelPredictionBeginV1 {
 /// - event.outcomes.users: sent in the example, not in the reference; added
 /// - event.outcomes.channel_points: sent in the example, not in the reference; added
 /// - event.outcomes.top_predictors: sent in the example, not in the reference; added
+/// - Twitch's example sends one `top_predictors[].user_id` as a number; the reference and every other example say string, so our copy quotes it
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpredictionprogress)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -153,6 +154,7 @@ impl SubscriptionType for ChannelPredictionProgressV1 {
 /// - event.outcomes.users: sent in the example, not in the reference; added
 /// - event.outcomes.channel_points: sent in the example, not in the reference; added
 /// - event.outcomes.top_predictors: sent in the example, not in the reference; added
+/// - Twitch's example sends one `top_predictors[].user_id` as a number; the reference and every other example say string, so our copy quotes it
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpredictionlock)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -213,6 +215,7 @@ impl SubscriptionType for ChannelPredictionLockV1 {
 /// - event.outcomes.users: sent in the example, not in the reference; added
 /// - event.outcomes.channel_points: sent in the example, not in the reference; added
 /// - event.outcomes.top_predictors: sent in the example, not in the reference; added
+/// - Twitch's example sends one `top_predictors[].user_id` as a number; the reference and every other example say string, so our copy quotes it
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpredictionend)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
