@@ -241,8 +241,13 @@ def mk_model(cat, name, fields, example, notes, path):
             base = rt.rstrip('[]') if rt.endswith('[]') else rt
             if rt.endswith('[]') and kind != 'list' or (rt == 'object' and kind != 'object') or \
                (rt in ('string', 'integer', 'boolean', 'number') and kind not in (rt, 'timestamp' if rt == 'string' else rt, 'integer' if rt == 'number' else rt)):
-                notes.append('%s.%s: reference says %s, the example sends %s; typed as the example' % (path, f['name'], f['rtype'], kind))
-                rt = {'list': 'json[]', 'object': 'object', 'null': rt}.get(kind, kind)
+                if rt == 'object' and kind == 'list' and (not val or isinstance(val[0], dict)):
+                    rt = 'object[]'  # the reference links the item type
+                elif rt == 'object[]' and kind == 'object' and f['children']:
+                    rt = 'object'
+                else:
+                    notes.append('%s.%s: the reference says %s, the example sends %s; kept as JSON so either decodes' % (path, f['name'], f['rtype'], kind))
+                    rt = 'json'
         if rt == 'string' and (f['name'].endswith('_at') or 'RFC3339' in doc or 'RFC 3339' in doc):
             if not have or val is None or is_ts(val):
                 rt = 'timestamp'
@@ -354,7 +359,10 @@ for r in rows:
     for f in cond_fields:
         e = OrderedDict(name=f['name'], type='string' if f['rtype'].lower() == 'string' else RTYPES.get(f['rtype'].lower(), 'string'))
         e['required'] = f['required'].lower().startswith('yes')
-        if f['name'] in tus:
+        # Twitch requires these to be the token's user on WebSocket subscriptions: the moderator
+        # of moderator-authorized types, and the chatting (or whispered) user.
+        if f['name'] in tus or f['name'] == 'moderator_user_id' or \
+                (f['name'] == 'user_id' and (t.startswith('channel.chat') or t == 'user.whisper.message')):
             e['token_user'] = True
         e['doc'] = f['doc']
         cond.append(e)
@@ -475,6 +483,13 @@ for stem in ('channel.prediction.progress.v1', 'channel.prediction.lock.v1', 'ch
 for sub in subs['predictions']:
     if sub['type'] in ('channel.prediction.progress', 'channel.prediction.lock', 'channel.prediction.end'):
         sub.setdefault('notes', []).append("Twitch's example sends one `top_predictors[].user_id` as a number; the reference and every other example say string, so our copy quotes it")
+
+for sub in subs['channels']:
+    if sub['type'] == 'channel.ad_break.begin':
+        sub['condition'] = [OrderedDict(name='broadcaster_user_id', type='string', required=True,
+                                        doc='The ID of the broadcaster that you want to get Channel Ad Break begin notifications for.')]
+        sub['notes'] = [n for n in sub['notes'] if not n.startswith('condition.')]
+        sub['notes'].append('The reference names the condition field `broadcaster_id`; the request and notification examples (and Twitch\'s CLI) use `broadcaster_user_id`, which the spec follows')
 
 # channel.custom_power_up_redemption.add v1 (2026-08) is newer than the snapshot of Twitch's
 # pages: its fields are those its payloads carry as seen in public client code and tests.

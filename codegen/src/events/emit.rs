@@ -331,13 +331,15 @@ pub fn tests_file(ir: &EventsIr) -> TokenStream {
                 Some(quote!(.#rust(#v)))
             });
         let stem = format!("{}.v{}", s.wire_type, s.version);
-        Some(quote!(case(#stem, #name::new(#(#args),*) #(#setters)*);))
+        Some(quote!(case(#stem, Box::new(#name::new(#(#args),*) #(#setters)*));))
     });
     quote! {
+        use twitch_sdk::eventsub::types::*;
+        use super::Case;
+
         /// Every typed subscription whose type has a documented request example, with that
-        /// example's condition: `(example stem, boxed sender)`.
-        fn every_type(case: &mut dyn FnMut(&'static str, Box<dyn Case>)) {
-            let mut case = |stem: &'static str, sub: impl Case + 'static| case(stem, Box::new(sub));
+        /// example's condition: `(example stem, the subscription)`.
+        pub(crate) fn every_type(case: &mut dyn FnMut(&'static str, Box<dyn Case>)) {
             #(#cases)*
         }
     }

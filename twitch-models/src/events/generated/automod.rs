@@ -55,7 +55,7 @@ pub struct AutomodMessageHoldV1Event {
     /// The ID of the message that was flagged by automod.
     pub message_id: String,
     /// The body of the message.
-    pub message: String,
+    pub message: serde_json::Value,
     /// The category of the message.
     pub category: String,
     /// The level of severity. Measured between 1 to 4.
@@ -208,7 +208,7 @@ pub struct AutomodMessageUpdateV1Event {
     /// The ID of the message that was flagged by automod.
     pub message_id: String,
     /// The body of the message.
-    pub message: String,
+    pub message: serde_json::Value,
     /// The category of the message.
     pub category: String,
     /// The level of severity. Measured between 1 to 4.

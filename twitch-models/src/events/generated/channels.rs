@@ -47,11 +47,11 @@ pub struct ChannelFollowV2Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelAdBreakBeginV1Event {
     /// Length in seconds of the mid-roll ad break requested
-    pub duration_seconds: String,
+    pub duration_seconds: serde_json::Value,
     /// The UTC timestamp of when the ad break began, in RFC3339 format. Note that there is potential delay between this event, when the streamer requested the ad break, and when the viewers will see ads.
     pub started_at: Timestamp,
     /// Indicates if the ad was automatically scheduled via Ads Manager
-    pub is_automatic: String,
+    pub is_automatic: serde_json::Value,
     /// The broadcaster’s user ID for the channel the ad was run on.
     pub broadcaster_user_id: String,
     /// The broadcaster’s user login for the channel the ad was run on.

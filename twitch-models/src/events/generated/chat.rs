@@ -242,7 +242,7 @@ pub struct ChannelChatNotificationV1EventMessageFragmentsItem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelChatNotificationV1EventMessage {
     /// The chat message in plain text.
-    pub text: String,
+    pub text: serde_json::Value,
     /// Ordered list of chat message fragments.
     pub fragments: Vec<ChannelChatNotificationV1EventMessageFragmentsItem>,
 }

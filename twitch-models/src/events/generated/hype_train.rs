@@ -6,16 +6,16 @@ use crate::Timestamp;
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelHypeTrainBeginV2EventTopContributionsItem {
-    /// Sent in Twitch's example; not described in the reference.
+    /// The ID of the user that made the contribution.
     pub user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The user’s login name.
     pub user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The user’s display name.
     pub user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The contribution method used. Possible values are: bits — Cheering with Bits.subscription — Subscription activity like subscribing or gifting subscriptions.other — Covers other contribution methods not listed.
     #[serde(rename = "type")]
     pub type_: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The total amount contributed. If type is bits, total represents the amount of Bits used. If type is subscription, total is 500, 1000, or 2500 to represent tier 1, 2, or 3 subscriptions, respectively.
     pub total: i64,
 }
 

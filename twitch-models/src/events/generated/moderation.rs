@@ -472,9 +472,9 @@ pub struct ChannelSuspiciousUserMessageV1EventMessageFragmentsItemCheermote {
     /// The name portion of the Cheermote string that you use in chat to cheer Bits. The full Cheermote string is the concatenation of {prefix} + {number of Bits}. For example, if the prefix is “Cheer” and you want to cheer 100 Bits, the full Cheermote string is Cheer100. When the Cheermote string is entered in chat, Twitch converts it to the image associated with the Bits tier that was cheered.
     pub prefix: String,
     /// The amount of Bits cheered.
-    pub bits: i64,
+    pub bits: serde_json::Value,
     /// The tier level of the cheermote.
-    pub tier: i64,
+    pub tier: serde_json::Value,
 }
 
 /// Part of an EventSub event.

@@ -6,10 +6,19 @@ use crate::Timestamp;
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPollBeginV1EventChoicesItem {
-    /// Sent in Twitch's example; not described in the reference.
+    /// ID for the choice.
     pub id: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// Text displayed for the choice.
     pub title: String,
+    /// Not used; will be set to 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bits_votes: Option<i64>,
+    /// Number of votes received via Channel Points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_points_votes: Option<i64>,
+    /// Total number of votes received for the choice across all methods of voting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub votes: Option<i64>,
 }
 
 /// Part of an EventSub event.
@@ -49,15 +58,15 @@ pub struct ChannelPollBeginV1Event {
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPollProgressV1EventChoicesItem {
-    /// Sent in Twitch's example; not described in the reference.
+    /// ID for the choice.
     pub id: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// Text displayed for the choice.
     pub title: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// Not used; will be set to 0.
     pub bits_votes: i64,
-    /// Sent in Twitch's example; not described in the reference.
+    /// Number of votes received via Channel Points.
     pub channel_points_votes: i64,
-    /// Sent in Twitch's example; not described in the reference.
+    /// Total number of votes received for the choice across all methods of voting.
     pub votes: i64,
 }
 

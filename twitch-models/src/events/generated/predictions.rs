@@ -5,13 +5,38 @@ use crate::Timestamp;
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelPredictionBeginV1EventOutcomesItemTopPredictors {
+    /// The ID of the user.
+    pub user_id: String,
+    /// The login of the user.
+    pub user_login: String,
+    /// The display name of the user.
+    pub user_name: String,
+    /// The number of Channel Points won. This value is always null in the event payload for Prediction progress and Prediction lock. This value is 0 if the outcome did not win or if the Prediction was canceled and Channel Points were refunded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_points_won: Option<i64>,
+    /// The number of Channel Points used to participate in the Prediction.
+    pub channel_points_used: i64,
+}
+
+/// Part of an EventSub event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPredictionBeginV1EventOutcomesItem {
-    /// Sent in Twitch's example; not described in the reference.
+    /// The outcome ID.
     pub id: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The outcome title.
     pub title: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The color for the outcome. Valid values are pink and blue.
     pub color: String,
+    /// The number of users who used Channel Points on this outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<i64>,
+    /// The total number of Channel Points used on this outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_points: Option<i64>,
+    /// An array of users who used the most Channel Points on this outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_predictors: Option<ChannelPredictionBeginV1EventOutcomesItemTopPredictors>,
 }
 
 /// The event of `channel.prediction.begin` v1: a Prediction started on a specified channel.
@@ -37,39 +62,21 @@ pub struct ChannelPredictionBeginV1Event {
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelPredictionProgressV1EventOutcomesItemTopPredictorsItem {
-    /// Sent in Twitch's example; not described in the reference.
-    pub user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_points_won: Option<serde_json::Value>,
-    /// Sent in Twitch's example; not described in the reference.
-    pub channel_points_used: i64,
-}
-
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPredictionProgressV1EventOutcomesItem {
-    /// Sent in Twitch's example; not described in the reference.
+    /// The outcome ID.
     pub id: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The outcome title.
     pub title: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The color for the outcome. Valid values are pink and blue.
     pub color: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The number of users who used Channel Points on this outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<i64>,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The total number of Channel Points used on this outcome.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel_points: Option<i64>,
-    /// Sent in Twitch's example; not described in the reference.
-    pub top_predictors: Vec<
-        ChannelPredictionProgressV1EventOutcomesItemTopPredictorsItem,
-    >,
+    /// An array of users who used the most Channel Points on this outcome.
+    pub top_predictors: Vec<ChannelPredictionBeginV1EventOutcomesItemTopPredictors>,
 }
 
 /// The event of `channel.prediction.progress` v1: users participated in a Prediction on a specified channel.
@@ -116,35 +123,19 @@ pub struct ChannelPredictionLockV1Event {
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelPredictionEndV1EventOutcomesItemTopPredictorsItem {
-    /// Sent in Twitch's example; not described in the reference.
-    pub user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel_points_won: Option<i64>,
-    /// Sent in Twitch's example; not described in the reference.
-    pub channel_points_used: i64,
-}
-
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPredictionEndV1EventOutcomesItem {
-    /// Sent in Twitch's example; not described in the reference.
+    /// The outcome ID.
     pub id: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The outcome title.
     pub title: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The color for the outcome. Valid values are pink and blue.
     pub color: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The number of users who used Channel Points on this outcome.
     pub users: i64,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The total number of Channel Points used on this outcome.
     pub channel_points: i64,
-    /// Sent in Twitch's example; not described in the reference.
-    pub top_predictors: Vec<ChannelPredictionEndV1EventOutcomesItemTopPredictorsItem>,
+    /// An array of users who used the most Channel Points on this outcome.
+    pub top_predictors: Vec<ChannelPredictionBeginV1EventOutcomesItemTopPredictors>,
 }
 
 /// The event of `channel.prediction.end` v1: a Prediction ended on a specified channel.

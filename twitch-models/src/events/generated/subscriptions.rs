@@ -55,11 +55,11 @@ pub struct ChannelSubscriptionGiftV1Event {
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelSubscriptionMessageV1EventMessageEmotesItem {
-    /// Sent in Twitch's example; not described in the reference.
+    /// The index of where the Emote starts in the text.
     pub begin: i64,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The index of where the Emote ends in the text.
     pub end: i64,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The emote ID.
     pub id: String,
 }
 

@@ -29,7 +29,7 @@ use crate::models::events::{
 ///
 /// # Notes
 ///
-/// - event.message: reference says Object, the example sends string; typed as the example
+/// - event.message: the reference says Object, the example sends string; kept as JSON so either decodes
 /// - event.fragments: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#automodmessagehold)
@@ -154,7 +154,7 @@ impl SubscriptionType for AutomodMessageHoldV2 {
 ///
 /// # Notes
 ///
-/// - event.message: reference says Object, the example sends string; typed as the example
+/// - event.message: the reference says Object, the example sends string; kept as JSON so either decodes
 /// - event.fragments: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#automodmessageupdate)

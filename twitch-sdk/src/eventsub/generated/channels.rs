@@ -70,7 +70,7 @@ impl SubscriptionType for ChannelUpdateV2 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): The broadcaster user ID for the channel you want to get follow notifications for.
-/// - `moderator_user_id` (argument of `new`): The ID of the moderator of the channel you want to get follow notifications for. If you have authorization from the broadcaster rather than a moderator, specify the broadcaster’s user ID here.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The ID of the moderator of the channel you want to get follow notifications for. If you have authorization from the broadcaster rather than a moderator, specify the broadcaster’s user ID here.
 ///
 /// Event: [`Event::ChannelFollowV2`](crate::eventsub::Event::ChannelFollowV2) with [`ChannelFollowV2Event`](crate::models::events::ChannelFollowV2Event).
 ///
@@ -82,19 +82,23 @@ pub struct ChannelFollowV2 {
     /// The broadcaster user ID for the channel you want to get follow notifications for.
     pub broadcaster_user_id: String,
     /// The ID of the moderator of the channel you want to get follow notifications for. If you have authorization from the broadcaster rather than a moderator, specify the broadcaster’s user ID here.
-    pub moderator_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderator_user_id: Option<String>,
 }
 
 impl ChannelFollowV2 {
-    /// The subscription for the given `broadcaster_user_id`, `moderator_user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        moderator_user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelFollowV2 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            moderator_user_id: moderator_user_id.into(),
+            moderator_user_id: None,
         }
+    }
+
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
+    pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.moderator_user_id = Some(value.into());
+        self
     }
 }
 
@@ -106,7 +110,7 @@ impl SubscriptionType for ChannelFollowV2 {
         transports: Transports::ALL,
         scopes_all_of: &["moderator:read:followers"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["moderator_user_id"],
         required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
@@ -125,8 +129,7 @@ impl SubscriptionType for ChannelFollowV2 {
 ///
 /// # Condition
 ///
-/// - `broadcaster_id` (argument of `new`): The ID of the broadcaster that you want to get Channel Ad Break begin notifications for. Maximum: 1
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): The ID of the broadcaster that you want to get Channel Ad Break begin notifications for.
 ///
 /// Event: [`Event::ChannelAdBreakBeginV1`](crate::eventsub::Event::ChannelAdBreakBeginV1) with [`ChannelAdBreakBeginV1Event`](crate::models::events::ChannelAdBreakBeginV1Event).
 ///
@@ -135,33 +138,23 @@ impl SubscriptionType for ChannelFollowV2 {
 /// # Notes
 ///
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - event.duration_seconds: reference says integer, the example sends string; typed as the example
-/// - event.is_automatic: reference says boolean, the example sends string; typed as the example
+/// - event.duration_seconds: the reference says integer, the example sends string; kept as JSON so either decodes
+/// - event.is_automatic: the reference says boolean, the example sends string; kept as JSON so either decodes
+/// - The reference names the condition field `broadcaster_id`; the request and notification examples (and Twitch's CLI) use `broadcaster_user_id`, which the spec follows
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelad_breakbegin)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelAdBreakBeginV1 {
-    /// The ID of the broadcaster that you want to get Channel Ad Break begin notifications for. Maximum: 1
-    pub broadcaster_id: String,
-    /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    /// The ID of the broadcaster that you want to get Channel Ad Break begin notifications for.
+    pub broadcaster_user_id: String,
 }
 
 impl ChannelAdBreakBeginV1 {
-    /// The subscription for the given `broadcaster_id`.
-    pub fn new(broadcaster_id: impl Into<String>) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelAdBreakBeginV1 {
-            broadcaster_id: broadcaster_id.into(),
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
         }
-    }
-
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
     }
 }
 
@@ -174,7 +167,7 @@ impl SubscriptionType for ChannelAdBreakBeginV1 {
         scopes_all_of: &["channel:read:ads"],
         scopes_any_of: &[],
         token_user: &[],
-        required: &["broadcaster_id"],
+        required: &["broadcaster_user_id"],
         one_of: &[],
         batched: false,
     };

@@ -24,7 +24,7 @@ use crate::models::events::{
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): User ID of the channel to receive chat clear events for.
-/// - `user_id` (argument of `new`): The user ID to read chat as.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The user ID to read chat as.
 ///
 /// Event: [`Event::ChannelChatClearV1`](crate::eventsub::Event::ChannelChatClearV1) with [`ChannelChatClearV1Event`](crate::models::events::ChannelChatClearV1Event).
 ///
@@ -36,19 +36,23 @@ pub struct ChannelChatClearV1 {
     /// User ID of the channel to receive chat clear events for.
     pub broadcaster_user_id: String,
     /// The user ID to read chat as.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl ChannelChatClearV1 {
-    /// The subscription for the given `broadcaster_user_id`, `user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelChatClearV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -60,7 +64,7 @@ impl SubscriptionType for ChannelChatClearV1 {
         transports: Transports::ALL,
         scopes_all_of: &["user:read:chat"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
         batched: false,
@@ -80,7 +84,7 @@ impl SubscriptionType for ChannelChatClearV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): User ID of the channel to receive chat clear user messages events for.
-/// - `user_id` (argument of `new`): The user ID to read chat as.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The user ID to read chat as.
 ///
 /// Event: [`Event::ChannelChatClearUserMessagesV1`](crate::eventsub::Event::ChannelChatClearUserMessagesV1) with [`ChannelChatClearUserMessagesV1Event`](crate::models::events::ChannelChatClearUserMessagesV1Event).
 ///
@@ -92,19 +96,23 @@ pub struct ChannelChatClearUserMessagesV1 {
     /// User ID of the channel to receive chat clear user messages events for.
     pub broadcaster_user_id: String,
     /// The user ID to read chat as.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl ChannelChatClearUserMessagesV1 {
-    /// The subscription for the given `broadcaster_user_id`, `user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelChatClearUserMessagesV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -116,7 +124,7 @@ impl SubscriptionType for ChannelChatClearUserMessagesV1 {
         transports: Transports::ALL,
         scopes_all_of: &["user:read:chat"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
         batched: false,
@@ -136,18 +144,11 @@ impl SubscriptionType for ChannelChatClearUserMessagesV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): The User ID of the channel to receive chat message events for.
-/// - `user_id` (argument of `new`): The User ID to read chat as.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The User ID to read chat as.
 ///
 /// Event: [`Event::ChannelChatMessageV1`](crate::eventsub::Event::ChannelChatMessageV1) with [`ChannelChatMessageV1Event`](crate::models::events::ChannelChatMessageV1Event).
 ///
 /// Reference library: `chat_message`.
-///
-/// # Notes
-///
-/// - event.source_badges: reference says object, the example sends list; typed as the example
-/// - event.source_badges.set_id: sent in the example, not in the reference; added
-/// - event.source_badges.id: sent in the example, not in the reference; added
-/// - event.source_badges.info: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelchatmessage)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -155,19 +156,23 @@ pub struct ChannelChatMessageV1 {
     /// The User ID of the channel to receive chat message events for.
     pub broadcaster_user_id: String,
     /// The User ID to read chat as.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl ChannelChatMessageV1 {
-    /// The subscription for the given `broadcaster_user_id`, `user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelChatMessageV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -179,7 +184,7 @@ impl SubscriptionType for ChannelChatMessageV1 {
         transports: Transports::ALL,
         scopes_all_of: &["user:read:chat"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
         batched: false,
@@ -199,7 +204,7 @@ impl SubscriptionType for ChannelChatMessageV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): User ID of the channel to receive chat message delete events for.
-/// - `user_id` (argument of `new`): The user ID to read chat as.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The user ID to read chat as.
 ///
 /// Event: [`Event::ChannelChatMessageDeleteV1`](crate::eventsub::Event::ChannelChatMessageDeleteV1) with [`ChannelChatMessageDeleteV1Event`](crate::models::events::ChannelChatMessageDeleteV1Event).
 ///
@@ -211,19 +216,23 @@ pub struct ChannelChatMessageDeleteV1 {
     /// User ID of the channel to receive chat message delete events for.
     pub broadcaster_user_id: String,
     /// The user ID to read chat as.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl ChannelChatMessageDeleteV1 {
-    /// The subscription for the given `broadcaster_user_id`, `user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelChatMessageDeleteV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -235,7 +244,7 @@ impl SubscriptionType for ChannelChatMessageDeleteV1 {
         transports: Transports::ALL,
         scopes_all_of: &["user:read:chat"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
         batched: false,
@@ -255,7 +264,7 @@ impl SubscriptionType for ChannelChatMessageDeleteV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): User ID of the channel to receive chat notification events for.
-/// - `user_id` (argument of `new`): The user ID to read chat as.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The user ID to read chat as.
 ///
 /// Event: [`Event::ChannelChatNotificationV1`](crate::eventsub::Event::ChannelChatNotificationV1) with [`ChannelChatNotificationV1Event`](crate::models::events::ChannelChatNotificationV1Event).
 ///
@@ -263,12 +272,8 @@ impl SubscriptionType for ChannelChatMessageDeleteV1 {
 ///
 /// # Notes
 ///
-/// - event.message.text: reference says object, the example sends string; typed as the example
+/// - event.message.text: the reference says object, the example sends string; kept as JSON so either decodes
 /// - event.resub.sub_plan: sent in the example, not in the reference; added
-/// - event.source_badges: reference says object, the example sends list; typed as the example
-/// - event.source_badges.set_id: sent in the example, not in the reference; added
-/// - event.source_badges.id: sent in the example, not in the reference; added
-/// - event.source_badges.info: sent in the example, not in the reference; added
 /// - event.shared_chat_resub.cumulative_months: sent in the example, not in the reference; added
 /// - event.shared_chat_resub.duration_months: sent in the example, not in the reference; added
 /// - event.shared_chat_resub.streak_months: sent in the example, not in the reference; added
@@ -289,19 +294,23 @@ pub struct ChannelChatNotificationV1 {
     /// User ID of the channel to receive chat notification events for.
     pub broadcaster_user_id: String,
     /// The user ID to read chat as.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl ChannelChatNotificationV1 {
-    /// The subscription for the given `broadcaster_user_id`, `user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelChatNotificationV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -313,7 +322,7 @@ impl SubscriptionType for ChannelChatNotificationV1 {
         transports: Transports::ALL,
         scopes_all_of: &["user:read:chat"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
         batched: false,
@@ -333,7 +342,7 @@ impl SubscriptionType for ChannelChatNotificationV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): User ID of the channel to receive chat settings update events for.
-/// - `user_id` (argument of `new`): The user ID to read chat as.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The user ID to read chat as.
 ///
 /// Event: [`Event::ChannelChatSettingsUpdateV1`](crate::eventsub::Event::ChannelChatSettingsUpdateV1) with [`ChannelChatSettingsUpdateV1Event`](crate::models::events::ChannelChatSettingsUpdateV1Event).
 ///
@@ -349,19 +358,23 @@ pub struct ChannelChatSettingsUpdateV1 {
     /// User ID of the channel to receive chat settings update events for.
     pub broadcaster_user_id: String,
     /// The user ID to read chat as.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl ChannelChatSettingsUpdateV1 {
-    /// The subscription for the given `broadcaster_user_id`, `user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelChatSettingsUpdateV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -373,7 +386,7 @@ impl SubscriptionType for ChannelChatSettingsUpdateV1 {
         transports: Transports::ALL,
         scopes_all_of: &["user:read:chat"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
         batched: false,
@@ -393,7 +406,7 @@ impl SubscriptionType for ChannelChatSettingsUpdateV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): User ID of the channel to receive chat message events for.
-/// - `user_id` (argument of `new`): The user ID to read chat as.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The user ID to read chat as.
 ///
 /// Event: [`Event::ChannelChatUserMessageHoldV1`](crate::eventsub::Event::ChannelChatUserMessageHoldV1) with [`ChannelChatUserMessageHoldV1Event`](crate::models::events::ChannelChatUserMessageHoldV1Event).
 ///
@@ -409,19 +422,23 @@ pub struct ChannelChatUserMessageHoldV1 {
     /// User ID of the channel to receive chat message events for.
     pub broadcaster_user_id: String,
     /// The user ID to read chat as.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl ChannelChatUserMessageHoldV1 {
-    /// The subscription for the given `broadcaster_user_id`, `user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelChatUserMessageHoldV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -433,7 +450,7 @@ impl SubscriptionType for ChannelChatUserMessageHoldV1 {
         transports: Transports::ALL,
         scopes_all_of: &["user:read:chat"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
         batched: false,
@@ -453,7 +470,7 @@ impl SubscriptionType for ChannelChatUserMessageHoldV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): User ID of the channel to receive chat message events for.
-/// - `user_id` (argument of `new`): The user ID to read chat as.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The user ID to read chat as.
 ///
 /// Event: [`Event::ChannelChatUserMessageUpdateV1`](crate::eventsub::Event::ChannelChatUserMessageUpdateV1) with [`ChannelChatUserMessageUpdateV1Event`](crate::models::events::ChannelChatUserMessageUpdateV1Event).
 ///
@@ -469,19 +486,23 @@ pub struct ChannelChatUserMessageUpdateV1 {
     /// User ID of the channel to receive chat message events for.
     pub broadcaster_user_id: String,
     /// The user ID to read chat as.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl ChannelChatUserMessageUpdateV1 {
-    /// The subscription for the given `broadcaster_user_id`, `user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelChatUserMessageUpdateV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -493,7 +514,7 @@ impl SubscriptionType for ChannelChatUserMessageUpdateV1 {
         transports: Transports::ALL,
         scopes_all_of: &["user:read:chat"],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["broadcaster_user_id", "user_id"],
         one_of: &[],
         batched: false,
@@ -517,13 +538,6 @@ impl SubscriptionType for ChannelChatUserMessageUpdateV1 {
 /// Event: [`Event::ChannelSharedChatBeginV1`](crate::eventsub::Event::ChannelSharedChatBeginV1) with [`ChannelSharedChatBeginV1Event`](crate::models::events::ChannelSharedChatBeginV1Event).
 ///
 /// Reference library: `channel_shared_chat_begin`.
-///
-/// # Notes
-///
-/// - event.participants: reference says object, the example sends list; typed as the example
-/// - event.participants.broadcaster_user_id: sent in the example, not in the reference; added
-/// - event.participants.broadcaster_user_name: sent in the example, not in the reference; added
-/// - event.participants.broadcaster_user_login: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelshared_chatbegin)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -573,13 +587,6 @@ impl SubscriptionType for ChannelSharedChatBeginV1 {
 /// Event: [`Event::ChannelSharedChatUpdateV1`](crate::eventsub::Event::ChannelSharedChatUpdateV1) with [`ChannelSharedChatBeginV1Event`](crate::models::events::ChannelSharedChatBeginV1Event).
 ///
 /// Reference library: `channel_shared_chat_update`.
-///
-/// # Notes
-///
-/// - event.participants: reference says object, the example sends list; typed as the example
-/// - event.participants.broadcaster_user_id: sent in the example, not in the reference; added
-/// - event.participants.broadcaster_user_name: sent in the example, not in the reference; added
-/// - event.participants.broadcaster_user_login: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelshared_chatupdate)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

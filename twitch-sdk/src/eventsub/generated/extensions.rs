@@ -31,17 +31,7 @@ use crate::models::events::{
 ///
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
-/// - event.data: reference says array, the example sends object; typed as the example
-/// - event.data.organization_id: sent in the example, not in the reference; added
-/// - event.data.category_id: sent in the example, not in the reference; added
-/// - event.data.category_name: sent in the example, not in the reference; added
-/// - event.data.campaign_id: sent in the example, not in the reference; added
-/// - event.data.user_id: sent in the example, not in the reference; added
-/// - event.data.user_name: sent in the example, not in the reference; added
-/// - event.data.user_login: sent in the example, not in the reference; added
-/// - event.data.entitlement_id: sent in the example, not in the reference; added
-/// - event.data.benefit_id: sent in the example, not in the reference; added
-/// - event.data.created_at: sent in the example, not in the reference; added
+/// - event.data: the reference says array, the example sends object; kept as JSON so either decodes
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#dropentitlementgrant)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -28,12 +28,11 @@ use crate::models::events::{
 ///
 /// # Notes
 ///
-/// - event.top_contributions: reference says object, the example sends list; typed as the example
-/// - event.top_contributions.user_id: sent in the example, not in the reference; added
-/// - event.top_contributions.user_login: sent in the example, not in the reference; added
-/// - event.top_contributions.user_name: sent in the example, not in the reference; added
-/// - event.top_contributions.type: sent in the example, not in the reference; added
-/// - event.top_contributions.total: sent in the example, not in the reference; added
+/// - event.top_contributions.user_id: listed twice in the reference; kept once
+/// - event.top_contributions.user_login: listed twice in the reference; kept once
+/// - event.top_contributions.user_name: listed twice in the reference; kept once
+/// - event.top_contributions.type: listed twice in the reference; kept once
+/// - event.top_contributions.total: listed twice in the reference; kept once
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelhype_trainbegin)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,12 +85,11 @@ impl SubscriptionType for ChannelHypeTrainBeginV2 {
 ///
 /// # Notes
 ///
-/// - event.top_contributions: reference says object, the example sends list; typed as the example
-/// - event.top_contributions.user_id: sent in the example, not in the reference; added
-/// - event.top_contributions.user_login: sent in the example, not in the reference; added
-/// - event.top_contributions.user_name: sent in the example, not in the reference; added
-/// - event.top_contributions.type: sent in the example, not in the reference; added
-/// - event.top_contributions.total: sent in the example, not in the reference; added
+/// - event.top_contributions.user_id: listed twice in the reference; kept once
+/// - event.top_contributions.user_login: listed twice in the reference; kept once
+/// - event.top_contributions.user_name: listed twice in the reference; kept once
+/// - event.top_contributions.type: listed twice in the reference; kept once
+/// - event.top_contributions.total: listed twice in the reference; kept once
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelhype_trainprogress)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

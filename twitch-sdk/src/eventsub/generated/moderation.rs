@@ -122,7 +122,7 @@ impl SubscriptionType for ChannelUnbanV1 {
 ///
 /// # Condition
 ///
-/// - `moderator_user_id` (argument of `new`): The ID of the user that has permission to moderate the broadcaster’s channel and has granted your app permission to subscribe to this subscription type.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The ID of the user that has permission to moderate the broadcaster’s channel and has granted your app permission to subscribe to this subscription type.
 /// - `broadcaster_user_id` (argument of `new`): The ID of the broadcaster you want to get chat unban request notifications for. Maximum: 1.
 ///
 /// Event: [`Event::ChannelUnbanRequestCreateV1`](crate::eventsub::Event::ChannelUnbanRequestCreateV1) with [`ChannelUnbanRequestCreateV1Event`](crate::models::events::ChannelUnbanRequestCreateV1Event).
@@ -133,21 +133,25 @@ impl SubscriptionType for ChannelUnbanV1 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelUnbanRequestCreateV1 {
     /// The ID of the user that has permission to moderate the broadcaster’s channel and has granted your app permission to subscribe to this subscription type.
-    pub moderator_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderator_user_id: Option<String>,
     /// The ID of the broadcaster you want to get chat unban request notifications for. Maximum: 1.
     pub broadcaster_user_id: String,
 }
 
 impl ChannelUnbanRequestCreateV1 {
-    /// The subscription for the given `moderator_user_id`, `broadcaster_user_id`.
-    pub fn new(
-        moderator_user_id: impl Into<String>,
-        broadcaster_user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelUnbanRequestCreateV1 {
-            moderator_user_id: moderator_user_id.into(),
+            moderator_user_id: None,
             broadcaster_user_id: broadcaster_user_id.into(),
         }
+    }
+
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
+    pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.moderator_user_id = Some(value.into());
+        self
     }
 }
 
@@ -162,7 +166,7 @@ impl SubscriptionType for ChannelUnbanRequestCreateV1 {
             "moderator:read:unban_requests",
             "moderator:manage:unban_requests",
         ],
-        token_user: &[],
+        token_user: &["moderator_user_id"],
         required: &["moderator_user_id", "broadcaster_user_id"],
         one_of: &[],
         batched: false,
@@ -181,7 +185,7 @@ impl SubscriptionType for ChannelUnbanRequestCreateV1 {
 ///
 /// # Condition
 ///
-/// - `moderator_user_id` (argument of `new`): The ID of the user that has permission to moderate the broadcaster’s channel and has granted your app permission to subscribe to this subscription type.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The ID of the user that has permission to moderate the broadcaster’s channel and has granted your app permission to subscribe to this subscription type.
 /// - `broadcaster_user_id` (argument of `new`): The ID of the broadcaster you want to get unban request resolution notifications for. Maximum: 1.
 ///
 /// Event: [`Event::ChannelUnbanRequestResolveV1`](crate::eventsub::Event::ChannelUnbanRequestResolveV1) with [`ChannelUnbanRequestResolveV1Event`](crate::models::events::ChannelUnbanRequestResolveV1Event).
@@ -198,21 +202,25 @@ impl SubscriptionType for ChannelUnbanRequestCreateV1 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelUnbanRequestResolveV1 {
     /// The ID of the user that has permission to moderate the broadcaster’s channel and has granted your app permission to subscribe to this subscription type.
-    pub moderator_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderator_user_id: Option<String>,
     /// The ID of the broadcaster you want to get unban request resolution notifications for. Maximum: 1.
     pub broadcaster_user_id: String,
 }
 
 impl ChannelUnbanRequestResolveV1 {
-    /// The subscription for the given `moderator_user_id`, `broadcaster_user_id`.
-    pub fn new(
-        moderator_user_id: impl Into<String>,
-        broadcaster_user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelUnbanRequestResolveV1 {
-            moderator_user_id: moderator_user_id.into(),
+            moderator_user_id: None,
             broadcaster_user_id: broadcaster_user_id.into(),
         }
+    }
+
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
+    pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.moderator_user_id = Some(value.into());
+        self
     }
 }
 
@@ -227,7 +235,7 @@ impl SubscriptionType for ChannelUnbanRequestResolveV1 {
             "moderator:read:unban_requests",
             "moderator:manage:unban_requests",
         ],
-        token_user: &[],
+        token_user: &["moderator_user_id"],
         required: &["moderator_user_id", "broadcaster_user_id"],
         one_of: &[],
         batched: false,
@@ -247,7 +255,7 @@ impl SubscriptionType for ChannelUnbanRequestResolveV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): The user ID of the broadcaster.
-/// - `moderator_user_id` (argument of `new`): The user ID of the moderator.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The user ID of the moderator.
 ///
 /// Event: [`Event::ChannelModerateV1`](crate::eventsub::Event::ChannelModerateV1) with [`ChannelModerateV1Event`](crate::models::events::ChannelModerateV1Event).
 ///
@@ -265,19 +273,23 @@ pub struct ChannelModerateV1 {
     /// The user ID of the broadcaster.
     pub broadcaster_user_id: String,
     /// The user ID of the moderator.
-    pub moderator_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderator_user_id: Option<String>,
 }
 
 impl ChannelModerateV1 {
-    /// The subscription for the given `broadcaster_user_id`, `moderator_user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        moderator_user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelModerateV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            moderator_user_id: moderator_user_id.into(),
+            moderator_user_id: None,
         }
+    }
+
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
+    pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.moderator_user_id = Some(value.into());
+        self
     }
 }
 
@@ -302,7 +314,7 @@ impl SubscriptionType for ChannelModerateV1 {
             "moderator:read:vips",
         ],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["moderator_user_id"],
         required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
@@ -322,7 +334,7 @@ impl SubscriptionType for ChannelModerateV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): The user ID of the broadcaster.
-/// - `moderator_user_id` (argument of `new`): The user ID of the moderator.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The user ID of the moderator.
 ///
 /// Event: [`Event::ChannelModerateV2`](crate::eventsub::Event::ChannelModerateV2) with [`ChannelModerateV2Event`](crate::models::events::ChannelModerateV2Event).
 ///
@@ -345,19 +357,23 @@ pub struct ChannelModerateV2 {
     /// The user ID of the broadcaster.
     pub broadcaster_user_id: String,
     /// The user ID of the moderator.
-    pub moderator_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderator_user_id: Option<String>,
 }
 
 impl ChannelModerateV2 {
-    /// The subscription for the given `broadcaster_user_id`, `moderator_user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        moderator_user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelModerateV2 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            moderator_user_id: moderator_user_id.into(),
+            moderator_user_id: None,
         }
+    }
+
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
+    pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.moderator_user_id = Some(value.into());
+        self
     }
 }
 
@@ -384,7 +400,7 @@ impl SubscriptionType for ChannelModerateV2 {
             "moderator:read:vips",
         ],
         scopes_any_of: &[],
-        token_user: &[],
+        token_user: &["moderator_user_id"],
         required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
@@ -510,8 +526,8 @@ impl SubscriptionType for ChannelModeratorRemoveV1 {
 ///
 /// # Notes
 ///
-/// - event.message.fragments.cheermote.bits: reference says String, the example sends integer; typed as the example
-/// - event.message.fragments.cheermote.tier: reference says String, the example sends integer; typed as the example
+/// - event.message.fragments.cheermote.bits: the reference says String, the example sends integer; kept as JSON so either decodes
+/// - event.message.fragments.cheermote.tier: the reference says String, the example sends integer; kept as JSON so either decodes
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelsuspicious_usermessage)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -725,7 +741,7 @@ impl SubscriptionType for ChannelVipRemoveV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): The User ID of the broadcaster.
-/// - `moderator_user_id` (argument of `new`): The User ID of the moderator.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The User ID of the moderator.
 ///
 /// Event: [`Event::ChannelWarningAcknowledgeV1`](crate::eventsub::Event::ChannelWarningAcknowledgeV1) with [`ChannelModeratorAddV1Event`](crate::models::events::ChannelModeratorAddV1Event).
 ///
@@ -737,19 +753,23 @@ pub struct ChannelWarningAcknowledgeV1 {
     /// The User ID of the broadcaster.
     pub broadcaster_user_id: String,
     /// The User ID of the moderator.
-    pub moderator_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderator_user_id: Option<String>,
 }
 
 impl ChannelWarningAcknowledgeV1 {
-    /// The subscription for the given `broadcaster_user_id`, `moderator_user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        moderator_user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelWarningAcknowledgeV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            moderator_user_id: moderator_user_id.into(),
+            moderator_user_id: None,
         }
+    }
+
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
+    pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.moderator_user_id = Some(value.into());
+        self
     }
 }
 
@@ -761,7 +781,7 @@ impl SubscriptionType for ChannelWarningAcknowledgeV1 {
         transports: Transports::ALL,
         scopes_all_of: &[],
         scopes_any_of: &["moderator:read:warnings", "moderator:manage:warnings"],
-        token_user: &[],
+        token_user: &["moderator_user_id"],
         required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
@@ -781,7 +801,7 @@ impl SubscriptionType for ChannelWarningAcknowledgeV1 {
 /// # Condition
 ///
 /// - `broadcaster_user_id` (argument of `new`): The User ID of the broadcaster.
-/// - `moderator_user_id` (argument of `new`): The User ID of the moderator.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The User ID of the moderator.
 ///
 /// Event: [`Event::ChannelWarningSendV1`](crate::eventsub::Event::ChannelWarningSendV1) with [`ChannelWarningSendV1Event`](crate::models::events::ChannelWarningSendV1Event).
 ///
@@ -793,19 +813,23 @@ pub struct ChannelWarningSendV1 {
     /// The User ID of the broadcaster.
     pub broadcaster_user_id: String,
     /// The User ID of the moderator.
-    pub moderator_user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moderator_user_id: Option<String>,
 }
 
 impl ChannelWarningSendV1 {
-    /// The subscription for the given `broadcaster_user_id`, `moderator_user_id`.
-    pub fn new(
-        broadcaster_user_id: impl Into<String>,
-        moderator_user_id: impl Into<String>,
-    ) -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelWarningSendV1 {
             broadcaster_user_id: broadcaster_user_id.into(),
-            moderator_user_id: moderator_user_id.into(),
+            moderator_user_id: None,
         }
+    }
+
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
+    pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
+        self.moderator_user_id = Some(value.into());
+        self
     }
 }
 
@@ -817,7 +841,7 @@ impl SubscriptionType for ChannelWarningSendV1 {
         transports: Transports::ALL,
         scopes_all_of: &[],
         scopes_any_of: &["moderator:read:warnings", "moderator:manage:warnings"],
-        token_user: &[],
+        token_user: &["moderator_user_id"],
         required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,

@@ -25,12 +25,6 @@ use crate::models::events::{
 ///
 /// Reference library: `channel_poll_begin`.
 ///
-/// # Notes
-///
-/// - event.choices: reference says object, the example sends list; typed as the example
-/// - event.choices.id: sent in the example, not in the reference; added
-/// - event.choices.title: sent in the example, not in the reference; added
-///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpollbegin)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelPollBeginV1 {
@@ -80,15 +74,6 @@ impl SubscriptionType for ChannelPollBeginV1 {
 ///
 /// Reference library: `channel_poll_progress`.
 ///
-/// # Notes
-///
-/// - event.choices: reference says object, the example sends list; typed as the example
-/// - event.choices.id: sent in the example, not in the reference; added
-/// - event.choices.title: sent in the example, not in the reference; added
-/// - event.choices.bits_votes: sent in the example, not in the reference; added
-/// - event.choices.channel_points_votes: sent in the example, not in the reference; added
-/// - event.choices.votes: sent in the example, not in the reference; added
-///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpollprogress)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelPollProgressV1 {
@@ -137,15 +122,6 @@ impl SubscriptionType for ChannelPollProgressV1 {
 /// Event: [`Event::ChannelPollEndV1`](crate::eventsub::Event::ChannelPollEndV1) with [`ChannelPollEndV1Event`](crate::models::events::ChannelPollEndV1Event).
 ///
 /// Reference library: `channel_poll_end`.
-///
-/// # Notes
-///
-/// - event.choices: reference says object, the example sends list; typed as the example
-/// - event.choices.id: sent in the example, not in the reference; added
-/// - event.choices.title: sent in the example, not in the reference; added
-/// - event.choices.bits_votes: sent in the example, not in the reference; added
-/// - event.choices.channel_points_votes: sent in the example, not in the reference; added
-/// - event.choices.votes: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpollend)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

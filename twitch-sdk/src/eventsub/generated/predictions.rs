@@ -29,10 +29,6 @@ use crate::models::events::{
 /// # Notes
 ///
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
-/// - event.outcomes: reference says object, the example sends list; typed as the example
-/// - event.outcomes.id: sent in the example, not in the reference; added
-/// - event.outcomes.title: sent in the example, not in the reference; added
-/// - event.outcomes.color: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpredictionbegin)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,13 +82,6 @@ impl SubscriptionType for ChannelPredictionBeginV1 {
 /// # Notes
 ///
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
-/// - event.outcomes: reference says object, the example sends list; typed as the example
-/// - event.outcomes.id: sent in the example, not in the reference; added
-/// - event.outcomes.title: sent in the example, not in the reference; added
-/// - event.outcomes.color: sent in the example, not in the reference; added
-/// - event.outcomes.users: sent in the example, not in the reference; added
-/// - event.outcomes.channel_points: sent in the example, not in the reference; added
-/// - event.outcomes.top_predictors: sent in the example, not in the reference; added
 /// - Twitch's example sends one `top_predictors[].user_id` as a number; the reference and every other example say string, so our copy quotes it
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpredictionprogress)
@@ -147,13 +136,6 @@ impl SubscriptionType for ChannelPredictionProgressV1 {
 /// # Notes
 ///
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
-/// - event.outcomes: reference says object, the example sends list; typed as the example
-/// - event.outcomes.id: sent in the example, not in the reference; added
-/// - event.outcomes.title: sent in the example, not in the reference; added
-/// - event.outcomes.color: sent in the example, not in the reference; added
-/// - event.outcomes.users: sent in the example, not in the reference; added
-/// - event.outcomes.channel_points: sent in the example, not in the reference; added
-/// - event.outcomes.top_predictors: sent in the example, not in the reference; added
 /// - Twitch's example sends one `top_predictors[].user_id` as a number; the reference and every other example say string, so our copy quotes it
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpredictionlock)
@@ -208,13 +190,6 @@ impl SubscriptionType for ChannelPredictionLockV1 {
 /// # Notes
 ///
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
-/// - event.outcomes: reference says object, the example sends list; typed as the example
-/// - event.outcomes.id: sent in the example, not in the reference; added
-/// - event.outcomes.title: sent in the example, not in the reference; added
-/// - event.outcomes.color: sent in the example, not in the reference; added
-/// - event.outcomes.users: sent in the example, not in the reference; added
-/// - event.outcomes.channel_points: sent in the example, not in the reference; added
-/// - event.outcomes.top_predictors: sent in the example, not in the reference; added
 /// - Twitch's example sends one `top_predictors[].user_id` as a number; the reference and every other example say string, so our copy quotes it
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelpredictionend)

@@ -180,10 +180,6 @@ impl SubscriptionType for ChannelSubscriptionGiftV1 {
 /// # Notes
 ///
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
-/// - event.message.emotes: reference says object, the example sends list; typed as the example
-/// - event.message.emotes.begin: sent in the example, not in the reference; added
-/// - event.message.emotes.end: sent in the example, not in the reference; added
-/// - event.message.emotes.id: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelsubscriptionmessage)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -16,7 +16,7 @@ use crate::models::events::UserWhisperMessageV1Event;
 ///
 /// # Condition
 ///
-/// - `user_id` (argument of `new`): The user_id of the person receiving whispers.
+/// - `user_id` (setter; on `UserApi` the token's user when unset): The user_id of the person receiving whispers.
 ///
 /// Event: [`Event::UserWhisperMessageV1`](crate::eventsub::Event::UserWhisperMessageV1) with [`UserWhisperMessageV1Event`](crate::models::events::UserWhisperMessageV1Event).
 ///
@@ -26,15 +26,22 @@ use crate::models::events::UserWhisperMessageV1Event;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UserWhisperMessageV1 {
     /// The user_id of the person receiving whispers.
-    pub user_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl UserWhisperMessageV1 {
-    /// The subscription for the given `user_id`.
-    pub fn new(user_id: impl Into<String>) -> Self {
+    /// The subscription; set its condition fields with the setters.
+    pub fn new() -> Self {
         UserWhisperMessageV1 {
-            user_id: user_id.into(),
+            user_id: None,
         }
+    }
+
+    /// Sets `user_id` (on `UserApi`, the token's user when unset).
+    pub fn user_id(mut self, value: impl Into<String>) -> Self {
+        self.user_id = Some(value.into());
+        self
     }
 }
 
@@ -46,7 +53,7 @@ impl SubscriptionType for UserWhisperMessageV1 {
         transports: Transports::ALL,
         scopes_all_of: &[],
         scopes_any_of: &["user:read:whispers", "user:manage:whispers"],
-        token_user: &[],
+        token_user: &["user_id"],
         required: &["user_id"],
         one_of: &[],
         batched: false,
