@@ -345,6 +345,14 @@ for r in rows:
         notifs_events = notifs
     cond_link = re.search(r'eventsub-reference/#([a-z0-9\-]+-condition[a-z0-9\-]*)', sec)
     event_link = re.search(r'eventsub-reference/#([a-z0-9\-]+-event[a-z0-9\-]*)', sec)
+    if not event_link:
+        others = [m for m in re.finditer(r'eventsub-reference/?#([a-z0-9\-]+)', sec)
+                  if m.group(1) not in ('transport', 'subscription') and 'condition' not in m.group(1)]
+        event_link = others[-1] if others else None
+    if not cond_link:
+        guess = re.sub(r'[._]', '-', t) + '-condition'
+        if ref_table(guess)[0]:
+            cond_link = re.search(r'(.+)', guess)
     cat = category(t)
     base = camel(t) + 'V' + camel(v)
     cond_fields = []
@@ -369,8 +377,15 @@ for r in rows:
     if request:
         for k in request.get('condition', {}):
             if k not in [c['name'] for c in cond]:
-                notes.append('condition.%s: in the request example, not in the reference; added' % k)
-                cond.append(OrderedDict(name=k, type='string', required=False, doc='Sent in Twitch\'s request example.'))
+                # With no condition table at all, the example is the only source: its fields
+                # are taken as required.
+                only = not cond_fields
+                notes.append('condition.%s: in the request example, not in the reference; added%s' % (k, ' as required' if only else ''))
+                e = OrderedDict(name=k, type='string', required=only)
+                if k == 'moderator_user_id':
+                    e['token_user'] = True
+                e['doc'] = 'Sent in Twitch\'s request example.'
+                cond.append(e)
     ev_fields = []
     if event_link:
         tb, _ = ref_table(event_link.group(1))

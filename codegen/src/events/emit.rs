@@ -164,9 +164,10 @@ fn subscription(s: &Sub) -> TokenStream {
     let one_of = s.one_of.iter().map(|g| quote!(&[#(#g),*]));
     let batched = s.batched;
     let new_doc = docs(&[new_doc]);
+    let default = args.is_empty().then(|| quote!(Default,));
     quote! {
         #sub_docs
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+        #[derive(Debug, Clone, #default PartialEq, Eq, Serialize)]
         pub struct #name { #(#fields)* }
 
         impl #name {

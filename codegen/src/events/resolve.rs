@@ -237,9 +237,8 @@ pub fn resolve(loaded: &EventsLoaded) -> Result<EventsIr, Diagnostics> {
                     );
                 }
             }
-            if !sub.transports.contains(&TransportKind::Websocket)
-                && !(sub.scopes.all_of.is_empty() && sub.scopes.any_of.is_empty())
-            {
+            let has_scopes = !(sub.scopes.all_of.is_empty() && sub.scopes.any_of.is_empty());
+            if has_scopes && !sub.transports.contains(&TransportKind::Websocket) {
                 push(
                     "scopes",
                     "scopes apply to user tokens, which only WebSocket subscriptions use",

@@ -82,35 +82,27 @@ pub(crate) fn every_type(case: &mut dyn FnMut(&'static str, Box<dyn Case>)) {
     );
     case(
         "channel.shoutout.create.v1",
-        Box::new(
-            ChannelShoutoutCreateV1::new()
-                .broadcaster_user_id("12345")
-                .moderator_user_id("98765"),
-        ),
+        Box::new(ChannelShoutoutCreateV1::new("12345").moderator_user_id("98765")),
     );
     case(
         "channel.shoutout.receive.v1",
-        Box::new(
-            ChannelShoutoutReceiveV1::new()
-                .broadcaster_user_id("626262")
-                .moderator_user_id("98765"),
-        ),
+        Box::new(ChannelShoutoutReceiveV1::new("626262").moderator_user_id("98765")),
     );
     case(
         "channel.charity_campaign.donate.v1",
-        Box::new(ChannelCharityCampaignDonateV1::new().broadcaster_user_id("123456")),
+        Box::new(ChannelCharityCampaignDonateV1::new("123456")),
     );
     case(
         "channel.charity_campaign.start.v1",
-        Box::new(ChannelCharityCampaignStartV1::new().broadcaster_user_id("123456")),
+        Box::new(ChannelCharityCampaignStartV1::new("123456")),
     );
     case(
         "channel.charity_campaign.progress.v1",
-        Box::new(ChannelCharityCampaignProgressV1::new().broadcaster_user_id("123456")),
+        Box::new(ChannelCharityCampaignProgressV1::new("123456")),
     );
     case(
         "channel.charity_campaign.stop.v1",
-        Box::new(ChannelCharityCampaignStopV1::new().broadcaster_user_id("123456")),
+        Box::new(ChannelCharityCampaignStopV1::new("123456")),
     );
     case(
         "channel.chat.clear.v1",
@@ -173,33 +165,21 @@ pub(crate) fn every_type(case: &mut dyn FnMut(&'static str, Box<dyn Case>)) {
     case(
         "channel.guest_star_session.begin.vbeta",
         Box::new(
-            ChannelGuestStarSessionBeginVBeta::new()
-                .broadcaster_user_id("1337")
-                .moderator_user_id("1338"),
+            ChannelGuestStarSessionBeginVBeta::new("1337").moderator_user_id("1338"),
         ),
     );
     case(
         "channel.guest_star_session.end.vbeta",
-        Box::new(
-            ChannelGuestStarSessionEndVBeta::new()
-                .broadcaster_user_id("1337")
-                .moderator_user_id("1338"),
-        ),
+        Box::new(ChannelGuestStarSessionEndVBeta::new("1337").moderator_user_id("1338")),
     );
     case(
         "channel.guest_star_guest.update.vbeta",
-        Box::new(
-            ChannelGuestStarGuestUpdateVBeta::new()
-                .broadcaster_user_id("1337")
-                .moderator_user_id("1312"),
-        ),
+        Box::new(ChannelGuestStarGuestUpdateVBeta::new("1337").moderator_user_id("1312")),
     );
     case(
         "channel.guest_star_settings.update.vbeta",
         Box::new(
-            ChannelGuestStarSettingsUpdateVBeta::new()
-                .broadcaster_user_id("1337")
-                .moderator_user_id("1312"),
+            ChannelGuestStarSettingsUpdateVBeta::new("1337").moderator_user_id("1312"),
         ),
     );
     case("channel.hype_train.begin.v2", Box::new(ChannelHypeTrainBeginV2::new("1337")));
@@ -255,19 +235,11 @@ pub(crate) fn every_type(case: &mut dyn FnMut(&'static str, Box<dyn Case>)) {
     );
     case(
         "channel.shield_mode.begin.v1",
-        Box::new(
-            ChannelShieldModeBeginV1::new()
-                .broadcaster_user_id("12345")
-                .moderator_user_id("98765"),
-        ),
+        Box::new(ChannelShieldModeBeginV1::new("12345").moderator_user_id("98765")),
     );
     case(
         "channel.shield_mode.end.v1",
-        Box::new(
-            ChannelShieldModeEndV1::new()
-                .broadcaster_user_id("12345")
-                .moderator_user_id("98765"),
-        ),
+        Box::new(ChannelShieldModeEndV1::new("12345").moderator_user_id("98765")),
     );
     case("channel.poll.begin.v1", Box::new(ChannelPollBeginV1::new("1337")));
     case("channel.poll.progress.v1", Box::new(ChannelPollProgressV1::new("1337")));

@@ -119,20 +119,20 @@ pub struct ChannelShoutoutCreateV1Event {
 /// The event of `channel.shoutout.receive` v1: sends a notification when the specified broadcaster receives a Shoutout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelShoutoutReceiveV1Event {
-    /// Sent in Twitch's example; not described in the reference.
+    /// An ID that identifies the broadcaster that received the Shoutout.
     pub broadcaster_user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub broadcaster_user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The broadcaster’s login name.
     pub broadcaster_user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The broadcaster’s display name.
+    pub broadcaster_user_name: String,
+    /// An ID that identifies the broadcaster that sent the Shoutout.
     pub from_broadcaster_user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub from_broadcaster_user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The broadcaster’s login name.
     pub from_broadcaster_user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The broadcaster’s display name.
+    pub from_broadcaster_user_name: String,
+    /// The number of users that were watching the from-broadcaster’s stream at the time of the Shoutout.
     pub viewer_count: i64,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The UTC timestamp (in RFC3339 format) of when the moderator sent the Shoutout.
     pub started_at: Timestamp,
 }

@@ -19,12 +19,35 @@ pub struct ConduitShardDisabledV1EventTransport {
 /// The event of `conduit.shard.disabled` v1: sends a notification when EventSub disables a shard due to the status of the underlying transport changing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConduitShardDisabledV1Event {
-    /// Sent in Twitch's example; not described in the reference.
+    /// The ID of the conduit.
     pub conduit_id: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The ID of the disabled shard.
     pub shard_id: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The new status of the transport.
     pub status: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The disabled transport.
     pub transport: ConduitShardDisabledV1EventTransport,
+    /// websocket or webhook
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Optional. Webhook callback URL. Null if method is set to websocket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<String>,
+    /// Optional. WebSocket session ID. Null if method is set to webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// Optional. Time that the WebSocket session connected. Null if method is set to webhook.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::empty_as_none"
+    )]
+    pub connected_at: Option<Timestamp>,
+    /// Optional. Time that the WebSocket session disconnected. Null if method is set to webhook.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::empty_as_none"
+    )]
+    pub disconnected_at: Option<Timestamp>,
 }

@@ -616,37 +616,51 @@ pub struct ChannelWarningSendV1Event {
 /// The event of `channel.shield_mode.begin` v1: sends a notification when the broadcaster activates Shield Mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelShieldModeBeginV1Event {
-    /// Sent in Twitch's example; not described in the reference.
+    /// An ID that identifies the broadcaster whose Shield Mode status was updated.
     pub broadcaster_user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub broadcaster_user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The broadcaster’s login name.
     pub broadcaster_user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The broadcaster’s display name.
+    pub broadcaster_user_name: String,
+    /// An ID that identifies the moderator that updated the Shield Mode’s status. If the broadcaster updated the status, this ID will be the same as broadcaster_user_id.
     pub moderator_user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub moderator_user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The moderator’s login name.
     pub moderator_user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The moderator’s display name.
+    pub moderator_user_name: String,
+    /// The UTC timestamp (in RFC3339 format) of when the moderator activated Shield Mode. The object includes this field only for channel.shield_mode.begin events.
     pub started_at: Timestamp,
+    /// The UTC timestamp (in RFC3339 format) of when the moderator deactivated Shield Mode. The object includes this field only for channel.shield_mode.end events.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::empty_as_none"
+    )]
+    pub ended_at: Option<Timestamp>,
 }
 
 /// The event of `channel.shield_mode.end` v1: sends a notification when the broadcaster deactivates Shield Mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelShieldModeEndV1Event {
-    /// Sent in Twitch's example; not described in the reference.
+    /// An ID that identifies the broadcaster whose Shield Mode status was updated.
     pub broadcaster_user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub broadcaster_user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The broadcaster’s login name.
     pub broadcaster_user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The broadcaster’s display name.
+    pub broadcaster_user_name: String,
+    /// An ID that identifies the moderator that updated the Shield Mode’s status. If the broadcaster updated the status, this ID will be the same as broadcaster_user_id.
     pub moderator_user_id: String,
-    /// Sent in Twitch's example; not described in the reference.
-    pub moderator_user_name: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The moderator’s login name.
     pub moderator_user_login: String,
-    /// Sent in Twitch's example; not described in the reference.
+    /// The moderator’s display name.
+    pub moderator_user_name: String,
+    /// The UTC timestamp (in RFC3339 format) of when the moderator activated Shield Mode. The object includes this field only for channel.shield_mode.begin events.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::empty_as_none"
+    )]
+    pub started_at: Option<Timestamp>,
+    /// The UTC timestamp (in RFC3339 format) of when the moderator deactivated Shield Mode. The object includes this field only for channel.shield_mode.end events.
     pub ended_at: Timestamp,
 }

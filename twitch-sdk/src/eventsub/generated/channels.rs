@@ -198,7 +198,7 @@ impl SubscriptionType for ChannelAdBreakBeginV1 {
 /// - an example needed lenient parsing (comments or trailing commas); stored as plain JSON
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelraid)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ChannelRaidV1 {
     /// The broadcaster user ID that created the channel raid you want to get notifications for. Use this parameter if you want to know when a specific broadcaster raids another broadcaster. The channel raid condition must include either from_broadcaster_user_id or to_broadcaster_user_id.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -255,8 +255,8 @@ impl SubscriptionType for ChannelRaidV1 {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
-/// - `moderator_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): Sent in Twitch's request example.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): Sent in Twitch's request example.
 ///
 /// Event: [`Event::ChannelShoutoutCreateV1`](crate::eventsub::Event::ChannelShoutoutCreateV1) with [`ChannelShoutoutCreateV1Event`](crate::models::events::ChannelShoutoutCreateV1Event).
 ///
@@ -264,8 +264,9 @@ impl SubscriptionType for ChannelRaidV1 {
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - condition.moderator_user_id: in the request example, not in the reference; added
+/// - condition.broadcaster_user_id: in the request example, not in the reference; added as required
+/// - condition.moderator_user_id: in the request example, not in the reference; added as required
+/// - event link #shoutout-sent has no table
 /// - event.broadcaster_user_id: sent in the example, not in the reference; added
 /// - event.broadcaster_user_name: sent in the example, not in the reference; added
 /// - event.broadcaster_user_login: sent in the example, not in the reference; added
@@ -284,29 +285,22 @@ impl SubscriptionType for ChannelRaidV1 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelShoutoutCreateV1 {
     /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's request example.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_user_id: Option<String>,
 }
 
 impl ChannelShoutoutCreateV1 {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelShoutoutCreateV1 {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
             moderator_user_id: None,
         }
     }
 
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
-    }
-
-    /// Sets `moderator_user_id`.
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
     pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
         self.moderator_user_id = Some(value.into());
         self
@@ -321,8 +315,8 @@ impl SubscriptionType for ChannelShoutoutCreateV1 {
         transports: Transports::ALL,
         scopes_all_of: &[],
         scopes_any_of: &[],
-        token_user: &[],
-        required: &[],
+        token_user: &["moderator_user_id"],
+        required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
     };
@@ -338,8 +332,8 @@ impl SubscriptionType for ChannelShoutoutCreateV1 {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
-/// - `moderator_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): Sent in Twitch's request example.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): Sent in Twitch's request example.
 ///
 /// Event: [`Event::ChannelShoutoutReceiveV1`](crate::eventsub::Event::ChannelShoutoutReceiveV1) with [`ChannelShoutoutReceiveV1Event`](crate::models::events::ChannelShoutoutReceiveV1Event).
 ///
@@ -347,44 +341,29 @@ impl SubscriptionType for ChannelShoutoutCreateV1 {
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - condition.moderator_user_id: in the request example, not in the reference; added
-/// - event.broadcaster_user_id: sent in the example, not in the reference; added
-/// - event.broadcaster_user_name: sent in the example, not in the reference; added
-/// - event.broadcaster_user_login: sent in the example, not in the reference; added
-/// - event.from_broadcaster_user_id: sent in the example, not in the reference; added
-/// - event.from_broadcaster_user_name: sent in the example, not in the reference; added
-/// - event.from_broadcaster_user_login: sent in the example, not in the reference; added
-/// - event.viewer_count: sent in the example, not in the reference; added
-/// - event.started_at: sent in the example, not in the reference; added
+/// - condition.broadcaster_user_id: in the request example, not in the reference; added as required
+/// - condition.moderator_user_id: in the request example, not in the reference; added as required
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelshoutoutreceive)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelShoutoutReceiveV1 {
     /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's request example.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_user_id: Option<String>,
 }
 
 impl ChannelShoutoutReceiveV1 {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelShoutoutReceiveV1 {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
             moderator_user_id: None,
         }
     }
 
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
-    }
-
-    /// Sets `moderator_user_id`.
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
     pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
         self.moderator_user_id = Some(value.into());
         self
@@ -399,8 +378,8 @@ impl SubscriptionType for ChannelShoutoutReceiveV1 {
         transports: Transports::ALL,
         scopes_all_of: &[],
         scopes_any_of: &[],
-        token_user: &[],
-        required: &[],
+        token_user: &["moderator_user_id"],
+        required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
     };

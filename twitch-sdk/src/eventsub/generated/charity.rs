@@ -20,7 +20,7 @@ use crate::models::events::{
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): Sent in Twitch's request example.
 ///
 /// Event: [`Event::ChannelCharityCampaignDonateV1`](crate::eventsub::Event::ChannelCharityCampaignDonateV1) with [`ChannelCharityCampaignDonateV1Event`](crate::models::events::ChannelCharityCampaignDonateV1Event).
 ///
@@ -28,28 +28,21 @@ use crate::models::events::{
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
+/// - condition.broadcaster_user_id: in the request example, not in the reference; added as required
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelcharity_campaigndonate)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelCharityCampaignDonateV1 {
     /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
 }
 
 impl ChannelCharityCampaignDonateV1 {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelCharityCampaignDonateV1 {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
         }
-    }
-
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
     }
 }
 
@@ -62,7 +55,7 @@ impl SubscriptionType for ChannelCharityCampaignDonateV1 {
         scopes_all_of: &[],
         scopes_any_of: &[],
         token_user: &[],
-        required: &[],
+        required: &["broadcaster_user_id"],
         one_of: &[],
         batched: false,
     };
@@ -80,7 +73,7 @@ impl SubscriptionType for ChannelCharityCampaignDonateV1 {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): Sent in Twitch's request example.
 ///
 /// Event: [`Event::ChannelCharityCampaignStartV1`](crate::eventsub::Event::ChannelCharityCampaignStartV1) with [`ChannelCharityCampaignStartV1Event`](crate::models::events::ChannelCharityCampaignStartV1Event).
 ///
@@ -88,28 +81,21 @@ impl SubscriptionType for ChannelCharityCampaignDonateV1 {
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
+/// - condition.broadcaster_user_id: in the request example, not in the reference; added as required
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelcharity_campaignstart)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelCharityCampaignStartV1 {
     /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
 }
 
 impl ChannelCharityCampaignStartV1 {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelCharityCampaignStartV1 {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
         }
-    }
-
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
     }
 }
 
@@ -122,7 +108,7 @@ impl SubscriptionType for ChannelCharityCampaignStartV1 {
         scopes_all_of: &[],
         scopes_any_of: &[],
         token_user: &[],
-        required: &[],
+        required: &["broadcaster_user_id"],
         one_of: &[],
         batched: false,
     };
@@ -140,7 +126,7 @@ impl SubscriptionType for ChannelCharityCampaignStartV1 {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): Sent in Twitch's request example.
 ///
 /// Event: [`Event::ChannelCharityCampaignProgressV1`](crate::eventsub::Event::ChannelCharityCampaignProgressV1) with [`ChannelCharityCampaignProgressV1Event`](crate::models::events::ChannelCharityCampaignProgressV1Event).
 ///
@@ -148,28 +134,21 @@ impl SubscriptionType for ChannelCharityCampaignStartV1 {
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
+/// - condition.broadcaster_user_id: in the request example, not in the reference; added as required
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelcharity_campaignprogress)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelCharityCampaignProgressV1 {
     /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
 }
 
 impl ChannelCharityCampaignProgressV1 {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelCharityCampaignProgressV1 {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
         }
-    }
-
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
     }
 }
 
@@ -182,7 +161,7 @@ impl SubscriptionType for ChannelCharityCampaignProgressV1 {
         scopes_all_of: &[],
         scopes_any_of: &[],
         token_user: &[],
-        required: &[],
+        required: &["broadcaster_user_id"],
         one_of: &[],
         batched: false,
     };
@@ -200,7 +179,7 @@ impl SubscriptionType for ChannelCharityCampaignProgressV1 {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): Sent in Twitch's request example.
 ///
 /// Event: [`Event::ChannelCharityCampaignStopV1`](crate::eventsub::Event::ChannelCharityCampaignStopV1) with [`ChannelCharityCampaignStopV1Event`](crate::models::events::ChannelCharityCampaignStopV1Event).
 ///
@@ -208,28 +187,21 @@ impl SubscriptionType for ChannelCharityCampaignProgressV1 {
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
+/// - condition.broadcaster_user_id: in the request example, not in the reference; added as required
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelcharity_campaignstop)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelCharityCampaignStopV1 {
     /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
 }
 
 impl ChannelCharityCampaignStopV1 {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelCharityCampaignStopV1 {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
         }
-    }
-
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
     }
 }
 
@@ -242,7 +214,7 @@ impl SubscriptionType for ChannelCharityCampaignStopV1 {
         scopes_all_of: &[],
         scopes_any_of: &[],
         token_user: &[],
-        required: &[],
+        required: &["broadcaster_user_id"],
         one_of: &[],
         batched: false,
     };

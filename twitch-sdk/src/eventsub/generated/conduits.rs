@@ -25,10 +25,10 @@ use crate::models::events::ConduitShardDisabledV1Event;
 ///
 /// # Notes
 ///
-/// - event.conduit_id: sent in the example, not in the reference; added
-/// - event.shard_id: sent in the example, not in the reference; added
-/// - event.status: sent in the example, not in the reference; added
-/// - event.transport: sent in the example, not in the reference; added
+/// - event.transport.method: sent in the example, not in the reference; added
+/// - event.transport.session_id: sent in the example, not in the reference; added
+/// - event.transport.connected_at: sent in the example, not in the reference; added
+/// - event.transport.disconnected_at: sent in the example, not in the reference; added
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#conduitsharddisabled)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

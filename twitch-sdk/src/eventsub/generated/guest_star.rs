@@ -22,8 +22,8 @@ use crate::models::events::{
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
-/// - `moderator_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): The broadcaster user ID of the channel hosting the Guest Star Session
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The user ID of the moderator or broadcaster of the specified channel.
 ///
 /// Event: [`Event::ChannelGuestStarSessionBeginVBeta`](crate::eventsub::Event::ChannelGuestStarSessionBeginVBeta) with [`ChannelGuestStarSessionBeginVBetaEvent`](crate::models::events::ChannelGuestStarSessionBeginVBetaEvent).
 ///
@@ -31,8 +31,6 @@ use crate::models::events::{
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - condition.moderator_user_id: in the request example, not in the reference; added
 /// - event.moderator_user_id: sent in the example, not in the reference; added
 /// - event.moderator_user_name: sent in the example, not in the reference; added
 /// - event.moderator_user_login: sent in the example, not in the reference; added
@@ -40,30 +38,23 @@ use crate::models::events::{
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelguest_star_sessionbegin)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelGuestStarSessionBeginVBeta {
-    /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
-    /// Sent in Twitch's request example.
+    /// The broadcaster user ID of the channel hosting the Guest Star Session
+    pub broadcaster_user_id: String,
+    /// The user ID of the moderator or broadcaster of the specified channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_user_id: Option<String>,
 }
 
 impl ChannelGuestStarSessionBeginVBeta {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelGuestStarSessionBeginVBeta {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
             moderator_user_id: None,
         }
     }
 
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
-    }
-
-    /// Sets `moderator_user_id`.
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
     pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
         self.moderator_user_id = Some(value.into());
         self
@@ -83,8 +74,8 @@ impl SubscriptionType for ChannelGuestStarSessionBeginVBeta {
             "moderator:read:guest_star",
             "moderator:manage:guest_star",
         ],
-        token_user: &[],
-        required: &[],
+        token_user: &["moderator_user_id"],
+        required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
     };
@@ -104,8 +95,8 @@ impl SubscriptionType for ChannelGuestStarSessionBeginVBeta {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
-/// - `moderator_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): The broadcaster user ID of the channel hosting the Guest Star Session
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The user ID of the moderator or broadcaster of the specified channel.
 ///
 /// Event: [`Event::ChannelGuestStarSessionEndVBeta`](crate::eventsub::Event::ChannelGuestStarSessionEndVBeta) with [`ChannelGuestStarSessionEndVBetaEvent`](crate::models::events::ChannelGuestStarSessionEndVBetaEvent).
 ///
@@ -113,8 +104,6 @@ impl SubscriptionType for ChannelGuestStarSessionBeginVBeta {
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - condition.moderator_user_id: in the request example, not in the reference; added
 /// - event.moderator_user_id: sent in the example, not in the reference; added
 /// - event.moderator_user_name: sent in the example, not in the reference; added
 /// - event.moderator_user_login: sent in the example, not in the reference; added
@@ -122,30 +111,23 @@ impl SubscriptionType for ChannelGuestStarSessionBeginVBeta {
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelguest_star_sessionend)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelGuestStarSessionEndVBeta {
-    /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
-    /// Sent in Twitch's request example.
+    /// The broadcaster user ID of the channel hosting the Guest Star Session
+    pub broadcaster_user_id: String,
+    /// The user ID of the moderator or broadcaster of the specified channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_user_id: Option<String>,
 }
 
 impl ChannelGuestStarSessionEndVBeta {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelGuestStarSessionEndVBeta {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
             moderator_user_id: None,
         }
     }
 
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
-    }
-
-    /// Sets `moderator_user_id`.
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
     pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
         self.moderator_user_id = Some(value.into());
         self
@@ -165,8 +147,8 @@ impl SubscriptionType for ChannelGuestStarSessionEndVBeta {
             "moderator:read:guest_star",
             "moderator:manage:guest_star",
         ],
-        token_user: &[],
-        required: &[],
+        token_user: &["moderator_user_id"],
+        required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
     };
@@ -186,45 +168,33 @@ impl SubscriptionType for ChannelGuestStarSessionEndVBeta {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
-/// - `moderator_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): The broadcaster user ID of the channel hosting the Guest Star Session
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The user ID of the moderator or broadcaster of the specified channel.
 ///
 /// Event: [`Event::ChannelGuestStarGuestUpdateVBeta`](crate::eventsub::Event::ChannelGuestStarGuestUpdateVBeta) with [`ChannelGuestStarGuestUpdateVBetaEvent`](crate::models::events::ChannelGuestStarGuestUpdateVBetaEvent).
 ///
 /// Reference library: `channel_guest_star_guest_update`.
 ///
-/// # Notes
-///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - condition.moderator_user_id: in the request example, not in the reference; added
-///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelguest_star_guestupdate)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelGuestStarGuestUpdateVBeta {
-    /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
-    /// Sent in Twitch's request example.
+    /// The broadcaster user ID of the channel hosting the Guest Star Session
+    pub broadcaster_user_id: String,
+    /// The user ID of the moderator or broadcaster of the specified channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_user_id: Option<String>,
 }
 
 impl ChannelGuestStarGuestUpdateVBeta {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelGuestStarGuestUpdateVBeta {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
             moderator_user_id: None,
         }
     }
 
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
-    }
-
-    /// Sets `moderator_user_id`.
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
     pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
         self.moderator_user_id = Some(value.into());
         self
@@ -244,8 +214,8 @@ impl SubscriptionType for ChannelGuestStarGuestUpdateVBeta {
             "moderator:read:guest_star",
             "moderator:manage:guest_star",
         ],
-        token_user: &[],
-        required: &[],
+        token_user: &["moderator_user_id"],
+        required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
     };
@@ -265,45 +235,33 @@ impl SubscriptionType for ChannelGuestStarGuestUpdateVBeta {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
-/// - `moderator_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): The broadcaster user ID of the channel hosting the Guest Star Session
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): The user ID of the moderator or broadcaster of the specified channel.
 ///
 /// Event: [`Event::ChannelGuestStarSettingsUpdateVBeta`](crate::eventsub::Event::ChannelGuestStarSettingsUpdateVBeta) with [`ChannelGuestStarSettingsUpdateVBetaEvent`](crate::models::events::ChannelGuestStarSettingsUpdateVBetaEvent).
 ///
 /// Reference library: `channel_guest_star_settings_update`.
 ///
-/// # Notes
-///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - condition.moderator_user_id: in the request example, not in the reference; added
-///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelguest_star_settingsupdate)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelGuestStarSettingsUpdateVBeta {
-    /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
-    /// Sent in Twitch's request example.
+    /// The broadcaster user ID of the channel hosting the Guest Star Session
+    pub broadcaster_user_id: String,
+    /// The user ID of the moderator or broadcaster of the specified channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_user_id: Option<String>,
 }
 
 impl ChannelGuestStarSettingsUpdateVBeta {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelGuestStarSettingsUpdateVBeta {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
             moderator_user_id: None,
         }
     }
 
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
-    }
-
-    /// Sets `moderator_user_id`.
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
     pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
         self.moderator_user_id = Some(value.into());
         self
@@ -323,8 +281,8 @@ impl SubscriptionType for ChannelGuestStarSettingsUpdateVBeta {
             "moderator:read:guest_star",
             "moderator:manage:guest_star",
         ],
-        token_user: &[],
-        required: &[],
+        token_user: &["moderator_user_id"],
+        required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
     };

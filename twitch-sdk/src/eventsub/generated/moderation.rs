@@ -858,8 +858,8 @@ impl SubscriptionType for ChannelWarningSendV1 {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
-/// - `moderator_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): Sent in Twitch's request example.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): Sent in Twitch's request example.
 ///
 /// Event: [`Event::ChannelShieldModeBeginV1`](crate::eventsub::Event::ChannelShieldModeBeginV1) with [`ChannelShieldModeBeginV1Event`](crate::models::events::ChannelShieldModeBeginV1Event).
 ///
@@ -867,43 +867,29 @@ impl SubscriptionType for ChannelWarningSendV1 {
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - condition.moderator_user_id: in the request example, not in the reference; added
-/// - event.broadcaster_user_id: sent in the example, not in the reference; added
-/// - event.broadcaster_user_name: sent in the example, not in the reference; added
-/// - event.broadcaster_user_login: sent in the example, not in the reference; added
-/// - event.moderator_user_id: sent in the example, not in the reference; added
-/// - event.moderator_user_name: sent in the example, not in the reference; added
-/// - event.moderator_user_login: sent in the example, not in the reference; added
-/// - event.started_at: sent in the example, not in the reference; added
+/// - condition.broadcaster_user_id: in the request example, not in the reference; added as required
+/// - condition.moderator_user_id: in the request example, not in the reference; added as required
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelshield_modebegin)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelShieldModeBeginV1 {
     /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's request example.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_user_id: Option<String>,
 }
 
 impl ChannelShieldModeBeginV1 {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelShieldModeBeginV1 {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
             moderator_user_id: None,
         }
     }
 
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
-    }
-
-    /// Sets `moderator_user_id`.
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
     pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
         self.moderator_user_id = Some(value.into());
         self
@@ -918,8 +904,8 @@ impl SubscriptionType for ChannelShieldModeBeginV1 {
         transports: Transports::ALL,
         scopes_all_of: &[],
         scopes_any_of: &[],
-        token_user: &[],
-        required: &[],
+        token_user: &["moderator_user_id"],
+        required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
     };
@@ -935,8 +921,8 @@ impl SubscriptionType for ChannelShieldModeBeginV1 {
 ///
 /// # Condition
 ///
-/// - `broadcaster_user_id` (optional setter): Sent in Twitch's request example.
-/// - `moderator_user_id` (optional setter): Sent in Twitch's request example.
+/// - `broadcaster_user_id` (argument of `new`): Sent in Twitch's request example.
+/// - `moderator_user_id` (setter; on `UserApi` the token's user when unset): Sent in Twitch's request example.
 ///
 /// Event: [`Event::ChannelShieldModeEndV1`](crate::eventsub::Event::ChannelShieldModeEndV1) with [`ChannelShieldModeEndV1Event`](crate::models::events::ChannelShieldModeEndV1Event).
 ///
@@ -944,43 +930,29 @@ impl SubscriptionType for ChannelShieldModeBeginV1 {
 ///
 /// # Notes
 ///
-/// - condition.broadcaster_user_id: in the request example, not in the reference; added
-/// - condition.moderator_user_id: in the request example, not in the reference; added
-/// - event.broadcaster_user_id: sent in the example, not in the reference; added
-/// - event.broadcaster_user_name: sent in the example, not in the reference; added
-/// - event.broadcaster_user_login: sent in the example, not in the reference; added
-/// - event.moderator_user_id: sent in the example, not in the reference; added
-/// - event.moderator_user_name: sent in the example, not in the reference; added
-/// - event.moderator_user_login: sent in the example, not in the reference; added
-/// - event.ended_at: sent in the example, not in the reference; added
+/// - condition.broadcaster_user_id: in the request example, not in the reference; added as required
+/// - condition.moderator_user_id: in the request example, not in the reference; added as required
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#channelshield_modeend)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChannelShieldModeEndV1 {
     /// Sent in Twitch's request example.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub broadcaster_user_id: Option<String>,
+    pub broadcaster_user_id: String,
     /// Sent in Twitch's request example.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_user_id: Option<String>,
 }
 
 impl ChannelShieldModeEndV1 {
-    /// The subscription; set its condition fields with the setters.
-    pub fn new() -> Self {
+    /// The subscription for the given `broadcaster_user_id`.
+    pub fn new(broadcaster_user_id: impl Into<String>) -> Self {
         ChannelShieldModeEndV1 {
-            broadcaster_user_id: None,
+            broadcaster_user_id: broadcaster_user_id.into(),
             moderator_user_id: None,
         }
     }
 
-    /// Sets `broadcaster_user_id`.
-    pub fn broadcaster_user_id(mut self, value: impl Into<String>) -> Self {
-        self.broadcaster_user_id = Some(value.into());
-        self
-    }
-
-    /// Sets `moderator_user_id`.
+    /// Sets `moderator_user_id` (on `UserApi`, the token's user when unset).
     pub fn moderator_user_id(mut self, value: impl Into<String>) -> Self {
         self.moderator_user_id = Some(value.into());
         self
@@ -995,8 +967,8 @@ impl SubscriptionType for ChannelShieldModeEndV1 {
         transports: Transports::ALL,
         scopes_all_of: &[],
         scopes_any_of: &[],
-        token_user: &[],
-        required: &[],
+        token_user: &["moderator_user_id"],
+        required: &["broadcaster_user_id", "moderator_user_id"],
         one_of: &[],
         batched: false,
     };

@@ -23,7 +23,7 @@ use crate::models::events::UserWhisperMessageV1Event;
 /// Reference library: `user_whisper_message`.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/eventsub/eventsub-subscription-types/#userwhispermessage)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UserWhisperMessageV1 {
     /// The user_id of the person receiving whispers.
     #[serde(skip_serializing_if = "Option::is_none")]
