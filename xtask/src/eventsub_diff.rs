@@ -184,7 +184,7 @@ fn section<'a>(page: &'a str, anchor: &str, index: &[IndexRow]) -> &'a str {
                 .find(&format!("<h3 id=\"{other}\""))
                 .map(|i| i + 1)
         })
-        .chain(rest.find("<h2 ").into_iter())
+        .chain(rest.find("<h2 "))
         .min()
         .unwrap_or(rest.len());
     &rest[..end]
