@@ -135,7 +135,14 @@ fn unknown_types_and_versions_keep_their_json() {
 #[test]
 fn extra_fields_and_missing_optional_fields_decode() {
     let loaded = load::load(&spec_dir()).unwrap().unwrap();
-    let ir = resolve::resolve(&loaded).unwrap();
+    let helix = twitch_codegen::load::load(&spec_dir()).unwrap();
+    let helix_models = helix
+        .files
+        .iter()
+        .flat_map(|f| &f.spec.models)
+        .map(|m| m.name.clone())
+        .collect();
+    let ir = resolve::resolve(&loaded, &helix_models).unwrap();
     // event model -> its optional top-level fields
     let mut optional: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     let models: BTreeMap<&str, &resolve::Model> = ir

@@ -7,7 +7,7 @@ this script documents how the first draft was made, it is not part of the build.
 
 usage: python3 xtask/scripts/eventsub_extract.py <reference dir> <repo root>
 """
-import html, json, re, sys, os
+import glob, html, json, re, sys, os
 from collections import OrderedDict
 
 REF, ROOT = sys.argv[1], sys.argv[2]
@@ -557,6 +557,31 @@ json.dump(OrderedDict([
                            ('custom_power_up', OrderedDict([('id', '92af127c-7326-4483-a52b-b0da0be61c01'), ('title', 'title'), ('bits', 100), ('prompt', 'Power-up prompt')])),
                            ('redeemed_at', '2026-05-01T17:16:03.17106713Z')])),
 ]), open(os.path.join(EX, 'channel.custom_power_up_redemption.add.v1.json'), 'w'), indent=2)
+
+# Reuse Helix models where an event's nested object has exactly their shape (checked by the
+# round-trip test of every example).
+HELIX_REUSE = {'CharityAmount', 'PollChoice', 'RedemptionReward', 'CustomRewardImage', 'HypeTrainContribution'}
+import yaml  # noqa: E402  (PyYAML, only for reading the Helix spec)
+helix_fields = {}
+for f in glob.glob(os.path.join(ROOT, 'spec', '*.yaml')):
+    for m in (yaml.safe_load(open(f)).get('models') or []):
+        if m['name'] in HELIX_REUSE:
+            helix_fields[m['name']] = {x['name'] for x in m['fields']}
+replaced = {}
+for cat, ms in models.items():
+    for m in list(ms):
+        names = {f['name'] for f in m['fields']}
+        for h, hf in helix_fields.items():
+            if names == hf and not any(f.get('optional') for f in m['fields']) and m['name'] not in {s2['event'] for s2 in subs.get(cat, [])}:
+                replaced[m['name']] = 'helix.' + h
+                ms.remove(m)
+                break
+for cat, ms in models.items():
+    for m in ms:
+        for f in m['fields']:
+            base = f['type'][:-2] if f['type'].endswith('[]') else f['type']
+            if base in replaced:
+                f['type'] = replaced[base] + ('[]' if f['type'].endswith('[]') else '')
 
 os.makedirs(os.path.join(ROOT, 'spec/eventsub'), exist_ok=True)
 for cat in sorted(subs):

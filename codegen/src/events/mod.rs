@@ -29,7 +29,13 @@ pub fn generate(spec_dir: &Path) -> Result<Vec<Output>, Diagnostics> {
     let Some(loaded) = load::load(spec_dir)? else {
         return Ok(Vec::new());
     };
-    let ir = resolve::resolve(&loaded)?;
+    let helix: std::collections::BTreeSet<String> = crate::load::load(spec_dir)?
+        .files
+        .iter()
+        .flat_map(|f| &f.spec.models)
+        .map(|m| m.name.clone())
+        .collect();
+    let ir = resolve::resolve(&loaded, &helix)?;
     let mut jobs: Vec<(String, String, TokenStream)> = Vec::new();
     for c in &ir.categories {
         if !c.models.is_empty() {

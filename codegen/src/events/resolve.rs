@@ -131,8 +131,12 @@ const SCALARS: [(&str, &str); 6] = [
     ("json", "serde_json::Value"),
 ];
 
-/// Validates `loaded` and resolves it; every problem at once.
-pub fn resolve(loaded: &EventsLoaded) -> Result<EventsIr, Diagnostics> {
+/// Validates `loaded` and resolves it; every problem at once. `helix_models` are the Helix
+/// spec's model names, which event fields may use as `helix.<Name>`.
+pub fn resolve(
+    loaded: &EventsLoaded,
+    helix_models: &BTreeSet<String>,
+) -> Result<EventsIr, Diagnostics> {
     let mut problems = Vec::new();
     let mut model_home: BTreeMap<String, String> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
@@ -325,7 +329,7 @@ pub fn resolve(loaded: &EventsLoaded) -> Result<EventsIr, Diagnostics> {
                         continue;
                     }
                 };
-                match rust_type(&f.r#type, &model_home) {
+                match rust_type(&f.r#type, &model_home, helix_models) {
                     Ok((ty, referenced, timestamp)) => {
                         if let Some(name) = referenced
                             && model_home.get(&name) != Some(&file.stem)
@@ -412,6 +416,7 @@ fn is_scope(scope: &str) -> bool {
 fn rust_type(
     spec: &str,
     models: &BTreeMap<String, String>,
+    helix: &BTreeSet<String>,
 ) -> Result<(String, Option<String>, bool), String> {
     let (base, list) = match spec.strip_suffix("[]") {
         Some(base) => (base, true),
@@ -419,11 +424,16 @@ fn rust_type(
     };
     let (ty, model) = if let Some((_, rust)) = SCALARS.iter().find(|(name, _)| *name == base) {
         ((*rust).to_owned(), None)
+    } else if let Some(name) = base.strip_prefix("helix.") {
+        if !helix.contains(name) {
+            return Err(format!("`{name}` is not a model of the Helix spec"));
+        }
+        (format!("crate::{name}"), None)
     } else if models.contains_key(base) {
         (base.to_owned(), Some(base.to_owned()))
     } else {
         return Err(format!(
-            "unknown type `{spec}` (scalars: string, integer, number, boolean, timestamp, json; or a model name; `[]` for a list)"
+            "unknown type `{spec}` (scalars: string, integer, number, boolean, timestamp, json; a model name; `helix.<Model>`; `[]` for a list)"
         ));
     };
     let timestamp = base == "timestamp";

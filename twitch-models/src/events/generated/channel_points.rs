@@ -162,17 +162,6 @@ pub struct ChannelChannelPointsCustomRewardAddV1EventMaxPerStream {
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelChannelPointsCustomRewardAddV1EventImage {
-    /// URL for the image at 1x size.
-    pub url_1x: String,
-    /// URL for the image at 2x size.
-    pub url_2x: String,
-    /// URL for the image at 4x size.
-    pub url_4x: String,
-}
-
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelChannelPointsCustomRewardAddV1EventGlobalCooldown {
     /// Is the setting enabled.
     pub is_enabled: bool,
@@ -215,9 +204,9 @@ pub struct ChannelChannelPointsCustomRewardAddV1Event {
     pub background_color: String,
     /// Set of custom images of 1x, 2x and 4x sizes for the reward. Can be null if no images have been uploaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<ChannelChannelPointsCustomRewardAddV1EventImage>,
+    pub image: Option<crate::CustomRewardImage>,
     /// Set of default images of 1x, 2x and 4x sizes for the reward.
-    pub default_image: ChannelChannelPointsCustomRewardAddV1EventImage,
+    pub default_image: crate::CustomRewardImage,
     /// Whether a cooldown is enabled and what the cooldown is in seconds.
     pub global_cooldown: ChannelChannelPointsCustomRewardAddV1EventGlobalCooldown,
     /// Timestamp of the cooldown expiration. null if the reward isn’t on cooldown.
@@ -230,19 +219,6 @@ pub struct ChannelChannelPointsCustomRewardAddV1Event {
     /// The number of redemptions redeemed during the current live stream. Counts against the max_per_stream limit. null if the broadcasters stream isn’t live or max_per_stream isn’t enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redemptions_redeemed_current_stream: Option<i64>,
-}
-
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelChannelPointsCustomRewardRedemptionAddV1EventReward {
-    /// The reward identifier.
-    pub id: String,
-    /// The reward name.
-    pub title: String,
-    /// The reward cost.
-    pub cost: i64,
-    /// The reward description.
-    pub prompt: String,
 }
 
 /// The event of `channel.channel_points_custom_reward_redemption.add` v1: a viewer has redeemed a custom channel points reward on the specified channel.
@@ -267,7 +243,7 @@ pub struct ChannelChannelPointsCustomRewardRedemptionAddV1Event {
     /// Defaults to unfulfilled. Possible values are unknown, unfulfilled, fulfilled, and canceled.
     pub status: String,
     /// Basic information about the reward that was redeemed, at the time it was redeemed.
-    pub reward: ChannelChannelPointsCustomRewardRedemptionAddV1EventReward,
+    pub reward: crate::RedemptionReward,
     /// RFC3339 timestamp of when the reward was redeemed.
     pub redeemed_at: Timestamp,
 }

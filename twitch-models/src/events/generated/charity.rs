@@ -3,17 +3,6 @@
 use serde::{Deserialize, Serialize};
 use crate::Timestamp;
 
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelCharityCampaignDonateV1EventAmount {
-    /// The monetary amount. The amount is specified in the currency’s minor unit. For example, the minor units for USD is cents, so if the amount is $5.50 USD, value is set to 550.
-    pub value: i64,
-    /// The number of decimal places used by the currency. For example, USD uses two decimal places. Use this number to translate value from minor units to major units by using the formula: value / 10^decimal_places
-    pub decimal_places: i64,
-    /// The ISO-4217 three-letter currency code that identifies the type of currency in value.
-    pub currency: String,
-}
-
 /// The event of `channel.charity_campaign.donate` v1: sends an event notification when a user donates to the broadcaster’s charity campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelCharityCampaignDonateV1Event {
@@ -42,7 +31,7 @@ pub struct ChannelCharityCampaignDonateV1Event {
     /// A URL to the charity’s website.
     pub charity_website: String,
     /// An object that contains the amount of money that the user donated.
-    pub amount: ChannelCharityCampaignDonateV1EventAmount,
+    pub amount: crate::CharityAmount,
 }
 
 /// The event of `channel.charity_campaign.start` v1: sends an event notification when the broadcaster starts a charity campaign.
@@ -65,9 +54,9 @@ pub struct ChannelCharityCampaignStartV1Event {
     /// A URL to the charity’s website.
     pub charity_website: String,
     /// An object that contains the current amount of donations that the campaign has received.
-    pub current_amount: ChannelCharityCampaignDonateV1EventAmount,
+    pub current_amount: crate::CharityAmount,
     /// An object that contains the campaign’s target fundraising goal.
-    pub target_amount: ChannelCharityCampaignDonateV1EventAmount,
+    pub target_amount: crate::CharityAmount,
     /// The UTC timestamp (in RFC3339 format) of when the broadcaster started the campaign.
     pub started_at: Timestamp,
 }
@@ -92,9 +81,9 @@ pub struct ChannelCharityCampaignProgressV1Event {
     /// A URL to the charity’s website.
     pub charity_website: String,
     /// An object that contains the current amount of donations that the campaign has received.
-    pub current_amount: ChannelCharityCampaignDonateV1EventAmount,
+    pub current_amount: crate::CharityAmount,
     /// An object that contains the campaign’s target fundraising goal.
-    pub target_amount: ChannelCharityCampaignDonateV1EventAmount,
+    pub target_amount: crate::CharityAmount,
 }
 
 /// The event of `channel.charity_campaign.stop` v1: sends an event notification when the broadcaster stops a charity campaign.
@@ -117,9 +106,9 @@ pub struct ChannelCharityCampaignStopV1Event {
     /// A URL to the charity’s website.
     pub charity_website: String,
     /// An object that contains the final amount of donations that the campaign received.
-    pub current_amount: ChannelCharityCampaignDonateV1EventAmount,
+    pub current_amount: crate::CharityAmount,
     /// An object that contains the campaign’s target fundraising goal.
-    pub target_amount: ChannelCharityCampaignDonateV1EventAmount,
+    pub target_amount: crate::CharityAmount,
     /// The UTC timestamp (in RFC3339 format) of when the broadcaster stopped the campaign.
     pub stopped_at: Timestamp,
 }

@@ -5,22 +5,6 @@ use crate::Timestamp;
 
 /// Part of an EventSub event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelHypeTrainBeginV2EventTopContributionsItem {
-    /// The ID of the user that made the contribution.
-    pub user_id: String,
-    /// The user’s login name.
-    pub user_login: String,
-    /// The user’s display name.
-    pub user_name: String,
-    /// The contribution method used. Possible values are: bits — Cheering with Bits.subscription — Subscription activity like subscribing or gifting subscriptions.other — Covers other contribution methods not listed.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// The total amount contributed. If type is bits, total represents the amount of Bits used. If type is subscription, total is 500, 1000, or 2500 to represent tier 1, 2, or 3 subscriptions, respectively.
-    pub total: i64,
-}
-
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelHypeTrainBeginV2EventSharedTrainParticipantsItem {
     /// The ID of the broadcaster participating in the shared Hype Train.
     pub broadcaster_user_id: String,
@@ -48,7 +32,7 @@ pub struct ChannelHypeTrainBeginV2Event {
     /// The number of points required to reach the next level.
     pub goal: i64,
     /// The contributors with the most points contributed.
-    pub top_contributions: Vec<ChannelHypeTrainBeginV2EventTopContributionsItem>,
+    pub top_contributions: Vec<crate::HypeTrainContribution>,
     /// The current level of the Hype Train.
     pub level: i64,
     /// The all-time high level this type of Hype Train has reached for this broadcaster.
@@ -89,7 +73,7 @@ pub struct ChannelHypeTrainProgressV2Event {
     /// The number of points required to reach the next level.
     pub goal: i64,
     /// The contributors with the most points contributed.
-    pub top_contributions: Vec<ChannelHypeTrainBeginV2EventTopContributionsItem>,
+    pub top_contributions: Vec<crate::HypeTrainContribution>,
     /// The current level of the Hype Train.
     pub level: i64,
     /// Optional. Non-null for a shared Hype Train. Contains the list of broadcasters in the shared Hype Train.
@@ -122,7 +106,7 @@ pub struct ChannelHypeTrainEndV2Event {
     /// Total points contributed to the Hype Train.
     pub total: i64,
     /// The contributors with the most points contributed.
-    pub top_contributions: Vec<ChannelHypeTrainBeginV2EventTopContributionsItem>,
+    pub top_contributions: Vec<crate::HypeTrainContribution>,
     /// The current level of the Hype Train.
     pub level: i64,
     /// Optional. Non-null for a shared Hype Train. Contains the list of broadcasters in the shared Hype Train.

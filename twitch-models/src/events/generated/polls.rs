@@ -55,21 +55,6 @@ pub struct ChannelPollBeginV1Event {
     pub ends_at: Timestamp,
 }
 
-/// Part of an EventSub event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChannelPollProgressV1EventChoicesItem {
-    /// ID for the choice.
-    pub id: String,
-    /// Text displayed for the choice.
-    pub title: String,
-    /// Not used; will be set to 0.
-    pub bits_votes: i64,
-    /// Number of votes received via Channel Points.
-    pub channel_points_votes: i64,
-    /// Total number of votes received for the choice across all methods of voting.
-    pub votes: i64,
-}
-
 /// The event of `channel.poll.progress` v1: users respond to a poll on a specified channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelPollProgressV1Event {
@@ -84,7 +69,7 @@ pub struct ChannelPollProgressV1Event {
     /// Question displayed for the poll.
     pub title: String,
     /// An array of choices for the poll. Includes vote counts.
-    pub choices: Vec<ChannelPollProgressV1EventChoicesItem>,
+    pub choices: Vec<crate::PollChoice>,
     /// Not supported.
     pub bits_voting: ChannelPollBeginV1EventBitsVoting,
     /// The Channel Points voting settings for the poll.
@@ -109,7 +94,7 @@ pub struct ChannelPollEndV1Event {
     /// Question displayed for the poll.
     pub title: String,
     /// An array of choices for the poll. Includes vote counts.
-    pub choices: Vec<ChannelPollProgressV1EventChoicesItem>,
+    pub choices: Vec<crate::PollChoice>,
     /// Not supported.
     pub bits_voting: ChannelPollBeginV1EventBitsVoting,
     /// The Channel Points voting settings for the poll.
