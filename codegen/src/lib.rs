@@ -53,7 +53,7 @@ pub fn generate(spec_dir: &Path) -> Result<Vec<Output>, Diagnostics> {
     let index = validate::validate(&loaded)?;
     let ir = lower::lower(&loaded, &index)?;
     let mut outputs = emit::emit(&ir)?;
-    outputs.extend(events::generate(spec_dir)?);
+    outputs.extend(events::generate(spec_dir, &loaded)?);
     outputs.sort();
     Ok(outputs)
 }

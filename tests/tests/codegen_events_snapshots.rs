@@ -9,12 +9,17 @@
 
 use std::path::{Path, PathBuf};
 
-use twitch_codegen::events::generate;
+use twitch_codegen::load::load;
 
 fn fixture(case: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/specs")
         .join(case)
+}
+
+/// The EventSub files of a fixture spec (with no Helix models of its own).
+fn generate(dir: &Path) -> Result<Vec<twitch_codegen::Output>, twitch_codegen::Diagnostics> {
+    twitch_codegen::events::generate(dir, &load(dir)?)
 }
 
 #[test]
@@ -43,5 +48,5 @@ fn broken_event_specs_are_reported() {
 #[test]
 fn a_spec_without_eventsub_generates_nothing() {
     let outputs = generate(&fixture("every_shape")).unwrap_or_else(|e| panic!("{e}"));
-    assert!(outputs.is_empty());
+    assert!(outputs.is_empty(), "{} files", outputs.len());
 }

@@ -10,6 +10,7 @@ pub mod load;
 pub mod resolve;
 pub mod spec;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
@@ -25,16 +26,17 @@ pub const SDK_DIR: &str = "twitch-sdk/src/eventsub/generated";
 pub const TESTS_FILE: &str = "tests/tests/generated/eventsub_types.rs";
 
 /// The generated EventSub files of the spec at `spec_dir`; none when it has no `eventsub/`.
-pub fn generate(spec_dir: &Path) -> Result<Vec<Output>, Diagnostics> {
-    let Some(loaded) = load::load(spec_dir)? else {
-        return Ok(Vec::new());
-    };
-    let helix: std::collections::BTreeSet<String> = crate::load::load(spec_dir)?
+/// `helix` is the Helix spec as loaded (its models may be reused as `helix.<Model>`).
+pub fn generate(spec_dir: &Path, helix: &crate::load::Loaded) -> Result<Vec<Output>, Diagnostics> {
+    let helix: BTreeSet<String> = helix
         .files
         .iter()
         .flat_map(|f| &f.spec.models)
         .map(|m| m.name.clone())
         .collect();
+    let Some(loaded) = load::load(spec_dir)? else {
+        return Ok(Vec::new());
+    };
     let ir = resolve::resolve(&loaded, &helix)?;
     let mut jobs: Vec<(String, String, TokenStream)> = Vec::new();
     for c in &ir.categories {
