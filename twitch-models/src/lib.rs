@@ -8,6 +8,8 @@
 //! - [`Redacted`], what a field the spec marks `secret` (a stream key, a webhook secret) prints
 //!   as in `Debug`.
 //!
+//! [`events`] holds the EventSub event payloads, generated from `spec/eventsub/*.yaml`.
+//!
 //! Decoding is lenient where Twitch is: unknown fields are ignored, and an enum value the spec
 //! does not list decodes as the enum's `Unknown` variant instead of failing.
 
@@ -26,6 +28,8 @@ use time::format_description::well_known::Rfc3339;
 mod generated;
 
 mod transport;
+
+pub mod events;
 
 pub use generated::*;
 

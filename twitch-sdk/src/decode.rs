@@ -241,7 +241,7 @@ pub(crate) enum Segment {
 
 /// The JSON path (`data[1].count`; `.` for the root) of the value serde_json was reading at
 /// `line` and `column` (1-based; serde_json reports the last byte it looked at).
-fn json_path(json: &[u8], line: usize, column: usize) -> String {
+pub(crate) fn json_path(json: &[u8], line: usize, column: usize) -> String {
     let mut path = String::new();
     for segment in json_segments(json, line, column) {
         match segment {
