@@ -1133,6 +1133,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-extension-secret)
@@ -1198,6 +1199,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the methods send the app or user token as the reference library does, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Helix requires `segment` (absent from the reference library); it is an argument here.
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
@@ -1271,6 +1273,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-secrets)
@@ -1301,6 +1304,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
     ///
@@ -1370,6 +1374,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-chat-message)
@@ -1412,6 +1417,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Twitch's schema marks `broadcaster_id` required, but it must be left out for a global broadcast, so it is optional here.
     /// - `target` accepts `broadcast`, `global` or `whisper-<user-id>`; the pattern is not checked client-side.
@@ -1454,6 +1460,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment)
@@ -1494,6 +1501,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration)
@@ -1581,6 +1589,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the methods send the app or user token as the reference library does, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Helix requires `segment` (absent from the reference library); it is an argument here.
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
