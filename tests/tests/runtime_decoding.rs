@@ -183,6 +183,15 @@ async fn empty_data_is_the_empty_answer_of_every_shape() {
             route.remove();
         }
     }
+    // An envelope (the whole body is the model) with an empty `data`.
+    for data in [Value::Null, json!([])] {
+        let route = mock
+            .on("get-global-emotes")
+            .reply(Reply::json(200, json!({"data": data, "template": "t"})));
+        let emotes = user.get_global_emotes().await.unwrap();
+        assert!(emotes.data.is_empty(), "{data}");
+        route.remove();
+    }
 }
 
 /// Twitch's own example and schema disagree on the marker link's key (`URL` in the example, which
