@@ -1169,6 +1169,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-extension-secret)
@@ -1234,6 +1235,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the methods send the app or user token as the reference library does, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Helix requires `segment` (absent from the reference library); it is an argument here.
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
@@ -1307,6 +1309,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-secrets)
@@ -1337,6 +1340,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
     ///
@@ -1406,6 +1410,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-chat-message)
@@ -1448,6 +1453,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Twitch's schema marks `broadcaster_id` required, but it must be left out for a global broadcast, so it is optional here.
     /// - `target` accepts `broadcast`, `global` or `whisper-<user-id>`; the pattern is not checked client-side.
@@ -1490,6 +1496,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment)
@@ -1530,6 +1537,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration)
@@ -1617,6 +1625,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
+    /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the methods send the app or user token as the reference library does, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Helix requires `segment` (absent from the reference library); it is an argument here.
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).

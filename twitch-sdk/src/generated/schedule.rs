@@ -830,6 +830,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
+    /// - Helix needs no token for the iCalendar feed; the method is offered on both classes, as the reference library does.
     /// - Needs no token; both classes have it, and the runtime may send their token, which Twitch ignores.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
@@ -987,6 +988,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
+    /// - Helix needs no token for the iCalendar feed; the method is offered on both classes, as the reference library does.
     /// - Needs no token; both classes have it, and the runtime may send their token, which Twitch ignores.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
