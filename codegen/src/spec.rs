@@ -183,6 +183,10 @@ pub struct Pagination {
     /// Whether Helix accepts a `before` cursor for the previous page.
     #[serde(default)]
     pub before: bool,
+    /// For an `envelope` response that is also a cursor-paged list: the model of one item of
+    /// `data`. The builders then page over the items too (`paginate()`, `into_stream()`).
+    #[serde(default)]
+    pub item: Option<String>,
 }
 
 /// What a successful call returns.

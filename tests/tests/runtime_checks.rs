@@ -10,6 +10,7 @@
 mod support;
 
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::requests::GetChannelFollowers;
 use twitch_sdk::{Error, MissingScopes, TokenError, TokenErrorKind, TokenType, UserToken};
 
 use support::{USER_ID, client, helix_requests};
@@ -222,8 +223,11 @@ async fn a_scope_needed_for_part_of_the_answer_does_not_refuse_the_call() {
             .unwrap(),
         42
     );
-    let sent = helix_requests(&mock);
+    // Each request builder names its operation, as the stand-in's log does.
+    assert_eq!(GetChannelFollowers::OPERATION, "get-channel-followers");
+    let sent = mock.requests_to(GetChannelFollowers::OPERATION);
     assert_eq!(sent.len(), 1);
+    assert_eq!(helix_requests(&mock).len(), 1);
     assert_eq!(
         sent[0].query_value("first"),
         Some("1"),

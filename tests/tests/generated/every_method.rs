@@ -92,19 +92,21 @@ pub(crate) static CASES: &[Case] = &[
         path: "/eventsub/subscriptions",
         query: &[],
         body: Some(
-            r#"{"condition":{"user_id":"1234"},"transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"},"type":"type-1","version":"version-1"}"#,
+            r#"{"condition":{"user_id":"1234"},"transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"},"type":"automod.message.hold","version":"version-1"}"#,
         ),
         token_user: &[],
         decoded: Decoded::One,
         call: Call::App(|api| send(
             api
                 .create_eventsub_subscription(
-                    "type-1",
+                    twitch_models::EventSubSubscriptionType::from(
+                        "automod.message.hold",
+                    ),
                     "version-1",
                     from_json::<
                         twitch_models::EventSubTransport,
                     >(
-                        r#"{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"}"#,
+                        r#"{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"}"#,
                     ),
                     from_json::<serde_json::Value>(r#"{"user_id":"1234"}"#),
                 ),
@@ -440,7 +442,12 @@ pub(crate) static CASES: &[Case] = &[
         body: None,
         token_user: &[],
         decoded: Decoded::One,
-        call: Call::App(|api| send(api.get_eventsub_subscriptions_by_status("enabled"))),
+        call: Call::App(|api| send(
+            api
+                .get_eventsub_subscriptions_by_status(
+                    twitch_models::EventSubSubscriptionStatus::from("enabled"),
+                ),
+        )),
     },
     Case {
         name: "AppApi::get_eventsub_subscriptions_by_type",
@@ -448,11 +455,16 @@ pub(crate) static CASES: &[Case] = &[
         operation: "get-eventsub-subscriptions",
         method: "GET",
         path: "/eventsub/subscriptions",
-        query: &[("type", &["type-1"])],
+        query: &[("type", &["automod.message.hold"])],
         body: None,
         token_user: &[],
         decoded: Decoded::One,
-        call: Call::App(|api| send(api.get_eventsub_subscriptions_by_type("type-1"))),
+        call: Call::App(|api| send(
+            api
+                .get_eventsub_subscriptions_by_type(
+                    twitch_models::EventSubSubscriptionType::from("automod.message.hold"),
+                ),
+        )),
     },
     Case {
         name: "AppApi::get_eventsub_subscriptions_by_user_id",
@@ -955,7 +967,7 @@ pub(crate) static CASES: &[Case] = &[
         path: "/eventsub/conduits/shards",
         query: &[],
         body: Some(
-            r#"{"conduit_id":"conduit_id-1","shards":[{"id":"0","transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"}},{"id":"1","transport":{"callback":"https://this-is-a-callback-2.com","method":"webhook","secret":"s3cre7"}},{"id":"3","transport":{"callback":"https://this-is-a-callback-3.com","method":"webhook","secret":"s3cre7"}}]}"#,
+            r#"{"conduit_id":"conduit_id-1","shards":[{"id":"0","transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"}},{"id":"1","transport":{"callback":"https://this-is-a-callback-2.com","method":"webhook","secret":"s3cr3t-value"}},{"id":"3","transport":{"callback":"https://this-is-a-callback-3.com","method":"webhook","secret":"s3cr3t-value"}}]}"#,
         ),
         token_user: &[],
         decoded: Decoded::One,
@@ -967,17 +979,17 @@ pub(crate) static CASES: &[Case] = &[
                         from_json::<
                             twitch_models::ConduitShardUpdateRequest,
                         >(
-                            r#"{"id":"0","transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"}}"#,
+                            r#"{"id":"0","transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"}}"#,
                         ),
                         from_json::<
                             twitch_models::ConduitShardUpdateRequest,
                         >(
-                            r#"{"id":"1","transport":{"callback":"https://this-is-a-callback-2.com","method":"webhook","secret":"s3cre7"}}"#,
+                            r#"{"id":"1","transport":{"callback":"https://this-is-a-callback-2.com","method":"webhook","secret":"s3cr3t-value"}}"#,
                         ),
                         from_json::<
                             twitch_models::ConduitShardUpdateRequest,
                         >(
-                            r#"{"id":"3","transport":{"callback":"https://this-is-a-callback-3.com","method":"webhook","secret":"s3cre7"}}"#,
+                            r#"{"id":"3","transport":{"callback":"https://this-is-a-callback-3.com","method":"webhook","secret":"s3cr3t-value"}}"#,
                         ),
                     ],
                 ),
@@ -1252,19 +1264,21 @@ pub(crate) static CASES: &[Case] = &[
         path: "/eventsub/subscriptions",
         query: &[],
         body: Some(
-            r#"{"condition":{"user_id":"1234"},"transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"},"type":"type-1","version":"version-1"}"#,
+            r#"{"condition":{"user_id":"1234"},"transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"},"type":"automod.message.hold","version":"version-1"}"#,
         ),
         token_user: &[],
         decoded: Decoded::One,
         call: Call::User(|api| send(
             api
                 .create_eventsub_subscription(
-                    "type-1",
+                    twitch_models::EventSubSubscriptionType::from(
+                        "automod.message.hold",
+                    ),
                     "version-1",
                     from_json::<
                         twitch_models::EventSubTransport,
                     >(
-                        r#"{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"}"#,
+                        r#"{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"}"#,
                     ),
                     from_json::<serde_json::Value>(r#"{"user_id":"1234"}"#),
                 ),
@@ -1949,7 +1963,12 @@ pub(crate) static CASES: &[Case] = &[
         body: None,
         token_user: &[],
         decoded: Decoded::One,
-        call: Call::User(|api| send(api.get_eventsub_subscriptions_by_status("enabled"))),
+        call: Call::User(|api| send(
+            api
+                .get_eventsub_subscriptions_by_status(
+                    twitch_models::EventSubSubscriptionStatus::from("enabled"),
+                ),
+        )),
     },
     Case {
         name: "UserApi::get_eventsub_subscriptions_by_type",
@@ -1957,11 +1976,16 @@ pub(crate) static CASES: &[Case] = &[
         operation: "get-eventsub-subscriptions",
         method: "GET",
         path: "/eventsub/subscriptions",
-        query: &[("type", &["type-1"])],
+        query: &[("type", &["automod.message.hold"])],
         body: None,
         token_user: &[],
         decoded: Decoded::One,
-        call: Call::User(|api| send(api.get_eventsub_subscriptions_by_type("type-1"))),
+        call: Call::User(|api| send(
+            api
+                .get_eventsub_subscriptions_by_type(
+                    twitch_models::EventSubSubscriptionType::from("automod.message.hold"),
+                ),
+        )),
     },
     Case {
         name: "UserApi::get_eventsub_subscriptions_by_user_id",

@@ -132,6 +132,9 @@ pub struct GetAdSchedule {
 }
 
 impl GetAdSchedule {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-ad-schedule";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -167,6 +170,9 @@ pub struct SnoozeNextAd {
 }
 
 impl SnoozeNextAd {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "snooze-next-ad";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -203,6 +209,9 @@ pub struct StartCommercial {
 }
 
 impl StartCommercial {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "start-commercial";
     /// ID of the partner or affiliate broadcaster running the commercial; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -250,8 +259,10 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The reference library returns a paginated request; Helix returns one object, so the shape is `single`.
+    /// - Returns the one schedule object Helix sends; the reference library returns a paginated request.
     /// - Twitch documents integers/timestamps but its example sends strings, so the fields are raw JSON.
+    ///
+    /// Operation id: `get-ad-schedule` ([`GetAdSchedule::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-ad-schedule)
     pub fn get_ad_schedule(&self) -> GetAdSchedule {
@@ -282,6 +293,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Twitch documents integers/timestamps but its example sends strings, so the fields are raw JSON.
+    ///
+    /// Operation id: `snooze-next-ad` ([`SnoozeNextAd::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#snooze-next-ad)
     pub fn snooze_next_ad(&self) -> SnoozeNextAd {
@@ -314,6 +327,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - The model is `StartCommercial`; the reference library's misspelled `StarCommercial` is kept as an alias.
+    ///
+    /// Operation id: `start-commercial` ([`StartCommercial::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-commercial)
     pub fn start_commercial(&self, length: i32) -> StartCommercial {

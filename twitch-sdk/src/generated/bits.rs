@@ -164,6 +164,9 @@ pub struct GetBitsLeaderboard {
 }
 
 impl GetBitsLeaderboard {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-bits-leaderboard";
     /// How many leaders to return.
     ///
     /// From 1 to 100. Helix assumes `10` when it is not set.
@@ -222,6 +225,9 @@ pub struct GetCheermotes {
 }
 
 impl GetCheermotes {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-cheermotes";
     /// Also return this broadcaster's custom Cheermotes; by default only global ones.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.user_id = Some(user_id.into());
@@ -259,6 +265,9 @@ pub struct GetExtensionTransactions {
 }
 
 impl GetExtensionTransactions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-transactions";
     /// Only these transaction IDs.
     ///
     /// At most 100 items.
@@ -333,6 +342,8 @@ impl AppApi {
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
     /// - Tier IDs stay strings (`1`, `100`, ..., `100000`): they name Bits thresholds, which Twitch may extend.
     ///
+    /// Operation id: `get-cheermotes` ([`GetCheermotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
     pub fn get_cheermotes(&self) -> GetCheermotes {
         GetCheermotes {
@@ -363,6 +374,8 @@ impl AppApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 404: One or more transaction IDs were not found.
+    ///
+    /// Operation id: `get-extension-transactions` ([`GetExtensionTransactions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-transactions)
     pub fn get_extension_transactions(
@@ -402,8 +415,10 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (data, date_range, total) instead of the reference library's tuple of entries, so the period is not lost.
+    /// - Returns the whole answer: the entries in `data`, the `date_range` they cover and the `total`; the reference library returns a tuple of entries, which loses the period.
     /// - Reference parameter `user_id_filter` is the Helix `user_id` parameter.
+    ///
+    /// Operation id: `get-bits-leaderboard` ([`GetBitsLeaderboard::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-bits-leaderboard)
     pub fn get_bits_leaderboard(&self) -> GetBitsLeaderboard {
@@ -436,6 +451,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
     /// - Tier IDs stay strings (`1`, `100`, ..., `100000`): they name Bits thresholds, which Twitch may extend.
+    ///
+    /// Operation id: `get-cheermotes` ([`GetCheermotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
     pub fn get_cheermotes(&self) -> GetCheermotes {

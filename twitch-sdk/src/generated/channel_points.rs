@@ -650,6 +650,9 @@ pub struct CreateCustomRewards {
 }
 
 impl CreateCustomRewards {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-custom-rewards";
     /// ID of the broadcaster adding the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -830,6 +833,9 @@ pub struct DeleteCustomReward {
 }
 
 impl DeleteCustomReward {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-custom-reward";
     /// ID of the broadcaster who owns the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -868,6 +874,9 @@ pub struct GetCustomReward {
 }
 
 impl GetCustomReward {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-custom-reward";
     /// ID of the broadcaster whose rewards to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -931,6 +940,9 @@ pub struct GetCustomRewardRedemption {
 }
 
 impl GetCustomRewardRedemption {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-custom-reward-redemption";
     /// ID of the broadcaster who owns the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1034,6 +1046,9 @@ pub struct UpdateCustomReward {
 }
 
 impl UpdateCustomReward {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-custom-reward";
     /// ID of the broadcaster who owns the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1232,6 +1247,9 @@ pub struct UpdateRedemptionStatus {
 }
 
 impl UpdateRedemptionStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-redemption-status";
     /// ID of the broadcaster who owns the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1294,6 +1312,8 @@ impl UserApi {
     /// - 403: The broadcaster is not a partner or affiliate.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `create-custom-rewards` ([`CreateCustomRewards::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-custom-rewards)
     pub fn create_custom_rewards(
         &self,
@@ -1340,6 +1360,8 @@ impl UserApi {
     /// - 404: The reward was not found.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `delete-custom-reward` ([`DeleteCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-custom-reward)
     pub fn delete_custom_reward(
         &self,
@@ -1373,6 +1395,8 @@ impl UserApi {
     /// - 403: The broadcaster is not a partner or affiliate.
     /// - 404: None of the requested rewards were found.
     /// - 500: Twitch had an internal error; retry later.
+    ///
+    /// Operation id: `get-custom-reward` ([`GetCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward)
     pub fn get_custom_reward(&self) -> GetCustomReward {
@@ -1411,6 +1435,8 @@ impl UserApi {
     /// - 403: The reward was created by another client, or the broadcaster is not a partner or affiliate.
     /// - 404: None of the requested redemptions were found.
     /// - 500: Twitch had an internal error; retry later.
+    ///
+    /// Operation id: `get-custom-reward-redemption` ([`GetCustomRewardRedemption::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward-redemption)
     pub fn get_custom_reward_redemption(
@@ -1463,6 +1489,8 @@ impl UserApi {
     /// - 404: The reward was not found.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `update-custom-reward` ([`UpdateCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-custom-reward)
     pub fn update_custom_reward(
         &self,
@@ -1511,6 +1539,8 @@ impl UserApi {
     /// - 403: The reward was created by another client, or the broadcaster is not a partner or affiliate.
     /// - 404: The reward was not found, or the redemptions were not found or not unfulfilled.
     /// - 500: Twitch had an internal error; retry later.
+    ///
+    /// Operation id: `update-redemption-status` ([`UpdateRedemptionStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-redemption-status)
     pub fn update_redemption_status(

@@ -789,6 +789,9 @@ pub struct GetChannelChatBadges {
 }
 
 impl GetChannelChatBadges {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-chat-badges";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_CHAT_BADGES);
@@ -816,6 +819,9 @@ pub struct GetChannelEmotes {
 }
 
 impl GetChannelEmotes {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-emotes";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_EMOTES);
@@ -844,6 +850,9 @@ pub struct GetChatSettings {
 }
 
 impl GetChatSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-chat-settings";
     /// ID of the broadcaster or a moderator, needed to include the non-moderator chat delay settings; must be the token's user when given.
     pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
         self.moderator_id = Some(moderator_id.into());
@@ -882,6 +891,9 @@ pub struct GetChatters {
 }
 
 impl GetChatters {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-chatters";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -948,6 +960,9 @@ pub struct GetEmoteSets {
 }
 
 impl GetEmoteSets {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-emote-sets";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EMOTE_SETS);
@@ -974,6 +989,9 @@ pub struct GetGlobalChatBadges {
 }
 
 impl GetGlobalChatBadges {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-global-chat-badges";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_GLOBAL_CHAT_BADGES);
@@ -999,6 +1017,9 @@ pub struct GetGlobalEmotes {
 }
 
 impl GetGlobalEmotes {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-global-emotes";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_GLOBAL_EMOTES);
@@ -1025,6 +1046,9 @@ pub struct GetSharedChatSession {
 }
 
 impl GetSharedChatSession {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-shared-chat-session";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_SHARED_CHAT_SESSION);
@@ -1052,6 +1076,9 @@ pub struct GetUserChatColor {
 }
 
 impl GetUserChatColor {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-user-chat-color";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USER_CHAT_COLOR);
@@ -1083,6 +1110,9 @@ pub struct GetUserEmotes {
 }
 
 impl GetUserEmotes {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-user-emotes";
     /// ID of the user whose emotes to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1149,6 +1179,9 @@ pub struct SendShoutout {
 }
 
 impl SendShoutout {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-a-shoutout";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1204,6 +1237,9 @@ pub struct SendChatAnnouncement {
 }
 
 impl SendChatAnnouncement {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-chat-announcement";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1262,6 +1298,9 @@ pub struct SendChatMessage {
 }
 
 impl SendChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-chat-message";
     /// ID of the broadcaster whose chat room gets the message.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1331,6 +1370,9 @@ pub struct UpdateChatSettings {
 }
 
 impl UpdateChatSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-chat-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1449,6 +1491,9 @@ pub struct UpdateChatColor {
 }
 
 impl UpdateChatColor {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-user-chat-color";
     /// ID of the user whose name colour to change; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1498,6 +1543,8 @@ impl AppApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     ///
+    /// Operation id: `get-channel-chat-badges` ([`GetChannelChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
     pub fn get_channel_chat_badges(
         &self,
@@ -1533,6 +1580,8 @@ impl AppApi {
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
     ///
+    /// Operation id: `get-channel-emotes` ([`GetChannelEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
     pub fn get_channel_emotes(&self, user_id: impl Into<String>) -> GetChannelEmotes {
         GetChannelEmotes {
@@ -1563,6 +1612,8 @@ impl AppApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
     /// - `moderator_id` (not in the reference library) is an option; it is not defaulted to the token user because an app token cannot use it.
+    ///
+    /// Operation id: `get-chat-settings` ([`GetChatSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
     pub fn get_chat_settings(&self, user_id: impl Into<String>) -> GetChatSettings {
@@ -1597,6 +1648,8 @@ impl AppApi {
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
     ///
+    /// Operation id: `get-emote-sets` ([`GetEmoteSets::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
     pub fn get_emote_sets(
         &self,
@@ -1619,6 +1672,8 @@ impl AppApi {
     /// # Errors
     ///
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-global-chat-badges` ([`GetGlobalChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
     pub fn get_global_chat_badges(&self) -> GetGlobalChatBadges {
@@ -1643,6 +1698,8 @@ impl AppApi {
     ///
     /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+    ///
+    /// Operation id: `get-global-emotes` ([`GetGlobalEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
@@ -1671,6 +1728,8 @@ impl AppApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     ///
+    /// Operation id: `get-shared-chat-session` ([`GetSharedChatSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
     pub fn get_shared_chat_session(
         &self,
@@ -1698,6 +1757,8 @@ impl AppApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-user-chat-color` ([`GetUserChatColor::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
     pub fn get_user_chat_color(
@@ -1740,6 +1801,8 @@ impl AppApi {
     /// - Only `user:write:chat` is checked: `user:bot` and `channel:bot` are grants of other users when an app token is used.
     /// - `for_source_only` is accepted by Helix with app tokens only.
     ///
+    /// Operation id: `send-chat-message` ([`SendChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
     pub fn send_chat_message(
         &self,
@@ -1780,6 +1843,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     ///
+    /// Operation id: `get-channel-chat-badges` ([`GetChannelChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
     pub fn get_channel_chat_badges(
         &self,
@@ -1815,6 +1880,8 @@ impl UserApi {
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
     ///
+    /// Operation id: `get-channel-emotes` ([`GetChannelEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
     pub fn get_channel_emotes(&self, user_id: impl Into<String>) -> GetChannelEmotes {
         GetChannelEmotes {
@@ -1845,6 +1912,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
     /// - `moderator_id` (not in the reference library) is an option; it is not defaulted to the token user because an app token cannot use it.
+    ///
+    /// Operation id: `get-chat-settings` ([`GetChatSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
     pub fn get_chat_settings(&self, user_id: impl Into<String>) -> GetChatSettings {
@@ -1880,8 +1949,10 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the chatters; the `total` Helix adds to each page (how many users are in the chat) is read from the paginator: `paginate()`, then `total()`.
+    /// - Returns the chatters; how many users are in the chat comes with each page: `paginate()`, then `total()`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `get-chatters` ([`GetChatters::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chatters)
     pub fn get_chatters(&self) -> GetChatters {
@@ -1917,6 +1988,8 @@ impl UserApi {
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
     ///
+    /// Operation id: `get-emote-sets` ([`GetEmoteSets::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
     pub fn get_emote_sets(
         &self,
@@ -1939,6 +2012,8 @@ impl UserApi {
     /// # Errors
     ///
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-global-chat-badges` ([`GetGlobalChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
     pub fn get_global_chat_badges(&self) -> GetGlobalChatBadges {
@@ -1963,6 +2038,8 @@ impl UserApi {
     ///
     /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+    ///
+    /// Operation id: `get-global-emotes` ([`GetGlobalEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
@@ -1991,6 +2068,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     ///
+    /// Operation id: `get-shared-chat-session` ([`GetSharedChatSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
     pub fn get_shared_chat_session(
         &self,
@@ -2018,6 +2097,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-user-chat-color` ([`GetUserChatColor::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
     pub fn get_user_chat_color(
@@ -2054,7 +2135,9 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the emotes; the `template` URL Helix adds beside `data` is not exposed.
+    /// - Returns the emotes; the `template` URL Helix sends beside them is not exposed.
+    ///
+    /// Operation id: `get-user-emotes` ([`GetUserEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-emotes)
     pub fn get_user_emotes(&self) -> GetUserEmotes {
@@ -2091,6 +2174,8 @@ impl UserApi {
     ///
     /// - `from_broadcaster_id` defaults to the token user in the user API, as in the reference library.
     ///
+    /// Operation id: `send-a-shoutout` ([`SendShoutout::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-a-shoutout)
     pub fn send_shoutout(&self, to_broadcaster_id: impl Into<String>) -> SendShoutout {
         SendShoutout {
@@ -2126,6 +2211,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     /// - No client-side length check: Helix truncates announcements after 500 characters instead of rejecting them.
+    ///
+    /// Operation id: `send-chat-announcement` ([`SendChatAnnouncement::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-announcement)
     pub fn send_chat_announcement(
@@ -2170,6 +2257,8 @@ impl UserApi {
     /// - Reference parameter `reply_message_id` is the Helix `reply_parent_message_id` field.
     /// - Only `user:write:chat` is checked: `user:bot` and `channel:bot` are grants of other users when an app token is used.
     /// - `for_source_only` is accepted by Helix with app tokens only.
+    ///
+    /// Operation id: `send-chat-message` ([`SendChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
     pub fn send_chat_message(&self, message: impl Into<String>) -> SendChatMessage {
@@ -2216,6 +2305,8 @@ impl UserApi {
     /// - The reference library takes a `settings` dict; here every body field is its own option.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `update-chat-settings` ([`UpdateChatSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-chat-settings)
     pub fn update_chat_settings(&self) -> UpdateChatSettings {
         UpdateChatSettings {
@@ -2255,6 +2346,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - The reference library names the method `update_chat_color`.
+    ///
+    /// Operation id: `update-user-chat-color` ([`UpdateChatColor::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-chat-color)
     pub fn update_chat_color(&self, color: impl Into<String>) -> UpdateChatColor {

@@ -318,6 +318,9 @@ pub struct CreateClip {
 }
 
 impl CreateClip {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-clip";
     /// The clip's title.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
@@ -366,6 +369,9 @@ pub struct CreateClipFromVod {
 }
 
 impl CreateClipFromVod {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-clip-from-vod";
     /// User ID of the editor making the request: the broadcaster themselves or one of their editors; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -420,6 +426,9 @@ pub struct GetClipsByCategoryId {
 }
 
 impl GetClipsByCategoryId {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-clips";
     /// Only clips created at or after this time.
     pub fn started_at(mut self, started_at: models::Timestamp) -> Self {
         self.started_at = Some(started_at);
@@ -498,6 +507,9 @@ pub struct GetClipsById {
 }
 
 impl GetClipsById {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-clips";
     /// Only featured (`true`) or only non-featured (`false`) clips; both when unset.
     #[allow(
         clippy::wrong_self_convention,
@@ -564,6 +576,9 @@ pub struct GetClipsByUserId {
 }
 
 impl GetClipsByUserId {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-clips";
     /// Only clips created at or after this time.
     pub fn started_at(mut self, started_at: models::Timestamp) -> Self {
         self.started_at = Some(started_at);
@@ -640,6 +655,9 @@ pub struct GetClipsDownloads {
 }
 
 impl GetClipsDownloads {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-clips-download";
     /// User ID of the editor making the request: the broadcaster themselves or one of their editors; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -697,6 +715,8 @@ impl AppApi {
     ///
     /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi (the reference library defaults it to `broadcaster_id`).
     ///
+    /// Operation id: `create-clip-from-vod` ([`CreateClipFromVod::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
     pub fn create_clip_from_vod(
         &self,
@@ -748,6 +768,8 @@ impl AppApi {
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-clips` ([`GetClipsByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_category_id(
         &self,
@@ -791,6 +813,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-clips` ([`GetClipsById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_id(
@@ -836,6 +860,8 @@ impl AppApi {
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-clips` ([`GetClipsByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_user_id(&self, user_id: impl Into<String>) -> GetClipsByUserId {
         GetClipsByUserId {
@@ -873,6 +899,8 @@ impl AppApi {
     ///
     /// - The reference library names the method `get_clips_downloads` and the list `clip_ids` (Helix `clip_id`).
     /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi.
+    ///
+    /// Operation id: `get-clips-download` ([`GetClipsDownloads::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
     pub fn get_clips_downloads(
@@ -917,6 +945,8 @@ impl UserApi {
     /// - The reference library's `has_delay` is no longer a Helix parameter and is not exposed; Helix `title` and `duration` are.
     /// - Helix returns `{id, edit_url}` (model `CreatedClip`), not a `Clip` as the reference library declares.
     ///
+    /// Operation id: `create-clip` ([`CreateClip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip)
     pub fn create_clip(&self, broadcaster_id: impl Into<String>) -> CreateClip {
         CreateClip {
@@ -954,6 +984,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi (the reference library defaults it to `broadcaster_id`).
+    ///
+    /// Operation id: `create-clip-from-vod` ([`CreateClipFromVod::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
     pub fn create_clip_from_vod(
@@ -1005,6 +1037,8 @@ impl UserApi {
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-clips` ([`GetClipsByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_category_id(
         &self,
@@ -1048,6 +1082,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-clips` ([`GetClipsById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_id(
@@ -1093,6 +1129,8 @@ impl UserApi {
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-clips` ([`GetClipsByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_user_id(&self, user_id: impl Into<String>) -> GetClipsByUserId {
         GetClipsByUserId {
@@ -1130,6 +1168,8 @@ impl UserApi {
     ///
     /// - The reference library names the method `get_clips_downloads` and the list `clip_ids` (Helix `clip_id`).
     /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi.
+    ///
+    /// Operation id: `get-clips-download` ([`GetClipsDownloads::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
     pub fn get_clips_downloads(

@@ -135,6 +135,9 @@ pub struct GetDropsEntitlements {
 }
 
 impl GetDropsEntitlements {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-drops-entitlements";
     /// Only these entitlement IDs.
     ///
     /// At most 100 items.
@@ -219,6 +222,9 @@ pub struct UpdateDropsEntitlements {
 }
 
 impl UpdateDropsEntitlements {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-drops-entitlements";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_DROPS_ENTITLEMENTS);
@@ -269,6 +275,8 @@ impl AppApi {
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only).
     ///
+    /// Operation id: `get-drops-entitlements` ([`GetDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
     pub fn get_drops_entitlements(&self) -> GetDropsEntitlements {
         GetDropsEntitlements {
@@ -304,6 +312,8 @@ impl AppApi {
     ///
     /// - No scope: the reference library's `drops:edit` does not exist in Helix.
     /// - Helix marks both body fields optional; they stay arguments as in the reference library.
+    ///
+    /// Operation id: `update-drops-entitlements` ([`UpdateDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
@@ -350,6 +360,8 @@ impl UserApi {
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only).
     ///
+    /// Operation id: `get-drops-entitlements` ([`GetDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
     pub fn get_drops_entitlements(&self) -> GetDropsEntitlements {
         GetDropsEntitlements {
@@ -385,6 +397,8 @@ impl UserApi {
     ///
     /// - No scope: the reference library's `drops:edit` does not exist in Helix.
     /// - Helix marks both body fields optional; they stay arguments as in the reference library.
+    ///
+    /// Operation id: `update-drops-entitlements` ([`UpdateDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(

@@ -651,6 +651,9 @@ pub struct CreateExtensionSecret {
 }
 
 impl CreateExtensionSecret {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-extension-secret";
     /// Seconds before the new secret becomes active.
     ///
     /// At least 300. Helix assumes `300` when it is not set.
@@ -687,6 +690,9 @@ pub struct GetExtensionBitsProducts {
 }
 
 impl GetExtensionBitsProducts {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-bits-products";
     /// Whether to include disabled and expired products.
     ///
     /// Helix assumes `false` when it is not set.
@@ -724,6 +730,9 @@ pub struct GetExtensionChannelConfiguration {
 }
 
 impl GetExtensionChannelConfiguration {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-configuration-segment";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_CONFIGURATION_SEGMENT);
@@ -756,6 +765,9 @@ pub struct GetExtensionLiveChannels {
 }
 
 impl GetExtensionLiveChannels {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-live-channels";
     /// Caps how many items are fetched in all: by awaiting the request, by
     /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
@@ -804,6 +816,9 @@ pub struct GetExtensionSecrets {
 }
 
 impl GetExtensionSecrets {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-secrets";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_EXTENSION_SECRETS);
@@ -831,6 +846,9 @@ pub struct GetExtensions {
 }
 
 impl GetExtensions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extensions";
     /// Version to get; the latest released one by default.
     pub fn extension_version(mut self, extension_version: impl Into<String>) -> Self {
         self.extension_version = Some(extension_version.into());
@@ -866,6 +884,9 @@ pub struct GetReleasedExtensions {
 }
 
 impl GetReleasedExtensions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-released-extensions";
     /// Version to get; the latest by default.
     pub fn extension_version(mut self, extension_version: impl Into<String>) -> Self {
         self.extension_version = Some(extension_version.into());
@@ -903,6 +924,9 @@ pub struct SendExtensionChatMessage {
 }
 
 impl SendExtensionChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-extension-chat-message";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_EXTENSION_CHAT_MESSAGE);
@@ -936,6 +960,9 @@ pub struct SendExtensionPubsubMessage {
 }
 
 impl SendExtensionPubsubMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-extension-pubsub-message";
     /// ID of the broadcaster whose channel gets the message; leave out for a global broadcast.
     pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
         self.broadcaster_id = Some(broadcaster_id.into());
@@ -988,6 +1015,9 @@ pub struct SetExtensionConfigurationSegment {
 }
 
 impl SetExtensionConfigurationSegment {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "set-extension-configuration-segment";
     /// ID of the broadcaster who installed the extension; only for the `broadcaster` and `developer` segments.
     pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
         self.broadcaster_id = Some(broadcaster_id.into());
@@ -1040,6 +1070,9 @@ pub struct SetExtensionRequiredConfiguration {
 }
 
 impl SetExtensionRequiredConfiguration {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "set-extension-required-configuration";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SET_EXTENSION_REQUIRED_CONFIGURATION);
@@ -1075,6 +1108,9 @@ pub struct UpdateExtensionBitsProduct {
 }
 
 impl UpdateExtensionBitsProduct {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-extension-bits-product";
     /// Whether the product is still in development.
     ///
     /// Helix assumes `false` when it is not set.
@@ -1147,6 +1183,8 @@ impl AppApi {
     ///
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
+    /// Operation id: `create-extension-secret` ([`CreateExtensionSecret::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-extension-secret)
     pub fn create_extension_secret(
         &self,
@@ -1179,6 +1217,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - The reference library's `extension_id` is not a Helix parameter (the client ID identifies the extension) and is not exposed.
+    ///
+    /// Operation id: `get-extension-bits-products` ([`GetExtensionBitsProducts::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-bits-products)
     pub fn get_extension_bits_products(&self) -> GetExtensionBitsProducts {
@@ -1214,6 +1254,8 @@ impl AppApi {
     /// - Helix requires `segment` (absent from the reference library); it is an argument here.
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
     /// - Twitch's schema types `segment` as one string, but its description accepts the parameter repeated for several segments, which the list allows.
+    ///
+    /// Operation id: `get-extension-configuration-segment` ([`GetExtensionChannelConfiguration::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
     pub fn get_extension_channel_configuration(
@@ -1256,6 +1298,8 @@ impl AppApi {
     ///
     /// - Helix sends `pagination` as a bare cursor string here, not as an object; the runtime must accept both.
     ///
+    /// Operation id: `get-extension-live-channels` ([`GetExtensionLiveChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
     pub fn get_extension_live_channels(
         &self,
@@ -1284,6 +1328,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+    ///
+    /// Operation id: `get-extension-secrets` ([`GetExtensionSecrets::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-secrets)
     pub fn get_extension_secrets(&self) -> GetExtensionSecrets {
@@ -1316,6 +1362,8 @@ impl AppApi {
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
     ///
+    /// Operation id: `get-extensions` ([`GetExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extensions)
     pub fn get_extensions(&self, extension_id: impl Into<String>) -> GetExtensions {
         GetExtensions {
@@ -1347,6 +1395,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
+    ///
+    /// Operation id: `get-released-extensions` ([`GetReleasedExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
     pub fn get_released_extensions(
@@ -1383,6 +1433,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+    ///
+    /// Operation id: `send-extension-chat-message` ([`SendExtensionChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-chat-message)
     pub fn send_extension_chat_message(
@@ -1428,6 +1480,8 @@ impl AppApi {
     /// - Twitch's schema marks `broadcaster_id` required, but it must be left out for a global broadcast, so it is optional here.
     /// - `target` accepts `broadcast`, `global` or `whisper-<user-id>`; the pattern is not checked client-side.
     ///
+    /// Operation id: `send-extension-pubsub-message` ([`SendExtensionPubsubMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-pubsub-message)
     pub fn send_extension_pubsub_message(
         &self,
@@ -1468,6 +1522,8 @@ impl AppApi {
     ///
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
+    /// Operation id: `set-extension-configuration-segment` ([`SetExtensionConfigurationSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment)
     pub fn set_extension_configuration_segment(
         &self,
@@ -1507,6 +1563,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+    ///
+    /// Operation id: `set-extension-required-configuration` ([`SetExtensionRequiredConfiguration::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration)
     pub fn set_extension_required_configuration(
@@ -1550,6 +1608,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - The reference library's `extension_id` and `name` are not Helix fields and are not exposed; Helix requires `display_name`.
+    ///
+    /// Operation id: `update-extension-bits-product` ([`UpdateExtensionBitsProduct::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-extension-bits-product)
     pub fn update_extension_bits_product(
@@ -1598,6 +1658,8 @@ impl UserApi {
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
     /// - Twitch's schema types `segment` as one string, but its description accepts the parameter repeated for several segments, which the list allows.
     ///
+    /// Operation id: `get-extension-configuration-segment` ([`GetExtensionChannelConfiguration::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
     pub fn get_extension_channel_configuration(
         &self,
@@ -1639,6 +1701,8 @@ impl UserApi {
     ///
     /// - Helix sends `pagination` as a bare cursor string here, not as an object; the runtime must accept both.
     ///
+    /// Operation id: `get-extension-live-channels` ([`GetExtensionLiveChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
     pub fn get_extension_live_channels(
         &self,
@@ -1673,6 +1737,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
+    ///
+    /// Operation id: `get-released-extensions` ([`GetReleasedExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
     pub fn get_released_extensions(

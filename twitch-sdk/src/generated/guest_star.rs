@@ -770,6 +770,9 @@ pub struct AssignGuestStarSlot {
 }
 
 impl AssignGuestStarSlot {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "assign-guest-star-slot";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -809,6 +812,9 @@ pub struct CreateGuestStarSession {
 }
 
 impl CreateGuestStarSession {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-guest-star-session";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -847,6 +853,9 @@ pub struct DeleteGuestStarInvite {
 }
 
 impl DeleteGuestStarInvite {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-guest-star-invite";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -890,6 +899,9 @@ pub struct DeleteGuestStarSlot {
 }
 
 impl DeleteGuestStarSlot {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-guest-star-slot";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -940,6 +952,9 @@ pub struct EndGuestStarSession {
 }
 
 impl EndGuestStarSession {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "end-guest-star-session";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -977,6 +992,9 @@ pub struct GetChannelGuestStarSettings {
 }
 
 impl GetChannelGuestStarSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-guest-star-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1015,6 +1033,9 @@ pub struct GetGuestStarInvites {
 }
 
 impl GetGuestStarInvites {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-guest-star-invites";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1053,6 +1074,9 @@ pub struct GetGuestStarSession {
 }
 
 impl GetGuestStarSession {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-guest-star-session";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1092,6 +1116,9 @@ pub struct SendGuestStarInvite {
 }
 
 impl SendGuestStarInvite {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-guest-star-invite";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1135,6 +1162,9 @@ pub struct UpdateChannelGuestStarSettings {
 }
 
 impl UpdateChannelGuestStarSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-channel-guest-star-settings";
     /// ID of the broadcaster whose settings to change; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1239,6 +1269,9 @@ pub struct UpdateGuestStarSlot {
 }
 
 impl UpdateGuestStarSlot {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-guest-star-slot";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1294,6 +1327,9 @@ pub struct UpdateGuestStarSlotSettings {
 }
 
 impl UpdateGuestStarSlotSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-guest-star-slot-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1388,6 +1424,8 @@ impl UserApi {
     /// - 401: The moderator is not a Guest Star moderator.
     /// - 403: The host slot, a guest who is not invited, ready or already seated.
     ///
+    /// Operation id: `assign-guest-star-slot` ([`AssignGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#assign-guest-star-slot)
     pub fn assign_guest_star_slot(
         &self,
@@ -1428,6 +1466,8 @@ impl UserApi {
     ///
     /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
     ///
+    /// Operation id: `create-guest-star-session` ([`CreateGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-guest-star-session)
     pub fn create_guest_star_session(&self) -> CreateGuestStarSession {
         CreateGuestStarSession {
@@ -1455,6 +1495,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 404: The guest has no invitation.
+    ///
+    /// Operation id: `delete-guest-star-invite` ([`DeleteGuestStarInvite::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-invite)
     pub fn delete_guest_star_invite(
@@ -1494,6 +1536,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 403: The moderator is not a Guest Star moderator, or the slot is restricted.
     /// - 404: The guest or slot was not found.
+    ///
+    /// Operation id: `delete-guest-star-slot` ([`DeleteGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-slot)
     pub fn delete_guest_star_slot(
@@ -1536,6 +1580,8 @@ impl UserApi {
     ///
     /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
     ///
+    /// Operation id: `end-guest-star-session` ([`EndGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-guest-star-session)
     pub fn end_guest_star_session(
         &self,
@@ -1570,6 +1616,8 @@ impl UserApi {
     ///
     /// - Twitch's schema puts the settings at the top level of the body; its example wraps them in `data` (and names `group_layout` `layout`), and the model follows the example, keeping both layout fields optional.
     ///
+    /// Operation id: `get-channel-guest-star-settings` ([`GetChannelGuestStarSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-guest-star-settings)
     pub fn get_channel_guest_star_settings(
         &self,
@@ -1599,6 +1647,8 @@ impl UserApi {
     /// # Errors
     ///
     /// - 400: A parameter is missing or invalid.
+    ///
+    /// Operation id: `get-guest-star-invites` ([`GetGuestStarInvites::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-invites)
     pub fn get_guest_star_invites(
@@ -1637,6 +1687,8 @@ impl UserApi {
     /// - Twitch lists no token type for this call; it reads a user token's moderator ID, so the method is on UserApi.
     /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
     ///
+    /// Operation id: `get-guest-star-session` ([`GetGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-session)
     pub fn get_guest_star_session(
         &self,
@@ -1668,6 +1720,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 403: The guest may not be invited or is already invited.
+    ///
+    /// Operation id: `send-guest-star-invite` ([`SendGuestStarInvite::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-guest-star-invite)
     pub fn send_guest_star_invite(
@@ -1706,6 +1760,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     ///
+    /// Operation id: `update-channel-guest-star-settings` ([`UpdateChannelGuestStarSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings)
     pub fn update_channel_guest_star_settings(&self) -> UpdateChannelGuestStarSettings {
         UpdateChannelGuestStarSettings {
@@ -1738,6 +1794,8 @@ impl UserApi {
     /// # Errors
     ///
     /// - 400: A parameter is missing or invalid.
+    ///
+    /// Operation id: `update-guest-star-slot` ([`UpdateGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot)
     pub fn update_guest_star_slot(
@@ -1779,6 +1837,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 403: The moderator is not a Guest Star moderator, or the slot is restricted.
+    ///
+    /// Operation id: `update-guest-star-slot-settings` ([`UpdateGuestStarSlotSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot-settings)
     pub fn update_guest_star_slot_settings(

@@ -1471,6 +1471,9 @@ pub struct AddBlockedTerm {
 }
 
 impl AddBlockedTerm {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "add-blocked-term";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1517,6 +1520,9 @@ pub struct AddChannelModerator {
 }
 
 impl AddChannelModerator {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "add-channel-moderator";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1554,6 +1560,9 @@ pub struct AddChannelVip {
 }
 
 impl AddChannelVip {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "add-channel-vip";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1593,6 +1602,9 @@ pub struct AddSuspiciousUserStatus {
 }
 
 impl AddSuspiciousUserStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "add-suspicious-status-to-chat-user";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1643,6 +1655,9 @@ pub struct BanUser {
 }
 
 impl BanUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "ban-user";
     /// ID of the broadcaster whose chat room to ban the user from.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1707,6 +1722,9 @@ pub struct CheckAutomodStatus {
 }
 
 impl CheckAutomodStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "check-automod-status";
     /// ID of the broadcaster whose AutoMod settings to apply; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1745,6 +1763,9 @@ pub struct DeleteChatMessages {
 }
 
 impl DeleteChatMessages {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-chat-messages";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1797,6 +1818,9 @@ pub struct GetAutomodSettings {
 }
 
 impl GetAutomodSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-automod-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1845,6 +1869,9 @@ pub struct GetBannedUsers {
 }
 
 impl GetBannedUsers {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-banned-users";
     /// ID of the broadcaster whose bans to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1918,6 +1945,9 @@ pub struct GetBlockedTerms {
 }
 
 impl GetBlockedTerms {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-blocked-terms";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1987,6 +2017,9 @@ pub struct GetModeratedChannels {
 }
 
 impl GetModeratedChannels {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-moderated-channels";
     /// ID of the user whose moderated channels to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2048,6 +2081,9 @@ pub struct GetModerators {
 }
 
 impl GetModerators {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-moderators";
     /// ID of the broadcaster whose moderators to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2118,6 +2154,9 @@ pub struct GetShieldModeStatus {
 }
 
 impl GetShieldModeStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-shield-mode-status";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2168,6 +2207,9 @@ pub struct GetUnbanRequests {
 }
 
 impl GetUnbanRequests {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-unban-requests";
     /// ID of the broadcaster whose unban requests to list.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2246,6 +2288,9 @@ pub struct GetVips {
 }
 
 impl GetVips {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-vips";
     /// ID of the broadcaster whose VIPs to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2317,6 +2362,9 @@ pub struct ManageHeldAutomodMessages {
 }
 
 impl ManageHeldAutomodMessages {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "manage-held-automod-messages";
     /// ID of the moderator allowing or denying the message; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2356,6 +2404,9 @@ pub struct RemoveBlockedTerm {
 }
 
 impl RemoveBlockedTerm {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "remove-blocked-term";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2402,6 +2453,9 @@ pub struct RemoveChannelModerator {
 }
 
 impl RemoveChannelModerator {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "remove-channel-moderator";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2439,6 +2493,9 @@ pub struct RemoveChannelVip {
 }
 
 impl RemoveChannelVip {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "remove-channel-vip";
     /// ID of the broadcaster; the token's user must be the broadcaster, or the VIP removing themselves.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2477,6 +2534,9 @@ pub struct RemoveSuspiciousUserStatus {
 }
 
 impl RemoveSuspiciousUserStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "remove-suspicious-status-from-chat-user";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2526,6 +2586,9 @@ pub struct ResolveUnbanRequest {
 }
 
 impl ResolveUnbanRequest {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "resolve-unban-requests";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2583,6 +2646,9 @@ pub struct UnbanUser {
 }
 
 impl UnbanUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "unban-user";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2638,6 +2704,9 @@ pub struct UpdateAutomodSettings {
 }
 
 impl UpdateAutomodSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-automod-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2753,6 +2822,9 @@ pub struct UpdateShieldModeStatus {
 }
 
 impl UpdateShieldModeStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-shield-mode-status";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2801,6 +2873,9 @@ pub struct WarnChatUser {
 }
 
 impl WarnChatUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "warn-chat-user";
     /// ID of the broadcaster whose chat room the warning applies in.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2865,6 +2940,8 @@ impl AppApi {
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` field.
     /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists `NO_TREATMENT` only for the removal.
     ///
+    /// Operation id: `add-suspicious-status-to-chat-user` ([`AddSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
     pub fn add_suspicious_user_status(
         &self,
@@ -2907,6 +2984,8 @@ impl AppApi {
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` parameter.
     /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists only `NO_TREATMENT` for the removal.
     ///
+    /// Operation id: `remove-suspicious-status-from-chat-user` ([`RemoveSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
     pub fn remove_suspicious_user_status(
         &self,
@@ -2948,6 +3027,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `add-blocked-term` ([`AddBlockedTerm::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-blocked-term)
     pub fn add_blocked_term(&self, text: impl Into<String>) -> AddBlockedTerm {
         AddBlockedTerm {
@@ -2977,6 +3058,8 @@ impl UserApi {
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 422: The user is a VIP; remove the VIP status first.
     /// - 429: Too many requests in ten seconds.
+    ///
+    /// Operation id: `add-channel-moderator` ([`AddChannelModerator::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-moderator)
     pub fn add_channel_moderator(
@@ -3014,6 +3097,8 @@ impl UserApi {
     /// - 425: The broadcaster has not completed the Build a Community requirement.
     /// - 429: Too many VIPs added in ten seconds.
     ///
+    /// Operation id: `add-channel-vip` ([`AddChannelVip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-vip)
     pub fn add_channel_vip(&self, user_id: impl Into<String>) -> AddChannelVip {
         AddChannelVip {
@@ -3048,6 +3133,8 @@ impl UserApi {
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` field.
     /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists `NO_TREATMENT` only for the removal.
+    ///
+    /// Operation id: `add-suspicious-status-to-chat-user` ([`AddSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
     pub fn add_suspicious_user_status(
@@ -3094,6 +3181,8 @@ impl UserApi {
     /// - The response model is `UserBan`: the reference library calls it `BannedUser`, which here is the item of Get Banned Users.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `ban-user` ([`BanUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#ban-user)
     pub fn ban_user(&self, user_id: impl Into<String>) -> BanUser {
         BanUser {
@@ -3130,6 +3219,8 @@ impl UserApi {
     ///
     /// - Scope `moderation:read` per Helix (the reference library says `moderator:manage:automod`).
     /// - Reference parameter `messages` is the Helix `data` field.
+    ///
+    /// Operation id: `check-automod-status` ([`CheckAutomodStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-automod-status)
     pub fn check_automod_status(
@@ -3168,6 +3259,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `delete-chat-messages` ([`DeleteChatMessages::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-chat-messages)
     pub fn delete_chat_messages(&self) -> DeleteChatMessages {
         DeleteChatMessages {
@@ -3200,6 +3293,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `get-automod-settings` ([`GetAutomodSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-automod-settings)
     pub fn get_automod_settings(&self) -> GetAutomodSettings {
@@ -3235,6 +3330,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix also accepts `moderator:manage:banned_users` (the reference library lists only `moderation:read`).
+    ///
+    /// Operation id: `get-banned-users` ([`GetBannedUsers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-banned-users)
     pub fn get_banned_users(&self) -> GetBannedUsers {
@@ -3274,6 +3371,8 @@ impl UserApi {
     /// - Helix also accepts `moderator:manage:blocked_terms`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `get-blocked-terms` ([`GetBlockedTerms::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-blocked-terms)
     pub fn get_blocked_terms(&self) -> GetBlockedTerms {
         GetBlockedTerms {
@@ -3305,6 +3404,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 500: Twitch had an internal error; retry later.
+    ///
+    /// Operation id: `get-moderated-channels` ([`GetModeratedChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderated-channels)
     pub fn get_moderated_channels(&self) -> GetModeratedChannels {
@@ -3341,6 +3442,8 @@ impl UserApi {
     ///
     /// - Helix also accepts `channel:manage:moderators`.
     ///
+    /// Operation id: `get-moderators` ([`GetModerators::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderators)
     pub fn get_moderators(&self) -> GetModerators {
         GetModerators {
@@ -3374,6 +3477,8 @@ impl UserApi {
     ///
     /// - Helix also accepts `moderator:manage:shield_mode`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `get-shield-mode-status` ([`GetShieldModeStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shield-mode-status)
     pub fn get_shield_mode_status(&self) -> GetShieldModeStatus {
@@ -3414,6 +3519,8 @@ impl UserApi {
     /// - Helix also accepts `moderator:manage:unban_requests`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `get-unban-requests` ([`GetUnbanRequests::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-unban-requests)
     pub fn get_unban_requests(&self, status: impl Into<String>) -> GetUnbanRequests {
         GetUnbanRequests {
@@ -3452,6 +3559,8 @@ impl UserApi {
     ///
     /// - Helix also accepts `channel:manage:vips`.
     ///
+    /// Operation id: `get-vips` ([`GetVips::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-vips)
     pub fn get_vips(&self) -> GetVips {
         GetVips {
@@ -3486,6 +3595,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Scope `moderator:manage:automod` per Helix (the reference library names a non-existent scope).
+    ///
+    /// Operation id: `manage-held-automod-messages` ([`ManageHeldAutomodMessages::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#manage-held-automod-messages)
     pub fn manage_held_automod_messages(
@@ -3526,6 +3637,8 @@ impl UserApi {
     /// - Reference parameter `term_id` is the Helix `id` parameter.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `remove-blocked-term` ([`RemoveBlockedTerm::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-blocked-term)
     pub fn remove_blocked_term(&self, term_id: impl Into<String>) -> RemoveBlockedTerm {
         RemoveBlockedTerm {
@@ -3554,6 +3667,8 @@ impl UserApi {
     /// - 400: Unknown IDs, or the user is not a moderator.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 429: Too many requests in ten seconds.
+    ///
+    /// Operation id: `remove-channel-moderator` ([`RemoveChannelModerator::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-moderator)
     pub fn remove_channel_moderator(
@@ -3589,6 +3704,8 @@ impl UserApi {
     /// - 422: The user is not a VIP.
     /// - 429: Too many VIPs removed in ten seconds.
     ///
+    /// Operation id: `remove-channel-vip` ([`RemoveChannelVip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-vip)
     pub fn remove_channel_vip(&self, user_id: impl Into<String>) -> RemoveChannelVip {
         RemoveChannelVip {
@@ -3622,6 +3739,8 @@ impl UserApi {
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` parameter.
     /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists only `NO_TREATMENT` for the removal.
+    ///
+    /// Operation id: `remove-suspicious-status-from-chat-user` ([`RemoveSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
     pub fn remove_suspicious_user_status(
@@ -3664,6 +3783,8 @@ impl UserApi {
     /// - `unban_request_id` is not the token user, although Twitch's description of it says so (copied from `moderator_id`).
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `resolve-unban-requests` ([`ResolveUnbanRequest::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#resolve-unban-requests)
     pub fn resolve_unban_request(
         &self,
@@ -3705,6 +3826,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `unban-user` ([`UnbanUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unban-user)
     pub fn unban_user(&self, user_id: impl Into<String>) -> UnbanUser {
@@ -3749,6 +3872,8 @@ impl UserApi {
     /// - The reference library takes a `settings` dict; here every body field is its own option.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `update-automod-settings` ([`UpdateAutomodSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-automod-settings)
     pub fn update_automod_settings(&self) -> UpdateAutomodSettings {
         UpdateAutomodSettings {
@@ -3791,6 +3916,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `update-shield-mode-status` ([`UpdateShieldModeStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-shield-mode-status)
     pub fn update_shield_mode_status(&self, is_active: bool) -> UpdateShieldModeStatus {
         UpdateShieldModeStatus {
@@ -3829,6 +3956,8 @@ impl UserApi {
     ///
     /// - Helix nests `user_id` and `reason` in a `data` object; dotted parameter names place them there, so the method keeps the reference library's arguments and the 500-character limit of `reason` is checked client-side.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `warn-chat-user` ([`WarnChatUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#warn-chat-user)
     pub fn warn_chat_user(

@@ -144,6 +144,9 @@ pub struct DeleteVideos {
 }
 
 impl DeleteVideos {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-videos";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_VIDEOS);
@@ -178,6 +181,9 @@ pub struct GetVideosByCategoryId {
 }
 
 impl GetVideosByCategoryId {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-videos";
     /// Only videos in this language (ISO 639-1 code or `other`).
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
@@ -264,6 +270,9 @@ pub struct GetVideosById {
 }
 
 impl GetVideosById {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-videos";
     /// Caps how many items are fetched in all: by awaiting the request, by
     /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
@@ -320,6 +329,9 @@ pub struct GetVideosByUserId {
 }
 
 impl GetVideosByUserId {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-videos";
     /// Only videos in this language (ISO 639-1 code or `other`).
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
@@ -427,6 +439,8 @@ impl AppApi {
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-videos` ([`GetVideosByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_category_id(
         &self,
@@ -470,6 +484,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-videos` ([`GetVideosById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_id(
@@ -515,6 +531,8 @@ impl AppApi {
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-videos` ([`GetVideosByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_user_id(
         &self,
@@ -549,6 +567,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token holder may not delete these videos, or the token is invalid.
+    ///
+    /// Operation id: `delete-videos` ([`DeleteVideos::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-videos)
     pub fn delete_videos(
@@ -593,6 +613,8 @@ impl UserApi {
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-videos` ([`GetVideosByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_category_id(
         &self,
@@ -637,6 +659,8 @@ impl UserApi {
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-videos` ([`GetVideosById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_id(
         &self,
@@ -680,6 +704,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-videos` ([`GetVideosByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_user_id(
