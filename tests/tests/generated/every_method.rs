@@ -513,7 +513,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[
             ("broadcaster_id", &["broadcaster_id-1"]),
             ("extension_id", &["extension_id-1"]),
-            ("segment", &["broadcaster", "developer"]),
+            ("segment", &["broadcaster", "broadcaster"]),
         ],
         body: None,
         token_user: &[],
@@ -523,7 +523,10 @@ pub(crate) static CASES: &[Case] = &[
                 .get_extension_channel_configuration(
                     "broadcaster_id-1",
                     "extension_id-1",
-                    ["broadcaster", "developer"],
+                    [
+                        twitch_models::ExtensionSegment::from("broadcaster"),
+                        twitch_models::ExtensionSegment::from("broadcaster"),
+                    ],
                 ),
         )),
     },
@@ -922,7 +925,11 @@ pub(crate) static CASES: &[Case] = &[
         token_user: &[],
         decoded: Decoded::Nothing,
         call: Call::App(|api| send(
-            api.set_extension_configuration_segment("extension_id-1", "broadcaster"),
+            api
+                .set_extension_configuration_segment(
+                    "extension_id-1",
+                    twitch_models::ExtensionSegment::from("broadcaster"),
+                ),
         )),
     },
     Case {
@@ -1010,7 +1017,7 @@ pub(crate) static CASES: &[Case] = &[
         call: Call::App(|api| send(
             api
                 .update_drops_entitlements(
-                    "CLAIMED",
+                    twitch_models::FulfillmentStatus::from("CLAIMED"),
                     [
                         "entitlement_ids-1",
                         "entitlement_ids-2",
@@ -2034,7 +2041,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[
             ("broadcaster_id", &["broadcaster_id-1"]),
             ("extension_id", &["extension_id-1"]),
-            ("segment", &["broadcaster", "developer"]),
+            ("segment", &["broadcaster", "broadcaster"]),
         ],
         body: None,
         token_user: &[],
@@ -2044,7 +2051,10 @@ pub(crate) static CASES: &[Case] = &[
                 .get_extension_channel_configuration(
                     "broadcaster_id-1",
                     "extension_id-1",
-                    ["broadcaster", "developer"],
+                    [
+                        twitch_models::ExtensionSegment::from("broadcaster"),
+                        twitch_models::ExtensionSegment::from("broadcaster"),
+                    ],
                 ),
         )),
     },
@@ -2388,7 +2398,9 @@ pub(crate) static CASES: &[Case] = &[
         body: None,
         token_user: &["broadcaster_id", "moderator_id"],
         decoded: Decoded::Items(1),
-        call: Call::User(|api| send(api.get_unban_requests("pending"))),
+        call: Call::User(|api| send(
+            api.get_unban_requests(twitch_models::UnbanRequestStatus::from("pending")),
+        )),
     },
     Case {
         name: "UserApi::get_user_active_extensions",
@@ -2529,7 +2541,11 @@ pub(crate) static CASES: &[Case] = &[
         token_user: &["user_id"],
         decoded: Decoded::Nothing,
         call: Call::User(|api| send(
-            api.manage_held_automod_messages("msg_id-1", "ALLOW"),
+            api
+                .manage_held_automod_messages(
+                    "msg_id-1",
+                    twitch_models::AutomodAction::from("ALLOW"),
+                ),
         )),
     },
     Case {
@@ -2896,7 +2912,7 @@ pub(crate) static CASES: &[Case] = &[
         call: Call::User(|api| send(
             api
                 .update_drops_entitlements(
-                    "CLAIMED",
+                    twitch_models::FulfillmentStatus::from("CLAIMED"),
                     [
                         "entitlement_ids-1",
                         "entitlement_ids-2",

@@ -35,7 +35,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["day", "week", "month", "year", "all"],
+            values: &[],
         },
         Param {
             name: "started_at",
@@ -158,7 +158,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
 pub struct GetBitsLeaderboard {
     api: Api,
     count: Option<i32>,
-    period: Option<String>,
+    period: Option<models::BitsLeaderboardPeriod>,
     started_at: Option<models::Timestamp>,
     user_id_filter: Option<String>,
 }
@@ -177,8 +177,8 @@ impl GetBitsLeaderboard {
 
     /// Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`.
     ///
-    /// One of `day`, `week`, `month`, `year`, `all`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::BitsLeaderboardPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
@@ -403,7 +403,7 @@ impl UserApi {
     /// # Parameters
     ///
     /// - [`count`](GetBitsLeaderboard::count) (optional): How many leaders to return. From 1 to 100. Helix assumes `10` when it is not set.
-    /// - [`period`](GetBitsLeaderboard::period) (optional): Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`. One of `day`, `week`, `month`, `year`, `all`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetBitsLeaderboard::period) (optional): Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`. Helix assumes `all` when it is not set.
     /// - [`started_at`](GetBitsLeaderboard::started_at) (optional): A moment within the period to report on; ignored when `period` is `all`.
     /// - [`user_id_filter`](GetBitsLeaderboard::user_id_filter) (optional): Center the leaderboard on this user (with neighbours when `count` is above 1).
     ///

@@ -318,7 +318,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["CANCELED", "FULFILLED", "UNFULFILLED"],
+            values: &[],
         },
         Param {
             name: "id",
@@ -338,7 +338,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["OLDEST", "NEWEST"],
+            values: &[],
         },
     ],
     paging: Some(Paging {
@@ -933,9 +933,9 @@ pub struct GetCustomRewardRedemption {
     api: Api,
     broadcaster_id: Option<String>,
     reward_id: String,
-    status: Option<String>,
+    status: Option<models::RedemptionStatus>,
     redemption_ids: Vec<String>,
-    sort: Option<String>,
+    sort: Option<models::RedemptionSort>,
     limit: Option<usize>,
 }
 
@@ -952,9 +952,7 @@ impl GetCustomRewardRedemption {
     }
 
     /// Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days.
-    ///
-    /// One of `CANCELED`, `FULFILLED`, `UNFULFILLED`.
-    pub fn status(mut self, status: impl Into<String>) -> Self {
+    pub fn status(mut self, status: impl Into<models::RedemptionStatus>) -> Self {
         self.status = Some(status.into());
         self
     }
@@ -972,8 +970,8 @@ impl GetCustomRewardRedemption {
 
     /// Order of the results: `OLDEST` or `NEWEST` first.
     ///
-    /// One of `OLDEST`, `NEWEST`. Helix assumes `OLDEST` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `OLDEST` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::RedemptionSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
@@ -1420,9 +1418,9 @@ impl UserApi {
     ///
     /// - [`broadcaster_id`](GetCustomRewardRedemption::broadcaster_id) (optional): ID of the broadcaster who owns the reward; must be the token's user. Defaults to the token's user.
     /// - `reward_id`: ID of the reward whose redemptions to list.
-    /// - [`status`](GetCustomRewardRedemption::status) (optional): Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days. One of `CANCELED`, `FULFILLED`, `UNFULFILLED`.
+    /// - [`status`](GetCustomRewardRedemption::status) (optional): Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days.
     /// - [`redemption_ids`](GetCustomRewardRedemption::redemption_ids) (optional): Only these redemption IDs. At most 50 items.
-    /// - [`sort`](GetCustomRewardRedemption::sort) (optional): Order of the results: `OLDEST` or `NEWEST` first. One of `OLDEST`, `NEWEST`. Helix assumes `OLDEST` when it is not set.
+    /// - [`sort`](GetCustomRewardRedemption::sort) (optional): Order of the results: `OLDEST` or `NEWEST` first. Helix assumes `OLDEST` when it is not set.
     ///
     /// # Paging
     ///

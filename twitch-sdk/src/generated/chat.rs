@@ -479,7 +479,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["blue", "green", "orange", "purple", "primary"],
+            values: &[],
         },
     ],
     paging: None,
@@ -1233,7 +1233,7 @@ pub struct SendChatAnnouncement {
     message: String,
     moderator_id: Option<String>,
     broadcaster_id: Option<String>,
-    color: Option<String>,
+    color: Option<models::AnnouncementColor>,
 }
 
 impl SendChatAnnouncement {
@@ -1258,8 +1258,8 @@ impl SendChatAnnouncement {
 
     /// Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour).
     ///
-    /// One of `blue`, `green`, `orange`, `purple`, `primary`. Helix assumes `primary` when it is not set.
-    pub fn color(mut self, color: impl Into<String>) -> Self {
+    /// Helix assumes `primary` when it is not set.
+    pub fn color(mut self, color: impl Into<models::AnnouncementColor>) -> Self {
         self.color = Some(color.into());
         self
     }
@@ -2199,7 +2199,7 @@ impl UserApi {
     /// - `message`: The announcement; Twitch truncates it after 500 characters.
     /// - [`moderator_id`](SendChatAnnouncement::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
     /// - [`broadcaster_id`](SendChatAnnouncement::broadcaster_id) (optional): ID of the broadcaster whose chat room gets the announcement. Defaults to the token's user.
-    /// - [`color`](SendChatAnnouncement::color) (optional): Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour). One of `blue`, `green`, `orange`, `purple`, `primary`. Helix assumes `primary` when it is not set.
+    /// - [`color`](SendChatAnnouncement::color) (optional): Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour). Helix assumes `primary` when it is not set.
     ///
     /// # Errors
     ///

@@ -52,7 +52,7 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["CLAIMED", "FULFILLED"],
+            values: &[],
         },
     ],
     paging: Some(Paging {
@@ -105,7 +105,7 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["CLAIMED", "FULFILLED"],
+            values: &[],
         },
     ],
     paging: None,
@@ -130,7 +130,7 @@ pub struct GetDropsEntitlements {
     entitlement_ids: Vec<String>,
     user_id: Option<String>,
     game_id: Option<String>,
-    fulfillment_status: Option<String>,
+    fulfillment_status: Option<models::FulfillmentStatus>,
     limit: Option<usize>,
 }
 
@@ -162,9 +162,10 @@ impl GetDropsEntitlements {
     }
 
     /// Only entitlements in this state: `CLAIMED` or `FULFILLED`.
-    ///
-    /// One of `CLAIMED`, `FULFILLED`.
-    pub fn fulfillment_status(mut self, fulfillment_status: impl Into<String>) -> Self {
+    pub fn fulfillment_status(
+        mut self,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
+    ) -> Self {
         self.fulfillment_status = Some(fulfillment_status.into());
         self
     }
@@ -217,7 +218,7 @@ impl IntoFuture for GetDropsEntitlements {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateDropsEntitlements {
     api: Api,
-    fulfillment_status: String,
+    fulfillment_status: models::FulfillmentStatus,
     entitlement_ids: Vec<String>,
 }
 
@@ -258,7 +259,7 @@ impl AppApi {
     /// - [`entitlement_ids`](GetDropsEntitlements::entitlement_ids) (optional): Only these entitlement IDs. At most 100 items.
     /// - [`user_id`](GetDropsEntitlements::user_id) (optional): Only entitlements of this user.
     /// - [`game_id`](GetDropsEntitlements::game_id) (optional): Only entitlements of this game.
-    /// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`. One of `CLAIMED`, `FULFILLED`.
+    /// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`.
     ///
     /// # Paging
     ///
@@ -299,7 +300,7 @@ impl AppApi {
     ///
     /// # Parameters
     ///
-    /// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it). One of `CLAIMED`, `FULFILLED`.
+    /// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it).
     /// - `entitlement_ids`: IDs of the entitlements to update. At most 100 items.
     ///
     /// # Errors
@@ -318,7 +319,7 @@ impl AppApi {
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
         &self,
-        fulfillment_status: impl Into<String>,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
         entitlement_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateDropsEntitlements {
         UpdateDropsEntitlements {
@@ -343,7 +344,7 @@ impl UserApi {
     /// - [`entitlement_ids`](GetDropsEntitlements::entitlement_ids) (optional): Only these entitlement IDs. At most 100 items.
     /// - [`user_id`](GetDropsEntitlements::user_id) (optional): Only entitlements of this user.
     /// - [`game_id`](GetDropsEntitlements::game_id) (optional): Only entitlements of this game.
-    /// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`. One of `CLAIMED`, `FULFILLED`.
+    /// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`.
     ///
     /// # Paging
     ///
@@ -384,7 +385,7 @@ impl UserApi {
     ///
     /// # Parameters
     ///
-    /// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it). One of `CLAIMED`, `FULFILLED`.
+    /// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it).
     /// - `entitlement_ids`: IDs of the entitlements to update. At most 100 items.
     ///
     /// # Errors
@@ -403,7 +404,7 @@ impl UserApi {
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
         &self,
-        fulfillment_status: impl Into<String>,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
         entitlement_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateDropsEntitlements {
         UpdateDropsEntitlements {

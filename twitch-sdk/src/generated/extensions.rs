@@ -123,7 +123,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
             }),
             length: None,
             range: None,
-            values: &["broadcaster", "developer", "global"],
+            values: &[],
         },
     ],
     paging: None,
@@ -449,7 +449,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["broadcaster", "developer", "global"],
+            values: &[],
         },
         Param {
             name: "broadcaster_id",
@@ -726,7 +726,7 @@ pub struct GetExtensionChannelConfiguration {
     api: Api,
     broadcaster_id: String,
     extension_id: String,
-    segments: Vec<String>,
+    segments: Vec<models::ExtensionSegment>,
 }
 
 impl GetExtensionChannelConfiguration {
@@ -1008,7 +1008,7 @@ impl IntoFuture for SendExtensionPubsubMessage {
 pub struct SetExtensionConfigurationSegment {
     api: Api,
     extension_id: String,
-    segment: String,
+    segment: models::ExtensionSegment,
     broadcaster_id: Option<String>,
     content: Option<String>,
     version: Option<String>,
@@ -1240,7 +1240,7 @@ impl AppApi {
     ///
     /// - `broadcaster_id`: ID of the broadcaster who installed the extension; needed for the `broadcaster` and `developer` segments, not for `global`.
     /// - `extension_id`: ID of the extension.
-    /// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items. One of `broadcaster`, `developer`, `global`.
+    /// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items.
     ///
     /// # Errors
     ///
@@ -1262,7 +1262,7 @@ impl AppApi {
         &self,
         broadcaster_id: impl Into<String>,
         extension_id: impl Into<String>,
-        segments: impl IntoIterator<Item = impl Into<String>>,
+        segments: impl IntoIterator<Item = impl Into<models::ExtensionSegment>>,
     ) -> GetExtensionChannelConfiguration {
         GetExtensionChannelConfiguration {
             api: self.api(),
@@ -1508,7 +1508,7 @@ impl AppApi {
     /// # Parameters
     ///
     /// - `extension_id`: ID of the extension.
-    /// - `segment`: Segment to set: `broadcaster`, `developer` or `global`. One of `broadcaster`, `developer`, `global`.
+    /// - `segment`: Segment to set: `broadcaster`, `developer` or `global`.
     /// - [`broadcaster_id`](SetExtensionConfigurationSegment::broadcaster_id) (optional): ID of the broadcaster who installed the extension; only for the `broadcaster` and `developer` segments.
     /// - [`content`](SetExtensionConfigurationSegment::content) (optional): New content: plain text or encoded JSON.
     /// - [`version`](SetExtensionConfigurationSegment::version) (optional): Version of the content; the latest is updated when unset.
@@ -1528,7 +1528,7 @@ impl AppApi {
     pub fn set_extension_configuration_segment(
         &self,
         extension_id: impl Into<String>,
-        segment: impl Into<String>,
+        segment: impl Into<models::ExtensionSegment>,
     ) -> SetExtensionConfigurationSegment {
         SetExtensionConfigurationSegment {
             api: self.api(),
@@ -1643,7 +1643,7 @@ impl UserApi {
     ///
     /// - `broadcaster_id`: ID of the broadcaster who installed the extension; needed for the `broadcaster` and `developer` segments, not for `global`.
     /// - `extension_id`: ID of the extension.
-    /// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items. One of `broadcaster`, `developer`, `global`.
+    /// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items.
     ///
     /// # Errors
     ///
@@ -1665,7 +1665,7 @@ impl UserApi {
         &self,
         broadcaster_id: impl Into<String>,
         extension_id: impl Into<String>,
-        segments: impl IntoIterator<Item = impl Into<String>>,
+        segments: impl IntoIterator<Item = impl Into<models::ExtensionSegment>>,
     ) -> GetExtensionChannelConfiguration {
         GetExtensionChannelConfiguration {
             api: self.api(),

@@ -565,12 +565,7 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &[
-                "TILED_LAYOUT",
-                "SCREENSHARE_LAYOUT",
-                "HORIZONTAL_LAYOUT",
-                "VERTICAL_LAYOUT",
-            ],
+            values: &[],
         },
         Param {
             name: "regenerate_browser_sources",
@@ -1157,7 +1152,7 @@ pub struct UpdateChannelGuestStarSettings {
     is_moderator_send_live_enabled: Option<bool>,
     slot_count: Option<i32>,
     is_browser_source_audio_enabled: Option<bool>,
-    group_layout: Option<String>,
+    group_layout: Option<models::GuestStarLayout>,
     regenerate_browser_sources: Option<bool>,
 }
 
@@ -1208,9 +1203,10 @@ impl UpdateChannelGuestStarSettings {
     }
 
     /// Layout of guests in the browser source.
-    ///
-    /// One of `TILED_LAYOUT`, `SCREENSHARE_LAYOUT`, `HORIZONTAL_LAYOUT`, `VERTICAL_LAYOUT`.
-    pub fn group_layout(mut self, group_layout: impl Into<String>) -> Self {
+    pub fn group_layout(
+        mut self,
+        group_layout: impl Into<models::GuestStarLayout>,
+    ) -> Self {
         self.group_layout = Some(group_layout.into());
         self
     }
@@ -1753,7 +1749,7 @@ impl UserApi {
     /// - [`is_moderator_send_live_enabled`](UpdateChannelGuestStarSettings::is_moderator_send_live_enabled) (optional): Whether moderators may take guests live.
     /// - [`slot_count`](UpdateChannelGuestStarSettings::slot_count) (optional): Number of guest slots. From 1 to 6.
     /// - [`is_browser_source_audio_enabled`](UpdateChannelGuestStarSettings::is_browser_source_audio_enabled) (optional): Whether browser sources play audio.
-    /// - [`group_layout`](UpdateChannelGuestStarSettings::group_layout) (optional): Layout of guests in the browser source. One of `TILED_LAYOUT`, `SCREENSHARE_LAYOUT`, `HORIZONTAL_LAYOUT`, `VERTICAL_LAYOUT`.
+    /// - [`group_layout`](UpdateChannelGuestStarSettings::group_layout) (optional): Layout of guests in the browser source.
     /// - [`regenerate_browser_sources`](UpdateChannelGuestStarSettings::regenerate_browser_sources) (optional): Whether to issue a new browser source token, invalidating every configured browser source.
     ///
     /// # Errors

@@ -726,7 +726,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["pending", "approved", "denied", "acknowledged", "canceled"],
+            values: &[],
         },
         Param {
             name: "user_id",
@@ -842,7 +842,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["ALLOW", "DENY"],
+            values: &[],
         },
     ],
     paging: None,
@@ -2199,7 +2199,7 @@ impl IntoFuture for GetShieldModeStatus {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetUnbanRequests {
     api: Api,
-    status: String,
+    status: models::UnbanRequestStatus,
     broadcaster_id: Option<String>,
     moderator_id: Option<String>,
     user_id: Option<String>,
@@ -2357,7 +2357,7 @@ impl IntoFuture for GetVips {
 pub struct ManageHeldAutomodMessages {
     api: Api,
     msg_id: String,
-    action: String,
+    action: models::AutomodAction,
     user_id: Option<String>,
 }
 
@@ -3499,7 +3499,7 @@ impl UserApi {
     ///
     /// # Parameters
     ///
-    /// - `status`: Only requests in this status. One of `pending`, `approved`, `denied`, `acknowledged`, `canceled`.
+    /// - `status`: Only requests in this status.
     /// - [`broadcaster_id`](GetUnbanRequests::broadcaster_id) (optional): ID of the broadcaster whose unban requests to list. Defaults to the token's user.
     /// - [`moderator_id`](GetUnbanRequests::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
     /// - [`user_id`](GetUnbanRequests::user_id) (optional): Only requests from this user.
@@ -3522,7 +3522,10 @@ impl UserApi {
     /// Operation id: `get-unban-requests` ([`GetUnbanRequests::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-unban-requests)
-    pub fn get_unban_requests(&self, status: impl Into<String>) -> GetUnbanRequests {
+    pub fn get_unban_requests(
+        &self,
+        status: impl Into<models::UnbanRequestStatus>,
+    ) -> GetUnbanRequests {
         GetUnbanRequests {
             api: self.api(),
             status: status.into(),
@@ -3582,7 +3585,7 @@ impl UserApi {
     /// # Parameters
     ///
     /// - `msg_id`: ID of the held message.
-    /// - `action`: `ALLOW` or `DENY` the message. One of `ALLOW`, `DENY`.
+    /// - `action`: `ALLOW` or `DENY` the message.
     /// - [`user_id`](ManageHeldAutomodMessages::user_id) (optional): ID of the moderator allowing or denying the message; must be the token's user. Defaults to the token's user.
     ///
     /// # Errors
@@ -3602,7 +3605,7 @@ impl UserApi {
     pub fn manage_held_automod_messages(
         &self,
         msg_id: impl Into<String>,
-        action: impl Into<String>,
+        action: impl Into<models::AutomodAction>,
     ) -> ManageHeldAutomodMessages {
         ManageHeldAutomodMessages {
             api: self.api(),

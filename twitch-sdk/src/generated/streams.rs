@@ -227,7 +227,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["all", "live"],
+            values: &[],
         },
         Param {
             name: "language",
@@ -483,7 +483,7 @@ pub struct GetStreams {
     user_ids: Vec<String>,
     user_logins: Vec<String>,
     game_ids: Vec<String>,
-    stream_type: Option<String>,
+    stream_type: Option<models::StreamTypeFilter>,
     languages: Vec<String>,
     limit: Option<usize>,
 }
@@ -527,8 +527,11 @@ impl GetStreams {
 
     /// `all` or `live`.
     ///
-    /// One of `all`, `live`. Helix assumes `all` when it is not set.
-    pub fn stream_type(mut self, stream_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn stream_type(
+        mut self,
+        stream_type: impl Into<models::StreamTypeFilter>,
+    ) -> Self {
         self.stream_type = Some(stream_type.into());
         self
     }
@@ -602,7 +605,7 @@ impl AppApi {
     /// - [`user_ids`](GetStreams::user_ids) (optional): Only streams of these users. At most 100 items.
     /// - [`user_logins`](GetStreams::user_logins) (optional): Only streams of these logins. At most 100 items.
     /// - [`game_ids`](GetStreams::game_ids) (optional): Only streams of these games. At most 100 items.
-    /// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. One of `all`, `live`. Helix assumes `all` when it is not set.
+    /// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. Helix assumes `all` when it is not set.
     /// - [`languages`](GetStreams::languages) (optional): Only streams in these languages (ISO 639-1 codes or `other`). At most 100 items.
     ///
     /// # Paging
@@ -787,7 +790,7 @@ impl UserApi {
     /// - [`user_ids`](GetStreams::user_ids) (optional): Only streams of these users. At most 100 items.
     /// - [`user_logins`](GetStreams::user_logins) (optional): Only streams of these logins. At most 100 items.
     /// - [`game_ids`](GetStreams::game_ids) (optional): Only streams of these games. At most 100 items.
-    /// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. One of `all`, `live`. Helix assumes `all` when it is not set.
+    /// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. Helix assumes `all` when it is not set.
     /// - [`languages`](GetStreams::languages) (optional): Only streams in these languages (ISO 639-1 codes or `other`). At most 100 items.
     ///
     /// # Paging

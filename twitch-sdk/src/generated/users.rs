@@ -32,7 +32,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["chat", "whisper"],
+            values: &[],
         },
         Param {
             name: "reason",
@@ -42,7 +42,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["harassment", "spam", "other"],
+            values: &[],
         },
     ],
     paging: None,
@@ -340,8 +340,8 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
 pub struct BlockUser {
     api: Api,
     target_user_id: String,
-    source_context: Option<String>,
-    reason: Option<String>,
+    source_context: Option<models::BlockSourceContext>,
+    reason: Option<models::BlockReason>,
 }
 
 impl BlockUser {
@@ -349,17 +349,16 @@ impl BlockUser {
     /// (`mock.on`, `set_items`, `requests_to`) and errors use.
     pub const OPERATION: &str = "block-user";
     /// Where the harassment happened: `chat` or `whisper`.
-    ///
-    /// One of `chat`, `whisper`.
-    pub fn source_context(mut self, source_context: impl Into<String>) -> Self {
+    pub fn source_context(
+        mut self,
+        source_context: impl Into<models::BlockSourceContext>,
+    ) -> Self {
         self.source_context = Some(source_context.into());
         self
     }
 
     /// Why: `harassment`, `spam` or `other`.
-    ///
-    /// One of `harassment`, `spam`, `other`.
-    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+    pub fn reason(mut self, reason: impl Into<models::BlockReason>) -> Self {
         self.reason = Some(reason.into());
         self
     }
@@ -809,8 +808,8 @@ impl UserApi {
     /// # Parameters
     ///
     /// - `target_user_id`: ID of the user to block.
-    /// - [`source_context`](BlockUser::source_context) (optional): Where the harassment happened: `chat` or `whisper`. One of `chat`, `whisper`.
-    /// - [`reason`](BlockUser::reason) (optional): Why: `harassment`, `spam` or `other`. One of `harassment`, `spam`, `other`.
+    /// - [`source_context`](BlockUser::source_context) (optional): Where the harassment happened: `chat` or `whisper`.
+    /// - [`reason`](BlockUser::reason) (optional): Why: `harassment`, `spam` or `other`.
     ///
     /// # Errors
     ///

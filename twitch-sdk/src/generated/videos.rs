@@ -96,7 +96,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["all", "day", "month", "week"],
+            values: &[],
         },
         Param {
             name: "sort",
@@ -106,7 +106,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["time", "trending", "views"],
+            values: &[],
         },
         Param {
             name: "type",
@@ -116,7 +116,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["all", "archive", "highlight", "upload"],
+            values: &[],
         },
     ],
     paging: Some(Paging {
@@ -174,9 +174,9 @@ pub struct GetVideosByCategoryId {
     api: Api,
     category_id: String,
     language: Option<String>,
-    period: Option<String>,
-    sort: Option<String>,
-    video_type: Option<String>,
+    period: Option<models::VideoPeriod>,
+    sort: Option<models::VideoSort>,
+    video_type: Option<models::VideoTypeFilter>,
     limit: Option<usize>,
 }
 
@@ -192,24 +192,24 @@ impl GetVideosByCategoryId {
 
     /// Only videos published within this period: `all`, `day`, `week` or `month`.
     ///
-    /// One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::VideoPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
 
     /// Order: `time` (newest first), `trending` or `views`.
     ///
-    /// One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `time` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::VideoSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
 
     /// Only this kind of video: `all`, `archive`, `highlight` or `upload`.
     ///
-    /// One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
-    pub fn video_type(mut self, video_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn video_type(mut self, video_type: impl Into<models::VideoTypeFilter>) -> Self {
         self.video_type = Some(video_type.into());
         self
     }
@@ -322,9 +322,9 @@ pub struct GetVideosByUserId {
     api: Api,
     user_id: String,
     language: Option<String>,
-    period: Option<String>,
-    sort: Option<String>,
-    video_type: Option<String>,
+    period: Option<models::VideoPeriod>,
+    sort: Option<models::VideoSort>,
+    video_type: Option<models::VideoTypeFilter>,
     limit: Option<usize>,
 }
 
@@ -340,24 +340,24 @@ impl GetVideosByUserId {
 
     /// Only videos published within this period: `all`, `day`, `week` or `month`.
     ///
-    /// One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::VideoPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
 
     /// Order: `time` (newest first), `trending` or `views`.
     ///
-    /// One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `time` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::VideoSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
 
     /// Only this kind of video: `all`, `archive`, `highlight` or `upload`.
     ///
-    /// One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
-    pub fn video_type(mut self, video_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn video_type(mut self, video_type: impl Into<models::VideoTypeFilter>) -> Self {
         self.video_type = Some(video_type.into());
         self
     }
@@ -421,9 +421,9 @@ impl AppApi {
     ///
     /// - `category_id`: Get videos of this game or category (at most 500).
     /// - [`language`](GetVideosByCategoryId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-    /// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    /// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    /// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+    /// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+    /// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
     ///
     /// # Paging
     ///
@@ -513,9 +513,9 @@ impl AppApi {
     ///
     /// - `user_id`: Get this user's videos.
     /// - [`language`](GetVideosByUserId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-    /// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    /// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    /// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+    /// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+    /// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
     ///
     /// # Paging
     ///
@@ -595,9 +595,9 @@ impl UserApi {
     ///
     /// - `category_id`: Get videos of this game or category (at most 500).
     /// - [`language`](GetVideosByCategoryId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-    /// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    /// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    /// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+    /// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+    /// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
     ///
     /// # Paging
     ///
@@ -687,9 +687,9 @@ impl UserApi {
     ///
     /// - `user_id`: Get this user's videos.
     /// - [`language`](GetVideosByUserId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-    /// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    /// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    /// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+    /// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+    /// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
     ///
     /// # Paging
     ///
