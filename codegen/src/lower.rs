@@ -818,6 +818,10 @@ fn method_docs(
         docs.push(String::new());
         docs.push(format!("Authorization: {}", one_line(authorization)));
     }
+    if let Some(order) = &m.order {
+        docs.push(String::new());
+        docs.push(format!("Order: {}", one_line(order)));
+    }
     if !bindings.is_empty() {
         docs.push(String::new());
         docs.push("# Parameters".to_owned());

@@ -242,6 +242,9 @@ pub struct Method {
     /// For paginated methods: how many items awaiting the request fetches when `limit` is not set.
     #[serde(default)]
     pub default_limit: Option<u32>,
+    /// The order the results come in, where Twitch defines one (`Most viewed first.`).
+    #[serde(default)]
+    pub order: Option<String>,
     /// Another name the reference library uses for the same call.
     #[serde(default)]
     pub aliases: Vec<String>,

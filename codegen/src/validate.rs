@@ -798,6 +798,14 @@ impl Validator<'_> {
                 );
             }
         }
+        if m.order.as_deref().is_some_and(|o| o.trim().is_empty()) {
+            self.report(
+                file,
+                Some(item),
+                Some(&format!("{at}.order")),
+                "empty: say in which order the results come, or leave `order` out",
+            );
+        }
         if m.default_limit.is_some() && e.response.shape != Shape::Paginated {
             self.report(
                 file,

@@ -1414,6 +1414,8 @@ impl UserApi {
     ///
     /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). Only rewards created by the same client ID.
     ///
+    /// Order: As `sort` says: oldest first by default.
+    ///
     /// # Parameters
     ///
     /// - [`broadcaster_id`](GetCustomRewardRedemption::broadcaster_id) (optional): ID of the broadcaster who owns the reward; must be the token's user. Defaults to the token's user.

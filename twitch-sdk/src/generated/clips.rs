@@ -747,6 +747,8 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `category_id`: Get clips of this game or category.
@@ -795,6 +797,8 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: The order of the IDs given.
+    ///
     /// # Parameters
     ///
     /// - `clip_ids`: Get these clips. At most 100 items.
@@ -838,6 +842,8 @@ impl AppApi {
     /// Scopes: none.
     ///
     /// Authorization: Any app or user token; no scope needed.
+    ///
+    /// Order: Most viewed first.
     ///
     /// # Parameters
     ///
@@ -1016,6 +1022,8 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `category_id`: Get clips of this game or category.
@@ -1064,6 +1072,8 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: The order of the IDs given.
+    ///
     /// # Parameters
     ///
     /// - `clip_ids`: Get these clips. At most 100 items.
@@ -1107,6 +1117,8 @@ impl UserApi {
     /// Scopes: none.
     ///
     /// Authorization: Any app or user token; no scope needed.
+    ///
+    /// Order: Most viewed first.
     ///
     /// # Parameters
     ///

@@ -254,6 +254,8 @@ impl AppApi {
     ///
     /// Authorization: The client ID must belong to an organization that owns the game.
     ///
+    /// Order: No particular order; Twitch does not sort entitlements.
+    ///
     /// # Parameters
     ///
     /// - [`entitlement_ids`](GetDropsEntitlements::entitlement_ids) (optional): Only these entitlement IDs. At most 100 items.
@@ -338,6 +340,8 @@ impl UserApi {
     /// Scopes: none.
     ///
     /// Authorization: The client ID must belong to an organization that owns the game.
+    ///
+    /// Order: No particular order; Twitch does not sort entitlements.
     ///
     /// # Parameters
     ///

@@ -744,6 +744,8 @@ impl AppApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
     /// - [`after`](GetEventsubSubscriptions::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
@@ -785,6 +787,8 @@ impl AppApi {
     /// Scopes: none.
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
+    ///
+    /// Order: Oldest subscription first.
     ///
     /// # Parameters
     ///
@@ -833,6 +837,8 @@ impl AppApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
     /// - `subscriptions_type`: Only subscriptions of this type.
@@ -879,6 +885,8 @@ impl AppApi {
     /// Scopes: none.
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
+    ///
+    /// Order: Oldest subscription first.
     ///
     /// # Parameters
     ///
@@ -1099,6 +1107,8 @@ impl UserApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
     /// - [`after`](GetEventsubSubscriptions::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
@@ -1140,6 +1150,8 @@ impl UserApi {
     /// Scopes: none.
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
+    ///
+    /// Order: Oldest subscription first.
     ///
     /// # Parameters
     ///
@@ -1188,6 +1200,8 @@ impl UserApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
     /// - `subscriptions_type`: Only subscriptions of this type.
@@ -1234,6 +1248,8 @@ impl UserApi {
     /// Scopes: none.
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
+    ///
+    /// Order: Oldest subscription first.
     ///
     /// # Parameters
     ///

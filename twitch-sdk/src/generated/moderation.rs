@@ -3313,6 +3313,8 @@ impl UserApi {
     ///
     /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
     ///
+    /// Order: When `user_ids` are given, the order of those IDs.
+    ///
     /// # Parameters
     ///
     /// - [`broadcaster_id`](GetBannedUsers::broadcaster_id) (optional): ID of the broadcaster whose bans to list; must be the token's user. Defaults to the token's user.
@@ -3423,6 +3425,8 @@ impl UserApi {
     /// Scopes: one of `moderation:read`, `channel:manage:moderators`.
     ///
     /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
+    ///
+    /// Order: When `user_ids` are given, the order of those IDs.
     ///
     /// # Parameters
     ///

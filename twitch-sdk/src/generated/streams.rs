@@ -600,6 +600,8 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewers first.
+    ///
     /// # Parameters
     ///
     /// - [`user_ids`](GetStreams::user_ids) (optional): Only streams of these users. At most 100 items.
@@ -784,6 +786,8 @@ impl UserApi {
     /// Scopes: none.
     ///
     /// Authorization: Any app or user token; no scope needed.
+    ///
+    /// Order: Most viewers first.
     ///
     /// # Parameters
     ///

@@ -417,6 +417,8 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: As `sort` says: newest first by default, or trending or most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `category_id`: Get videos of this game or category (at most 500).
@@ -508,6 +510,8 @@ impl AppApi {
     /// Scopes: none.
     ///
     /// Authorization: Any app or user token; no scope needed.
+    ///
+    /// Order: As `sort` says: newest first by default, or trending or most viewed first.
     ///
     /// # Parameters
     ///
@@ -591,6 +595,8 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: As `sort` says: newest first by default, or trending or most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `category_id`: Get videos of this game or category (at most 500).
@@ -682,6 +688,8 @@ impl UserApi {
     /// Scopes: none.
     ///
     /// Authorization: Any app or user token; no scope needed.
+    ///
+    /// Order: As `sort` says: newest first by default, or trending or most viewed first.
     ///
     /// # Parameters
     ///
