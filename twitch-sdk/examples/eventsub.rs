@@ -17,8 +17,8 @@ use std::process::ExitCode;
 
 use twitch_sdk::mock::{MockServer, Reply};
 use twitch_sdk::models::{
-    ConduitShardUpdateRequest, EventSubSubscription, EventSubSubscriptionStatus, EventSubTransport,
-    TransportMethod,
+    ConduitShardUpdateRequest, EventSubSubscription, EventSubSubscriptionStatus,
+    EventSubSubscriptionType, EventSubTransport,
 };
 use twitch_sdk::serde_json::{self, json};
 use twitch_sdk::{AppApi, Client, ClientCredentials, Error, Result};
@@ -61,8 +61,10 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     // Point each shard at a webhook (a WebSocket session id works the same way).
     let shards = (0..2).map(|n| ConduitShardUpdateRequest {
         id: n.to_string(),
-        transport: webhook(
-            &format!("https://bot.example.com/eventsub/{n}"),
+        // Twitch wants an https callback and a secret of 10 to 100 characters; the SDK checks
+        // both before sending.
+        transport: EventSubTransport::webhook(
+            format!("https://bot.example.com/eventsub/{n}"),
             "s3cret-s3cret",
         ),
     });
@@ -87,11 +89,8 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
             .as_deref()
             .or(shard.transport.session_id.as_deref())
             .unwrap_or("-");
-        println!(
-            "    shard {:<2} {:<38} {target}",
-            shard.id,
-            shard.status.as_str()
-        );
+        // Enums print their wire value and honour width and alignment.
+        println!("    shard {:<2} {:<38} {target}", shard.id, shard.status);
     }
     let resized = app.update_conduit(&conduit.id, 4).await?;
     println!(
@@ -105,19 +104,20 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
 
     println!("Subscriptions through the conduit");
     let wanted = [
-        ("stream.online", "1", json!({"broadcaster_user_id": "1234"})),
         (
-            "channel.follow",
+            EventSubSubscriptionType::StreamOnline,
+            "1",
+            json!({"broadcaster_user_id": "1234"}),
+        ),
+        (
+            EventSubSubscriptionType::ChannelFollow,
             "2",
             json!({"broadcaster_user_id": "1234", "moderator_user_id": "1234"}),
         ),
     ];
     for (kind, version, condition) in wanted.clone() {
-        report(
-            kind,
-            version,
-            subscribe(&app, kind, version, &conduit.id, condition).await?,
-        );
+        let created = subscribe(&app, kind.clone(), version, &conduit.id, condition).await?;
+        report(&kind, version, created);
     }
     // Running the setup again, as a restarted bot does: Twitch answers 409 Conflict for a
     // subscription that exists already (simulated here for the first one).
@@ -126,11 +126,8 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
         .once()
         .reply(Reply::error(409, "subscription already exists"));
     let (kind, version, condition) = wanted[0].clone();
-    report(
-        kind,
-        version,
-        subscribe(&app, kind, version, &conduit.id, condition).await?,
-    );
+    let created = subscribe(&app, kind.clone(), version, &conduit.id, condition).await?;
+    report(&kind, version, created);
     println!();
 
     // What the app has subscribed to over time: two pages, two subscriptions that stopped working.
@@ -140,11 +137,7 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     for sub in &subs {
         println!(
             "    {} {:<22} v{} {:<30} cost {}",
-            sub.id,
-            sub.type_.as_str(),
-            sub.version,
-            sub.status.as_str(),
-            sub.cost
+            sub.id, sub.type_, sub.version, sub.status, sub.cost
         );
     }
     let summary = app.get_eventsub_subscriptions_summary().await?;
@@ -157,12 +150,7 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     let mut pruned = 0;
     for sub in subs.iter().filter(|s| is_dead(s)) {
         app.delete_eventsub_subscription(&sub.id).await?;
-        println!(
-            "  deleted {} ({}: {})",
-            sub.id,
-            sub.type_.as_str(),
-            sub.status.as_str()
-        );
+        println!("  deleted {} ({}: {})", sub.id, sub.type_, sub.status);
         pruned += 1;
     }
     if pruned == 0 {
@@ -175,44 +163,25 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     Ok(())
 }
 
-fn report(kind: &str, version: &str, created: Option<EventSubSubscription>) {
+fn report(kind: &EventSubSubscriptionType, version: &str, created: Option<EventSubSubscription>) {
     match created {
         Some(sub) => println!(
             "  {kind} v{version}: created {} ({}, cost {})",
-            sub.id,
-            sub.status.as_str(),
-            sub.cost
+            sub.id, sub.status, sub.cost
         ),
         None => println!("  {kind} v{version}: exists already"),
-    }
-}
-
-/// A webhook transport (Twitch wants a secret of 10 to 100 characters to sign events with).
-fn webhook(callback: &str, secret: &str) -> EventSubTransport {
-    EventSubTransport {
-        method: TransportMethod::Webhook,
-        callback: Some(callback.to_owned()),
-        secret: Some(secret.to_owned()),
-        session_id: None,
-        conduit_id: None,
     }
 }
 
 /// Subscribes to `kind` through the conduit; `None` when the subscription exists already.
 async fn subscribe(
     app: &AppApi,
-    kind: &str,
+    kind: EventSubSubscriptionType,
     version: &str,
     conduit_id: &str,
     condition: serde_json::Value,
 ) -> Result<Option<EventSubSubscription>> {
-    let transport = EventSubTransport {
-        method: TransportMethod::Conduit,
-        callback: None,
-        secret: None,
-        session_id: None,
-        conduit_id: Some(conduit_id.to_owned()),
-    };
+    let transport = EventSubTransport::conduit(conduit_id);
     match app
         .create_eventsub_subscription(kind, version, transport, condition)
         .await
@@ -223,26 +192,17 @@ async fn subscribe(
     }
 }
 
-/// Every subscription of the app: the list is one page per call, with `after` for the next.
+/// Every subscription of the app, page by page like any other list (`into_stream()` would
+/// yield them one by one).
 async fn all_subscriptions(app: &AppApi) -> Result<Vec<EventSubSubscription>> {
     let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut request = app.get_eventsub_subscriptions();
-        if let Some(after) = cursor.take() {
-            request = request.after(after);
-        }
-        let page = request.await?;
-        println!("  page of {} (total {})", page.data.len(), page.total);
-        all.extend(page.data);
-        cursor = page
-            .pagination
-            .and_then(|p| p.cursor)
-            .filter(|c| !c.is_empty());
-        if cursor.is_none() {
-            return Ok(all);
-        }
+    let mut pages = app.get_eventsub_subscriptions().paginate();
+    while let Some(page) = pages.next_page().await? {
+        let total = pages.total().unwrap_or_default();
+        println!("  page of {} (total {total})", page.len());
+        all.extend(page);
     }
+    Ok(all)
 }
 
 /// Whether Twitch gave up on a subscription: it will never deliver again and only costs budget.
