@@ -111,6 +111,8 @@ async fn client(mock: &MockServer) -> Client {
         .oauth_url(mock.oauth_url())
         .allow_insecure_http(true)
         .max_retries(0)
+        // The stand-in answers with Twitch's documented examples: a deviation is a spec bug.
+        .strict_decoding(true)
         .build()
         .expect("client")
 }

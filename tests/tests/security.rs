@@ -6,7 +6,8 @@
 //!   or in log output (a `tracing` subscriber at TRACE level, `log` records included, captures
 //!   everything the SDK and its HTTP stack emit while it works).
 //! - HTTPS by default; plain HTTP only to loopback addresses unless explicitly allowed; an
-//!   `https://` URL speaks TLS or fails, never plain HTTP.
+//!   `https://` URL speaks TLS or fails, never plain HTTP. Base URLs carry no credentials,
+//!   query or fragment, and a `user:password@` in one is redacted from errors and `Debug`.
 //! - Tokens travel only in the `Authorization` header: never in a path, a query string or
 //!   another header (the stand-in's request log shows every request as it arrived). The OAuth
 //!   form body carries the client secret and refresh token, as the grants require, and never
@@ -308,6 +309,8 @@ fn https_by_default_and_plain_http_only_to_loopback() {
         "file:///etc/passwd",
         "https://user:pass@api.twitch.tv/helix",
         "https://api.twitch.tv/helix?token=x",
+        "https://api.twitch.tv/helix#token=x",
+        "https://api.twitch.tv/helix#",
         "not a url",
     ];
     for (name, set) in [("helix", 0), ("oauth", 1)] {
@@ -335,6 +338,36 @@ fn https_by_default_and_plain_http_only_to_loopback() {
                 matches!(build(url, true), Err(Error::Config(_))),
                 "{name} {url}"
             );
+        }
+    }
+}
+
+/// Issue 16, finding 5: a `user:password@` in a base URL shows in no error and no `Debug`.
+#[test]
+fn url_passwords_never_show_in_errors_or_debug() {
+    const PASSWORD: &str = "URL-PASSWORD-77d1c0";
+    let urls = [
+        format!("https://user:{PASSWORD}@api.twitch.tv/helix"),
+        format!("http://user:{PASSWORD}@example.com/helix"),
+        format!("http://user:{PASSWORD}@127.0.0.1:1/helix"),
+        format!("https://user:{PASSWORD}@exa mple.com/helix"),
+        format!("user:{PASSWORD}@api.twitch.tv/helix"),
+        format!("ftp://user:{PASSWORD}@api.twitch.tv/helix"),
+    ];
+    for url in &urls {
+        for builder in [
+            Client::builder().helix_url(url),
+            Client::builder().oauth_url(url),
+            Client::builder().https_proxy(url.replace("/helix", "")),
+        ] {
+            let debug = format!("{builder:?}");
+            assert!(!debug.contains(PASSWORD), "{debug}");
+            assert!(debug.contains("[redacted]@"), "{debug}");
+            if let Err(error) = builder.build() {
+                let printed = format!("{error} {error:?}");
+                let printed = format!("{printed} {}", panic_message(error));
+                assert!(!printed.contains(PASSWORD), "{printed}");
+            }
         }
     }
 }
@@ -595,4 +628,48 @@ async fn https_urls_never_fall_back_to_plain_http() {
     for secret in credentials_seen(&mock) {
         assert!(!text.contains(&secret));
     }
+}
+
+/// Issue 16, finding 8: the stand-in reads at most `max_request_body` bytes of a request (1 MiB
+/// by default) and answers a larger one `413` without keeping it, and its request log keeps the
+/// newest `request_log_limit` entries (10,000 by default).
+#[tokio::test]
+async fn the_stand_in_caps_request_bodies_and_its_log() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mock = MockServer::builder()
+        .request_log_limit(5)
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("{}/chat/messages", mock.helix_url());
+    let huge = vec![b'x'; 4 << 20];
+    let answer = http.post(&url).body(huge).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 413);
+    let logged = mock.requests_to("POST /helix/chat/messages");
+    assert_eq!(logged.len(), 1);
+    assert!(
+        logged[0].body.is_empty(),
+        "{} bytes kept",
+        logged[0].body.len()
+    );
+    assert_eq!(logged[0].status, Some(413));
+    // Just under the limit is read as usual.
+    let fits = vec![b'x'; (1 << 20) - 1];
+    let answer = http.post(&url).body(fits).send().await.unwrap();
+    assert_ne!(answer.status().as_u16(), 413);
+
+    for i in 0..20 {
+        http.get(format!("{}/users?login=user{i}", mock.helix_url()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let kept: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| r.raw_query.clone())
+        .collect();
+    let newest: Vec<_> = (15..20).map(|i| format!("login=user{i}")).collect();
+    assert_eq!(kept, newest);
 }

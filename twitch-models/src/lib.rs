@@ -10,6 +10,7 @@
 //! does not list decodes as the enum's `Unknown` variant instead of failing.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::str::FromStr;

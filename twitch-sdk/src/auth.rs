@@ -217,6 +217,8 @@ struct State {
     attempts: u64,
     /// The last renewal failed: its attempt number and message.
     failure: Option<(u64, TokenError)>,
+    /// The token was revoked; nothing is sent with it any more.
+    revoked: bool,
 }
 
 enum Due {
@@ -227,75 +229,97 @@ enum Due {
 }
 
 /// A token kept valid: the app token, or one user token.
-pub(crate) struct TokenCell {
+///
+/// Cheap handle on shared state, so a renewal can run on a task of its own.
+pub(crate) struct TokenCell(Arc<Cell>);
+
+struct Cell {
     client_id: String,
     source: Source,
     state: Mutex<State>,
-    /// Held while a renewal or validation runs: the single flight.
-    gate: tokio::sync::Mutex<()>,
+    /// Held while a renewal or validation runs: the single flight. A renewal's task owns it
+    /// until the renewal is stored, even when every caller waiting for it was dropped.
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
+
+/// What `/validate` answered for a token, before it is accepted.
+#[derive(Deserialize)]
+struct Validation {
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    login: Option<String>,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+const REVOKED: &str = "the access token was revoked (signed out); make a new handle to go on";
 
 impl TokenCell {
     /// Fetches the first app token.
-    pub(crate) async fn app(http: &Http, creds: ClientCredentials) -> Result<Self> {
-        let cell = TokenCell {
-            client_id: creds.client_id.clone(),
-            source: Source::App(creds),
-            state: Mutex::new(State::new(Secret::default(), None)),
-            gate: tokio::sync::Mutex::new(()),
-        };
+    pub(crate) async fn app(http: &Arc<Http>, creds: ClientCredentials) -> Result<Self> {
+        let cell = TokenCell::with(
+            creds.client_id.clone(),
+            Source::App(creds),
+            State::new(Secret::default(), None),
+        );
         let snap = cell.snapshot();
         cell.renew(http, &snap, Why::Start).await?;
         Ok(cell)
     }
 
     /// Validates the user token (refreshing it first when Twitch rejects it and refresh is possible).
-    pub(crate) async fn user(http: &Http, token: UserToken) -> Result<Self> {
-        let cell = TokenCell {
-            client_id: token.client_id,
-            source: Source::User {
-                refresh_token: token.refresh_token.clone(),
-                client_secret: token.client_secret,
-                provider: token.provider,
-                on_refresh: token.on_refresh,
-            },
-            state: Mutex::new(State::new(token.access_token, token.refresh_token)),
-            gate: tokio::sync::Mutex::new(()),
+    pub(crate) async fn user(http: &Arc<Http>, token: UserToken) -> Result<Self> {
+        let source = Source::User {
+            refresh_token: token.refresh_token.clone(),
+            client_secret: token.client_secret,
+            provider: token.provider,
+            on_refresh: token.on_refresh,
         };
+        let state = State::new(token.access_token, token.refresh_token);
+        let cell = TokenCell::with(token.client_id, source, state);
         cell.validate(http, true, None).await?;
         Ok(cell)
     }
 
+    fn with(client_id: String, source: Source, state: State) -> Self {
+        TokenCell(Arc::new(Cell {
+            client_id,
+            source,
+            state: Mutex::new(state),
+            gate: Arc::new(tokio::sync::Mutex::new(())),
+        }))
+    }
+
     pub(crate) fn client_id(&self) -> &str {
-        &self.client_id
+        &self.0.client_id
     }
 
     pub(crate) fn is_user(&self) -> bool {
-        matches!(self.source, Source::User { .. })
+        self.0.is_user()
     }
 
     pub(crate) fn user_info(&self) -> Option<UserInfo> {
-        self.lock().user.clone()
+        self.0.lock().user.clone()
     }
 
     /// Whether the SDK can get a new token on its own.
     pub(crate) fn can_renew(&self) -> bool {
-        match &self.source {
-            Source::App(_) => true,
-            Source::User {
-                refresh_token,
-                client_secret,
-                provider,
-                ..
-            } => provider.is_some() || (refresh_token.is_some() && client_secret.is_some()),
-        }
+        self.0.can_renew()
     }
 
     /// A token to send now: validated within the hour, renewed when close to expiry.
-    pub(crate) async fn current(&self, http: &Http) -> Result<Snapshot> {
+    pub(crate) async fn current(&self, http: &Arc<Http>) -> Result<Snapshot> {
         let now = http.clock.now();
         let (due, snap) = {
-            let state = self.lock();
+            let state = self.0.lock();
+            if state.revoked {
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
+            }
             (state.due(now, self.can_renew()), state.snapshot())
         };
         match due {
@@ -307,7 +331,7 @@ impl TokenCell {
             Due::Renew => match self.renew(http, &snap, Why::Expiring).await {
                 Ok(fresh) => Ok(fresh),
                 // Renewing ahead of time failed, but the token still works for a while.
-                Err(e) if self.lock().expires_at.is_none_or(|at| at > now) => {
+                Err(e) if self.0.lock().expires_at.is_none_or(|at| at > now) => {
                     tracing::warn!(error = %e, "early token renewal failed; using the current token");
                     Ok(snap)
                 }
@@ -322,33 +346,65 @@ impl TokenCell {
     }
 
     /// Helix rejected `used` with a 401: renew once (shared with concurrent callers).
-    pub(crate) async fn rejected(&self, http: &Http, used: &Snapshot) -> Result<Snapshot> {
+    pub(crate) async fn rejected(&self, http: &Arc<Http>, used: &Snapshot) -> Result<Snapshot> {
         self.renew(http, used, Why::Rejected).await
     }
 
     /// Validates now, for [`UserApi::validate`](crate::UserApi::validate).
-    pub(crate) async fn validate_now(&self, http: &Http) -> Result<()> {
+    pub(crate) async fn validate_now(&self, http: &Arc<Http>) -> Result<()> {
         self.validate(http, true, None).await
     }
 
-    fn snapshot(&self) -> Snapshot {
-        self.lock().snapshot()
+    /// Revokes the access token with Twitch (`POST /revoke`) and forgets both tokens; every later
+    /// call with this cell fails with [`Error::Token`]. Revoking twice is not an error.
+    pub(crate) async fn revoke(&self, http: &Http) -> Result<()> {
+        let _flight = self.0.gate.lock().await;
+        let token = {
+            let state = self.0.lock();
+            if state.revoked {
+                return Ok(());
+            }
+            state.token.clone()
+        };
+        let form = [
+            ("client_id", self.0.client_id.as_str()),
+            ("token", token.expose()),
+        ];
+        match http.revoke(&form).await? {
+            OauthResponse::Ok(_) => {}
+            // Twitch no longer knows the token: it is as good as revoked.
+            OauthResponse::Rejected { status: 400, .. } => {}
+            OauthResponse::Rejected { status, message } => {
+                return Err(Error::token(
+                    TokenErrorKind::Invalid,
+                    format!("revoking the access token failed: HTTP {status}: {message}"),
+                ));
+            }
+        }
+        let mut state = self.0.lock();
+        state.revoked = true;
+        state.token = Secret::default();
+        state.refresh_token = None;
+        tracing::debug!("access token revoked");
+        Ok(())
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // The state is updated in single assignments; a panic elsewhere cannot leave it torn.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn snapshot(&self) -> Snapshot {
+        self.0.lock().snapshot()
     }
 
     /// Calls `/validate`; on 401 renews when possible. `force` validates even when not due.
     ///
     /// `seen` is the token snapshot the caller found due: when a renewal failed since, the caller
     /// gets that failure instead of trying again.
-    async fn validate(&self, http: &Http, force: bool, seen: Option<&Snapshot>) -> Result<()> {
-        let _flight = self.gate.lock().await;
+    async fn validate(&self, http: &Arc<Http>, force: bool, seen: Option<&Snapshot>) -> Result<()> {
+        let flight = self.0.gate.clone().lock_owned().await;
         let now = http.clock.now();
         let token = {
-            let state = self.lock();
+            let state = self.0.lock();
+            if state.revoked {
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
+            }
             if let (Some(seen), Some((attempt, failure))) = (seen, &state.failure)
                 && *attempt > seen.attempts
             {
@@ -360,108 +416,45 @@ impl TokenCell {
             state.token.clone()
         };
         match http.validate(&token).await {
-            Ok(OauthResponse::Ok(body)) => self.accept_validation(http, &body),
+            Ok(OauthResponse::Ok(body)) => {
+                let checked = self.0.check_validation(&body);
+                self.0.accept_validation(http, checked?);
+                Ok(())
+            }
             Ok(OauthResponse::Rejected {
                 status: 401,
                 message,
             }) => {
                 tracing::debug!("user token no longer valid; refreshing");
                 if !self.can_renew() {
-                    let e = Error::token(
+                    return Err(self.0.fail(Error::token(
                         TokenErrorKind::Invalid,
                         format!(
                             "the user access token is not valid ({message}) and cannot be refreshed"
                         ),
-                    );
-                    return self.record(http, Err(e)).map(drop).map_err(Error::Token);
+                    )));
                 }
-                let snap = self.snapshot();
-                self.renew_locked(http, &snap).await?;
-                Ok(())
+                self.renew_detached(http, flight).await
             }
             Ok(OauthResponse::Rejected { status, message }) => {
                 let e = Error::token(
                     TokenErrorKind::ValidationFailed,
                     format!("validating the user access token failed: HTTP {status}: {message}"),
                 );
-                self.postpone(force, now, e)
+                self.0.postpone(force, now, e)
             }
-            Err(e) => self.postpone(force, now, e),
+            Err(e) => self.0.postpone(force, now, e),
         }
-    }
-
-    /// `/validate` did not answer 200 or 401. A scheduled validation goes on with the token and
-    /// tries again soon (Twitch's endpoint being down should not stop the bot); a requested one
-    /// fails.
-    fn postpone(&self, force: bool, now: SystemTime, e: Error) -> Result<()> {
-        if force {
-            return Err(e);
-        }
-        tracing::warn!(error = %e, "cannot validate the user token; retrying later");
-        self.lock().validate_at = Some(now + VALIDATE_RETRY);
-        Ok(())
-    }
-
-    fn accept_validation(&self, http: &Http, body: &[u8]) -> Result<()> {
-        #[derive(Deserialize)]
-        struct Validation {
-            #[serde(default)]
-            client_id: Option<String>,
-            #[serde(default)]
-            login: Option<String>,
-            #[serde(default)]
-            user_id: Option<String>,
-            #[serde(default)]
-            scopes: Option<Vec<String>>,
-            #[serde(default)]
-            expires_in: Option<u64>,
-        }
-        let v: Validation = serde_json::from_slice(body).map_err(|e| {
-            Error::token(
-                TokenErrorKind::ValidationFailed,
-                format!("cannot read Twitch's token validation response: {e}"),
-            )
-        })?;
-        if let Some(id) = &v.client_id
-            && id != &self.client_id
-        {
-            return Err(Error::token(
-                TokenErrorKind::WrongClient,
-                format!(
-                    "the user access token was issued to client id {id}, not {}",
-                    self.client_id
-                ),
-            ));
-        }
-        let Some(user_id) = v.user_id.filter(|id| !id.is_empty()) else {
-            return Err(Error::token(
-                TokenErrorKind::WrongTokenType {
-                    needed: TokenType::User,
-                },
-                "Twitch reports no user for this token: it is an app access token; use Client::app",
-            ));
-        };
-        let now = http.clock.now();
-        let mut state = self.lock();
-        state.user = Some(UserInfo {
-            user_id,
-            login: v.login.unwrap_or_default(),
-            scopes: v.scopes.unwrap_or_default(),
-        });
-        state.validate_at = Some(now + VALIDATE_EVERY);
-        // Twitch reports 0 for tokens that do not expire.
-        state.set_expiry(
-            now,
-            v.expires_in.filter(|&s| s > 0).map(Duration::from_secs),
-        );
-        Ok(())
     }
 
     /// Single-flight renewal: the first caller renews, the others take its result.
-    async fn renew(&self, http: &Http, used: &Snapshot, why: Why) -> Result<Snapshot> {
-        let _flight = self.gate.lock().await;
+    async fn renew(&self, http: &Arc<Http>, used: &Snapshot, why: Why) -> Result<Snapshot> {
+        let flight = self.0.gate.clone().lock_owned().await;
         {
-            let state = self.lock();
+            let state = self.0.lock();
+            if state.revoked {
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
+            }
             if state.generation != used.generation {
                 return Ok(state.snapshot()); // renewed while we waited
             }
@@ -480,21 +473,149 @@ impl TokenCell {
                 "Twitch rejected the user access token and it cannot be refreshed",
             ));
         }
-        self.renew_locked(http, used).await?;
+        self.renew_detached(http, flight).await?;
         Ok(self.snapshot())
     }
 
-    /// Renews; the caller holds the gate.
-    async fn renew_locked(&self, http: &Http, used: &Snapshot) -> Result<()> {
-        let result = self.fetch_new(http).await;
-        let fresh = match self.record(http, result) {
-            Ok(fresh) => fresh,
-            Err(failure) => {
-                tracing::warn!(error = %failure, "token renewal failed");
-                return Err(Error::Token(failure));
-            }
+    /// Runs the renewal on a task of its own, which holds the single-flight gate until the
+    /// outcome is stored (and `on_refresh` called). Twitch may rotate the refresh token; were the
+    /// renewal part of the caller's future, dropping the caller (a timeout around the call) after
+    /// Twitch answered would lose the new refresh token for good.
+    async fn renew_detached(
+        &self,
+        http: &Arc<Http>,
+        flight: tokio::sync::OwnedMutexGuard<()>,
+    ) -> Result<()> {
+        let (cell, http) = (self.0.clone(), http.clone());
+        let task = tokio::spawn(async move {
+            let result = cell.renew_locked(&http).await;
+            drop(flight);
+            result
+        });
+        task.await.unwrap_or_else(|_| {
+            Err(Error::token(
+                TokenErrorKind::RefreshFailed,
+                "the token renewal stopped unexpectedly (a token provider or on_refresh hook \
+                 panicked)",
+            ))
+        })
+    }
+}
+
+impl Cell {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state is updated in single assignments; a panic elsewhere cannot leave it torn.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_user(&self) -> bool {
+        matches!(self.source, Source::User { .. })
+    }
+
+    fn can_renew(&self) -> bool {
+        match &self.source {
+            Source::App(_) => true,
+            Source::User {
+                refresh_token,
+                client_secret,
+                provider,
+                ..
+            } => provider.is_some() || (refresh_token.is_some() && client_secret.is_some()),
+        }
+    }
+
+    /// `/validate` did not answer 200 or 401. A scheduled validation goes on with the token and
+    /// tries again soon (Twitch's endpoint being down should not stop the bot); a requested one
+    /// fails.
+    fn postpone(&self, force: bool, now: SystemTime, e: Error) -> Result<()> {
+        if force {
+            return Err(e);
+        }
+        tracing::warn!(error = %e, "cannot validate the user token; retrying later");
+        self.lock().validate_at = Some(now + VALIDATE_RETRY);
+        Ok(())
+    }
+
+    /// Reads a `/validate` answer and checks it names our client id and, once the session has a
+    /// user, that same user: a token of anyone else is refused, never adopted.
+    fn check_validation(&self, body: &[u8]) -> Result<Validation> {
+        let v: Validation = serde_json::from_slice(body).map_err(|e| {
+            Error::token(
+                TokenErrorKind::ValidationFailed,
+                format!("cannot read Twitch's token validation response: {e}"),
+            )
+        })?;
+        if let Some(id) = &v.client_id
+            && id != &self.client_id
+        {
+            return Err(Error::token(
+                TokenErrorKind::WrongClient,
+                format!(
+                    "the user access token was issued to client id {id}, not {}",
+                    self.client_id
+                ),
+            ));
+        }
+        let Some(user_id) = v.user_id.as_deref().filter(|id| !id.is_empty()) else {
+            return Err(Error::token(
+                TokenErrorKind::WrongTokenType {
+                    needed: TokenType::User,
+                },
+                "Twitch reports no user for this token: it is an app access token; use Client::app",
+            ));
         };
-        tracing::debug!(generation = used.generation + 1, "token renewed");
+        if let Some(user) = &self.lock().user
+            && user.user_id != user_id
+        {
+            return Err(Error::token(
+                TokenErrorKind::WrongUser,
+                format!(
+                    "the user access token now belongs to user {user_id}, not {} as this session \
+                     does; refusing it",
+                    user.user_id
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Stores what a checked validation says: the user, scopes, expiry, and the next due time.
+    fn accept_validation(&self, http: &Http, v: Validation) {
+        let now = http.clock.now();
+        let mut state = self.lock();
+        state.user = Some(UserInfo {
+            user_id: v.user_id.unwrap_or_default(),
+            login: v.login.unwrap_or_default(),
+            scopes: v.scopes.unwrap_or_default(),
+        });
+        state.validate_at = Some(now + VALIDATE_EVERY);
+        // Twitch reports 0 for tokens that do not expire.
+        state.set_expiry(
+            now,
+            v.expires_in.filter(|&s| s > 0).map(Duration::from_secs),
+        );
+    }
+
+    /// Renews; the caller holds the gate. A user token is validated before it is adopted: it
+    /// must belong to this client and to the session's user.
+    async fn renew_locked(&self, http: &Http) -> Result<()> {
+        let fresh = match self.fetch_new(http).await {
+            Ok(fresh) => fresh,
+            Err(e) => return Err(self.fail(e)),
+        };
+        let validation = if self.is_user() {
+            match self.validate_renewed(http, &fresh).await {
+                Ok(v) => Some(v),
+                Err(e) => return Err(self.fail(e)),
+            }
+        } else {
+            None
+        };
+        let generation = self.adopt(http, &fresh);
+        if let Some(v) = validation {
+            self.accept_validation(http, v);
+        }
+        tracing::debug!(generation, "token renewed");
         if let Source::User {
             on_refresh: Some(hook),
             ..
@@ -502,65 +623,64 @@ impl TokenCell {
         {
             hook(&fresh);
         }
-        let needs_validation = self.is_user() && {
-            let state = self.lock();
-            state.user.is_none() || fresh.scopes.is_none()
-        };
-        if needs_validation {
-            // A token from a provider, or the first one: learn its user and scopes.
-            match http.validate(&fresh.access_token).await? {
-                OauthResponse::Ok(body) => self.accept_validation(http, &body)?,
-                OauthResponse::Rejected { status, message } => {
-                    return Err(Error::token(
-                        TokenErrorKind::RefreshFailed,
-                        format!(
-                            "the refreshed user access token does not validate: HTTP {status}: {message}"
-                        ),
-                    ));
-                }
-            }
-        }
         Ok(())
     }
 
-    /// Records the outcome of a renewal attempt; a failure becomes the message every waiter gets.
-    fn record(
-        &self,
-        http: &Http,
-        result: Result<TokenSet>,
-    ) -> std::result::Result<TokenSet, TokenError> {
+    /// Validates a renewed user token. When it cannot be adopted for a reason other than
+    /// belonging to someone else, its refresh token is kept (Twitch may have rotated it, and the
+    /// old one no longer works).
+    async fn validate_renewed(&self, http: &Http, fresh: &TokenSet) -> Result<Validation> {
+        let checked = match http.validate(&fresh.access_token).await {
+            Ok(OauthResponse::Ok(body)) => match self.check_validation(&body) {
+                Ok(v) => return Ok(v),
+                Err(e) => return Err(e), // another client or user: nothing of it is kept
+            },
+            Ok(OauthResponse::Rejected { status, message }) => Error::token(
+                TokenErrorKind::RefreshFailed,
+                format!(
+                    "the refreshed user access token does not validate: HTTP {status}: {message}"
+                ),
+            ),
+            Err(e) => Error::token(
+                TokenErrorKind::RefreshFailed,
+                format!("cannot validate the refreshed user access token: {e}"),
+            ),
+        };
+        if let Some(refresh) = &fresh.refresh_token {
+            self.lock().refresh_token = Some(refresh.clone());
+        }
+        Err(checked)
+    }
+
+    /// Makes `fresh` the current token; returns the new generation.
+    fn adopt(&self, http: &Http, fresh: &TokenSet) -> u64 {
         let now = http.clock.now();
         let mut state = self.lock();
         state.attempts += 1;
-        match result {
-            Ok(fresh) => {
-                state.generation += 1;
-                state.failure = None;
-                state.token = fresh.access_token.clone();
-                if fresh.refresh_token.is_some() {
-                    state.refresh_token = fresh.refresh_token.clone();
-                }
-                state.set_expiry(now, fresh.expires_in);
-                if let (Some(user), Some(scopes)) = (state.user.as_mut(), fresh.scopes.clone()) {
-                    user.scopes = scopes;
-                }
-                if self.is_user() {
-                    state.validate_at = Some(now + VALIDATE_EVERY);
-                }
-                Ok(fresh)
-            }
-            Err(e) => {
-                let failure = match e {
-                    Error::Token(failure) => failure,
-                    other => TokenError::new(
-                        TokenErrorKind::RefreshFailed,
-                        format!("renewing the access token failed: {other}"),
-                    ),
-                };
-                state.failure = Some((state.attempts, failure.clone()));
-                Err(failure)
-            }
+        state.generation += 1;
+        state.failure = None;
+        state.token = fresh.access_token.clone();
+        if fresh.refresh_token.is_some() {
+            state.refresh_token = fresh.refresh_token.clone();
         }
+        state.set_expiry(now, fresh.expires_in);
+        state.generation
+    }
+
+    /// Records a failed renewal: its message is what every waiter gets.
+    fn fail(&self, e: Error) -> Error {
+        let failure = match e {
+            Error::Token(failure) => failure,
+            other => TokenError::new(
+                TokenErrorKind::RefreshFailed,
+                format!("renewing the access token failed: {other}"),
+            ),
+        };
+        tracing::warn!(error = %failure, "token renewal failed");
+        let mut state = self.lock();
+        state.attempts += 1;
+        state.failure = Some((state.attempts, failure.clone()));
+        Error::Token(failure)
     }
 
     async fn fetch_new(&self, http: &Http) -> Result<TokenSet> {
@@ -694,6 +814,7 @@ impl State {
             generation: 0,
             attempts: 0,
             failure: None,
+            revoked: false,
         }
     }
 

@@ -257,6 +257,9 @@ pub enum TokenErrorKind {
     ValidationFailed,
     /// The token was issued to another client id than the one given.
     WrongClient,
+    /// A renewed token belongs to another user than the session's: it is refused, never
+    /// adopted, so no call acts in someone else's channel.
+    WrongUser,
 }
 
 /// The two types of Twitch access token.

@@ -1,5 +1,6 @@
 #![doc = include_str!("lib.md")]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod endpoint;
 pub mod error;
@@ -66,7 +67,7 @@ pub mod __bench {
 
     /// What [`Api::list`](crate::Api::list) does with a response body.
     pub fn list<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> crate::Result<Vec<T>> {
-        crate::decode::list(endpoint, body)
+        crate::decode::list(endpoint, &crate::decode::Policy::default(), body)
     }
 
     /// What a paginator does with a response body: the items and the next cursor.
@@ -74,6 +75,6 @@ pub mod __bench {
         endpoint: &Endpoint,
         body: &[u8],
     ) -> crate::Result<(Vec<T>, Option<String>)> {
-        crate::decode::page(endpoint, body)
+        crate::decode::page(endpoint, &crate::decode::Policy::default(), body)
     }
 }

@@ -6,7 +6,7 @@
 //! 2. A valid token (renewed or revalidated when due) and a point from the token's rate-limit
 //!    bucket.
 //! 3. One attempt; then, depending on the answer: done, renew the token after a 401 and try once
-//!    more, wait for the bucket after a 429, back off after a 5xx or a broken connection when
+//!    more, wait for the bucket after a 429 (or fail at once when its reset is too far ahead), back off after a 5xx or a broken connection when
 //!    the method allows it (see [`crate::retry`]), or fail with the mapped error.
 //!
 //! Each call runs in a `twitch_sdk` tracing span with the operation, method, path, attempt, status
@@ -63,6 +63,10 @@ impl Session {
 
     pub(crate) async fn validate_now(&self) -> Result<()> {
         self.token.validate_now(&self.http).await
+    }
+
+    pub(crate) async fn revoke(&self) -> Result<()> {
+        self.token.revoke(&self.http).await
     }
 
     /// Checks and sends `req`; returns the body of the successful answer.
@@ -153,7 +157,7 @@ impl Session {
             let response = match sent {
                 Ok(response) => response,
                 Err(failure) => {
-                    permit.finish(None);
+                    permit.finish(None, self.http.clock.now());
                     if retries < max && retry::retry_transport(failure.connect, method) {
                         let delay = self.http.backoff.delay(retries);
                         tracing::debug!(error = %failure.message, delay_ms = delay.as_millis() as u64, "no answer; retrying");
@@ -165,7 +169,7 @@ impl Session {
                 }
             };
             let rate = RateHeaders::from_headers(&response.headers);
-            permit.finish(Some(rate));
+            permit.finish(Some(rate), self.http.clock.now());
             let status = response.status;
             span.record("status", status);
 
@@ -184,12 +188,13 @@ impl Session {
                     continue;
                 }
                 429 => {
-                    self.bucket.exhausted(rate);
+                    let now = self.http.clock.now();
+                    self.bucket.exhausted(rate, now);
                     let reset = rate.reset.or_else(|| self.bucket.reset_time());
-                    if limited < max {
+                    let until_reset = reset.and_then(|r| r.duration_since(now).ok());
+                    if limited < max && retry::wait_for_reset(until_reset, self.http.max_reset_wait)
+                    {
                         limited += 1;
-                        let now = self.http.clock.now();
-                        let until_reset = reset.and_then(|r| r.duration_since(now).ok());
                         // With a reset ahead the bucket makes the next caller wait; otherwise back off.
                         if until_reset.is_none_or(|d| d.is_zero()) {
                             let delay = retry_after(&response.headers)

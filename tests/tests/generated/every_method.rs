@@ -202,7 +202,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("broadcaster_id", &["broadcaster_id-1"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(2),
+        decoded: Decoded::One,
         call: Call::App(|api| send(api.get_channel_emotes("broadcaster_id-1"))),
     },
     Case {
@@ -401,7 +401,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("emote_set_id", &["emote_set_id-1", "emote_set_id-2"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::App(|api| send(
             api.get_emote_sets(["emote_set_id-1", "emote_set_id-2"]),
         )),
@@ -625,7 +625,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::App(|api| send(api.get_global_emotes())),
     },
     Case {
@@ -1648,7 +1648,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("broadcaster_id", &["broadcaster_id-1"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(2),
+        decoded: Decoded::One,
         call: Call::User(|api| send(api.get_channel_emotes("broadcaster_id-1"))),
     },
     Case {
@@ -1929,7 +1929,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("emote_set_id", &["emote_set_id-1", "emote_set_id-2"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::User(|api| send(
             api.get_emote_sets(["emote_set_id-1", "emote_set_id-2"]),
         )),
@@ -2149,7 +2149,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::User(|api| send(api.get_global_emotes())),
     },
     Case {
@@ -2225,6 +2225,18 @@ pub(crate) static CASES: &[Case] = &[
         call: Call::User(|api| send(
             api.get_moderators().user_ids(["user_id-1", "user_id-2"]),
         )),
+    },
+    Case {
+        name: "UserApi::get_pinned_chat_message",
+        alias_of: None,
+        operation: "get-pinned-chat-message",
+        method: "GET",
+        path: "/chat/pins",
+        query: &[("broadcaster_id", &["141981764"]), ("moderator_id", &["141981764"])],
+        body: None,
+        token_user: &["broadcaster_id", "moderator_id"],
+        decoded: Decoded::One,
+        call: Call::User(|api| send(api.get_pinned_chat_message())),
     },
     Case {
         name: "UserApi::get_polls",
@@ -2575,6 +2587,22 @@ pub(crate) static CASES: &[Case] = &[
         )),
     },
     Case {
+        name: "UserApi::pin_chat_message",
+        alias_of: None,
+        operation: "pin-chat-message",
+        method: "POST",
+        path: "/chat/pins",
+        query: &[
+            ("broadcaster_id", &["141981764"]),
+            ("moderator_id", &["141981764"]),
+            ("message_id", &["message_id-1"]),
+        ],
+        body: None,
+        token_user: &["broadcaster_id", "moderator_id"],
+        decoded: Decoded::Nothing,
+        call: Call::User(|api| send(api.pin_chat_message("message_id-1"))),
+    },
+    Case {
         name: "UserApi::remove_blocked_term",
         alias_of: None,
         operation: "remove-blocked-term",
@@ -2814,6 +2842,22 @@ pub(crate) static CASES: &[Case] = &[
         call: Call::User(|api| send(api.unblock_user("target_user_id-1"))),
     },
     Case {
+        name: "UserApi::unpin_chat_message",
+        alias_of: None,
+        operation: "unpin-chat-message",
+        method: "DELETE",
+        path: "/chat/pins",
+        query: &[
+            ("broadcaster_id", &["141981764"]),
+            ("moderator_id", &["141981764"]),
+            ("message_id", &["message_id-1"]),
+        ],
+        body: None,
+        token_user: &["broadcaster_id", "moderator_id"],
+        decoded: Decoded::Nothing,
+        call: Call::User(|api| send(api.unpin_chat_message("message_id-1"))),
+    },
+    Case {
         name: "UserApi::update_automod_settings",
         alias_of: None,
         operation: "update-automod-settings",
@@ -2969,6 +3013,22 @@ pub(crate) static CASES: &[Case] = &[
                     "slot_id-1",
                 ),
         )),
+    },
+    Case {
+        name: "UserApi::update_pinned_chat_message",
+        alias_of: None,
+        operation: "update-pinned-chat-message",
+        method: "PATCH",
+        path: "/chat/pins",
+        query: &[
+            ("broadcaster_id", &["141981764"]),
+            ("moderator_id", &["141981764"]),
+            ("message_id", &["message_id-1"]),
+        ],
+        body: None,
+        token_user: &["broadcaster_id", "moderator_id"],
+        decoded: Decoded::Nothing,
+        call: Call::User(|api| send(api.update_pinned_chat_message("message_id-1"))),
     },
     Case {
         name: "UserApi::update_redemption_status",

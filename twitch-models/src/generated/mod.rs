@@ -77,8 +77,10 @@ macro_rules! __for_each_model {
         RedemptionStatus ChannelEditor ChannelFollower ChannelInfo
         ContentClassificationLabelId ContentClassificationLabelSetting FollowedChannel
         CharityAmount CharityCampaign CharityDonation AnnouncementColor ChannelEmote
-        ChatBadgeSet ChatBadgeVersion ChatSettings Chatter DropReason EmoteFormat
-        EmoteImages EmoteSet EmoteThemeMode EmoteType GlobalEmote SendMessageStatus
+        ChannelEmoteList ChatBadgeSet ChatBadgeVersion ChatMessageFragment ChatSettings
+        Chatter DropReason EmoteFormat EmoteImages EmoteSet EmoteSetList EmoteThemeMode
+        EmoteType FragmentCheermote FragmentEmote FragmentMention GlobalEmote
+        GlobalEmoteList PinnedChatMessage PinnedMessageText SendMessageStatus
         SharedChatParticipant SharedChatSession UserChatColor UserEmote Clip ClipDownload
         CreatedClip Conduit ConduitShard ConduitShardError ConduitShardStatus
         ConduitShardUpdate ConduitShardUpdateRequest EventSubTransportInfo

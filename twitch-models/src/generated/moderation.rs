@@ -232,8 +232,13 @@ pub struct ShieldModeStatus {
     pub moderator_login: String,
     /// The moderator's display name.
     pub moderator_name: String,
-    /// When it was last turned on.
-    pub last_activated_at: Timestamp,
+    /// When it was last turned on; none if it never was (Twitch sends `""`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::empty_as_none"
+    )]
+    pub last_activated_at: Option<Timestamp>,
 }
 
 /// Treatments of a suspicious user.

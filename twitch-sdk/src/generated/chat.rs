@@ -244,6 +244,51 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
     reference: "https://dev.twitch.tv/docs/api/reference#get-global-emotes",
 };
 
+pub(crate) static GET_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
+    operation: "get-pinned-chat-message",
+    method: HttpMethod::Get,
+    path: "/chat/pins",
+    tokens: TokenTypes {
+        app: false,
+        user: true,
+    },
+    scopes_all_of: &[],
+    scopes_any_of: &["moderator:read:chat_messages", "moderator:manage:chat_messages"],
+    scopes_partial: None,
+    params: &[
+        Param {
+            name: "broadcaster_id",
+            rust_name: "broadcaster_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "moderator_id",
+            rust_name: "moderator_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+    ],
+    paging: None,
+    errors: &[
+        (400, "A parameter is missing or invalid."),
+        (
+            401,
+            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
+        ),
+        (403, "The user is not the broadcaster or one of their moderators."),
+    ],
+    reference: "https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message",
+};
+
 pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
     operation: "get-shared-chat-session",
     method: HttpMethod::Get,
@@ -362,6 +407,75 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-emotes",
+};
+
+pub(crate) static PIN_CHAT_MESSAGE: Endpoint = Endpoint {
+    operation: "pin-chat-message",
+    method: HttpMethod::Post,
+    path: "/chat/pins",
+    tokens: TokenTypes {
+        app: false,
+        user: true,
+    },
+    scopes_all_of: &["moderator:manage:chat_messages"],
+    scopes_any_of: &[],
+    scopes_partial: None,
+    params: &[
+        Param {
+            name: "broadcaster_id",
+            rust_name: "broadcaster_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "moderator_id",
+            rust_name: "moderator_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "message_id",
+            rust_name: "message_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "duration_seconds",
+            rust_name: "duration_seconds",
+            location: Location::Query,
+            required: false,
+            items: None,
+            length: None,
+            range: Some(Limit {
+                min: Some(30),
+                max: Some(1800),
+            }),
+            values: &[],
+        },
+    ],
+    paging: None,
+    errors: &[
+        (400, "A parameter is missing or invalid."),
+        (
+            401,
+            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
+        ),
+        (403, "The user is not the broadcaster or one of their moderators."),
+        (404, "The message was not found."),
+    ],
+    reference: "https://dev.twitch.tv/docs/api/reference#pin-chat-message",
 };
 
 pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
@@ -576,6 +690,62 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
     reference: "https://dev.twitch.tv/docs/api/reference#send-chat-message",
 };
 
+pub(crate) static UNPIN_CHAT_MESSAGE: Endpoint = Endpoint {
+    operation: "unpin-chat-message",
+    method: HttpMethod::Delete,
+    path: "/chat/pins",
+    tokens: TokenTypes {
+        app: false,
+        user: true,
+    },
+    scopes_all_of: &["moderator:manage:chat_messages"],
+    scopes_any_of: &[],
+    scopes_partial: None,
+    params: &[
+        Param {
+            name: "broadcaster_id",
+            rust_name: "broadcaster_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "moderator_id",
+            rust_name: "moderator_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "message_id",
+            rust_name: "message_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+    ],
+    paging: None,
+    errors: &[
+        (400, "A parameter is missing or invalid."),
+        (
+            401,
+            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
+        ),
+        (403, "The user is not the broadcaster or one of their moderators."),
+        (404, "No such pinned message."),
+    ],
+    reference: "https://dev.twitch.tv/docs/api/reference#unpin-chat-message",
+};
+
 pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
     operation: "update-chat-settings",
     method: HttpMethod::Patch,
@@ -720,6 +890,75 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
     reference: "https://dev.twitch.tv/docs/api/reference#update-chat-settings",
 };
 
+pub(crate) static UPDATE_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
+    operation: "update-pinned-chat-message",
+    method: HttpMethod::Patch,
+    path: "/chat/pins",
+    tokens: TokenTypes {
+        app: false,
+        user: true,
+    },
+    scopes_all_of: &["moderator:manage:chat_messages"],
+    scopes_any_of: &[],
+    scopes_partial: None,
+    params: &[
+        Param {
+            name: "broadcaster_id",
+            rust_name: "broadcaster_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "moderator_id",
+            rust_name: "moderator_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "message_id",
+            rust_name: "message_id",
+            location: Location::Query,
+            required: true,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        },
+        Param {
+            name: "duration_seconds",
+            rust_name: "duration_seconds",
+            location: Location::Query,
+            required: false,
+            items: None,
+            length: None,
+            range: Some(Limit {
+                min: Some(30),
+                max: Some(1800),
+            }),
+            values: &[],
+        },
+    ],
+    paging: None,
+    errors: &[
+        (400, "A parameter is missing or invalid."),
+        (
+            401,
+            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
+        ),
+        (403, "The user is not the broadcaster or one of their moderators."),
+        (404, "No such pinned message."),
+    ],
+    reference: "https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message",
+};
+
 pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
     operation: "update-user-chat-color",
     method: HttpMethod::Put,
@@ -831,12 +1070,12 @@ impl GetChannelEmotes {
 }
 
 impl IntoFuture for GetChannelEmotes {
-    type Output = Result<Vec<models::ChannelEmote>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChannelEmote>>;
+    type Output = Result<models::ChannelEmoteList>;
+    type IntoFuture = ResponseFuture<models::ChannelEmoteList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::ChannelEmote>(req)
+        api.envelope::<models::ChannelEmoteList>(req)
     }
 }
 
@@ -972,12 +1211,12 @@ impl GetEmoteSets {
 }
 
 impl IntoFuture for GetEmoteSets {
-    type Output = Result<Vec<models::EmoteSet>>;
-    type IntoFuture = ResponseFuture<Vec<models::EmoteSet>>;
+    type Output = Result<models::EmoteSetList>;
+    type IntoFuture = ResponseFuture<models::EmoteSetList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::EmoteSet>(req)
+        api.envelope::<models::EmoteSetList>(req)
     }
 }
 
@@ -1028,12 +1267,60 @@ impl GetGlobalEmotes {
 }
 
 impl IntoFuture for GetGlobalEmotes {
-    type Output = Result<Vec<models::GlobalEmote>>;
-    type IntoFuture = ResponseFuture<Vec<models::GlobalEmote>>;
+    type Output = Result<models::GlobalEmoteList>;
+    type IntoFuture = ResponseFuture<models::GlobalEmoteList>;
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
         let (api, req) = self.into_request();
-        api.list::<models::GlobalEmote>(req)
+        api.envelope::<models::GlobalEmoteList>(req)
+    }
+}
+
+/// Request builder for [`UserApi::get_pinned_chat_message`]: set options, then `.await` it to send the request.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetPinnedChatMessage {
+    api: Api,
+    broadcaster_id: Option<String>,
+    moderator_id: Option<String>,
+}
+
+impl GetPinnedChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-pinned-chat-message";
+    /// ID of the broadcaster whose chat room to look at.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
+        self.broadcaster_id = Some(broadcaster_id.into());
+        self
+    }
+
+    /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
+        self.moderator_id = Some(moderator_id.into());
+        self
+    }
+
+    #[inline]
+    fn into_request(self) -> (Api, Request) {
+        let mut req = Request::new(&GET_PINNED_CHAT_MESSAGE);
+        req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
+        req.token_user("moderator_id", Location::Query, self.moderator_id);
+        (self.api, req)
+    }
+}
+
+impl IntoFuture for GetPinnedChatMessage {
+    type Output = Result<Option<models::PinnedChatMessage>>;
+    type IntoFuture = ResponseFuture<Option<models::PinnedChatMessage>>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let (api, req) = self.into_request();
+        api.optional::<models::PinnedChatMessage>(req)
     }
 }
 
@@ -1165,6 +1452,66 @@ impl IntoFuture for GetUserEmotes {
         let limit = self.limit;
         let (api, req) = self.into_request();
         api.collect::<models::UserEmote>(req, limit)
+    }
+}
+
+/// Request builder for [`UserApi::pin_chat_message`]: set options, then `.await` it to send the request.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct PinChatMessage {
+    api: Api,
+    broadcaster_id: Option<String>,
+    moderator_id: Option<String>,
+    message_id: String,
+    duration_seconds: Option<u32>,
+}
+
+impl PinChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "pin-chat-message";
+    /// ID of the broadcaster whose chat room holds the message.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
+        self.broadcaster_id = Some(broadcaster_id.into());
+        self
+    }
+
+    /// ID of the broadcaster or of one of their moderators pinning the message; must be the user the token belongs to.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
+        self.moderator_id = Some(moderator_id.into());
+        self
+    }
+
+    /// How long the message stays pinned, in seconds; until the stream ends when unset.
+    ///
+    /// From 30 to 1800.
+    pub fn duration_seconds(mut self, duration_seconds: u32) -> Self {
+        self.duration_seconds = Some(duration_seconds);
+        self
+    }
+
+    #[inline]
+    fn into_request(self) -> (Api, Request) {
+        let mut req = Request::new(&PIN_CHAT_MESSAGE);
+        req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
+        req.token_user("moderator_id", Location::Query, self.moderator_id);
+        req.query("message_id", self.message_id);
+        req.query_opt("duration_seconds", self.duration_seconds);
+        (self.api, req)
+    }
+}
+
+impl IntoFuture for PinChatMessage {
+    type Output = Result<()>;
+    type IntoFuture = ResponseFuture<()>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let (api, req) = self.into_request();
+        api.none(req)
     }
 }
 
@@ -1351,6 +1698,56 @@ impl IntoFuture for SendChatMessage {
     }
 }
 
+/// Request builder for [`UserApi::unpin_chat_message`]: set options, then `.await` it to send the request.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UnpinChatMessage {
+    api: Api,
+    broadcaster_id: Option<String>,
+    moderator_id: Option<String>,
+    message_id: String,
+}
+
+impl UnpinChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "unpin-chat-message";
+    /// ID of the broadcaster whose chat room holds the pinned message.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
+        self.broadcaster_id = Some(broadcaster_id.into());
+        self
+    }
+
+    /// ID of the broadcaster or of one of their moderators unpinning the message; must be the user the token belongs to.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
+        self.moderator_id = Some(moderator_id.into());
+        self
+    }
+
+    #[inline]
+    fn into_request(self) -> (Api, Request) {
+        let mut req = Request::new(&UNPIN_CHAT_MESSAGE);
+        req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
+        req.token_user("moderator_id", Location::Query, self.moderator_id);
+        req.query("message_id", self.message_id);
+        (self.api, req)
+    }
+}
+
+impl IntoFuture for UnpinChatMessage {
+    type Output = Result<()>;
+    type IntoFuture = ResponseFuture<()>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let (api, req) = self.into_request();
+        api.none(req)
+    }
+}
+
 /// Request builder for [`UserApi::update_chat_settings`]: set options, then `.await` it to send the request.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -1481,6 +1878,66 @@ impl IntoFuture for UpdateChatSettings {
     }
 }
 
+/// Request builder for [`UserApi::update_pinned_chat_message`]: set options, then `.await` it to send the request.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpdatePinnedChatMessage {
+    api: Api,
+    broadcaster_id: Option<String>,
+    moderator_id: Option<String>,
+    message_id: String,
+    duration_seconds: Option<u32>,
+}
+
+impl UpdatePinnedChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-pinned-chat-message";
+    /// ID of the broadcaster whose chat room holds the pinned message.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
+        self.broadcaster_id = Some(broadcaster_id.into());
+        self
+    }
+
+    /// ID of the broadcaster or of one of their moderators making the change; must be the user the token belongs to.
+    ///
+    /// Left unset, the [`UserApi`] fills in the id of the token's user.
+    pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
+        self.moderator_id = Some(moderator_id.into());
+        self
+    }
+
+    /// The new time the message stays pinned, in seconds from now; until the stream ends when unset.
+    ///
+    /// From 30 to 1800.
+    pub fn duration_seconds(mut self, duration_seconds: u32) -> Self {
+        self.duration_seconds = Some(duration_seconds);
+        self
+    }
+
+    #[inline]
+    fn into_request(self) -> (Api, Request) {
+        let mut req = Request::new(&UPDATE_PINNED_CHAT_MESSAGE);
+        req.token_user("broadcaster_id", Location::Query, self.broadcaster_id);
+        req.token_user("moderator_id", Location::Query, self.moderator_id);
+        req.query("message_id", self.message_id);
+        req.query_opt("duration_seconds", self.duration_seconds);
+        (self.api, req)
+    }
+}
+
+impl IntoFuture for UpdatePinnedChatMessage {
+    type Output = Result<()>;
+    type IntoFuture = ResponseFuture<()>;
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        let (api, req) = self.into_request();
+        api.none(req)
+    }
+}
+
 /// Request builder for [`UserApi::update_chat_color`]: set options, then `.await` it to send the request.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -1575,7 +2032,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -1643,7 +2100,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -1696,7 +2153,7 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     ///
     /// Operation id: `get-global-emotes` ([`GetGlobalEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
@@ -1875,7 +2332,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -1983,7 +2440,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
@@ -2036,7 +2493,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `list` as in the reference library: the `template` URL Helix adds beside `data` is not exposed.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     ///
     /// Operation id: `get-global-emotes` ([`GetGlobalEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
@@ -2044,6 +2501,42 @@ impl UserApi {
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
         GetGlobalEmotes { api: self.api() }
+    }
+
+    /// Gets the message pinned in a broadcaster's chat room, if any.
+    ///
+    /// Token: user access token.
+    ///
+    /// Scopes: one of `moderator:read:chat_messages`, `moderator:manage:chat_messages`.
+    ///
+    /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
+    ///
+    /// # Parameters
+    ///
+    /// - [`broadcaster_id`](GetPinnedChatMessage::broadcaster_id) (optional): ID of the broadcaster whose chat room to look at. Defaults to the token's user.
+    /// - [`moderator_id`](GetPinnedChatMessage::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
+    ///
+    /// # Errors
+    ///
+    /// - 400: A parameter is missing or invalid.
+    /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    /// - 403: The user is not the broadcaster or one of their moderators.
+    ///
+    /// # Notes
+    ///
+    /// - Added by Twitch in 2026; the reference library has no equivalent.
+    /// - No message pinned: `None` (Helix answers with an empty `data`).
+    /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// Operation id: `get-pinned-chat-message` ([`GetPinnedChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
+    /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message)
+    pub fn get_pinned_chat_message(&self) -> GetPinnedChatMessage {
+        GetPinnedChatMessage {
+            api: self.api(),
+            broadcaster_id: None,
+            moderator_id: None,
+        }
     }
 
     /// Gets the shared chat session a channel is in, if any.
@@ -2135,7 +2628,8 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Returns the emotes; the `template` URL Helix sends beside them is not exposed.
+    /// - The emotes page like any list; Helix's `template` (the emote image URL template) is `Paginator::template()` after a page was fetched.
+    /// - The template travels beside the pages (`Paginator::template()`), not in the item model.
     ///
     /// Operation id: `get-user-emotes` ([`GetUserEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
@@ -2146,6 +2640,47 @@ impl UserApi {
             user_id: None,
             broadcaster_id: None,
             limit: None,
+        }
+    }
+
+    /// Pins a message in a broadcaster's chat room, for a while or until the stream ends.
+    ///
+    /// Token: user access token.
+    ///
+    /// Scopes: `moderator:manage:chat_messages`.
+    ///
+    /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
+    ///
+    /// # Parameters
+    ///
+    /// - [`broadcaster_id`](PinChatMessage::broadcaster_id) (optional): ID of the broadcaster whose chat room holds the message. Defaults to the token's user.
+    /// - [`moderator_id`](PinChatMessage::moderator_id) (optional): ID of the broadcaster or of one of their moderators pinning the message; must be the user the token belongs to. Defaults to the token's user.
+    /// - `message_id`: ID of the chat message to pin.
+    /// - [`duration_seconds`](PinChatMessage::duration_seconds) (optional): How long the message stays pinned, in seconds; until the stream ends when unset. From 30 to 1800.
+    ///
+    /// # Errors
+    ///
+    /// - 400: A parameter is missing or invalid.
+    /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    /// - 403: The user is not the broadcaster or one of their moderators.
+    /// - 404: The message was not found.
+    ///
+    /// # Notes
+    ///
+    /// - Added by Twitch in 2026; the reference library has no equivalent.
+    /// - Sources disagree on the verb (POST in third-party docs quoting Twitch, PUT in one client library); POST is used, as Helix does for the other calls that create something.
+    /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// Operation id: `pin-chat-message` ([`PinChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
+    /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#pin-chat-message)
+    pub fn pin_chat_message(&self, message_id: impl Into<String>) -> PinChatMessage {
+        PinChatMessage {
+            api: self.api(),
+            broadcaster_id: None,
+            moderator_id: None,
+            message_id: message_id.into(),
+            duration_seconds: None,
         }
     }
 
@@ -2272,6 +2807,44 @@ impl UserApi {
         }
     }
 
+    /// Unpins the pinned message of a broadcaster's chat room.
+    ///
+    /// Token: user access token.
+    ///
+    /// Scopes: `moderator:manage:chat_messages`.
+    ///
+    /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
+    ///
+    /// # Parameters
+    ///
+    /// - [`broadcaster_id`](UnpinChatMessage::broadcaster_id) (optional): ID of the broadcaster whose chat room holds the pinned message. Defaults to the token's user.
+    /// - [`moderator_id`](UnpinChatMessage::moderator_id) (optional): ID of the broadcaster or of one of their moderators unpinning the message; must be the user the token belongs to. Defaults to the token's user.
+    /// - `message_id`: ID of the pinned message.
+    ///
+    /// # Errors
+    ///
+    /// - 400: A parameter is missing or invalid.
+    /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    /// - 403: The user is not the broadcaster or one of their moderators.
+    /// - 404: No such pinned message.
+    ///
+    /// # Notes
+    ///
+    /// - Added by Twitch in 2026; the reference library has no equivalent.
+    /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// Operation id: `unpin-chat-message` ([`UnpinChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
+    /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unpin-chat-message)
+    pub fn unpin_chat_message(&self, message_id: impl Into<String>) -> UnpinChatMessage {
+        UnpinChatMessage {
+            api: self.api(),
+            broadcaster_id: None,
+            moderator_id: None,
+            message_id: message_id.into(),
+        }
+    }
+
     /// Updates a broadcaster's chat settings.
     ///
     /// Token: user access token.
@@ -2322,6 +2895,49 @@ impl UserApi {
             slow_mode_wait_time: None,
             subscriber_mode: None,
             unique_chat_mode: None,
+        }
+    }
+
+    /// Changes how long a pinned message stays pinned, counted from now.
+    ///
+    /// Token: user access token.
+    ///
+    /// Scopes: `moderator:manage:chat_messages`.
+    ///
+    /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
+    ///
+    /// # Parameters
+    ///
+    /// - [`broadcaster_id`](UpdatePinnedChatMessage::broadcaster_id) (optional): ID of the broadcaster whose chat room holds the pinned message. Defaults to the token's user.
+    /// - [`moderator_id`](UpdatePinnedChatMessage::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the change; must be the user the token belongs to. Defaults to the token's user.
+    /// - `message_id`: ID of the pinned message.
+    /// - [`duration_seconds`](UpdatePinnedChatMessage::duration_seconds) (optional): The new time the message stays pinned, in seconds from now; until the stream ends when unset. From 30 to 1800.
+    ///
+    /// # Errors
+    ///
+    /// - 400: A parameter is missing or invalid.
+    /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    /// - 403: The user is not the broadcaster or one of their moderators.
+    /// - 404: No such pinned message.
+    ///
+    /// # Notes
+    ///
+    /// - Added by Twitch in 2026; the reference library has no equivalent.
+    /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// Operation id: `update-pinned-chat-message` ([`UpdatePinnedChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
+    /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message)
+    pub fn update_pinned_chat_message(
+        &self,
+        message_id: impl Into<String>,
+    ) -> UpdatePinnedChatMessage {
+        UpdatePinnedChatMessage {
+            api: self.api(),
+            broadcaster_id: None,
+            moderator_id: None,
+            message_id: message_id.into(),
+            duration_seconds: None,
         }
     }
 

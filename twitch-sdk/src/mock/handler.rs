@@ -37,7 +37,7 @@ impl Answer {
     }
 
     /// Helix's error body.
-    fn error(status: u16, message: impl AsRef<str>) -> Answer {
+    pub(crate) fn error(status: u16, message: impl AsRef<str>) -> Answer {
         Answer::json(status, &error_body(status, message.as_ref()))
     }
 

@@ -356,6 +356,20 @@ impl MockBuilder {
         self
     }
 
+    /// How many requests the log keeps (default 10,000); the oldest are dropped first, so a
+    /// long run or a flood cannot grow the stand-in's memory without end.
+    pub fn request_log_limit(mut self, requests: usize) -> MockBuilder {
+        self.config.log_limit = requests.max(1);
+        self
+    }
+
+    /// The largest request body the stand-in reads (default 1 MiB; Helix bodies are a few KiB).
+    /// A larger one is answered `413 Payload Too Large` and logged without its body.
+    pub fn max_request_body(mut self, bytes: usize) -> MockBuilder {
+        self.config.max_request_body = bytes;
+        self
+    }
+
     /// The page size when a request names none (default 20).
     pub fn page_size(mut self, size: usize) -> MockBuilder {
         self.config.page_size = size.max(1);

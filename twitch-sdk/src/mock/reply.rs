@@ -121,6 +121,9 @@ pub struct Reply {
     pub(crate) kind: ReplyKind,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) delay: Duration,
+    /// The request is handled before the delay, not after: its effects (a refresh token used
+    /// up, a new one issued) happen at once and only the answer is late.
+    pub(crate) handle_first: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +152,7 @@ impl Reply {
             kind,
             headers: Vec::new(),
             delay: Duration::ZERO,
+            handle_first: false,
         }
     }
 
@@ -242,6 +246,15 @@ impl Reply {
     /// Waits `delay` before answering (or before dropping the connection).
     pub fn delay(mut self, delay: Duration) -> Reply {
         self.delay = delay;
+        self
+    }
+
+    /// Handles the request at once and waits `delay` before sending the answer: the server did
+    /// the work (a refresh token was exchanged), but a client that gives up in the meantime
+    /// never hears of it.
+    pub fn delay_answer(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self.handle_first = true;
         self
     }
 }

@@ -1,8 +1,8 @@
 //! Everything the stand-in remembers: route table, clients, tokens, rate-limit buckets, page
 //! items, overrides, the request log and OAuth counters. One mutex, never held across an await.
 
-use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -42,6 +42,10 @@ pub(crate) struct Config {
     pub last_page_without_cursor: bool,
     /// Lifetime of app tokens from client credentials.
     pub app_token_lifetime: Duration,
+    /// The most requests the log keeps; older ones are dropped first.
+    pub log_limit: usize,
+    /// The largest request body read, in bytes; a larger one is answered `413`.
+    pub max_request_body: usize,
     /// Lifetime of user tokens from a refresh.
     pub user_token_lifetime: Duration,
 }
@@ -55,6 +59,8 @@ impl Default for Config {
             last_page_without_cursor: false,
             app_token_lifetime: Duration::from_secs(60 * 24 * 3600),
             user_token_lifetime: Duration::from_secs(4 * 3600),
+            log_limit: 10_000,
+            max_request_body: 1 << 20,
         }
     }
 }
@@ -140,7 +146,7 @@ struct Inner {
     buckets: HashMap<(String, Option<String>), Bucket>,
     items: HashMap<String, Vec<Value>>,
     overrides: Vec<Override>,
-    log: Vec<ReceivedRequest>,
+    log: VecDeque<ReceivedRequest>,
     /// How many entries were cleared from the front of `log`, so log indexes stay valid.
     log_base: usize,
     counts: OAuthCounts,
@@ -391,8 +397,14 @@ impl State {
     /// Appends to the request log; returns the entry's index.
     pub fn log(&self, request: ReceivedRequest) -> usize {
         let mut inner = self.lock();
-        inner.log.push(request);
-        inner.log_base + inner.log.len() - 1
+        inner.log.push_back(request);
+        let index = inner.log_base + inner.log.len() - 1;
+        // Bounded: a long soak or a flood must not grow the stand-in without end.
+        while inner.log.len() > self.config.log_limit.max(1) {
+            inner.log.pop_front();
+            inner.log_base += 1;
+        }
+        index
     }
 
     /// Records the status answered to log entry `index`.
