@@ -424,10 +424,20 @@ impl Lowerer<'_> {
         })
     }
 
+    fn is_enum(&self, model: &str) -> bool {
+        self.index.models.get(model).is_some_and(|m| m.is_enum)
+    }
+
     fn input(&mut self, ty: &TypeExpr) -> Input {
         match ty {
             TypeExpr::Prim(Prim::String) => Input::Str,
             TypeExpr::List(inner) if **inner == TypeExpr::Prim(Prim::String) => Input::StrList,
+            TypeExpr::Model(name) if self.is_enum(name) => {
+                Input::Enum(self.rust_type(ty, Side::Sdk))
+            }
+            TypeExpr::List(inner) if matches!(&**inner, TypeExpr::Model(n) if self.is_enum(n)) => {
+                Input::EnumList(self.rust_type(inner, Side::Sdk))
+            }
             TypeExpr::List(inner) => Input::List(self.rust_type(inner, Side::Sdk)),
             other => Input::Plain(self.rust_type(other, Side::Sdk)),
         }
@@ -518,7 +528,14 @@ impl Lowerer<'_> {
             }
         }
         let (send, model, output) = self.response(e);
-        if send == Send::Collect {
+        let page_item = match (send, e.pagination.as_ref().and_then(|p| p.item.as_ref())) {
+            (Send::Collect, _) => model.clone(),
+            (Send::Envelope, Some(item)) => {
+                Some(self.rust_type(&TypeExpr::Model(item.clone()), Side::Sdk))
+            }
+            _ => None,
+        };
+        if page_item.is_some() {
             self.usage.runtime.extend(["PageStream", "Paginator"]);
             fields.push(BuilderField {
                 ident: self.ident("limit"),
@@ -535,6 +552,15 @@ impl Lowerer<'_> {
             "Request builder for {}: set options, then `.await` it to send the request.",
             links.join(" and ")
         )];
+        if send == Send::Envelope && page_item.is_some() {
+            docs.push(String::new());
+            docs.push(
+                "Awaiting it returns one page with its totals; [`paginate`](Self::paginate) pages \
+                 through the items one request at a time and [`into_stream`](Self::into_stream) \
+                 yields item by item, following the cursor."
+                    .to_owned(),
+            );
+        }
         if send == Send::Collect {
             docs.push(String::new());
             docs.push(
@@ -547,6 +573,7 @@ impl Lowerer<'_> {
         Builder {
             ident,
             endpoint: endpoint.clone(),
+            operation: e.operation.clone(),
             docs,
             fields,
             setters,
@@ -554,6 +581,7 @@ impl Lowerer<'_> {
             send,
             model,
             output,
+            page_item,
             default_limit: m.default_limit,
         }
     }
@@ -613,7 +641,7 @@ impl Lowerer<'_> {
             };
             init.push(FieldInit { field, value });
         }
-        if builder.send == Send::Collect {
+        if builder.page_item.is_some() {
             init.push(FieldInit {
                 field: self.ident("limit"),
                 value: Init::Value(quote!(None)),
@@ -805,6 +833,10 @@ fn method_docs(
         docs.push(String::new());
         docs.push(format!("Authorization: {}", one_line(authorization)));
     }
+    if let Some(order) = &m.order {
+        docs.push(String::new());
+        docs.push(format!("Order: {}", one_line(order)));
+    }
     if !bindings.is_empty() {
         docs.push(String::new());
         docs.push("# Parameters".to_owned());
@@ -823,6 +855,17 @@ fn method_docs(
             }
             docs.push(format!("- {name}: {}", text.join(" ")));
         }
+    }
+    if e.response.shape == Shape::Envelope && e.pagination.is_some() {
+        docs.push(String::new());
+        docs.push("# Paging".to_owned());
+        docs.push(String::new());
+        docs.push(format!(
+            "Awaiting the request returns the first page (or the page at `after`) with its totals; \
+             [`paginate`]({builder}::paginate) pages through every item by hand and \
+             [`into_stream`]({builder}::into_stream) yields them one by one, uncapped unless \
+             [`limit`]({builder}::limit) is set."
+        ));
     }
     if e.response.shape == Shape::Paginated {
         docs.push(String::new());
@@ -856,6 +899,12 @@ fn method_docs(
             docs.push(format!("- {}", one_line(crate::diff::note_text(note))));
         }
     }
+    docs.push(String::new());
+    docs.push(format!(
+        "Operation id: `{}` ([`{builder}::OPERATION`]), the name the stand-in \
+         (`mock.on`, `set_items`, `requests_to`) and errors use.",
+        e.operation
+    ));
     docs.push(String::new());
     docs.push(format!("[Twitch reference]({})", e.reference));
     docs

@@ -64,8 +64,10 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     // Point each shard at a webhook (a WebSocket session id works the same way).
     let shards = (0..2).map(|n| ConduitShardUpdateRequest {
         id: n.to_string(),
-        transport: webhook(
-            &format!("https://bot.example.com/eventsub/{n}"),
+        // Twitch wants an https callback and a secret of 10 to 100 characters; the SDK checks
+        // both before sending.
+        transport: EventSubTransport::webhook(
+            format!("https://bot.example.com/eventsub/{n}"),
             "s3cret-s3cret",
         ),
     });
@@ -90,11 +92,8 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
             .as_deref()
             .or(shard.transport.session_id.as_deref())
             .unwrap_or("-");
-        println!(
-            "    shard {:<2} {:<38} {target}",
-            shard.id,
-            shard.status.as_str()
-        );
+        // Enums print their wire value and honour width and alignment.
+        println!("    shard {:<2} {:<38} {target}", shard.id, shard.status);
     }
     let resized = app.update_conduit(&conduit.id, 4).await?;
     println!(
@@ -165,11 +164,7 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     for sub in &subs {
         println!(
             "    {} {:<22} v{} {:<30} cost {}",
-            sub.id,
-            sub.type_.as_str(),
-            sub.version,
-            sub.status.as_str(),
-            sub.cost
+            sub.id, sub.type_, sub.version, sub.status, sub.cost
         );
     }
     let summary = app.get_eventsub_subscriptions_summary().await?;
@@ -182,12 +177,7 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     let mut pruned = 0;
     for sub in subs.iter().filter(|s| is_dead(s)) {
         app.delete_eventsub_subscription(&sub.id).await?;
-        println!(
-            "  deleted {} ({}: {})",
-            sub.id,
-            sub.type_.as_str(),
-            sub.status.as_str()
-        );
+        println!("  deleted {} ({}: {})", sub.id, sub.type_, sub.status);
         pruned += 1;
     }
     if pruned == 0 {
@@ -212,31 +202,17 @@ fn report(what: &str, done: Subscribed) {
     }
 }
 
-/// A webhook transport (Twitch wants a secret of 10 to 100 characters to sign events with).
-fn webhook(callback: &str, secret: &str) -> EventSubTransport {
-    EventSubTransport::webhook(callback, secret)
-}
-
-/// Every subscription of the app: the list is one page per call, with `after` for the next.
+/// Every subscription of the app, page by page like any other list (`into_stream()` would
+/// yield them one by one).
 async fn all_subscriptions(app: &AppApi) -> Result<Vec<EventSubSubscription>> {
     let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut request = app.get_eventsub_subscriptions();
-        if let Some(after) = cursor.take() {
-            request = request.after(after);
-        }
-        let page = request.await?;
-        println!("  page of {} (total {})", page.data.len(), page.total);
-        all.extend(page.data);
-        cursor = page
-            .pagination
-            .and_then(|p| p.cursor)
-            .filter(|c| !c.is_empty());
-        if cursor.is_none() {
-            return Ok(all);
-        }
+    let mut pages = app.get_eventsub_subscriptions().paginate();
+    while let Some(page) = pages.next_page().await? {
+        let total = pages.total().unwrap_or_default();
+        println!("  page of {} (total {total})", page.len());
+        all.extend(page);
     }
+    Ok(all)
 }
 
 /// Whether Twitch gave up on a subscription: it will never deliver again and only costs budget.

@@ -230,6 +230,8 @@ fn input_type(input: &Input) -> TokenStream {
         Input::StrList => quote!(impl IntoIterator<Item = impl Into<String>>),
         Input::Plain(ty) => quote!(#ty),
         Input::List(ty) => quote!(impl IntoIterator<Item = #ty>),
+        Input::Enum(ty) => quote!(impl Into<#ty>),
+        Input::EnumList(ty) => quote!(impl IntoIterator<Item = impl Into<#ty>>),
     }
 }
 
@@ -240,6 +242,8 @@ fn stored(input: &Input, store: Store, name: &proc_macro2::Ident) -> TokenStream
         Input::StrList => quote!(#name.into_iter().map(Into::into).collect()),
         Input::Plain(_) => quote!(#name),
         Input::List(_) => quote!(#name.into_iter().collect()),
+        Input::Enum(_) => quote!(#name.into()),
+        Input::EnumList(_) => quote!(#name.into_iter().map(Into::into).collect()),
     };
     match store {
         Store::Direct => value,
@@ -292,10 +296,20 @@ fn builder(b: &Builder) -> TokenStream {
         quote!(mut req)
     };
     let model = b.model.clone().unwrap_or_else(|| quote!(()));
-    let paging = (b.send == Send::Collect).then(|| {
+    let limit_doc = if b.send == Send::Collect {
         quote! {
             /// Caps how many items are fetched in all: by awaiting the request, by
             /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
+        }
+    } else {
+        quote! {
+            /// Caps how many items [`paginate`](Self::paginate) and
+            /// [`into_stream`](Self::into_stream) fetch in all.
+        }
+    };
+    let paging = b.page_item.as_ref().map(|model| {
+        quote! {
+            #limit_doc
             pub fn limit(mut self, limit: usize) -> Self {
                 self.limit = Some(limit);
                 self
@@ -339,6 +353,7 @@ fn builder(b: &Builder) -> TokenStream {
         }
     };
     let output = &b.output;
+    let operation = &b.operation;
     // `#[inline]` on `into_request`, `into_future`, `paginate` and `into_stream`: rustc then
     // compiles them (and the decoding of the response model they instantiate) only in the crates
     // that call them, so a program pays for the operations it sends instead of every crate build
@@ -358,6 +373,10 @@ fn builder(b: &Builder) -> TokenStream {
         }
 
         impl #ident {
+            /// Twitch's id of the operation this request calls: the name the stand-in
+            /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+            pub const OPERATION: &str = #operation;
+
             #(#setters)*
             #paging
 

@@ -32,6 +32,90 @@ pub struct BitsLeaderboardEntry {
     pub score: i32,
 }
 
+/// The time period a Bits leaderboard covers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BitsLeaderboardPeriod {
+    /// The day of `started_at`.
+    Day,
+    /// The week of `started_at` (Monday to Sunday).
+    Week,
+    /// The month of `started_at`.
+    Month,
+    /// The year of `started_at`.
+    Year,
+    /// All time.
+    All,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl BitsLeaderboardPeriod {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BitsLeaderboardPeriod::Day => "day",
+            BitsLeaderboardPeriod::Week => "week",
+            BitsLeaderboardPeriod::Month => "month",
+            BitsLeaderboardPeriod::Year => "year",
+            BitsLeaderboardPeriod::All => "all",
+            BitsLeaderboardPeriod::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "day" => Some(BitsLeaderboardPeriod::Day),
+            "week" => Some(BitsLeaderboardPeriod::Week),
+            "month" => Some(BitsLeaderboardPeriod::Month),
+            "year" => Some(BitsLeaderboardPeriod::Year),
+            "all" => Some(BitsLeaderboardPeriod::All),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for BitsLeaderboardPeriod {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| BitsLeaderboardPeriod::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for BitsLeaderboardPeriod {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => BitsLeaderboardPeriod::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for BitsLeaderboardPeriod {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for BitsLeaderboardPeriod {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for BitsLeaderboardPeriod {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BitsLeaderboardPeriod {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// A Cheermote: a prefix users type followed by an amount of Bits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cheermote {

@@ -137,6 +137,77 @@ pub struct RedemptionReward {
     pub cost: i64,
 }
 
+/// The order redemptions are listed in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RedemptionSort {
+    /// Oldest first.
+    Oldest,
+    /// Newest first.
+    Newest,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl RedemptionSort {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RedemptionSort::Oldest => "OLDEST",
+            RedemptionSort::Newest => "NEWEST",
+            RedemptionSort::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "OLDEST" => Some(RedemptionSort::Oldest),
+            "NEWEST" => Some(RedemptionSort::Newest),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for RedemptionSort {
+    fn from(value: &str) -> Self {
+        Self::known(value).unwrap_or_else(|| RedemptionSort::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for RedemptionSort {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => RedemptionSort::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for RedemptionSort {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for RedemptionSort {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for RedemptionSort {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RedemptionSort {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// States of a custom reward redemption.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RedemptionStatus {

@@ -6,6 +6,90 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::Timestamp;
 
+/// The colour of an announcement's border.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AnnouncementColor {
+    /// Blue.
+    Blue,
+    /// Green.
+    Green,
+    /// Orange.
+    Orange,
+    /// Purple.
+    Purple,
+    /// The channel's accent colour.
+    Primary,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl AnnouncementColor {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AnnouncementColor::Blue => "blue",
+            AnnouncementColor::Green => "green",
+            AnnouncementColor::Orange => "orange",
+            AnnouncementColor::Purple => "purple",
+            AnnouncementColor::Primary => "primary",
+            AnnouncementColor::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "blue" => Some(AnnouncementColor::Blue),
+            "green" => Some(AnnouncementColor::Green),
+            "orange" => Some(AnnouncementColor::Orange),
+            "purple" => Some(AnnouncementColor::Purple),
+            "primary" => Some(AnnouncementColor::Primary),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for AnnouncementColor {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| AnnouncementColor::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for AnnouncementColor {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => AnnouncementColor::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for AnnouncementColor {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for AnnouncementColor {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for AnnouncementColor {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AnnouncementColor {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// A custom emote of a channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelEmote {

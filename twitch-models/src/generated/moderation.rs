@@ -52,6 +52,77 @@ pub struct AutoModStatusMessage {
     pub is_permitted: bool,
 }
 
+/// What to do with a message AutoMod held.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AutomodAction {
+    /// Let the message into the chat.
+    Allow,
+    /// Drop the message.
+    Deny,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl AutomodAction {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AutomodAction::Allow => "ALLOW",
+            AutomodAction::Deny => "DENY",
+            AutomodAction::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "ALLOW" => Some(AutomodAction::Allow),
+            "DENY" => Some(AutomodAction::Deny),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for AutomodAction {
+    fn from(value: &str) -> Self {
+        Self::known(value).unwrap_or_else(|| AutomodAction::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for AutomodAction {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => AutomodAction::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for AutomodAction {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for AutomodAction {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for AutomodAction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AutomodAction {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// Who to ban and for how long (the `data` object of the request body).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BanUserRequest {

@@ -150,6 +150,77 @@ impl<'de> Deserialize<'de> for StreamType {
     }
 }
 
+/// Which streams to list by type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StreamTypeFilter {
+    /// Every stream.
+    All,
+    /// Live streams only.
+    Live,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl StreamTypeFilter {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StreamTypeFilter::All => "all",
+            StreamTypeFilter::Live => "live",
+            StreamTypeFilter::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "all" => Some(StreamTypeFilter::All),
+            "live" => Some(StreamTypeFilter::Live),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for StreamTypeFilter {
+    fn from(value: &str) -> Self {
+        Self::known(value).unwrap_or_else(|| StreamTypeFilter::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for StreamTypeFilter {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => StreamTypeFilter::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for StreamTypeFilter {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for StreamTypeFilter {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for StreamTypeFilter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for StreamTypeFilter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// A marker in a video.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VideoMarker {

@@ -34,6 +34,153 @@ pub struct ActiveUserExtensionsUpdate {
     pub component: Option<BTreeMap<String, UserExtensionComponentUpdate>>,
 }
 
+/// Why a user is blocked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BlockReason {
+    /// Harassment.
+    Harassment,
+    /// Spam.
+    Spam,
+    /// Another reason.
+    Other,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl BlockReason {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BlockReason::Harassment => "harassment",
+            BlockReason::Spam => "spam",
+            BlockReason::Other => "other",
+            BlockReason::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "harassment" => Some(BlockReason::Harassment),
+            "spam" => Some(BlockReason::Spam),
+            "other" => Some(BlockReason::Other),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for BlockReason {
+    fn from(value: &str) -> Self {
+        Self::known(value).unwrap_or_else(|| BlockReason::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for BlockReason {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => BlockReason::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for BlockReason {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for BlockReason {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for BlockReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BlockReason {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+/// Where the blocked user bothered the blocker.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BlockSourceContext {
+    /// In chat.
+    Chat,
+    /// In whispers.
+    Whisper,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl BlockSourceContext {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BlockSourceContext::Chat => "chat",
+            BlockSourceContext::Whisper => "whisper",
+            BlockSourceContext::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "chat" => Some(BlockSourceContext::Chat),
+            "whisper" => Some(BlockSourceContext::Whisper),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for BlockSourceContext {
+    fn from(value: &str) -> Self {
+        Self::known(value)
+            .unwrap_or_else(|| BlockSourceContext::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for BlockSourceContext {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => BlockSourceContext::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for BlockSourceContext {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for BlockSourceContext {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for BlockSourceContext {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BlockSourceContext {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// Partner program status of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BroadcasterType {

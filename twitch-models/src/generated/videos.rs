@@ -64,6 +64,160 @@ pub struct VideoMutedSegment {
     pub offset: i32,
 }
 
+/// How far back to look for videos, by publication date.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VideoPeriod {
+    /// Any time.
+    All,
+    /// The last day.
+    Day,
+    /// The last month.
+    Month,
+    /// The last week.
+    Week,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl VideoPeriod {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VideoPeriod::All => "all",
+            VideoPeriod::Day => "day",
+            VideoPeriod::Month => "month",
+            VideoPeriod::Week => "week",
+            VideoPeriod::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "all" => Some(VideoPeriod::All),
+            "day" => Some(VideoPeriod::Day),
+            "month" => Some(VideoPeriod::Month),
+            "week" => Some(VideoPeriod::Week),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for VideoPeriod {
+    fn from(value: &str) -> Self {
+        Self::known(value).unwrap_or_else(|| VideoPeriod::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for VideoPeriod {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => VideoPeriod::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for VideoPeriod {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for VideoPeriod {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for VideoPeriod {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for VideoPeriod {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+/// The order videos are listed in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VideoSort {
+    /// Newest first.
+    Time,
+    /// Trending first.
+    Trending,
+    /// Most viewed first.
+    Views,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl VideoSort {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VideoSort::Time => "time",
+            VideoSort::Trending => "trending",
+            VideoSort::Views => "views",
+            VideoSort::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "time" => Some(VideoSort::Time),
+            "trending" => Some(VideoSort::Trending),
+            "views" => Some(VideoSort::Views),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for VideoSort {
+    fn from(value: &str) -> Self {
+        Self::known(value).unwrap_or_else(|| VideoSort::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for VideoSort {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => VideoSort::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for VideoSort {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for VideoSort {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for VideoSort {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for VideoSort {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
 /// Kinds of video.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VideoType {
@@ -134,6 +288,85 @@ impl Serialize for VideoType {
 }
 
 impl<'de> Deserialize<'de> for VideoType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+/// Which videos to list by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VideoTypeFilter {
+    /// Every kind.
+    All,
+    /// Past broadcasts.
+    Archive,
+    /// Highlights.
+    Highlight,
+    /// Uploads.
+    Upload,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl VideoTypeFilter {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VideoTypeFilter::All => "all",
+            VideoTypeFilter::Archive => "archive",
+            VideoTypeFilter::Highlight => "highlight",
+            VideoTypeFilter::Upload => "upload",
+            VideoTypeFilter::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "all" => Some(VideoTypeFilter::All),
+            "archive" => Some(VideoTypeFilter::Archive),
+            "highlight" => Some(VideoTypeFilter::Highlight),
+            "upload" => Some(VideoTypeFilter::Upload),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for VideoTypeFilter {
+    fn from(value: &str) -> Self {
+        Self::known(value).unwrap_or_else(|| VideoTypeFilter::Unknown(value.to_owned()))
+    }
+}
+
+impl From<String> for VideoTypeFilter {
+    fn from(value: String) -> Self {
+        match Self::known(&value) {
+            Some(known) => known,
+            None => VideoTypeFilter::Unknown(value),
+        }
+    }
+}
+
+impl FromStr for VideoTypeFilter {
+    type Err = Infallible;
+    fn from_str(value: &str) -> Result<Self, Infallible> {
+        Ok(Self::from(value))
+    }
+}
+
+impl fmt::Display for VideoTypeFilter {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for VideoTypeFilter {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for VideoTypeFilter {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Self::from)
     }

@@ -144,6 +144,9 @@ pub struct GetAdSchedule {
 }
 
 impl GetAdSchedule {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-ad-schedule";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -179,6 +182,9 @@ pub struct SnoozeNextAd {
 }
 
 impl SnoozeNextAd {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "snooze-next-ad";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -215,6 +221,9 @@ pub struct StartCommercial {
 }
 
 impl StartCommercial {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "start-commercial";
     /// ID of the partner or affiliate broadcaster running the commercial; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -262,8 +271,10 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The reference library returns a paginated request; Helix returns one object, so the shape is `single`.
+    /// - Returns the one schedule object Helix sends; the reference library returns a paginated request.
     /// - Twitch documents integers/timestamps but its example sends strings, so the fields are raw JSON.
+    ///
+    /// Operation id: `get-ad-schedule` ([`GetAdSchedule::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-ad-schedule)
     pub fn get_ad_schedule(&self) -> GetAdSchedule {
@@ -294,6 +305,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Twitch documents integers/timestamps but its example sends strings, so the fields are raw JSON.
+    ///
+    /// Operation id: `snooze-next-ad` ([`SnoozeNextAd::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#snooze-next-ad)
     pub fn snooze_next_ad(&self) -> SnoozeNextAd {
@@ -326,6 +339,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - The model is `StartCommercial`; the reference library's misspelled `StarCommercial` is kept as an alias.
+    ///
+    /// Operation id: `start-commercial` ([`StartCommercial::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-commercial)
     pub fn start_commercial(&self, length: i32) -> StartCommercial {

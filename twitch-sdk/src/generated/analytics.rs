@@ -165,6 +165,9 @@ pub struct GetExtensionAnalytics {
 }
 
 impl GetExtensionAnalytics {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-analytics";
     /// Only report on this extension (its client ID); by default every extension the user owns.
     pub fn extension_id(mut self, extension_id: impl Into<String>) -> Self {
         self.extension_id = Some(extension_id.into());
@@ -249,6 +252,9 @@ pub struct GetGameAnalytics {
 }
 
 impl GetGameAnalytics {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-game-analytics";
     /// Only report on this game; by default every game the user owns.
     pub fn game_id(mut self, game_id: impl Into<String>) -> Self {
         self.game_id = Some(game_id.into());
@@ -350,6 +356,8 @@ impl UserApi {
     /// - Helix accepts a page size up to 100 but serves at most 20 reports per page.
     /// - One `AnalyticsReport` model serves extension and game reports, as in the reference library; the ID of the other kind is optional and absent.
     ///
+    /// Operation id: `get-extension-analytics` ([`GetExtensionAnalytics::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-analytics)
     pub fn get_extension_analytics(&self) -> GetExtensionAnalytics {
         GetExtensionAnalytics {
@@ -392,6 +400,8 @@ impl UserApi {
     /// - Reference parameter `report_type` is the Helix `type` parameter.
     /// - Helix accepts a page size up to 100 but serves at most 20 reports per page.
     /// - One `AnalyticsReport` model serves extension and game reports, as in the reference library; the ID of the other kind is optional and absent.
+    ///
+    /// Operation id: `get-game-analytics` ([`GetGameAnalytics::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-game-analytics)
     pub fn get_game_analytics(&self) -> GetGameAnalytics {

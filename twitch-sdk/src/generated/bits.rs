@@ -35,7 +35,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["day", "week", "month", "year", "all"],
+            values: &[],
         },
         Param {
             name: "started_at",
@@ -164,12 +164,15 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
 pub struct GetBitsLeaderboard {
     api: Api,
     count: Option<i32>,
-    period: Option<String>,
+    period: Option<models::BitsLeaderboardPeriod>,
     started_at: Option<models::Timestamp>,
     user_id_filter: Option<String>,
 }
 
 impl GetBitsLeaderboard {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-bits-leaderboard";
     /// How many leaders to return.
     ///
     /// From 1 to 100. Helix assumes `10` when it is not set.
@@ -180,8 +183,8 @@ impl GetBitsLeaderboard {
 
     /// Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`.
     ///
-    /// One of `day`, `week`, `month`, `year`, `all`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::BitsLeaderboardPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
@@ -228,6 +231,9 @@ pub struct GetCheermotes {
 }
 
 impl GetCheermotes {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-cheermotes";
     /// Also return this broadcaster's custom Cheermotes; by default only global ones.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.user_id = Some(user_id.into());
@@ -265,6 +271,9 @@ pub struct GetExtensionTransactions {
 }
 
 impl GetExtensionTransactions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-transactions";
     /// Only these transaction IDs.
     ///
     /// At most 100 items.
@@ -339,6 +348,8 @@ impl AppApi {
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
     /// - Tier IDs stay strings (`1`, `100`, ..., `100000`): they name Bits thresholds, which Twitch may extend.
     ///
+    /// Operation id: `get-cheermotes` ([`GetCheermotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
     pub fn get_cheermotes(&self) -> GetCheermotes {
         GetCheermotes {
@@ -370,6 +381,8 @@ impl AppApi {
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 404: One or more transaction IDs were not found.
     ///
+    /// Operation id: `get-extension-transactions` ([`GetExtensionTransactions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-transactions)
     pub fn get_extension_transactions(
         &self,
@@ -396,7 +409,7 @@ impl UserApi {
     /// # Parameters
     ///
     /// - [`count`](GetBitsLeaderboard::count) (optional): How many leaders to return. From 1 to 100. Helix assumes `10` when it is not set.
-    /// - [`period`](GetBitsLeaderboard::period) (optional): Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`. One of `day`, `week`, `month`, `year`, `all`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetBitsLeaderboard::period) (optional): Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`. Helix assumes `all` when it is not set.
     /// - [`started_at`](GetBitsLeaderboard::started_at) (optional): A moment within the period to report on; ignored when `period` is `all`.
     /// - [`user_id_filter`](GetBitsLeaderboard::user_id_filter) (optional): Center the leaderboard on this user (with neighbours when `count` is above 1).
     ///
@@ -408,8 +421,10 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (data, date_range, total) instead of the reference library's tuple of entries, so the period is not lost.
+    /// - Returns the whole answer: the entries in `data`, the `date_range` they cover and the `total`; the reference library returns a tuple of entries, which loses the period.
     /// - Reference parameter `user_id_filter` is the Helix `user_id` parameter.
+    ///
+    /// Operation id: `get-bits-leaderboard` ([`GetBitsLeaderboard::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-bits-leaderboard)
     pub fn get_bits_leaderboard(&self) -> GetBitsLeaderboard {
@@ -442,6 +457,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
     /// - Tier IDs stay strings (`1`, `100`, ..., `100000`): they name Bits thresholds, which Twitch may extend.
+    ///
+    /// Operation id: `get-cheermotes` ([`GetCheermotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
     pub fn get_cheermotes(&self) -> GetCheermotes {

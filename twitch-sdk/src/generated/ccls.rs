@@ -78,6 +78,9 @@ pub struct GetContentClassificationLabels {
 }
 
 impl GetContentClassificationLabels {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-content-classification-labels";
     /// Locale of the label names and descriptions.
     ///
     /// One of `bg-BG`, `cs-CZ`, `da-DK`, `de-DE`, `el-GR`, `en-GB`, `en-US`, `es-ES`, `es-MX`, `fi-FI`, `fr-FR`, `hu-HU`, `it-IT`, `ja-JP`, `ko-KR`, `nl-NL`, `no-NO`, `pl-PL`, `pt-BR`, `pt-PT`, `ro-RO`, `ru-RU`, `sk-SK`, `sv-SE`, `th-TH`, `tr-TR`, `vi-VN`, `zh-CN`, `zh-TW`. Helix assumes `en-US` when it is not set.
@@ -127,6 +130,8 @@ impl AppApi {
     ///
     /// - The accepted locales follow the reference library; Helix's list repeats `da-DK` and misspells `pt-BR` as `pt-BT`.
     ///
+    /// Operation id: `get-content-classification-labels` ([`GetContentClassificationLabels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-content-classification-labels)
     pub fn get_content_classification_labels(&self) -> GetContentClassificationLabels {
         GetContentClassificationLabels {
@@ -158,6 +163,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - The accepted locales follow the reference library; Helix's list repeats `da-DK` and misspells `pt-BR` as `pt-BT`.
+    ///
+    /// Operation id: `get-content-classification-labels` ([`GetContentClassificationLabels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-content-classification-labels)
     pub fn get_content_classification_labels(&self) -> GetContentClassificationLabels {

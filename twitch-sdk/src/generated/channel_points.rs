@@ -333,7 +333,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["CANCELED", "FULFILLED", "UNFULFILLED"],
+            values: &[],
         },
         Param {
             name: "id",
@@ -353,7 +353,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["OLDEST", "NEWEST"],
+            values: &[],
         },
     ],
     paging: Some(Paging {
@@ -680,6 +680,9 @@ pub struct CreateCustomRewards {
 }
 
 impl CreateCustomRewards {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-custom-rewards";
     /// ID of the broadcaster adding the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -860,6 +863,9 @@ pub struct DeleteCustomReward {
 }
 
 impl DeleteCustomReward {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-custom-reward";
     /// ID of the broadcaster who owns the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -898,6 +904,9 @@ pub struct GetCustomReward {
 }
 
 impl GetCustomReward {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-custom-reward";
     /// ID of the broadcaster whose rewards to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -954,13 +963,16 @@ pub struct GetCustomRewardRedemption {
     api: Api,
     broadcaster_id: Option<String>,
     reward_id: String,
-    status: Option<String>,
+    status: Option<models::RedemptionStatus>,
     redemption_ids: Vec<String>,
-    sort: Option<String>,
+    sort: Option<models::RedemptionSort>,
     limit: Option<usize>,
 }
 
 impl GetCustomRewardRedemption {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-custom-reward-redemption";
     /// ID of the broadcaster who owns the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -970,9 +982,7 @@ impl GetCustomRewardRedemption {
     }
 
     /// Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days.
-    ///
-    /// One of `CANCELED`, `FULFILLED`, `UNFULFILLED`.
-    pub fn status(mut self, status: impl Into<String>) -> Self {
+    pub fn status(mut self, status: impl Into<models::RedemptionStatus>) -> Self {
         self.status = Some(status.into());
         self
     }
@@ -990,8 +1000,8 @@ impl GetCustomRewardRedemption {
 
     /// Order of the results: `OLDEST` or `NEWEST` first.
     ///
-    /// One of `OLDEST`, `NEWEST`. Helix assumes `OLDEST` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `OLDEST` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::RedemptionSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
@@ -1064,6 +1074,9 @@ pub struct UpdateCustomReward {
 }
 
 impl UpdateCustomReward {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-custom-reward";
     /// ID of the broadcaster who owns the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1262,6 +1275,9 @@ pub struct UpdateRedemptionStatus {
 }
 
 impl UpdateRedemptionStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-redemption-status";
     /// ID of the broadcaster who owns the reward; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1324,6 +1340,8 @@ impl UserApi {
     /// - 403: The broadcaster is not a partner or affiliate.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `create-custom-rewards` ([`CreateCustomRewards::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-custom-rewards)
     pub fn create_custom_rewards(
         &self,
@@ -1370,6 +1388,8 @@ impl UserApi {
     /// - 404: The reward was not found.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `delete-custom-reward` ([`DeleteCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-custom-reward)
     pub fn delete_custom_reward(
         &self,
@@ -1404,6 +1424,8 @@ impl UserApi {
     /// - 404: None of the requested rewards were found.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `get-custom-reward` ([`GetCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward)
     pub fn get_custom_reward(&self) -> GetCustomReward {
         GetCustomReward {
@@ -1422,13 +1444,15 @@ impl UserApi {
     ///
     /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). Only rewards created by the same client ID.
     ///
+    /// Order: As `sort` says: oldest first by default.
+    ///
     /// # Parameters
     ///
     /// - [`broadcaster_id`](GetCustomRewardRedemption::broadcaster_id) (optional): ID of the broadcaster who owns the reward; must be the token's user. Defaults to the token's user.
     /// - `reward_id`: ID of the reward whose redemptions to list.
-    /// - [`status`](GetCustomRewardRedemption::status) (optional): Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days. One of `CANCELED`, `FULFILLED`, `UNFULFILLED`.
+    /// - [`status`](GetCustomRewardRedemption::status) (optional): Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days.
     /// - [`redemption_ids`](GetCustomRewardRedemption::redemption_ids) (optional): Only these redemption IDs. At most 50 items.
-    /// - [`sort`](GetCustomRewardRedemption::sort) (optional): Order of the results: `OLDEST` or `NEWEST` first. One of `OLDEST`, `NEWEST`. Helix assumes `OLDEST` when it is not set.
+    /// - [`sort`](GetCustomRewardRedemption::sort) (optional): Order of the results: `OLDEST` or `NEWEST` first. Helix assumes `OLDEST` when it is not set.
     ///
     /// # Paging
     ///
@@ -1441,6 +1465,8 @@ impl UserApi {
     /// - 403: The reward was created by another client, or the broadcaster is not a partner or affiliate.
     /// - 404: None of the requested redemptions were found.
     /// - 500: Twitch had an internal error; retry later.
+    ///
+    /// Operation id: `get-custom-reward-redemption` ([`GetCustomRewardRedemption::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward-redemption)
     pub fn get_custom_reward_redemption(
@@ -1493,6 +1519,8 @@ impl UserApi {
     /// - 404: The reward was not found.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `update-custom-reward` ([`UpdateCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-custom-reward)
     pub fn update_custom_reward(
         &self,
@@ -1541,6 +1569,8 @@ impl UserApi {
     /// - 403: The reward was created by another client, or the broadcaster is not a partner or affiliate.
     /// - 404: The reward was not found, or the redemptions were not found or not unfulfilled.
     /// - 500: Twitch had an internal error; retry later.
+    ///
+    /// Operation id: `update-redemption-status` ([`UpdateRedemptionStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-redemption-status)
     pub fn update_redemption_status(

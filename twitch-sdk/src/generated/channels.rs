@@ -320,6 +320,9 @@ pub struct GetChannelEditors {
 }
 
 impl GetChannelEditors {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-editors";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -359,6 +362,9 @@ pub struct GetChannelFollowers {
 }
 
 impl GetChannelFollowers {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-followers";
     /// ID of the broadcaster whose followers to list; the token's user must be that broadcaster or one of their moderators to see the list.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -423,6 +429,9 @@ pub struct GetChannelInformation {
 }
 
 impl GetChannelInformation {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-information";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_INFORMATION);
@@ -454,6 +463,9 @@ pub struct GetFollowedChannels {
 }
 
 impl GetFollowedChannels {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-followed-channels";
     /// ID of the user whose follows to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -527,6 +539,9 @@ pub struct ModifyChannelInformation {
 }
 
 impl ModifyChannelInformation {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "modify-channel-information";
     /// ID of the broadcaster whose channel to update; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -647,6 +662,8 @@ impl AppApi {
     /// - Reference parameter `user_ids` is the Helix `broadcaster_id` list.
     /// - Also on UserApi: Helix accepts user tokens (the reference library has it there undocumented).
     ///
+    /// Operation id: `get-channel-information` ([`GetChannelInformation::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-information)
     pub fn get_channel_information(
         &self,
@@ -676,6 +693,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-channel-editors` ([`GetChannelEditors::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-editors)
     pub fn get_channel_editors(&self) -> GetChannelEditors {
@@ -709,8 +728,10 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the followers; the `total` follower count Helix adds to each page is read from the paginator (`paginate()`, then `total()`), or in one call with `UserApi::get_channel_follower_count`.
+    /// - Returns the followers; the follower count comes with each page (`paginate()`, then `total()`), or in one call from `UserApi::get_channel_follower_count`.
     /// - `broadcaster_id` defaults to the token user (implicit in the reference library); a moderator may name the channel.
+    ///
+    /// Operation id: `get-channel-followers` ([`GetChannelFollowers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-followers)
     pub fn get_channel_followers(&self) -> GetChannelFollowers {
@@ -745,6 +766,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_ids` is the Helix `broadcaster_id` list.
     /// - Also on UserApi: Helix accepts user tokens (the reference library has it there undocumented).
+    ///
+    /// Operation id: `get-channel-information` ([`GetChannelInformation::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-information)
     pub fn get_channel_information(
@@ -781,7 +804,9 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the channels; the `total` Helix adds to each page (how many channels the user follows) is read from the paginator: `paginate()`, then `total()`.
+    /// - Returns the channels; how many channels the user follows in all comes with each page: `paginate()`, then `total()`.
+    ///
+    /// Operation id: `get-followed-channels` ([`GetFollowedChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-channels)
     pub fn get_followed_channels(&self) -> GetFollowedChannels {
@@ -824,6 +849,8 @@ impl UserApi {
     ///
     /// - Reference parameter `language` is the Helix `broadcaster_language` field.
     /// - Helix takes `content_classification_labels` as `{id, is_enabled}` objects, not a set of IDs as the reference library does.
+    ///
+    /// Operation id: `modify-channel-information` ([`ModifyChannelInformation::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#modify-channel-information)
     pub fn modify_channel_information(&self) -> ModifyChannelInformation {

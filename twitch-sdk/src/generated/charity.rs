@@ -95,6 +95,9 @@ pub struct GetCharityCampaign {
 }
 
 impl GetCharityCampaign {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-charity-campaign";
     /// ID of the broadcaster running the campaign; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -133,6 +136,9 @@ pub struct GetCharityCampaignDonations {
 }
 
 impl GetCharityCampaignDonations {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-charity-campaign-donations";
     /// ID of the broadcaster running the campaign; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -204,6 +210,8 @@ impl UserApi {
     ///
     /// - Shape `optional`: Helix returns an empty list when no campaign is running (the reference library declares a plain `CharityCampaign`).
     ///
+    /// Operation id: `get-charity-campaign` ([`GetCharityCampaign::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-charity-campaign)
     pub fn get_charity_campaign(&self) -> GetCharityCampaign {
         GetCharityCampaign {
@@ -233,6 +241,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 403: The broadcaster is not a partner or affiliate.
+    ///
+    /// Operation id: `get-charity-campaign-donations` ([`GetCharityCampaignDonations::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-charity-campaign-donations)
     pub fn get_charity_campaign_donations(&self) -> GetCharityCampaignDonations {

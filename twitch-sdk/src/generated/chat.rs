@@ -634,7 +634,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["blue", "green", "orange", "purple", "primary"],
+            values: &[],
         },
     ],
     paging: None,
@@ -1096,6 +1096,9 @@ pub struct GetChannelChatBadges {
 }
 
 impl GetChannelChatBadges {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-chat-badges";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_CHAT_BADGES);
@@ -1123,6 +1126,9 @@ pub struct GetChannelEmotes {
 }
 
 impl GetChannelEmotes {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-emotes";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_EMOTES);
@@ -1151,6 +1157,9 @@ pub struct GetChatSettings {
 }
 
 impl GetChatSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-chat-settings";
     /// ID of the broadcaster or a moderator, needed to include the non-moderator chat delay settings; must be the token's user when given.
     pub fn moderator_id(mut self, moderator_id: impl Into<String>) -> Self {
         self.moderator_id = Some(moderator_id.into());
@@ -1189,6 +1198,9 @@ pub struct GetChatters {
 }
 
 impl GetChatters {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-chatters";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1255,6 +1267,9 @@ pub struct GetEmoteSets {
 }
 
 impl GetEmoteSets {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-emote-sets";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EMOTE_SETS);
@@ -1281,6 +1296,9 @@ pub struct GetGlobalChatBadges {
 }
 
 impl GetGlobalChatBadges {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-global-chat-badges";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_GLOBAL_CHAT_BADGES);
@@ -1306,6 +1324,9 @@ pub struct GetGlobalEmotes {
 }
 
 impl GetGlobalEmotes {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-global-emotes";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_GLOBAL_EMOTES);
@@ -1333,6 +1354,9 @@ pub struct GetPinnedChatMessage {
 }
 
 impl GetPinnedChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-pinned-chat-message";
     /// ID of the broadcaster whose chat room to look at.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1377,6 +1401,9 @@ pub struct GetSharedChatSession {
 }
 
 impl GetSharedChatSession {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-shared-chat-session";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_SHARED_CHAT_SESSION);
@@ -1404,6 +1431,9 @@ pub struct GetUserChatColor {
 }
 
 impl GetUserChatColor {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-user-chat-color";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USER_CHAT_COLOR);
@@ -1435,6 +1465,9 @@ pub struct GetUserEmotes {
 }
 
 impl GetUserEmotes {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-user-emotes";
     /// ID of the user whose emotes to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1502,6 +1535,9 @@ pub struct PinChatMessage {
 }
 
 impl PinChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "pin-chat-message";
     /// ID of the broadcaster whose chat room holds the message.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1558,6 +1594,9 @@ pub struct SendShoutout {
 }
 
 impl SendShoutout {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-a-shoutout";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1609,10 +1648,13 @@ pub struct SendChatAnnouncement {
     message: String,
     moderator_id: Option<String>,
     broadcaster_id: Option<String>,
-    color: Option<String>,
+    color: Option<models::AnnouncementColor>,
 }
 
 impl SendChatAnnouncement {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-chat-announcement";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1631,8 +1673,8 @@ impl SendChatAnnouncement {
 
     /// Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour).
     ///
-    /// One of `blue`, `green`, `orange`, `purple`, `primary`. Helix assumes `primary` when it is not set.
-    pub fn color(mut self, color: impl Into<String>) -> Self {
+    /// Helix assumes `primary` when it is not set.
+    pub fn color(mut self, color: impl Into<models::AnnouncementColor>) -> Self {
         self.color = Some(color.into());
         self
     }
@@ -1671,6 +1713,9 @@ pub struct SendChatMessage {
 }
 
 impl SendChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-chat-message";
     /// ID of the broadcaster whose chat room gets the message.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1732,6 +1777,9 @@ pub struct UnpinChatMessage {
 }
 
 impl UnpinChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "unpin-chat-message";
     /// ID of the broadcaster whose chat room holds the pinned message.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1787,6 +1835,9 @@ pub struct UpdateChatSettings {
 }
 
 impl UpdateChatSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-chat-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1907,6 +1958,9 @@ pub struct UpdatePinnedChatMessage {
 }
 
 impl UpdatePinnedChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-pinned-chat-message";
     /// ID of the broadcaster whose chat room holds the pinned message.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1962,6 +2016,9 @@ pub struct UpdateChatColor {
 }
 
 impl UpdateChatColor {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-user-chat-color";
     /// ID of the user whose name colour to change; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2011,6 +2068,8 @@ impl AppApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     ///
+    /// Operation id: `get-channel-chat-badges` ([`GetChannelChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
     pub fn get_channel_chat_badges(
         &self,
@@ -2041,10 +2100,12 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
+    ///
+    /// Operation id: `get-channel-emotes` ([`GetChannelEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
     pub fn get_channel_emotes(&self, user_id: impl Into<String>) -> GetChannelEmotes {
@@ -2077,6 +2138,8 @@ impl AppApi {
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
     /// - `moderator_id` (not in the reference library) is an option; it is not defaulted to the token user because an app token cannot use it.
     ///
+    /// Operation id: `get-chat-settings` ([`GetChatSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
     pub fn get_chat_settings(&self, user_id: impl Into<String>) -> GetChatSettings {
         GetChatSettings {
@@ -2105,10 +2168,12 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
+    ///
+    /// Operation id: `get-emote-sets` ([`GetEmoteSets::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
     pub fn get_emote_sets(
@@ -2133,6 +2198,8 @@ impl AppApi {
     ///
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `get-global-chat-badges` ([`GetGlobalChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
     pub fn get_global_chat_badges(&self) -> GetGlobalChatBadges {
         GetGlobalChatBadges {
@@ -2154,8 +2221,10 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+    ///
+    /// Operation id: `get-global-emotes` ([`GetGlobalEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
@@ -2184,6 +2253,8 @@ impl AppApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     ///
+    /// Operation id: `get-shared-chat-session` ([`GetSharedChatSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
     pub fn get_shared_chat_session(
         &self,
@@ -2211,6 +2282,8 @@ impl AppApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-user-chat-color` ([`GetUserChatColor::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
     pub fn get_user_chat_color(
@@ -2253,6 +2326,8 @@ impl AppApi {
     /// - Only `user:write:chat` is checked: `user:bot` and `channel:bot` are grants of other users when an app token is used.
     /// - `for_source_only` is accepted by Helix with app tokens only.
     ///
+    /// Operation id: `send-chat-message` ([`SendChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
     pub fn send_chat_message(
         &self,
@@ -2293,6 +2368,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     ///
+    /// Operation id: `get-channel-chat-badges` ([`GetChannelChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
     pub fn get_channel_chat_badges(
         &self,
@@ -2323,10 +2400,12 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
+    ///
+    /// Operation id: `get-channel-emotes` ([`GetChannelEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
     pub fn get_channel_emotes(&self, user_id: impl Into<String>) -> GetChannelEmotes {
@@ -2358,6 +2437,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
     /// - `moderator_id` (not in the reference library) is an option; it is not defaulted to the token user because an app token cannot use it.
+    ///
+    /// Operation id: `get-chat-settings` ([`GetChatSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
     pub fn get_chat_settings(&self, user_id: impl Into<String>) -> GetChatSettings {
@@ -2393,8 +2474,10 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the chatters; the `total` Helix adds to each page (how many users are in the chat) is read from the paginator: `paginate()`, then `total()`.
+    /// - Returns the chatters; how many users are in the chat comes with each page: `paginate()`, then `total()`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `get-chatters` ([`GetChatters::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chatters)
     pub fn get_chatters(&self) -> GetChatters {
@@ -2425,10 +2508,12 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
     /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
+    ///
+    /// Operation id: `get-emote-sets` ([`GetEmoteSets::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
     pub fn get_emote_sets(
@@ -2453,6 +2538,8 @@ impl UserApi {
     ///
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `get-global-chat-badges` ([`GetGlobalChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
     pub fn get_global_chat_badges(&self) -> GetGlobalChatBadges {
         GetGlobalChatBadges {
@@ -2474,8 +2561,10 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+    /// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
     /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+    ///
+    /// Operation id: `get-global-emotes` ([`GetGlobalEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
@@ -2506,6 +2595,8 @@ impl UserApi {
     /// - Added by Twitch in 2026; the reference library has no equivalent.
     /// - No message pinned: `None` (Helix answers with an empty `data`).
     /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// Operation id: `get-pinned-chat-message` ([`GetPinnedChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message)
     pub fn get_pinned_chat_message(&self) -> GetPinnedChatMessage {
@@ -2538,6 +2629,8 @@ impl UserApi {
     ///
     /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
     ///
+    /// Operation id: `get-shared-chat-session` ([`GetSharedChatSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
     pub fn get_shared_chat_session(
         &self,
@@ -2565,6 +2658,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-user-chat-color` ([`GetUserChatColor::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
     pub fn get_user_chat_color(
@@ -2604,6 +2699,8 @@ impl UserApi {
     /// - The emotes page like any list; Helix's `template` (the emote image URL template) is `Paginator::template()` after a page was fetched.
     /// - The template travels beside the pages (`Paginator::template()`), not in the item model.
     ///
+    /// Operation id: `get-user-emotes` ([`GetUserEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-emotes)
     pub fn get_user_emotes(&self) -> GetUserEmotes {
         GetUserEmotes {
@@ -2642,6 +2739,8 @@ impl UserApi {
     /// - Sources disagree on the verb (POST in third-party docs quoting Twitch, PUT in one client library); POST is used, as Helix does for the other calls that create something.
     /// - The OpenAPI description predates pinned chat messages.
     ///
+    /// Operation id: `pin-chat-message` ([`PinChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#pin-chat-message)
     pub fn pin_chat_message(&self, message_id: impl Into<String>) -> PinChatMessage {
         PinChatMessage {
@@ -2678,6 +2777,8 @@ impl UserApi {
     ///
     /// - `from_broadcaster_id` defaults to the token user in the user API, as in the reference library.
     ///
+    /// Operation id: `send-a-shoutout` ([`SendShoutout::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-a-shoutout)
     pub fn send_shoutout(&self, to_broadcaster_id: impl Into<String>) -> SendShoutout {
         SendShoutout {
@@ -2701,7 +2802,7 @@ impl UserApi {
     /// - `message`: The announcement; Twitch truncates it after 500 characters.
     /// - [`moderator_id`](SendChatAnnouncement::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
     /// - [`broadcaster_id`](SendChatAnnouncement::broadcaster_id) (optional): ID of the broadcaster whose chat room gets the announcement. Defaults to the token's user.
-    /// - [`color`](SendChatAnnouncement::color) (optional): Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour). One of `blue`, `green`, `orange`, `purple`, `primary`. Helix assumes `primary` when it is not set.
+    /// - [`color`](SendChatAnnouncement::color) (optional): Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour). Helix assumes `primary` when it is not set.
     ///
     /// # Errors
     ///
@@ -2713,6 +2814,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     /// - No client-side length check: Helix truncates announcements after 500 characters instead of rejecting them.
+    ///
+    /// Operation id: `send-chat-announcement` ([`SendChatAnnouncement::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-announcement)
     pub fn send_chat_announcement(
@@ -2758,6 +2861,8 @@ impl UserApi {
     /// - Only `user:write:chat` is checked: `user:bot` and `channel:bot` are grants of other users when an app token is used.
     /// - `for_source_only` is accepted by Helix with app tokens only.
     ///
+    /// Operation id: `send-chat-message` ([`SendChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
     pub fn send_chat_message(&self, message: impl Into<String>) -> SendChatMessage {
         SendChatMessage {
@@ -2795,6 +2900,8 @@ impl UserApi {
     ///
     /// - Added by Twitch in 2026; the reference library has no equivalent.
     /// - The OpenAPI description predates pinned chat messages.
+    ///
+    /// Operation id: `unpin-chat-message` ([`UnpinChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unpin-chat-message)
     pub fn unpin_chat_message(&self, message_id: impl Into<String>) -> UnpinChatMessage {
@@ -2838,6 +2945,8 @@ impl UserApi {
     ///
     /// - The reference library takes a `settings` dict; here every body field is its own option.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `update-chat-settings` ([`UpdateChatSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-chat-settings)
     pub fn update_chat_settings(&self) -> UpdateChatSettings {
@@ -2884,6 +2993,8 @@ impl UserApi {
     /// - Added by Twitch in 2026; the reference library has no equivalent.
     /// - The OpenAPI description predates pinned chat messages.
     ///
+    /// Operation id: `update-pinned-chat-message` ([`UpdatePinnedChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message)
     pub fn update_pinned_chat_message(
         &self,
@@ -2919,6 +3030,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - The reference library names the method `update_chat_color`.
+    ///
+    /// Operation id: `update-user-chat-color` ([`UpdateChatColor::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-chat-color)
     pub fn update_chat_color(&self, color: impl Into<String>) -> UpdateChatColor {

@@ -326,6 +326,9 @@ pub struct CreateClip {
 }
 
 impl CreateClip {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-clip";
     /// The clip's title.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
@@ -374,6 +377,9 @@ pub struct CreateClipFromVod {
 }
 
 impl CreateClipFromVod {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-clip-from-vod";
     /// User ID of the editor making the request: the broadcaster themselves or one of their editors; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -428,6 +434,9 @@ pub struct GetClipsByCategoryId {
 }
 
 impl GetClipsByCategoryId {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-clips";
     /// Only clips created at or after this time.
     pub fn started_at(mut self, started_at: models::Timestamp) -> Self {
         self.started_at = Some(started_at);
@@ -506,6 +515,9 @@ pub struct GetClipsById {
 }
 
 impl GetClipsById {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-clips";
     /// Only featured (`true`) or only non-featured (`false`) clips; both when unset.
     #[allow(
         clippy::wrong_self_convention,
@@ -572,6 +584,9 @@ pub struct GetClipsByUserId {
 }
 
 impl GetClipsByUserId {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-clips";
     /// Only clips created at or after this time.
     pub fn started_at(mut self, started_at: models::Timestamp) -> Self {
         self.started_at = Some(started_at);
@@ -648,6 +663,9 @@ pub struct GetClipsDownloads {
 }
 
 impl GetClipsDownloads {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-clips-download";
     /// User ID of the editor making the request: the broadcaster themselves or one of their editors; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -705,6 +723,8 @@ impl AppApi {
     ///
     /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi (the reference library defaults it to `broadcaster_id`).
     ///
+    /// Operation id: `create-clip-from-vod` ([`CreateClipFromVod::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
     pub fn create_clip_from_vod(
         &self,
@@ -735,6 +755,8 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `category_id`: Get clips of this game or category.
@@ -755,6 +777,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-clips` ([`GetClipsByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_category_id(
@@ -781,6 +805,8 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: The order of the IDs given.
+    ///
     /// # Parameters
     ///
     /// - `clip_ids`: Get these clips. At most 100 items.
@@ -799,6 +825,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-clips` ([`GetClipsById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_id(
@@ -823,6 +851,8 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `user_id`: Get clips of this broadcaster's streams.
@@ -843,6 +873,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-clips` ([`GetClipsByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_user_id(&self, user_id: impl Into<String>) -> GetClipsByUserId {
@@ -881,6 +913,8 @@ impl AppApi {
     ///
     /// - The reference library names the method `get_clips_downloads` and the list `clip_ids` (Helix `clip_id`).
     /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi.
+    ///
+    /// Operation id: `get-clips-download` ([`GetClipsDownloads::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
     pub fn get_clips_downloads(
@@ -925,6 +959,8 @@ impl UserApi {
     /// - The reference library's `has_delay` is no longer a Helix parameter and is not exposed; Helix `title` and `duration` are.
     /// - Helix returns `{id, edit_url}` (model `CreatedClip`), not a `Clip` as the reference library declares.
     ///
+    /// Operation id: `create-clip` ([`CreateClip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip)
     pub fn create_clip(&self, broadcaster_id: impl Into<String>) -> CreateClip {
         CreateClip {
@@ -963,6 +999,8 @@ impl UserApi {
     ///
     /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi (the reference library defaults it to `broadcaster_id`).
     ///
+    /// Operation id: `create-clip-from-vod` ([`CreateClipFromVod::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
     pub fn create_clip_from_vod(
         &self,
@@ -992,6 +1030,8 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `category_id`: Get clips of this game or category.
@@ -1012,6 +1052,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-clips` ([`GetClipsByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_category_id(
@@ -1038,6 +1080,8 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: The order of the IDs given.
+    ///
     /// # Parameters
     ///
     /// - `clip_ids`: Get these clips. At most 100 items.
@@ -1056,6 +1100,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-clips` ([`GetClipsById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_id(
@@ -1080,6 +1126,8 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `user_id`: Get clips of this broadcaster's streams.
@@ -1100,6 +1148,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-clips` ([`GetClipsByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_user_id(&self, user_id: impl Into<String>) -> GetClipsByUserId {
@@ -1138,6 +1188,8 @@ impl UserApi {
     ///
     /// - The reference library names the method `get_clips_downloads` and the list `clip_ids` (Helix `clip_id`).
     /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi.
+    ///
+    /// Operation id: `get-clips-download` ([`GetClipsDownloads::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
     pub fn get_clips_downloads(

@@ -260,6 +260,9 @@ pub struct CreateConduit {
 }
 
 impl CreateConduit {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-conduits";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_CONDUITS);
@@ -287,6 +290,9 @@ pub struct DeleteConduit {
 }
 
 impl DeleteConduit {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-conduit";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_CONDUIT);
@@ -318,6 +324,9 @@ pub struct GetConduitShards {
 }
 
 impl GetConduitShards {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-conduit-shards";
     /// Only shards in this status.
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.status = Some(status.into());
@@ -373,6 +382,9 @@ pub struct GetConduits {
 }
 
 impl GetConduits {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-conduits";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_CONDUITS);
@@ -400,6 +412,9 @@ pub struct UpdateConduitShards {
 }
 
 impl UpdateConduitShards {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-conduit-shards";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CONDUIT_SHARDS);
@@ -429,6 +444,9 @@ pub struct UpdateConduit {
 }
 
 impl UpdateConduit {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-conduits";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_CONDUITS);
@@ -471,6 +489,8 @@ impl AppApi {
     ///
     /// - The limit of 20,000 shards comes from the reference library; the Helix reference states none.
     ///
+    /// Operation id: `create-conduits` ([`CreateConduit::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-conduits)
     pub fn create_conduit(&self, shard_count: i32) -> CreateConduit {
         CreateConduit {
@@ -496,6 +516,8 @@ impl AppApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 404: The conduit was not found or belongs to another client.
+    ///
+    /// Operation id: `delete-conduit` ([`DeleteConduit::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-conduit)
     pub fn delete_conduit(&self, conduit_id: impl Into<String>) -> DeleteConduit {
@@ -532,6 +554,8 @@ impl AppApi {
     ///
     /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
     ///
+    /// Operation id: `get-conduit-shards` ([`GetConduitShards::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduit-shards)
     pub fn get_conduit_shards(&self, conduit_id: impl Into<String>) -> GetConduitShards {
         GetConduitShards {
@@ -553,6 +577,8 @@ impl AppApi {
     /// # Errors
     ///
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-conduits` ([`GetConduits::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduits)
     pub fn get_conduits(&self) -> GetConduits {
@@ -580,8 +606,10 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (model `ConduitShardUpdate`): Helix returns updated shards and per-shard errors side by side.
+    /// - Returns the updated shards and, beside them, an error for each shard that could not be updated.
     /// - Shards use the shared EventSub transport model; its `conduit` method and `conduit_id` belong to subscriptions and are never set for a shard.
+    ///
+    /// Operation id: `update-conduit-shards` ([`UpdateConduitShards::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduit-shards)
     pub fn update_conduit_shards(
@@ -619,6 +647,8 @@ impl AppApi {
     ///
     /// - Helix uses PATCH; the reference library's source sends POST, which is not copied.
     /// - The limit of 20,000 shards comes from the reference library; the Helix reference states none.
+    ///
+    /// Operation id: `update-conduits` ([`UpdateConduit::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduits)
     pub fn update_conduit(

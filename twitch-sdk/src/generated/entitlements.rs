@@ -52,7 +52,7 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["CLAIMED", "FULFILLED"],
+            values: &[],
         },
     ],
     paging: Some(Paging {
@@ -107,7 +107,7 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["CLAIMED", "FULFILLED"],
+            values: &[],
         },
     ],
     paging: None,
@@ -134,11 +134,14 @@ pub struct GetDropsEntitlements {
     entitlement_ids: Vec<String>,
     user_id: Option<String>,
     game_id: Option<String>,
-    fulfillment_status: Option<String>,
+    fulfillment_status: Option<models::FulfillmentStatus>,
     limit: Option<usize>,
 }
 
 impl GetDropsEntitlements {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-drops-entitlements";
     /// Only these entitlement IDs.
     ///
     /// At most 100 items.
@@ -163,9 +166,10 @@ impl GetDropsEntitlements {
     }
 
     /// Only entitlements in this state: `CLAIMED` or `FULFILLED`.
-    ///
-    /// One of `CLAIMED`, `FULFILLED`.
-    pub fn fulfillment_status(mut self, fulfillment_status: impl Into<String>) -> Self {
+    pub fn fulfillment_status(
+        mut self,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
+    ) -> Self {
         self.fulfillment_status = Some(fulfillment_status.into());
         self
     }
@@ -218,11 +222,14 @@ impl IntoFuture for GetDropsEntitlements {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateDropsEntitlements {
     api: Api,
-    fulfillment_status: String,
+    fulfillment_status: models::FulfillmentStatus,
     entitlement_ids: Vec<String>,
 }
 
 impl UpdateDropsEntitlements {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-drops-entitlements";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_DROPS_ENTITLEMENTS);
@@ -251,12 +258,14 @@ impl AppApi {
     ///
     /// Authorization: The client ID must belong to an organization that owns the game.
     ///
+    /// Order: No particular order; Twitch does not sort entitlements.
+    ///
     /// # Parameters
     ///
     /// - [`entitlement_ids`](GetDropsEntitlements::entitlement_ids) (optional): Only these entitlement IDs. At most 100 items.
     /// - [`user_id`](GetDropsEntitlements::user_id) (optional): Only entitlements of this user.
     /// - [`game_id`](GetDropsEntitlements::game_id) (optional): Only entitlements of this game.
-    /// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`. One of `CLAIMED`, `FULFILLED`.
+    /// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`.
     ///
     /// # Paging
     ///
@@ -272,6 +281,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only).
+    ///
+    /// Operation id: `get-drops-entitlements` ([`GetDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
     pub fn get_drops_entitlements(&self) -> GetDropsEntitlements {
@@ -295,7 +306,7 @@ impl AppApi {
     ///
     /// # Parameters
     ///
-    /// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it). One of `CLAIMED`, `FULFILLED`.
+    /// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it).
     /// - `entitlement_ids`: IDs of the entitlements to update. At most 100 items.
     ///
     /// # Errors
@@ -309,10 +320,12 @@ impl AppApi {
     /// - No scope: the reference library's `drops:edit` does not exist in Helix.
     /// - Helix marks both body fields optional; they stay arguments as in the reference library.
     ///
+    /// Operation id: `update-drops-entitlements` ([`UpdateDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
         &self,
-        fulfillment_status: impl Into<String>,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
         entitlement_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateDropsEntitlements {
         UpdateDropsEntitlements {
@@ -332,12 +345,14 @@ impl UserApi {
     ///
     /// Authorization: The client ID must belong to an organization that owns the game.
     ///
+    /// Order: No particular order; Twitch does not sort entitlements.
+    ///
     /// # Parameters
     ///
     /// - [`entitlement_ids`](GetDropsEntitlements::entitlement_ids) (optional): Only these entitlement IDs. At most 100 items.
     /// - [`user_id`](GetDropsEntitlements::user_id) (optional): Only entitlements of this user.
     /// - [`game_id`](GetDropsEntitlements::game_id) (optional): Only entitlements of this game.
-    /// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`. One of `CLAIMED`, `FULFILLED`.
+    /// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`.
     ///
     /// # Paging
     ///
@@ -353,6 +368,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only).
+    ///
+    /// Operation id: `get-drops-entitlements` ([`GetDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
     pub fn get_drops_entitlements(&self) -> GetDropsEntitlements {
@@ -376,7 +393,7 @@ impl UserApi {
     ///
     /// # Parameters
     ///
-    /// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it). One of `CLAIMED`, `FULFILLED`.
+    /// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it).
     /// - `entitlement_ids`: IDs of the entitlements to update. At most 100 items.
     ///
     /// # Errors
@@ -390,10 +407,12 @@ impl UserApi {
     /// - No scope: the reference library's `drops:edit` does not exist in Helix.
     /// - Helix marks both body fields optional; they stay arguments as in the reference library.
     ///
+    /// Operation id: `update-drops-entitlements` ([`UpdateDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
         &self,
-        fulfillment_status: impl Into<String>,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
         entitlement_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateDropsEntitlements {
         UpdateDropsEntitlements {

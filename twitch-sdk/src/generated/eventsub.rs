@@ -128,26 +128,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &[
-                "enabled",
-                "webhook_callback_verification_pending",
-                "webhook_callback_verification_failed",
-                "notification_failures_exceeded",
-                "authorization_revoked",
-                "moderator_removed",
-                "user_removed",
-                "chat_user_banned",
-                "version_removed",
-                "beta_maintenance",
-                "websocket_disconnected",
-                "websocket_failed_ping_pong",
-                "websocket_received_inbound_traffic",
-                "websocket_connection_unused",
-                "websocket_internal_error",
-                "websocket_network_timeout",
-                "websocket_network_error",
-                "websocket_failed_to_reconnect",
-            ],
+            values: &[],
         },
         Param {
             name: "type",
@@ -190,7 +171,11 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
             values: &[],
         },
     ],
-    paging: None,
+    paging: Some(Paging {
+        page_size: None,
+        max_page_size: None,
+        before: false,
+    }),
     acting_user: None,
     errors: &[
         (400, "More than one filter, an invalid filter value, or an invalid cursor."),
@@ -208,13 +193,16 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateEventsubSubscription {
     api: Api,
-    subscription_type: String,
+    subscription_type: models::EventSubSubscriptionType,
     subscription_version: String,
     transport: models::EventSubTransport,
     condition: serde_json::Value,
 }
 
 impl CreateEventsubSubscription {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-eventsub-subscription";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&CREATE_EVENTSUB_SUBSCRIPTION);
@@ -245,6 +233,9 @@ pub struct DeleteEventsubSubscription {
 }
 
 impl DeleteEventsubSubscription {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-eventsub-subscription";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_EVENTSUB_SUBSCRIPTION);
@@ -264,14 +255,41 @@ impl IntoFuture for DeleteEventsubSubscription {
 }
 
 /// Request builder for [`AppApi::get_eventsub_subscription_by_id`] and [`UserApi::get_eventsub_subscription_by_id`]: set options, then `.await` it to send the request.
+///
+/// Awaiting it returns one page with its totals; [`paginate`](Self::paginate) pages through the items one request at a time and [`into_stream`](Self::into_stream) yields item by item, following the cursor.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptionById {
     api: Api,
     subscription_id: String,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionById {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-eventsub-subscriptions";
+    /// Caps how many items [`paginate`](Self::paginate) and
+    /// [`into_stream`](Self::into_stream) fetch in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
+    pub fn paginate(self) -> Paginator<models::EventSubSubscription> {
+        let limit = self.limit;
+        let (api, req) = self.into_request();
+        Paginator::new(api, req, limit)
+    }
+
+    /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
+    pub fn into_stream(self) -> PageStream<models::EventSubSubscription> {
+        self.paginate().into_stream()
+    }
+
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EVENTSUB_SUBSCRIPTIONS);
@@ -291,18 +309,45 @@ impl IntoFuture for GetEventsubSubscriptionById {
 }
 
 /// Request builder for [`AppApi::get_eventsub_subscriptions`] and [`UserApi::get_eventsub_subscriptions`]: set options, then `.await` it to send the request.
+///
+/// Awaiting it returns one page with its totals; [`paginate`](Self::paginate) pages through the items one request at a time and [`into_stream`](Self::into_stream) yields item by item, following the cursor.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptions {
     api: Api,
     after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptions {
-    /// Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-eventsub-subscriptions";
+    /// Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
+    }
+
+    /// Caps how many items [`paginate`](Self::paginate) and
+    /// [`into_stream`](Self::into_stream) fetch in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
+    pub fn paginate(self) -> Paginator<models::EventSubSubscription> {
+        let limit = self.limit;
+        let (api, req) = self.into_request();
+        Paginator::new(api, req, limit)
+    }
+
+    /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
+    pub fn into_stream(self) -> PageStream<models::EventSubSubscription> {
+        self.paginate().into_stream()
     }
 
     #[inline]
@@ -324,19 +369,46 @@ impl IntoFuture for GetEventsubSubscriptions {
 }
 
 /// Request builder for [`AppApi::get_eventsub_subscriptions_by_status`] and [`UserApi::get_eventsub_subscriptions_by_status`]: set options, then `.await` it to send the request.
+///
+/// Awaiting it returns one page with its totals; [`paginate`](Self::paginate) pages through the items one request at a time and [`into_stream`](Self::into_stream) yields item by item, following the cursor.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptionsByStatus {
     api: Api,
-    status: String,
+    status: models::EventSubSubscriptionStatus,
     after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionsByStatus {
-    /// Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-eventsub-subscriptions";
+    /// Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
+    }
+
+    /// Caps how many items [`paginate`](Self::paginate) and
+    /// [`into_stream`](Self::into_stream) fetch in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
+    pub fn paginate(self) -> Paginator<models::EventSubSubscription> {
+        let limit = self.limit;
+        let (api, req) = self.into_request();
+        Paginator::new(api, req, limit)
+    }
+
+    /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
+    pub fn into_stream(self) -> PageStream<models::EventSubSubscription> {
+        self.paginate().into_stream()
     }
 
     #[inline]
@@ -359,19 +431,46 @@ impl IntoFuture for GetEventsubSubscriptionsByStatus {
 }
 
 /// Request builder for [`AppApi::get_eventsub_subscriptions_by_type`] and [`UserApi::get_eventsub_subscriptions_by_type`]: set options, then `.await` it to send the request.
+///
+/// Awaiting it returns one page with its totals; [`paginate`](Self::paginate) pages through the items one request at a time and [`into_stream`](Self::into_stream) yields item by item, following the cursor.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptionsByType {
     api: Api,
-    subscriptions_type: String,
+    subscriptions_type: models::EventSubSubscriptionType,
     after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionsByType {
-    /// Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-eventsub-subscriptions";
+    /// Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
+    }
+
+    /// Caps how many items [`paginate`](Self::paginate) and
+    /// [`into_stream`](Self::into_stream) fetch in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
+    pub fn paginate(self) -> Paginator<models::EventSubSubscription> {
+        let limit = self.limit;
+        let (api, req) = self.into_request();
+        Paginator::new(api, req, limit)
+    }
+
+    /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
+    pub fn into_stream(self) -> PageStream<models::EventSubSubscription> {
+        self.paginate().into_stream()
     }
 
     #[inline]
@@ -394,19 +493,46 @@ impl IntoFuture for GetEventsubSubscriptionsByType {
 }
 
 /// Request builder for [`AppApi::get_eventsub_subscriptions_by_user_id`] and [`UserApi::get_eventsub_subscriptions_by_user_id`]: set options, then `.await` it to send the request.
+///
+/// Awaiting it returns one page with its totals; [`paginate`](Self::paginate) pages through the items one request at a time and [`into_stream`](Self::into_stream) yields item by item, following the cursor.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptionsByUserId {
     api: Api,
     user_id: String,
     after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionsByUserId {
-    /// Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-eventsub-subscriptions";
+    /// Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
+    }
+
+    /// Caps how many items [`paginate`](Self::paginate) and
+    /// [`into_stream`](Self::into_stream) fetch in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
+    pub fn paginate(self) -> Paginator<models::EventSubSubscription> {
+        let limit = self.limit;
+        let (api, req) = self.into_request();
+        Paginator::new(api, req, limit)
+    }
+
+    /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
+    pub fn into_stream(self) -> PageStream<models::EventSubSubscription> {
+        self.paginate().into_stream()
     }
 
     #[inline]
@@ -429,13 +555,40 @@ impl IntoFuture for GetEventsubSubscriptionsByUserId {
 }
 
 /// Request builder for [`AppApi::get_eventsub_subscriptions_summary`] and [`UserApi::get_eventsub_subscriptions_summary`]: set options, then `.await` it to send the request.
+///
+/// Awaiting it returns one page with its totals; [`paginate`](Self::paginate) pages through the items one request at a time and [`into_stream`](Self::into_stream) yields item by item, following the cursor.
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptionsSummary {
     api: Api,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionsSummary {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-eventsub-subscriptions";
+    /// Caps how many items [`paginate`](Self::paginate) and
+    /// [`into_stream`](Self::into_stream) fetch in all.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Pages by hand, one request per page, forward or (where Helix allows) back.
+    #[inline]
+    pub fn paginate(self) -> Paginator<models::EventSubSubscription> {
+        let limit = self.limit;
+        let (api, req) = self.into_request();
+        Paginator::new(api, req, limit)
+    }
+
+    /// Yields the items one by one, fetching pages as they are needed.
+    #[inline]
+    pub fn into_stream(self) -> PageStream<models::EventSubSubscription> {
+        self.paginate().into_stream()
+    }
+
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_EVENTSUB_SUBSCRIPTIONS);
@@ -464,7 +617,7 @@ impl AppApi {
     ///
     /// # Parameters
     ///
-    /// - `subscription_type`: The subscription type, such as `channel.follow`.
+    /// - `subscription_type`: The subscription type, such as `channel.follow`; a type newer than the SDK fits as text.
     /// - `subscription_version`: Version of the subscription type.
     /// - `transport`: Where to deliver events.
     /// - `condition`: Parameters of the subscription; the keys depend on the type.
@@ -479,18 +632,21 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (model `EventSubSubscriptions`): the created subscription plus the totals, which the reference library returns as a tuple.
+    /// - Returns the created subscription in `data` together with the client's totals (`total`, `total_cost`, `max_total_cost`); the reference library returns them as a tuple.
+    /// - A webhook transport is checked before sending: the callback must be an `https://` URL and the secret 10 to 100 ASCII characters.
     /// - No scopes are checked client-side: they depend on the subscription type (Twitch names `channel:read:subscriptions` only as an example).
-    /// - `type` accepts any string (no value list) so that new subscription types work without an SDK update.
+    /// - `subscription_type` takes an `EventSubSubscriptionType`, or any string for a type newer than the SDK.
     /// - The subscription model is `EventSubSubscription`, with the reference library's name `Subscription` as an alias.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
-    /// - The created subscription comes in the listing's envelope model, whose optional `pagination` Helix leaves out here.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    /// - The result has the same type as a page of Get EventSub Subscriptions, whose `pagination` is empty here.
+    ///
+    /// Operation id: `create-eventsub-subscription` ([`CreateEventsubSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
     pub fn create_eventsub_subscription(
         &self,
-        subscription_type: impl Into<String>,
+        subscription_type: impl Into<models::EventSubSubscriptionType>,
         subscription_version: impl Into<String>,
         transport: models::EventSubTransport,
         condition: serde_json::Value,
@@ -526,6 +682,8 @@ impl AppApi {
     ///
     /// - Also on UserApi (WebSocket subscriptions need a user token); the reference library has it there undocumented.
     ///
+    /// Operation id: `delete-eventsub-subscription` ([`DeleteEventsubSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription)
     pub fn delete_eventsub_subscription(
         &self,
@@ -551,6 +709,10 @@ impl AppApi {
     ///
     /// - `subscription_id`: Only the subscription with this ID.
     ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionById::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionById::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionById::limit) is set.
+    ///
     /// # Errors
     ///
     /// - 400: More than one filter, an invalid filter value, or an invalid cursor.
@@ -558,11 +720,13 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscription_by_id(
@@ -572,6 +736,7 @@ impl AppApi {
         GetEventsubSubscriptionById {
             api: self.api(),
             subscription_id: subscription_id.into(),
+            limit: None,
         }
     }
 
@@ -585,9 +750,15 @@ impl AppApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
-    /// - [`after`](GetEventsubSubscriptions::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// - [`after`](GetEventsubSubscriptions::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+    ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptions::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptions::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptions::limit) is set.
     ///
     /// # Errors
     ///
@@ -596,17 +767,20 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions(&self) -> GetEventsubSubscriptions {
         GetEventsubSubscriptions {
             api: self.api(),
             after: None,
+            limit: None,
         }
     }
 
@@ -620,10 +794,16 @@ impl AppApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
-    /// - `status`: Only subscriptions in this status. One of `enabled`, `webhook_callback_verification_pending`, `webhook_callback_verification_failed`, `notification_failures_exceeded`, `authorization_revoked`, `moderator_removed`, `user_removed`, `chat_user_banned`, `version_removed`, `beta_maintenance`, `websocket_disconnected`, `websocket_failed_ping_pong`, `websocket_received_inbound_traffic`, `websocket_connection_unused`, `websocket_internal_error`, `websocket_network_timeout`, `websocket_network_error`, `websocket_failed_to_reconnect`.
-    /// - [`after`](GetEventsubSubscriptionsByStatus::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// - `status`: Only subscriptions in this status.
+    /// - [`after`](GetEventsubSubscriptionsByStatus::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+    ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByStatus::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByStatus::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByStatus::limit) is set.
     ///
     /// # Errors
     ///
@@ -632,21 +812,24 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_status(
         &self,
-        status: impl Into<String>,
+        status: impl Into<models::EventSubSubscriptionStatus>,
     ) -> GetEventsubSubscriptionsByStatus {
         GetEventsubSubscriptionsByStatus {
             api: self.api(),
             status: status.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -660,10 +843,16 @@ impl AppApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
     /// - `subscriptions_type`: Only subscriptions of this type.
-    /// - [`after`](GetEventsubSubscriptionsByType::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// - [`after`](GetEventsubSubscriptionsByType::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+    ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByType::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByType::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByType::limit) is set.
     ///
     /// # Errors
     ///
@@ -672,21 +861,24 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByType::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_type(
         &self,
-        subscriptions_type: impl Into<String>,
+        subscriptions_type: impl Into<models::EventSubSubscriptionType>,
     ) -> GetEventsubSubscriptionsByType {
         GetEventsubSubscriptionsByType {
             api: self.api(),
             subscriptions_type: subscriptions_type.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -700,10 +892,16 @@ impl AppApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
     /// - `user_id`: Only subscriptions whose condition names this user.
-    /// - [`after`](GetEventsubSubscriptionsByUserId::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// - [`after`](GetEventsubSubscriptionsByUserId::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+    ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByUserId::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByUserId::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByUserId::limit) is set.
     ///
     /// # Errors
     ///
@@ -712,11 +910,13 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_user_id(
@@ -727,6 +927,7 @@ impl AppApi {
             api: self.api(),
             user_id: user_id.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -740,6 +941,10 @@ impl AppApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsSummary::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsSummary::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsSummary::limit) is set.
+    ///
     /// # Errors
     ///
     /// - 400: More than one filter, an invalid filter value, or an invalid cursor.
@@ -747,16 +952,19 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsSummary::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_summary(&self) -> GetEventsubSubscriptionsSummary {
         GetEventsubSubscriptionsSummary {
             api: self.api(),
+            limit: None,
         }
     }
 }
@@ -772,7 +980,7 @@ impl UserApi {
     ///
     /// # Parameters
     ///
-    /// - `subscription_type`: The subscription type, such as `channel.follow`.
+    /// - `subscription_type`: The subscription type, such as `channel.follow`; a type newer than the SDK fits as text.
     /// - `subscription_version`: Version of the subscription type.
     /// - `transport`: Where to deliver events.
     /// - `condition`: Parameters of the subscription; the keys depend on the type.
@@ -787,18 +995,21 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Shape `envelope` (model `EventSubSubscriptions`): the created subscription plus the totals, which the reference library returns as a tuple.
+    /// - Returns the created subscription in `data` together with the client's totals (`total`, `total_cost`, `max_total_cost`); the reference library returns them as a tuple.
+    /// - A webhook transport is checked before sending: the callback must be an `https://` URL and the secret 10 to 100 ASCII characters.
     /// - No scopes are checked client-side: they depend on the subscription type (Twitch names `channel:read:subscriptions` only as an example).
-    /// - `type` accepts any string (no value list) so that new subscription types work without an SDK update.
+    /// - `subscription_type` takes an `EventSubSubscriptionType`, or any string for a type newer than the SDK.
     /// - The subscription model is `EventSubSubscription`, with the reference library's name `Subscription` as an alias.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
-    /// - The created subscription comes in the listing's envelope model, whose optional `pagination` Helix leaves out here.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    /// - The result has the same type as a page of Get EventSub Subscriptions, whose `pagination` is empty here.
+    ///
+    /// Operation id: `create-eventsub-subscription` ([`CreateEventsubSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
     pub fn create_eventsub_subscription(
         &self,
-        subscription_type: impl Into<String>,
+        subscription_type: impl Into<models::EventSubSubscriptionType>,
         subscription_version: impl Into<String>,
         transport: models::EventSubTransport,
         condition: serde_json::Value,
@@ -834,6 +1045,8 @@ impl UserApi {
     ///
     /// - Also on UserApi (WebSocket subscriptions need a user token); the reference library has it there undocumented.
     ///
+    /// Operation id: `delete-eventsub-subscription` ([`DeleteEventsubSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription)
     pub fn delete_eventsub_subscription(
         &self,
@@ -859,6 +1072,10 @@ impl UserApi {
     ///
     /// - `subscription_id`: Only the subscription with this ID.
     ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionById::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionById::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionById::limit) is set.
+    ///
     /// # Errors
     ///
     /// - 400: More than one filter, an invalid filter value, or an invalid cursor.
@@ -866,11 +1083,13 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscription_by_id(
@@ -880,6 +1099,7 @@ impl UserApi {
         GetEventsubSubscriptionById {
             api: self.api(),
             subscription_id: subscription_id.into(),
+            limit: None,
         }
     }
 
@@ -893,9 +1113,15 @@ impl UserApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
-    /// - [`after`](GetEventsubSubscriptions::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// - [`after`](GetEventsubSubscriptions::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+    ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptions::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptions::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptions::limit) is set.
     ///
     /// # Errors
     ///
@@ -904,17 +1130,20 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions(&self) -> GetEventsubSubscriptions {
         GetEventsubSubscriptions {
             api: self.api(),
             after: None,
+            limit: None,
         }
     }
 
@@ -928,10 +1157,16 @@ impl UserApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
-    /// - `status`: Only subscriptions in this status. One of `enabled`, `webhook_callback_verification_pending`, `webhook_callback_verification_failed`, `notification_failures_exceeded`, `authorization_revoked`, `moderator_removed`, `user_removed`, `chat_user_banned`, `version_removed`, `beta_maintenance`, `websocket_disconnected`, `websocket_failed_ping_pong`, `websocket_received_inbound_traffic`, `websocket_connection_unused`, `websocket_internal_error`, `websocket_network_timeout`, `websocket_network_error`, `websocket_failed_to_reconnect`.
-    /// - [`after`](GetEventsubSubscriptionsByStatus::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// - `status`: Only subscriptions in this status.
+    /// - [`after`](GetEventsubSubscriptionsByStatus::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+    ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByStatus::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByStatus::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByStatus::limit) is set.
     ///
     /// # Errors
     ///
@@ -940,21 +1175,24 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_status(
         &self,
-        status: impl Into<String>,
+        status: impl Into<models::EventSubSubscriptionStatus>,
     ) -> GetEventsubSubscriptionsByStatus {
         GetEventsubSubscriptionsByStatus {
             api: self.api(),
             status: status.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -968,10 +1206,16 @@ impl UserApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
     /// - `subscriptions_type`: Only subscriptions of this type.
-    /// - [`after`](GetEventsubSubscriptionsByType::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// - [`after`](GetEventsubSubscriptionsByType::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+    ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByType::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByType::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByType::limit) is set.
     ///
     /// # Errors
     ///
@@ -980,21 +1224,24 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByType::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_type(
         &self,
-        subscriptions_type: impl Into<String>,
+        subscriptions_type: impl Into<models::EventSubSubscriptionType>,
     ) -> GetEventsubSubscriptionsByType {
         GetEventsubSubscriptionsByType {
             api: self.api(),
             subscriptions_type: subscriptions_type.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -1008,10 +1255,16 @@ impl UserApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// Order: Oldest subscription first.
+    ///
     /// # Parameters
     ///
     /// - `user_id`: Only subscriptions whose condition names this user.
-    /// - [`after`](GetEventsubSubscriptionsByUserId::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// - [`after`](GetEventsubSubscriptionsByUserId::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+    ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByUserId::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByUserId::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByUserId::limit) is set.
     ///
     /// # Errors
     ///
@@ -1020,11 +1273,13 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_user_id(
@@ -1035,6 +1290,7 @@ impl UserApi {
             api: self.api(),
             user_id: user_id.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -1048,6 +1304,10 @@ impl UserApi {
     ///
     /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
     ///
+    /// # Paging
+    ///
+    /// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsSummary::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsSummary::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsSummary::limit) is set.
+    ///
     /// # Errors
     ///
     /// - 400: More than one filter, an invalid filter value, or an invalid cursor.
@@ -1055,16 +1315,19 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+    /// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
     /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-    /// - `type` accepts any string (no value list) so that new subscription types work.
+    /// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
     /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-    /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+    /// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+    ///
+    /// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsSummary::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_summary(&self) -> GetEventsubSubscriptionsSummary {
         GetEventsubSubscriptionsSummary {
             api: self.api(),
+            limit: None,
         }
     }
 }

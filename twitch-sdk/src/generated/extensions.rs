@@ -127,7 +127,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
             }),
             length: None,
             range: None,
-            values: &["broadcaster", "developer", "global"],
+            values: &[],
         },
     ],
     paging: None,
@@ -467,7 +467,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["broadcaster", "developer", "global"],
+            values: &[],
         },
         Param {
             name: "broadcaster_id",
@@ -675,6 +675,9 @@ pub struct CreateExtensionSecret {
 }
 
 impl CreateExtensionSecret {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-extension-secret";
     /// Seconds before the new secret becomes active.
     ///
     /// At least 300. Helix assumes `300` when it is not set.
@@ -711,6 +714,9 @@ pub struct GetExtensionBitsProducts {
 }
 
 impl GetExtensionBitsProducts {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-bits-products";
     /// Whether to include disabled and expired products.
     ///
     /// Helix assumes `false` when it is not set.
@@ -744,10 +750,13 @@ pub struct GetExtensionChannelConfiguration {
     api: Api,
     broadcaster_id: String,
     extension_id: String,
-    segments: Vec<String>,
+    segments: Vec<models::ExtensionSegment>,
 }
 
 impl GetExtensionChannelConfiguration {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-configuration-segment";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_CONFIGURATION_SEGMENT);
@@ -780,6 +789,9 @@ pub struct GetExtensionLiveChannels {
 }
 
 impl GetExtensionLiveChannels {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-live-channels";
     /// Caps how many items are fetched in all: by awaiting the request, by
     /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
@@ -828,6 +840,9 @@ pub struct GetExtensionSecrets {
 }
 
 impl GetExtensionSecrets {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extension-secrets";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_EXTENSION_SECRETS);
@@ -855,6 +870,9 @@ pub struct GetExtensions {
 }
 
 impl GetExtensions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-extensions";
     /// Version to get; the latest released one by default.
     pub fn extension_version(mut self, extension_version: impl Into<String>) -> Self {
         self.extension_version = Some(extension_version.into());
@@ -890,6 +908,9 @@ pub struct GetReleasedExtensions {
 }
 
 impl GetReleasedExtensions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-released-extensions";
     /// Version to get; the latest by default.
     pub fn extension_version(mut self, extension_version: impl Into<String>) -> Self {
         self.extension_version = Some(extension_version.into());
@@ -927,6 +948,9 @@ pub struct SendExtensionChatMessage {
 }
 
 impl SendExtensionChatMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-extension-chat-message";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEND_EXTENSION_CHAT_MESSAGE);
@@ -960,6 +984,9 @@ pub struct SendExtensionPubsubMessage {
 }
 
 impl SendExtensionPubsubMessage {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-extension-pubsub-message";
     /// ID of the broadcaster whose channel gets the message; leave out for a global broadcast.
     pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
         self.broadcaster_id = Some(broadcaster_id.into());
@@ -1005,13 +1032,16 @@ impl IntoFuture for SendExtensionPubsubMessage {
 pub struct SetExtensionConfigurationSegment {
     api: Api,
     extension_id: String,
-    segment: String,
+    segment: models::ExtensionSegment,
     broadcaster_id: Option<String>,
     content: Option<String>,
     version: Option<String>,
 }
 
 impl SetExtensionConfigurationSegment {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "set-extension-configuration-segment";
     /// ID of the broadcaster who installed the extension; only for the `broadcaster` and `developer` segments.
     pub fn broadcaster_id(mut self, broadcaster_id: impl Into<String>) -> Self {
         self.broadcaster_id = Some(broadcaster_id.into());
@@ -1064,6 +1094,9 @@ pub struct SetExtensionRequiredConfiguration {
 }
 
 impl SetExtensionRequiredConfiguration {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "set-extension-required-configuration";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SET_EXTENSION_REQUIRED_CONFIGURATION);
@@ -1099,6 +1132,9 @@ pub struct UpdateExtensionBitsProduct {
 }
 
 impl UpdateExtensionBitsProduct {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-extension-bits-product";
     /// Whether the product is still in development.
     ///
     /// Helix assumes `false` when it is not set.
@@ -1172,6 +1208,8 @@ impl AppApi {
     /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
+    /// Operation id: `create-extension-secret` ([`CreateExtensionSecret::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-extension-secret)
     pub fn create_extension_secret(
         &self,
@@ -1205,6 +1243,8 @@ impl AppApi {
     ///
     /// - The reference library's `extension_id` is not a Helix parameter (the client ID identifies the extension) and is not exposed.
     ///
+    /// Operation id: `get-extension-bits-products` ([`GetExtensionBitsProducts::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-bits-products)
     pub fn get_extension_bits_products(&self) -> GetExtensionBitsProducts {
         GetExtensionBitsProducts {
@@ -1225,7 +1265,7 @@ impl AppApi {
     ///
     /// - `broadcaster_id`: ID of the broadcaster who installed the extension; needed for the `broadcaster` and `developer` segments, not for `global`.
     /// - `extension_id`: ID of the extension.
-    /// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items. One of `broadcaster`, `developer`, `global`.
+    /// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items.
     ///
     /// # Errors
     ///
@@ -1241,12 +1281,14 @@ impl AppApi {
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
     /// - Twitch's schema types `segment` as one string, but its description accepts the parameter repeated for several segments, which the list allows.
     ///
+    /// Operation id: `get-extension-configuration-segment` ([`GetExtensionChannelConfiguration::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
     pub fn get_extension_channel_configuration(
         &self,
         broadcaster_id: impl Into<String>,
         extension_id: impl Into<String>,
-        segments: impl IntoIterator<Item = impl Into<String>>,
+        segments: impl IntoIterator<Item = impl Into<models::ExtensionSegment>>,
     ) -> GetExtensionChannelConfiguration {
         GetExtensionChannelConfiguration {
             api: self.api(),
@@ -1282,6 +1324,8 @@ impl AppApi {
     ///
     /// - Helix sends `pagination` as a bare cursor string here, not as an object; the runtime must accept both.
     ///
+    /// Operation id: `get-extension-live-channels` ([`GetExtensionLiveChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
     pub fn get_extension_live_channels(
         &self,
@@ -1311,6 +1355,8 @@ impl AppApi {
     ///
     /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+    ///
+    /// Operation id: `get-extension-secrets` ([`GetExtensionSecrets::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-secrets)
     pub fn get_extension_secrets(&self) -> GetExtensionSecrets {
@@ -1344,6 +1390,8 @@ impl AppApi {
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
     ///
+    /// Operation id: `get-extensions` ([`GetExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extensions)
     pub fn get_extensions(&self, extension_id: impl Into<String>) -> GetExtensions {
         GetExtensions {
@@ -1375,6 +1423,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
+    ///
+    /// Operation id: `get-released-extensions` ([`GetReleasedExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
     pub fn get_released_extensions(
@@ -1412,6 +1462,8 @@ impl AppApi {
     ///
     /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+    ///
+    /// Operation id: `send-extension-chat-message` ([`SendExtensionChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-chat-message)
     pub fn send_extension_chat_message(
@@ -1458,6 +1510,8 @@ impl AppApi {
     /// - Twitch's schema marks `broadcaster_id` required, but it must be left out for a global broadcast, so it is optional here.
     /// - `target` accepts `broadcast`, `global` or `whisper-<user-id>`; the pattern is not checked client-side.
     ///
+    /// Operation id: `send-extension-pubsub-message` ([`SendExtensionPubsubMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-pubsub-message)
     pub fn send_extension_pubsub_message(
         &self,
@@ -1484,7 +1538,7 @@ impl AppApi {
     /// # Parameters
     ///
     /// - `extension_id`: ID of the extension.
-    /// - `segment`: Segment to set: `broadcaster`, `developer` or `global`. One of `broadcaster`, `developer`, `global`.
+    /// - `segment`: Segment to set: `broadcaster`, `developer` or `global`.
     /// - [`broadcaster_id`](SetExtensionConfigurationSegment::broadcaster_id) (optional): ID of the broadcaster who installed the extension; only for the `broadcaster` and `developer` segments.
     /// - [`content`](SetExtensionConfigurationSegment::content) (optional): New content: plain text or encoded JSON.
     /// - [`version`](SetExtensionConfigurationSegment::version) (optional): Version of the content; the latest is updated when unset.
@@ -1499,11 +1553,13 @@ impl AppApi {
     /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
     ///
+    /// Operation id: `set-extension-configuration-segment` ([`SetExtensionConfigurationSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment)
     pub fn set_extension_configuration_segment(
         &self,
         extension_id: impl Into<String>,
-        segment: impl Into<String>,
+        segment: impl Into<models::ExtensionSegment>,
     ) -> SetExtensionConfigurationSegment {
         SetExtensionConfigurationSegment {
             api: self.api(),
@@ -1539,6 +1595,8 @@ impl AppApi {
     ///
     /// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
     /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+    ///
+    /// Operation id: `set-extension-required-configuration` ([`SetExtensionRequiredConfiguration::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration)
     pub fn set_extension_required_configuration(
@@ -1583,6 +1641,8 @@ impl AppApi {
     ///
     /// - The reference library's `extension_id` and `name` are not Helix fields and are not exposed; Helix requires `display_name`.
     ///
+    /// Operation id: `update-extension-bits-product` ([`UpdateExtensionBitsProduct::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-extension-bits-product)
     pub fn update_extension_bits_product(
         &self,
@@ -1615,7 +1675,7 @@ impl UserApi {
     ///
     /// - `broadcaster_id`: ID of the broadcaster who installed the extension; needed for the `broadcaster` and `developer` segments, not for `global`.
     /// - `extension_id`: ID of the extension.
-    /// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items. One of `broadcaster`, `developer`, `global`.
+    /// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items.
     ///
     /// # Errors
     ///
@@ -1631,12 +1691,14 @@ impl UserApi {
     /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
     /// - Twitch's schema types `segment` as one string, but its description accepts the parameter repeated for several segments, which the list allows.
     ///
+    /// Operation id: `get-extension-configuration-segment` ([`GetExtensionChannelConfiguration::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
     pub fn get_extension_channel_configuration(
         &self,
         broadcaster_id: impl Into<String>,
         extension_id: impl Into<String>,
-        segments: impl IntoIterator<Item = impl Into<String>>,
+        segments: impl IntoIterator<Item = impl Into<models::ExtensionSegment>>,
     ) -> GetExtensionChannelConfiguration {
         GetExtensionChannelConfiguration {
             api: self.api(),
@@ -1672,6 +1734,8 @@ impl UserApi {
     ///
     /// - Helix sends `pagination` as a bare cursor string here, not as an object; the runtime must accept both.
     ///
+    /// Operation id: `get-extension-live-channels` ([`GetExtensionLiveChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
     pub fn get_extension_live_channels(
         &self,
@@ -1706,6 +1770,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
+    ///
+    /// Operation id: `get-released-extensions` ([`GetReleasedExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
     pub fn get_released_extensions(

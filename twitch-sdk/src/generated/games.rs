@@ -98,6 +98,9 @@ pub struct GetGames {
 }
 
 impl GetGames {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-games";
     /// IDs of the games to get.
     ///
     /// At most 100 items.
@@ -162,6 +165,9 @@ pub struct GetTopGames {
 }
 
 impl GetTopGames {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-top-games";
     /// Caps how many items are fetched in all: by awaiting the request, by
     /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
@@ -225,6 +231,8 @@ impl AppApi {
     ///
     /// - Helix allows 100 IDs and names in total; each list is checked against 100 on its own.
     ///
+    /// Operation id: `get-games` ([`GetGames::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-games)
     pub fn get_games(&self) -> GetGames {
         GetGames {
@@ -251,6 +259,8 @@ impl AppApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-top-games` ([`GetTopGames::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-top-games)
     pub fn get_top_games(&self) -> GetTopGames {
@@ -285,6 +295,8 @@ impl UserApi {
     ///
     /// - Helix allows 100 IDs and names in total; each list is checked against 100 on its own.
     ///
+    /// Operation id: `get-games` ([`GetGames::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-games)
     pub fn get_games(&self) -> GetGames {
         GetGames {
@@ -311,6 +323,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-top-games` ([`GetTopGames::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-top-games)
     pub fn get_top_games(&self) -> GetTopGames {

@@ -610,12 +610,7 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &[
-                "TILED_LAYOUT",
-                "SCREENSHARE_LAYOUT",
-                "HORIZONTAL_LAYOUT",
-                "VERTICAL_LAYOUT",
-            ],
+            values: &[],
         },
         Param {
             name: "regenerate_browser_sources",
@@ -830,6 +825,9 @@ pub struct AssignGuestStarSlot {
 }
 
 impl AssignGuestStarSlot {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "assign-guest-star-slot";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -869,6 +867,9 @@ pub struct CreateGuestStarSession {
 }
 
 impl CreateGuestStarSession {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-guest-star-session";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -907,6 +908,9 @@ pub struct DeleteGuestStarInvite {
 }
 
 impl DeleteGuestStarInvite {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-guest-star-invite";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -950,6 +954,9 @@ pub struct DeleteGuestStarSlot {
 }
 
 impl DeleteGuestStarSlot {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-guest-star-slot";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1000,6 +1007,9 @@ pub struct EndGuestStarSession {
 }
 
 impl EndGuestStarSession {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "end-guest-star-session";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1037,6 +1047,9 @@ pub struct GetChannelGuestStarSettings {
 }
 
 impl GetChannelGuestStarSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-guest-star-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1075,6 +1088,9 @@ pub struct GetGuestStarInvites {
 }
 
 impl GetGuestStarInvites {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-guest-star-invites";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1113,6 +1129,9 @@ pub struct GetGuestStarSession {
 }
 
 impl GetGuestStarSession {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-guest-star-session";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1152,6 +1171,9 @@ pub struct SendGuestStarInvite {
 }
 
 impl SendGuestStarInvite {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-guest-star-invite";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1190,11 +1212,14 @@ pub struct UpdateChannelGuestStarSettings {
     is_moderator_send_live_enabled: Option<bool>,
     slot_count: Option<i32>,
     is_browser_source_audio_enabled: Option<bool>,
-    group_layout: Option<String>,
+    group_layout: Option<models::GuestStarLayout>,
     regenerate_browser_sources: Option<bool>,
 }
 
 impl UpdateChannelGuestStarSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-channel-guest-star-settings";
     /// ID of the broadcaster whose settings to change; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1238,9 +1263,10 @@ impl UpdateChannelGuestStarSettings {
     }
 
     /// Layout of guests in the browser source.
-    ///
-    /// One of `TILED_LAYOUT`, `SCREENSHARE_LAYOUT`, `HORIZONTAL_LAYOUT`, `VERTICAL_LAYOUT`.
-    pub fn group_layout(mut self, group_layout: impl Into<String>) -> Self {
+    pub fn group_layout(
+        mut self,
+        group_layout: impl Into<models::GuestStarLayout>,
+    ) -> Self {
         self.group_layout = Some(group_layout.into());
         self
     }
@@ -1299,6 +1325,9 @@ pub struct UpdateGuestStarSlot {
 }
 
 impl UpdateGuestStarSlot {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-guest-star-slot";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1354,6 +1383,9 @@ pub struct UpdateGuestStarSlotSettings {
 }
 
 impl UpdateGuestStarSlotSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-guest-star-slot-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1448,6 +1480,8 @@ impl UserApi {
     /// - 401: The moderator is not a Guest Star moderator.
     /// - 403: The host slot, a guest who is not invited, ready or already seated.
     ///
+    /// Operation id: `assign-guest-star-slot` ([`AssignGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#assign-guest-star-slot)
     pub fn assign_guest_star_slot(
         &self,
@@ -1488,6 +1522,8 @@ impl UserApi {
     ///
     /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
     ///
+    /// Operation id: `create-guest-star-session` ([`CreateGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-guest-star-session)
     pub fn create_guest_star_session(&self) -> CreateGuestStarSession {
         CreateGuestStarSession {
@@ -1515,6 +1551,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 404: The guest has no invitation.
+    ///
+    /// Operation id: `delete-guest-star-invite` ([`DeleteGuestStarInvite::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-invite)
     pub fn delete_guest_star_invite(
@@ -1554,6 +1592,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 403: The moderator is not a Guest Star moderator, or the slot is restricted.
     /// - 404: The guest or slot was not found.
+    ///
+    /// Operation id: `delete-guest-star-slot` ([`DeleteGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-slot)
     pub fn delete_guest_star_slot(
@@ -1596,6 +1636,8 @@ impl UserApi {
     ///
     /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
     ///
+    /// Operation id: `end-guest-star-session` ([`EndGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-guest-star-session)
     pub fn end_guest_star_session(
         &self,
@@ -1630,6 +1672,8 @@ impl UserApi {
     ///
     /// - Twitch's schema puts the settings at the top level of the body; its example wraps them in `data` (and names `group_layout` `layout`), and the model follows the example, keeping both layout fields optional.
     ///
+    /// Operation id: `get-channel-guest-star-settings` ([`GetChannelGuestStarSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-guest-star-settings)
     pub fn get_channel_guest_star_settings(
         &self,
@@ -1659,6 +1703,8 @@ impl UserApi {
     /// # Errors
     ///
     /// - 400: A parameter is missing or invalid.
+    ///
+    /// Operation id: `get-guest-star-invites` ([`GetGuestStarInvites::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-invites)
     pub fn get_guest_star_invites(
@@ -1697,6 +1743,8 @@ impl UserApi {
     /// - Twitch lists no token type for this call; it reads a user token's moderator ID, so the method is on UserApi.
     /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
     ///
+    /// Operation id: `get-guest-star-session` ([`GetGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-session)
     pub fn get_guest_star_session(
         &self,
@@ -1729,6 +1777,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 403: The guest may not be invited or is already invited.
     ///
+    /// Operation id: `send-guest-star-invite` ([`SendGuestStarInvite::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-guest-star-invite)
     pub fn send_guest_star_invite(
         &self,
@@ -1759,12 +1809,14 @@ impl UserApi {
     /// - [`is_moderator_send_live_enabled`](UpdateChannelGuestStarSettings::is_moderator_send_live_enabled) (optional): Whether moderators may take guests live.
     /// - [`slot_count`](UpdateChannelGuestStarSettings::slot_count) (optional): Number of guest slots. From 1 to 6.
     /// - [`is_browser_source_audio_enabled`](UpdateChannelGuestStarSettings::is_browser_source_audio_enabled) (optional): Whether browser sources play audio.
-    /// - [`group_layout`](UpdateChannelGuestStarSettings::group_layout) (optional): Layout of guests in the browser source. One of `TILED_LAYOUT`, `SCREENSHARE_LAYOUT`, `HORIZONTAL_LAYOUT`, `VERTICAL_LAYOUT`.
+    /// - [`group_layout`](UpdateChannelGuestStarSettings::group_layout) (optional): Layout of guests in the browser source.
     /// - [`regenerate_browser_sources`](UpdateChannelGuestStarSettings::regenerate_browser_sources) (optional): Whether to issue a new browser source token, invalidating every configured browser source.
     ///
     /// # Errors
     ///
     /// - 400: A parameter is missing or invalid.
+    ///
+    /// Operation id: `update-channel-guest-star-settings` ([`UpdateChannelGuestStarSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings)
     pub fn update_channel_guest_star_settings(&self) -> UpdateChannelGuestStarSettings {
@@ -1798,6 +1850,8 @@ impl UserApi {
     /// # Errors
     ///
     /// - 400: A parameter is missing or invalid.
+    ///
+    /// Operation id: `update-guest-star-slot` ([`UpdateGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot)
     pub fn update_guest_star_slot(
@@ -1839,6 +1893,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 403: The moderator is not a Guest Star moderator, or the slot is restricted.
+    ///
+    /// Operation id: `update-guest-star-slot-settings` ([`UpdateGuestStarSlotSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot-settings)
     pub fn update_guest_star_slot_settings(

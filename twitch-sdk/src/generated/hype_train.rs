@@ -51,6 +51,9 @@ pub struct GetHypeTrainStatus {
 }
 
 impl GetHypeTrainStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-hype-train-status";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -99,6 +102,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - The models follow Twitch's example response; its schema places the train's fields inside the contributions and the all-time highs beside `data`.
+    ///
+    /// Operation id: `get-hype-train-status` ([`GetHypeTrainStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-hype-train-status)
     pub fn get_hype_train_status(&self) -> GetHypeTrainStatus {

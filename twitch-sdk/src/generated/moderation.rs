@@ -791,7 +791,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["pending", "approved", "denied", "acknowledged", "canceled"],
+            values: &[],
         },
         Param {
             name: "user_id",
@@ -917,7 +917,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["ALLOW", "DENY"],
+            values: &[],
         },
     ],
     paging: None,
@@ -1590,6 +1590,9 @@ pub struct AddBlockedTerm {
 }
 
 impl AddBlockedTerm {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "add-blocked-term";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1636,6 +1639,9 @@ pub struct AddChannelModerator {
 }
 
 impl AddChannelModerator {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "add-channel-moderator";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1673,6 +1679,9 @@ pub struct AddChannelVip {
 }
 
 impl AddChannelVip {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "add-channel-vip";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1712,6 +1721,9 @@ pub struct AddSuspiciousUserStatus {
 }
 
 impl AddSuspiciousUserStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "add-suspicious-status-to-chat-user";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1762,6 +1774,9 @@ pub struct BanUser {
 }
 
 impl BanUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "ban-user";
     /// ID of the broadcaster whose chat room to ban the user from.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1826,6 +1841,9 @@ pub struct CheckAutomodStatus {
 }
 
 impl CheckAutomodStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "check-automod-status";
     /// ID of the broadcaster whose AutoMod settings to apply; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1864,6 +1882,9 @@ pub struct DeleteChatMessages {
 }
 
 impl DeleteChatMessages {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-chat-messages";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1916,6 +1937,9 @@ pub struct GetAutomodSettings {
 }
 
 impl GetAutomodSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-automod-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -1964,6 +1988,9 @@ pub struct GetBannedUsers {
 }
 
 impl GetBannedUsers {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-banned-users";
     /// ID of the broadcaster whose bans to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2037,6 +2064,9 @@ pub struct GetBlockedTerms {
 }
 
 impl GetBlockedTerms {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-blocked-terms";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2106,6 +2136,9 @@ pub struct GetModeratedChannels {
 }
 
 impl GetModeratedChannels {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-moderated-channels";
     /// ID of the user whose moderated channels to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2167,6 +2200,9 @@ pub struct GetModerators {
 }
 
 impl GetModerators {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-moderators";
     /// ID of the broadcaster whose moderators to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2237,6 +2273,9 @@ pub struct GetShieldModeStatus {
 }
 
 impl GetShieldModeStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-shield-mode-status";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2279,7 +2318,7 @@ impl IntoFuture for GetShieldModeStatus {
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetUnbanRequests {
     api: Api,
-    status: String,
+    status: models::UnbanRequestStatus,
     broadcaster_id: Option<String>,
     moderator_id: Option<String>,
     user_id: Option<String>,
@@ -2287,6 +2326,9 @@ pub struct GetUnbanRequests {
 }
 
 impl GetUnbanRequests {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-unban-requests";
     /// ID of the broadcaster whose unban requests to list.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2365,6 +2407,9 @@ pub struct GetVips {
 }
 
 impl GetVips {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-vips";
     /// ID of the broadcaster whose VIPs to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2431,11 +2476,14 @@ impl IntoFuture for GetVips {
 pub struct ManageHeldAutomodMessages {
     api: Api,
     msg_id: String,
-    action: String,
+    action: models::AutomodAction,
     user_id: Option<String>,
 }
 
 impl ManageHeldAutomodMessages {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "manage-held-automod-messages";
     /// ID of the moderator allowing or denying the message; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2475,6 +2523,9 @@ pub struct RemoveBlockedTerm {
 }
 
 impl RemoveBlockedTerm {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "remove-blocked-term";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2521,6 +2572,9 @@ pub struct RemoveChannelModerator {
 }
 
 impl RemoveChannelModerator {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "remove-channel-moderator";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2558,6 +2612,9 @@ pub struct RemoveChannelVip {
 }
 
 impl RemoveChannelVip {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "remove-channel-vip";
     /// ID of the broadcaster; the token's user must be the broadcaster, or the VIP removing themselves.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2596,6 +2653,9 @@ pub struct RemoveSuspiciousUserStatus {
 }
 
 impl RemoveSuspiciousUserStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "remove-suspicious-status-from-chat-user";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2645,6 +2705,9 @@ pub struct ResolveUnbanRequest {
 }
 
 impl ResolveUnbanRequest {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "resolve-unban-requests";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2702,6 +2765,9 @@ pub struct UnbanUser {
 }
 
 impl UnbanUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "unban-user";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2757,6 +2823,9 @@ pub struct UpdateAutomodSettings {
 }
 
 impl UpdateAutomodSettings {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-automod-settings";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2872,6 +2941,9 @@ pub struct UpdateShieldModeStatus {
 }
 
 impl UpdateShieldModeStatus {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-shield-mode-status";
     /// ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2920,6 +2992,9 @@ pub struct WarnChatUser {
 }
 
 impl WarnChatUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "warn-chat-user";
     /// ID of the broadcaster whose chat room the warning applies in.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -2984,6 +3059,8 @@ impl AppApi {
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` field.
     /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists `NO_TREATMENT` only for the removal.
     ///
+    /// Operation id: `add-suspicious-status-to-chat-user` ([`AddSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
     pub fn add_suspicious_user_status(
         &self,
@@ -3026,6 +3103,8 @@ impl AppApi {
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` parameter.
     /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists only `NO_TREATMENT` for the removal.
     ///
+    /// Operation id: `remove-suspicious-status-from-chat-user` ([`RemoveSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
     pub fn remove_suspicious_user_status(
         &self,
@@ -3067,6 +3146,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `add-blocked-term` ([`AddBlockedTerm::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-blocked-term)
     pub fn add_blocked_term(&self, text: impl Into<String>) -> AddBlockedTerm {
         AddBlockedTerm {
@@ -3096,6 +3177,8 @@ impl UserApi {
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 422: The user is a VIP; remove the VIP status first.
     /// - 429: Too many requests in ten seconds.
+    ///
+    /// Operation id: `add-channel-moderator` ([`AddChannelModerator::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-moderator)
     pub fn add_channel_moderator(
@@ -3133,6 +3216,8 @@ impl UserApi {
     /// - 425: The broadcaster has not completed the Build a Community requirement.
     /// - 429: Too many VIPs added in ten seconds.
     ///
+    /// Operation id: `add-channel-vip` ([`AddChannelVip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-vip)
     pub fn add_channel_vip(&self, user_id: impl Into<String>) -> AddChannelVip {
         AddChannelVip {
@@ -3167,6 +3252,8 @@ impl UserApi {
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` field.
     /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists `NO_TREATMENT` only for the removal.
+    ///
+    /// Operation id: `add-suspicious-status-to-chat-user` ([`AddSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
     pub fn add_suspicious_user_status(
@@ -3213,6 +3300,8 @@ impl UserApi {
     /// - The response model is `UserBan`: the reference library calls it `BannedUser`, which here is the item of Get Banned Users.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `ban-user` ([`BanUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#ban-user)
     pub fn ban_user(&self, user_id: impl Into<String>) -> BanUser {
         BanUser {
@@ -3249,6 +3338,8 @@ impl UserApi {
     ///
     /// - Scope `moderation:read` per Helix (the reference library says `moderator:manage:automod`).
     /// - Reference parameter `messages` is the Helix `data` field.
+    ///
+    /// Operation id: `check-automod-status` ([`CheckAutomodStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-automod-status)
     pub fn check_automod_status(
@@ -3287,6 +3378,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `delete-chat-messages` ([`DeleteChatMessages::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-chat-messages)
     pub fn delete_chat_messages(&self) -> DeleteChatMessages {
         DeleteChatMessages {
@@ -3320,6 +3413,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `get-automod-settings` ([`GetAutomodSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-automod-settings)
     pub fn get_automod_settings(&self) -> GetAutomodSettings {
         GetAutomodSettings {
@@ -3336,6 +3431,8 @@ impl UserApi {
     /// Scopes: one of `moderation:read`, `moderator:manage:banned_users`.
     ///
     /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
+    ///
+    /// Order: When `user_ids` are given, the order of those IDs.
     ///
     /// # Parameters
     ///
@@ -3354,6 +3451,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix also accepts `moderator:manage:banned_users` (the reference library lists only `moderation:read`).
+    ///
+    /// Operation id: `get-banned-users` ([`GetBannedUsers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-banned-users)
     pub fn get_banned_users(&self) -> GetBannedUsers {
@@ -3393,6 +3492,8 @@ impl UserApi {
     /// - Helix also accepts `moderator:manage:blocked_terms`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `get-blocked-terms` ([`GetBlockedTerms::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-blocked-terms)
     pub fn get_blocked_terms(&self) -> GetBlockedTerms {
         GetBlockedTerms {
@@ -3425,6 +3526,8 @@ impl UserApi {
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `get-moderated-channels` ([`GetModeratedChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderated-channels)
     pub fn get_moderated_channels(&self) -> GetModeratedChannels {
         GetModeratedChannels {
@@ -3441,6 +3544,8 @@ impl UserApi {
     /// Scopes: one of `moderation:read`, `channel:manage:moderators`.
     ///
     /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
+    ///
+    /// Order: When `user_ids` are given, the order of those IDs.
     ///
     /// # Parameters
     ///
@@ -3459,6 +3564,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix also accepts `channel:manage:moderators`.
+    ///
+    /// Operation id: `get-moderators` ([`GetModerators::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderators)
     pub fn get_moderators(&self) -> GetModerators {
@@ -3494,6 +3601,8 @@ impl UserApi {
     /// - Helix also accepts `moderator:manage:shield_mode`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `get-shield-mode-status` ([`GetShieldModeStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shield-mode-status)
     pub fn get_shield_mode_status(&self) -> GetShieldModeStatus {
         GetShieldModeStatus {
@@ -3513,7 +3622,7 @@ impl UserApi {
     ///
     /// # Parameters
     ///
-    /// - `status`: Only requests in this status. One of `pending`, `approved`, `denied`, `acknowledged`, `canceled`.
+    /// - `status`: Only requests in this status.
     /// - [`broadcaster_id`](GetUnbanRequests::broadcaster_id) (optional): ID of the broadcaster whose unban requests to list. Defaults to the token's user.
     /// - [`moderator_id`](GetUnbanRequests::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
     /// - [`user_id`](GetUnbanRequests::user_id) (optional): Only requests from this user.
@@ -3533,8 +3642,13 @@ impl UserApi {
     /// - Helix also accepts `moderator:manage:unban_requests`.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `get-unban-requests` ([`GetUnbanRequests::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-unban-requests)
-    pub fn get_unban_requests(&self, status: impl Into<String>) -> GetUnbanRequests {
+    pub fn get_unban_requests(
+        &self,
+        status: impl Into<models::UnbanRequestStatus>,
+    ) -> GetUnbanRequests {
         GetUnbanRequests {
             api: self.api(),
             status: status.into(),
@@ -3571,6 +3685,8 @@ impl UserApi {
     ///
     /// - Helix also accepts `channel:manage:vips`.
     ///
+    /// Operation id: `get-vips` ([`GetVips::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-vips)
     pub fn get_vips(&self) -> GetVips {
         GetVips {
@@ -3592,7 +3708,7 @@ impl UserApi {
     /// # Parameters
     ///
     /// - `msg_id`: ID of the held message.
-    /// - `action`: `ALLOW` or `DENY` the message. One of `ALLOW`, `DENY`.
+    /// - `action`: `ALLOW` or `DENY` the message.
     /// - [`user_id`](ManageHeldAutomodMessages::user_id) (optional): ID of the moderator allowing or denying the message; must be the token's user. Defaults to the token's user.
     ///
     /// # Errors
@@ -3606,11 +3722,13 @@ impl UserApi {
     ///
     /// - Scope `moderator:manage:automod` per Helix (the reference library names a non-existent scope).
     ///
+    /// Operation id: `manage-held-automod-messages` ([`ManageHeldAutomodMessages::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#manage-held-automod-messages)
     pub fn manage_held_automod_messages(
         &self,
         msg_id: impl Into<String>,
-        action: impl Into<String>,
+        action: impl Into<models::AutomodAction>,
     ) -> ManageHeldAutomodMessages {
         ManageHeldAutomodMessages {
             api: self.api(),
@@ -3645,6 +3763,8 @@ impl UserApi {
     /// - Reference parameter `term_id` is the Helix `id` parameter.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `remove-blocked-term` ([`RemoveBlockedTerm::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-blocked-term)
     pub fn remove_blocked_term(&self, term_id: impl Into<String>) -> RemoveBlockedTerm {
         RemoveBlockedTerm {
@@ -3673,6 +3793,8 @@ impl UserApi {
     /// - 400: Unknown IDs, or the user is not a moderator.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 429: Too many requests in ten seconds.
+    ///
+    /// Operation id: `remove-channel-moderator` ([`RemoveChannelModerator::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-moderator)
     pub fn remove_channel_moderator(
@@ -3708,6 +3830,8 @@ impl UserApi {
     /// - 422: The user is not a VIP.
     /// - 429: Too many VIPs removed in ten seconds.
     ///
+    /// Operation id: `remove-channel-vip` ([`RemoveChannelVip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-vip)
     pub fn remove_channel_vip(&self, user_id: impl Into<String>) -> RemoveChannelVip {
         RemoveChannelVip {
@@ -3741,6 +3865,8 @@ impl UserApi {
     ///
     /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` parameter.
     /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists only `NO_TREATMENT` for the removal.
+    ///
+    /// Operation id: `remove-suspicious-status-from-chat-user` ([`RemoveSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
     pub fn remove_suspicious_user_status(
@@ -3783,6 +3909,8 @@ impl UserApi {
     /// - `unban_request_id` is not the token user, although Twitch's description of it says so (copied from `moderator_id`).
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `resolve-unban-requests` ([`ResolveUnbanRequest::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#resolve-unban-requests)
     pub fn resolve_unban_request(
         &self,
@@ -3824,6 +3952,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `unban-user` ([`UnbanUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unban-user)
     pub fn unban_user(&self, user_id: impl Into<String>) -> UnbanUser {
@@ -3868,6 +3998,8 @@ impl UserApi {
     /// - The reference library takes a `settings` dict; here every body field is its own option.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `update-automod-settings` ([`UpdateAutomodSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-automod-settings)
     pub fn update_automod_settings(&self) -> UpdateAutomodSettings {
         UpdateAutomodSettings {
@@ -3910,6 +4042,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
     ///
+    /// Operation id: `update-shield-mode-status` ([`UpdateShieldModeStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-shield-mode-status)
     pub fn update_shield_mode_status(&self, is_active: bool) -> UpdateShieldModeStatus {
         UpdateShieldModeStatus {
@@ -3948,6 +4082,8 @@ impl UserApi {
     ///
     /// - Helix nests `user_id` and `reason` in a `data` object; dotted parameter names place them there, so the method keeps the reference library's arguments and the 500-character limit of `reason` is checked client-side.
     /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+    ///
+    /// Operation id: `warn-chat-user` ([`WarnChatUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#warn-chat-user)
     pub fn warn_chat_user(

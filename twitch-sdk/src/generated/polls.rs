@@ -230,6 +230,9 @@ pub struct CreatePoll {
 }
 
 impl CreatePoll {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-poll";
     /// ID of the broadcaster running the poll; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -294,6 +297,9 @@ pub struct EndPoll {
 }
 
 impl EndPoll {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "end-poll";
     /// ID of the broadcaster running the poll; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -335,6 +341,9 @@ pub struct GetPolls {
 }
 
 impl GetPolls {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-polls";
     /// ID of the broadcaster whose polls to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -423,6 +432,8 @@ impl UserApi {
     /// - The reference library's `bits_voting_enabled` and `bits_per_vote` are no longer Helix fields and are not exposed.
     /// - Helix takes choices as `{title}` objects, not strings.
     ///
+    /// Operation id: `create-poll` ([`CreatePoll::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-poll)
     pub fn create_poll(
         &self,
@@ -463,6 +474,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Reference parameter `poll_id` is the Helix `id` field.
+    ///
+    /// Operation id: `end-poll` ([`EndPoll::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-poll)
     pub fn end_poll(
@@ -505,6 +518,8 @@ impl UserApi {
     ///
     /// - Helix allows 20 poll IDs (the reference library: 5).
     /// - Only the broadcaster may read polls (the reference library says broadcaster or moderator).
+    ///
+    /// Operation id: `get-polls` ([`GetPolls::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-polls)
     pub fn get_polls(&self) -> GetPolls {

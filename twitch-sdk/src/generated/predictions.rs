@@ -219,6 +219,9 @@ pub struct CreatePrediction {
 }
 
 impl CreatePrediction {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-prediction";
     /// ID of the broadcaster running the prediction; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -260,6 +263,9 @@ pub struct EndPrediction {
 }
 
 impl EndPrediction {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "end-prediction";
     /// ID of the broadcaster running the prediction; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -308,6 +314,9 @@ pub struct GetPredictions {
 }
 
 impl GetPredictions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-predictions";
     /// ID of the broadcaster whose predictions to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -394,6 +403,8 @@ impl UserApi {
     ///
     /// - Reference parameter `duration` is the Helix `prediction_window` field; outcomes are `{title}` objects.
     ///
+    /// Operation id: `create-prediction` ([`CreatePrediction::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-prediction)
     pub fn create_prediction(
         &self,
@@ -435,6 +446,8 @@ impl UserApi {
     ///
     /// - Helix also accepts status `LOCKED` (the reference library: `RESOLVED` and `CANCELED`).
     ///
+    /// Operation id: `end-prediction` ([`EndPrediction::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-prediction)
     pub fn end_prediction(
         &self,
@@ -475,6 +488,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix allows 25 prediction IDs (the reference library: 5).
+    ///
+    /// Operation id: `get-predictions` ([`GetPredictions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-predictions)
     pub fn get_predictions(&self) -> GetPredictions {

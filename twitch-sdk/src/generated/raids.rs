@@ -107,6 +107,9 @@ pub struct CancelRaid {
 }
 
 impl CancelRaid {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "cancel-a-raid";
     /// ID of the broadcaster who started the raid; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -143,6 +146,9 @@ pub struct StartRaid {
 }
 
 impl StartRaid {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "start-a-raid";
     /// ID of the broadcaster sending the raid; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -197,6 +203,8 @@ impl UserApi {
     /// - 404: There is no pending raid.
     /// - 429: More than 10 raid requests in ten minutes.
     ///
+    /// Operation id: `cancel-a-raid` ([`CancelRaid::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#cancel-a-raid)
     pub fn cancel_raid(&self) -> CancelRaid {
         CancelRaid {
@@ -229,6 +237,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - The OpenAPI description does not mark the broadcaster IDs required; Twitch rejects a raid without them, so they are.
+    ///
+    /// Operation id: `start-a-raid` ([`StartRaid::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-a-raid)
     pub fn start_raid(&self, to_broadcaster_id: impl Into<String>) -> StartRaid {

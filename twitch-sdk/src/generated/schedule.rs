@@ -470,6 +470,9 @@ pub struct CreateChannelStreamScheduleSegment {
 }
 
 impl CreateChannelStreamScheduleSegment {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-channel-stream-schedule-segment";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -536,6 +539,9 @@ pub struct DeleteChannelStreamScheduleSegment {
 }
 
 impl DeleteChannelStreamScheduleSegment {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-channel-stream-schedule-segment";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -572,6 +578,9 @@ pub struct GetChannelIcalendar {
 }
 
 impl GetChannelIcalendar {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-icalendar";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_ICALENDAR);
@@ -603,6 +612,9 @@ pub struct GetChannelStreamSchedule {
 }
 
 impl GetChannelStreamSchedule {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-stream-schedule";
     /// Only these segments.
     ///
     /// At most 100 items.
@@ -669,6 +681,9 @@ pub struct UpdateChannelStreamSchedule {
 }
 
 impl UpdateChannelStreamSchedule {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-channel-stream-schedule";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -736,6 +751,9 @@ pub struct UpdateChannelStreamScheduleSegment {
 }
 
 impl UpdateChannelStreamScheduleSegment {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-channel-stream-schedule-segment";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -833,6 +851,8 @@ impl AppApi {
     /// - Helix needs no token for the iCalendar feed; the method is offered on both classes, as the reference library does.
     /// - Needs no token; both classes have it, and the runtime may send their token, which Twitch ignores.
     ///
+    /// Operation id: `get-channel-icalendar` ([`GetChannelIcalendar::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
     pub fn get_channel_icalendar(
         &self,
@@ -869,11 +889,13 @@ impl AppApi {
     ///
     /// # Notes
     ///
-    /// - Helix puts one schedule object in `data` and pages its segments, which no list shape fits, so the shape is `envelope` (model `ChannelStreamSchedulePage`) with `first` and `after` as plain parameters; the reference library returns a paginated request of schedules with a default limit of 25.
+    /// - Returns one page: the schedule and its segments, with the cursor of the next page in `pagination`; pass it as `after` (and the page size as `first`) to read further. The reference library returns a paginated request of schedules with a default limit of 25.
     /// - Twitch documents `utc_offset` as not supported, so it is not exposed.
     /// - Reference parameters `user_id` and `segment_ids` are the Helix `broadcaster_id` and `id` parameters.
     /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
     /// - Twitch's schema puts `pagination` inside `data`; its example (and the API) put it beside `data`, as the model does.
+    ///
+    /// Operation id: `get-channel-stream-schedule` ([`GetChannelStreamSchedule::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
     pub fn get_channel_stream_schedule(
@@ -921,6 +943,8 @@ impl UserApi {
     /// - Helix requires `duration` (a string of minutes) and makes `is_recurring` optional; the reference library has it the other way round.
     /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
     ///
+    /// Operation id: `create-channel-stream-schedule-segment` ([`CreateChannelStreamScheduleSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment)
     pub fn create_channel_stream_schedule_segment(
         &self,
@@ -958,6 +982,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `delete-channel-stream-schedule-segment` ([`DeleteChannelStreamScheduleSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-channel-stream-schedule-segment)
     pub fn delete_channel_stream_schedule_segment(
         &self,
@@ -990,6 +1016,8 @@ impl UserApi {
     ///
     /// - Helix needs no token for the iCalendar feed; the method is offered on both classes, as the reference library does.
     /// - Needs no token; both classes have it, and the runtime may send their token, which Twitch ignores.
+    ///
+    /// Operation id: `get-channel-icalendar` ([`GetChannelIcalendar::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
     pub fn get_channel_icalendar(
@@ -1027,11 +1055,13 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - Helix puts one schedule object in `data` and pages its segments, which no list shape fits, so the shape is `envelope` (model `ChannelStreamSchedulePage`) with `first` and `after` as plain parameters; the reference library returns a paginated request of schedules with a default limit of 25.
+    /// - Returns one page: the schedule and its segments, with the cursor of the next page in `pagination`; pass it as `after` (and the page size as `first`) to read further. The reference library returns a paginated request of schedules with a default limit of 25.
     /// - Twitch documents `utc_offset` as not supported, so it is not exposed.
     /// - Reference parameters `user_id` and `segment_ids` are the Helix `broadcaster_id` and `id` parameters.
     /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
     /// - Twitch's schema puts `pagination` inside `data`; its example (and the API) put it beside `data`, as the model does.
+    ///
+    /// Operation id: `get-channel-stream-schedule` ([`GetChannelStreamSchedule::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
     pub fn get_channel_stream_schedule(
@@ -1073,6 +1103,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Helix makes `is_vacation_enabled` optional; it stays an argument as in the reference library.
+    ///
+    /// Operation id: `update-channel-stream-schedule` ([`UpdateChannelStreamSchedule::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule)
     pub fn update_channel_stream_schedule(
@@ -1118,6 +1150,8 @@ impl UserApi {
     ///
     /// - `duration` is a string of minutes in Helix (an integer in the reference library).
     /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
+    ///
+    /// Operation id: `update-channel-stream-schedule-segment` ([`UpdateChannelStreamScheduleSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule-segment)
     pub fn update_channel_stream_schedule_segment(

@@ -104,6 +104,9 @@ pub struct SearchCategories {
 }
 
 impl SearchCategories {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "search-categories";
     /// Caps how many items are fetched in all: by awaiting the request, by
     /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
@@ -157,6 +160,9 @@ pub struct SearchChannels {
 }
 
 impl SearchChannels {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "search-channels";
     /// Whether to return only channels that are live.
     ///
     /// Helix assumes `false` when it is not set.
@@ -228,6 +234,8 @@ impl AppApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `search-categories` ([`SearchCategories::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-categories)
     pub fn search_categories(&self, query: impl Into<String>) -> SearchCategories {
         SearchCategories {
@@ -258,6 +266,8 @@ impl AppApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `search-channels` ([`SearchChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-channels)
     pub fn search_channels(&self, query: impl Into<String>) -> SearchChannels {
@@ -292,6 +302,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `search-categories` ([`SearchCategories::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-categories)
     pub fn search_categories(&self, query: impl Into<String>) -> SearchCategories {
         SearchCategories {
@@ -322,6 +334,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `search-channels` ([`SearchChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-channels)
     pub fn search_channels(&self, query: impl Into<String>) -> SearchChannels {

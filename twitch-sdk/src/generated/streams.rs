@@ -244,7 +244,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["all", "live"],
+            values: &[],
         },
         Param {
             name: "language",
@@ -284,6 +284,9 @@ pub struct CreateStreamMarker {
 }
 
 impl CreateStreamMarker {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "create-stream-marker";
     /// ID of the broadcaster who is live; the token's user must be that broadcaster or one of their editors.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -331,6 +334,9 @@ pub struct GetFollowedStreams {
 }
 
 impl GetFollowedStreams {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-followed-streams";
     /// ID of the user whose followed live streams to list; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -388,6 +394,9 @@ pub struct GetStreamKey {
 }
 
 impl GetStreamKey {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-stream-key";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -427,6 +436,9 @@ pub struct GetStreamMarkers {
 }
 
 impl GetStreamMarkers {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-stream-markers";
     /// Markers of this user's most recent video; exclusive with `video_id`.
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.user_id = Some(user_id.into());
@@ -490,12 +502,15 @@ pub struct GetStreams {
     user_ids: Vec<String>,
     user_logins: Vec<String>,
     game_ids: Vec<String>,
-    stream_type: Option<String>,
+    stream_type: Option<models::StreamTypeFilter>,
     languages: Vec<String>,
     limit: Option<usize>,
 }
 
 impl GetStreams {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-streams";
     /// Only streams of these users.
     ///
     /// At most 100 items.
@@ -531,8 +546,11 @@ impl GetStreams {
 
     /// `all` or `live`.
     ///
-    /// One of `all`, `live`. Helix assumes `all` when it is not set.
-    pub fn stream_type(mut self, stream_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn stream_type(
+        mut self,
+        stream_type: impl Into<models::StreamTypeFilter>,
+    ) -> Self {
         self.stream_type = Some(stream_type.into());
         self
     }
@@ -601,12 +619,14 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewers first.
+    ///
     /// # Parameters
     ///
     /// - [`user_ids`](GetStreams::user_ids) (optional): Only streams of these users. At most 100 items.
     /// - [`user_logins`](GetStreams::user_logins) (optional): Only streams of these logins. At most 100 items.
     /// - [`game_ids`](GetStreams::game_ids) (optional): Only streams of these games. At most 100 items.
-    /// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. One of `all`, `live`. Helix assumes `all` when it is not set.
+    /// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. Helix assumes `all` when it is not set.
     /// - [`languages`](GetStreams::languages) (optional): Only streams in these languages (ISO 639-1 codes or `other`). At most 100 items.
     ///
     /// # Paging
@@ -622,6 +642,8 @@ impl AppApi {
     ///
     /// - Helix allows an unfiltered call (all live streams), which the reference library rejects; the default limit of 100 keeps awaiting it bounded (the reference library has no limit).
     /// - Reference parameters `user_ids`, `user_logins`, `game_ids`, `stream_type` and `languages` are the Helix `user_id`, `user_login`, `game_id`, `type` and `language` lists.
+    ///
+    /// Operation id: `get-streams` ([`GetStreams::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-streams)
     pub fn get_streams(&self) -> GetStreams {
@@ -662,6 +684,8 @@ impl UserApi {
     ///
     /// - `id` is raw JSON: Twitch's example sends a number where the other marker IDs are strings.
     ///
+    /// Operation id: `create-stream-marker` ([`CreateStreamMarker::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-stream-marker)
     pub fn create_stream_marker(&self) -> CreateStreamMarker {
         CreateStreamMarker {
@@ -692,6 +716,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `get-followed-streams` ([`GetFollowedStreams::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-streams)
     pub fn get_followed_streams(&self) -> GetFollowedStreams {
         GetFollowedStreams {
@@ -718,6 +744,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 403: The user must complete extra steps before streaming; show them the error message.
+    ///
+    /// Operation id: `get-stream-key` ([`GetStreamKey::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-key)
     pub fn get_stream_key(&self) -> GetStreamKey {
@@ -758,6 +786,8 @@ impl UserApi {
     /// - The item model is `StreamMarkers` (a user's markers grouped by video); `StreamMarker` is the Create Stream Marker result.
     /// - Twitch's example spells the marker link `URL`, its schema `url`; the model follows the example.
     ///
+    /// Operation id: `get-stream-markers` ([`GetStreamMarkers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-markers)
     pub fn get_stream_markers(&self) -> GetStreamMarkers {
         GetStreamMarkers {
@@ -776,12 +806,14 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: Most viewers first.
+    ///
     /// # Parameters
     ///
     /// - [`user_ids`](GetStreams::user_ids) (optional): Only streams of these users. At most 100 items.
     /// - [`user_logins`](GetStreams::user_logins) (optional): Only streams of these logins. At most 100 items.
     /// - [`game_ids`](GetStreams::game_ids) (optional): Only streams of these games. At most 100 items.
-    /// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. One of `all`, `live`. Helix assumes `all` when it is not set.
+    /// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. Helix assumes `all` when it is not set.
     /// - [`languages`](GetStreams::languages) (optional): Only streams in these languages (ISO 639-1 codes or `other`). At most 100 items.
     ///
     /// # Paging
@@ -797,6 +829,8 @@ impl UserApi {
     ///
     /// - Helix allows an unfiltered call (all live streams), which the reference library rejects; the default limit of 100 keeps awaiting it bounded (the reference library has no limit).
     /// - Reference parameters `user_ids`, `user_logins`, `game_ids`, `stream_type` and `languages` are the Helix `user_id`, `user_login`, `game_id`, `type` and `language` lists.
+    ///
+    /// Operation id: `get-streams` ([`GetStreams::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-streams)
     pub fn get_streams(&self) -> GetStreams {

@@ -115,6 +115,9 @@ pub struct CheckUserSubscription {
 }
 
 impl CheckUserSubscription {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "check-user-subscription";
     /// ID of the user to check; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -155,6 +158,9 @@ pub struct GetBroadcasterSubscriptions {
 }
 
 impl GetBroadcasterSubscriptions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-broadcaster-subscriptions";
     /// ID of the broadcaster; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -240,6 +246,8 @@ impl AppApi {
     /// - Scope `user:read:subscriptions` per Helix (the reference library says `channel:read:subscriptions`).
     /// - Helix accepts app tokens (extensions), so the method is on both classes.
     ///
+    /// Operation id: `check-user-subscription` ([`CheckUserSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-user-subscription)
     pub fn check_user_subscription(
         &self,
@@ -278,8 +286,10 @@ impl AppApi {
     /// # Notes
     ///
     /// - The item model is `BroadcasterSubscription`; the reference library reuses `UserSubscription`, which here is the Check User Subscription result.
-    /// - The paginated shape returns the subscriptions; the `total` and `points` Helix adds to each page are read from the paginator: `paginate()`, then `total()` and `points()`.
+    /// - Returns the subscriptions; their count and the subscriber points come with each page: `paginate()`, then `total()` and `points()`.
     /// - Helix accepts app tokens (extensions), so the method is on both classes.
+    ///
+    /// Operation id: `get-broadcaster-subscriptions` ([`GetBroadcasterSubscriptions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)
     pub fn get_broadcaster_subscriptions(
@@ -320,6 +330,8 @@ impl UserApi {
     /// - Scope `user:read:subscriptions` per Helix (the reference library says `channel:read:subscriptions`).
     /// - Helix accepts app tokens (extensions), so the method is on both classes.
     ///
+    /// Operation id: `check-user-subscription` ([`CheckUserSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-user-subscription)
     pub fn check_user_subscription(
         &self,
@@ -357,8 +369,10 @@ impl UserApi {
     /// # Notes
     ///
     /// - The item model is `BroadcasterSubscription`; the reference library reuses `UserSubscription`, which here is the Check User Subscription result.
-    /// - The paginated shape returns the subscriptions; the `total` and `points` Helix adds to each page are read from the paginator: `paginate()`, then `total()` and `points()`.
+    /// - Returns the subscriptions; their count and the subscriber points come with each page: `paginate()`, then `total()` and `points()`.
     /// - Helix accepts app tokens (extensions), so the method is on both classes.
+    ///
+    /// Operation id: `get-broadcaster-subscriptions` ([`GetBroadcasterSubscriptions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)
     pub fn get_broadcaster_subscriptions(&self) -> GetBroadcasterSubscriptions {

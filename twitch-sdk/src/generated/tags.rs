@@ -90,6 +90,9 @@ pub struct GetAllStreamTags {
 }
 
 impl GetAllStreamTags {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-all-stream-tags";
     /// Only these tags.
     ///
     /// At most 100 items.
@@ -150,6 +153,9 @@ pub struct GetStreamTags {
 }
 
 impl GetStreamTags {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-stream-tags";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_STREAM_TAGS);
@@ -190,6 +196,8 @@ impl AppApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `get-all-stream-tags` ([`GetAllStreamTags::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-all-stream-tags)
     pub fn get_all_stream_tags(&self) -> GetAllStreamTags {
         GetAllStreamTags {
@@ -215,6 +223,8 @@ impl AppApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-stream-tags` ([`GetStreamTags::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-tags)
     pub fn get_stream_tags(&self, broadcaster_id: impl Into<String>) -> GetStreamTags {
@@ -247,6 +257,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `get-all-stream-tags` ([`GetAllStreamTags::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-all-stream-tags)
     pub fn get_all_stream_tags(&self) -> GetAllStreamTags {
         GetAllStreamTags {
@@ -272,6 +284,8 @@ impl UserApi {
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `get-stream-tags` ([`GetStreamTags::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-tags)
     pub fn get_stream_tags(&self, broadcaster_id: impl Into<String>) -> GetStreamTags {

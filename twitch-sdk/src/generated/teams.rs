@@ -95,6 +95,9 @@ pub struct GetChannelTeams {
 }
 
 impl GetChannelTeams {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-channel-teams";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_TEAMS);
@@ -122,6 +125,9 @@ pub struct GetTeamById {
 }
 
 impl GetTeamById {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-teams";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_TEAMS);
@@ -149,6 +155,9 @@ pub struct GetTeamByName {
 }
 
 impl GetTeamByName {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-teams";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_TEAMS);
@@ -186,6 +195,8 @@ impl AppApi {
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 404: The broadcaster was not found.
     ///
+    /// Operation id: `get-channel-teams` ([`GetChannelTeams::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-teams)
     pub fn get_channel_teams(&self, user_id: impl Into<String>) -> GetChannelTeams {
         GetChannelTeams {
@@ -218,6 +229,8 @@ impl AppApi {
     ///
     /// - Shape `optional` as in the reference library; an unknown team is a 404 error from Helix.
     ///
+    /// Operation id: `get-teams` ([`GetTeamById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
     pub fn get_team_by_id(&self, team_id: impl Into<String>) -> GetTeamById {
         GetTeamById {
@@ -249,6 +262,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - Shape `optional` as in the reference library; an unknown team is a 404 error from Helix.
+    ///
+    /// Operation id: `get-teams` ([`GetTeamByName::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
     pub fn get_team_by_name(&self, team_name: impl Into<String>) -> GetTeamByName {
@@ -278,6 +293,8 @@ impl UserApi {
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 404: The broadcaster was not found.
     ///
+    /// Operation id: `get-channel-teams` ([`GetChannelTeams::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-teams)
     pub fn get_channel_teams(&self, user_id: impl Into<String>) -> GetChannelTeams {
         GetChannelTeams {
@@ -310,6 +327,8 @@ impl UserApi {
     ///
     /// - Shape `optional` as in the reference library; an unknown team is a 404 error from Helix.
     ///
+    /// Operation id: `get-teams` ([`GetTeamById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
     pub fn get_team_by_id(&self, team_id: impl Into<String>) -> GetTeamById {
         GetTeamById {
@@ -341,6 +360,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Shape `optional` as in the reference library; an unknown team is a 404 error from Helix.
+    ///
+    /// Operation id: `get-teams` ([`GetTeamByName::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
     pub fn get_team_by_name(&self, team_name: impl Into<String>) -> GetTeamByName {

@@ -32,7 +32,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["chat", "whisper"],
+            values: &[],
         },
         Param {
             name: "reason",
@@ -42,7 +42,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["harassment", "spam", "other"],
+            values: &[],
         },
     ],
     paging: None,
@@ -361,23 +361,25 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
 pub struct BlockUser {
     api: Api,
     target_user_id: String,
-    source_context: Option<String>,
-    reason: Option<String>,
+    source_context: Option<models::BlockSourceContext>,
+    reason: Option<models::BlockReason>,
 }
 
 impl BlockUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "block-user";
     /// Where the harassment happened: `chat` or `whisper`.
-    ///
-    /// One of `chat`, `whisper`.
-    pub fn source_context(mut self, source_context: impl Into<String>) -> Self {
+    pub fn source_context(
+        mut self,
+        source_context: impl Into<models::BlockSourceContext>,
+    ) -> Self {
         self.source_context = Some(source_context.into());
         self
     }
 
     /// Why: `harassment`, `spam` or `other`.
-    ///
-    /// One of `harassment`, `spam`, `other`.
-    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+    pub fn reason(mut self, reason: impl Into<models::BlockReason>) -> Self {
         self.reason = Some(reason.into());
         self
     }
@@ -411,6 +413,9 @@ pub struct GetUserAuthorizations {
 }
 
 impl GetUserAuthorizations {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-authorization-by-user";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_AUTHORIZATION_BY_USER);
@@ -438,6 +443,9 @@ pub struct GetUserActiveExtensions {
 }
 
 impl GetUserActiveExtensions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-user-active-extensions";
     /// ID of the broadcaster whose active extensions to get; required with an app token.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -476,6 +484,9 @@ pub struct GetUserBlockList {
 }
 
 impl GetUserBlockList {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-user-block-list";
     /// ID of the user whose block list to get; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -532,6 +543,9 @@ pub struct GetUserExtensions {
 }
 
 impl GetUserExtensions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-user-extensions";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_USER_EXTENSIONS);
@@ -559,6 +573,9 @@ pub struct GetUsers {
 }
 
 impl GetUsers {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-users";
     /// IDs of the users to get.
     ///
     /// At most 100 items.
@@ -609,6 +626,9 @@ pub struct UnblockUser {
 }
 
 impl UnblockUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "unblock-user";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UNBLOCK_USER);
@@ -636,6 +656,9 @@ pub struct UpdateUser {
 }
 
 impl UpdateUser {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-user";
     /// New channel description; an empty string clears it.
     ///
     /// At most 300 characters.
@@ -671,6 +694,9 @@ pub struct UpdateUserExtensions {
 }
 
 impl UpdateUserExtensions {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "update-user-extensions";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&UPDATE_USER_EXTENSIONS);
@@ -709,6 +735,8 @@ impl AppApi {
     /// - 403: The Client-Id header does not match the token.
     /// - 500: Twitch had an internal error; retry later.
     ///
+    /// Operation id: `get-authorization-by-user` ([`GetUserAuthorizations::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-authorization-by-user)
     pub fn get_user_authorizations(
         &self,
@@ -740,6 +768,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - No scope and app tokens allowed per Helix (the reference library: `user:read:extensions`, user only); `user_id` is exposed.
+    ///
+    /// Operation id: `get-user-active-extensions` ([`GetUserActiveExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-active-extensions)
     pub fn get_user_active_extensions(
@@ -775,6 +805,8 @@ impl AppApi {
     /// - An unfiltered call is allowed: with a user token Helix returns the token user (the reference library rejects it).
     /// - Reference parameters `user_ids` and `user_logins` are the Helix `id` and `login` lists.
     ///
+    /// Operation id: `get-users` ([`GetUsers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-users)
     pub fn get_users(&self) -> GetUsers {
         GetUsers {
@@ -797,13 +829,15 @@ impl UserApi {
     /// # Parameters
     ///
     /// - `target_user_id`: ID of the user to block.
-    /// - [`source_context`](BlockUser::source_context) (optional): Where the harassment happened: `chat` or `whisper`. One of `chat`, `whisper`.
-    /// - [`reason`](BlockUser::reason) (optional): Why: `harassment`, `spam` or `other`. One of `harassment`, `spam`, `other`.
+    /// - [`source_context`](BlockUser::source_context) (optional): Where the harassment happened: `chat` or `whisper`.
+    /// - [`reason`](BlockUser::reason) (optional): Why: `harassment`, `spam` or `other`.
     ///
     /// # Errors
     ///
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+    ///
+    /// Operation id: `block-user` ([`BlockUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#block-user)
     pub fn block_user(&self, target_user_id: impl Into<String>) -> BlockUser {
@@ -835,6 +869,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - No scope and app tokens allowed per Helix (the reference library: `user:read:extensions`, user only); `user_id` is exposed.
+    ///
+    /// Operation id: `get-user-active-extensions` ([`GetUserActiveExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-active-extensions)
     pub fn get_user_active_extensions(&self) -> GetUserActiveExtensions {
@@ -869,6 +905,8 @@ impl UserApi {
     ///
     /// - `broadcaster_id` is the token user (implicit in the reference library).
     ///
+    /// Operation id: `get-user-block-list` ([`GetUserBlockList::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-block-list)
     pub fn get_user_block_list(&self) -> GetUserBlockList {
         GetUserBlockList {
@@ -893,6 +931,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - Scopes per Helix: `user:read:broadcast` or `user:edit:broadcast` (the reference library names non-existent scopes).
+    ///
+    /// Operation id: `get-user-extensions` ([`GetUserExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-extensions)
     pub fn get_user_extensions(&self) -> GetUserExtensions {
@@ -924,6 +964,8 @@ impl UserApi {
     /// - An unfiltered call is allowed: with a user token Helix returns the token user (the reference library rejects it).
     /// - Reference parameters `user_ids` and `user_logins` are the Helix `id` and `login` lists.
     ///
+    /// Operation id: `get-users` ([`GetUsers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-users)
     pub fn get_users(&self) -> GetUsers {
         GetUsers {
@@ -950,6 +992,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     ///
+    /// Operation id: `unblock-user` ([`UnblockUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unblock-user)
     pub fn unblock_user(&self, target_user_id: impl Into<String>) -> UnblockUser {
         UnblockUser {
@@ -975,6 +1019,8 @@ impl UserApi {
     /// - 400: The description is too long.
     /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
     /// - 429: The app exceeded its rate limit.
+    ///
+    /// Operation id: `update-user` ([`UpdateUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user)
     pub fn update_user(&self) -> UpdateUser {
@@ -1006,6 +1052,8 @@ impl UserApi {
     ///
     /// - Scope `user:edit:broadcast` per Helix (the reference library names a non-existent scope).
     /// - The result model is `ActiveUserExtension`, with the reference library's `UserActiveExtensionUpdate` as an alias.
+    ///
+    /// Operation id: `update-user-extensions` ([`UpdateUserExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-extensions)
     pub fn update_user_extensions(

@@ -98,7 +98,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["all", "day", "month", "week"],
+            values: &[],
         },
         Param {
             name: "sort",
@@ -108,7 +108,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["time", "trending", "views"],
+            values: &[],
         },
         Param {
             name: "type",
@@ -118,7 +118,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
             items: None,
             length: None,
             range: None,
-            values: &["all", "archive", "highlight", "upload"],
+            values: &[],
         },
     ],
     paging: Some(Paging {
@@ -148,6 +148,9 @@ pub struct DeleteVideos {
 }
 
 impl DeleteVideos {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "delete-videos";
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&DELETE_VIDEOS);
@@ -175,13 +178,16 @@ pub struct GetVideosByCategoryId {
     api: Api,
     category_id: String,
     language: Option<String>,
-    period: Option<String>,
-    sort: Option<String>,
-    video_type: Option<String>,
+    period: Option<models::VideoPeriod>,
+    sort: Option<models::VideoSort>,
+    video_type: Option<models::VideoTypeFilter>,
     limit: Option<usize>,
 }
 
 impl GetVideosByCategoryId {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-videos";
     /// Only videos in this language (ISO 639-1 code or `other`).
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
@@ -190,24 +196,24 @@ impl GetVideosByCategoryId {
 
     /// Only videos published within this period: `all`, `day`, `week` or `month`.
     ///
-    /// One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::VideoPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
 
     /// Order: `time` (newest first), `trending` or `views`.
     ///
-    /// One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `time` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::VideoSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
 
     /// Only this kind of video: `all`, `archive`, `highlight` or `upload`.
     ///
-    /// One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
-    pub fn video_type(mut self, video_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn video_type(mut self, video_type: impl Into<models::VideoTypeFilter>) -> Self {
         self.video_type = Some(video_type.into());
         self
     }
@@ -268,6 +274,9 @@ pub struct GetVideosById {
 }
 
 impl GetVideosById {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-videos";
     /// Caps how many items are fetched in all: by awaiting the request, by
     /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
     pub fn limit(mut self, limit: usize) -> Self {
@@ -317,13 +326,16 @@ pub struct GetVideosByUserId {
     api: Api,
     user_id: String,
     language: Option<String>,
-    period: Option<String>,
-    sort: Option<String>,
-    video_type: Option<String>,
+    period: Option<models::VideoPeriod>,
+    sort: Option<models::VideoSort>,
+    video_type: Option<models::VideoTypeFilter>,
     limit: Option<usize>,
 }
 
 impl GetVideosByUserId {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "get-videos";
     /// Only videos in this language (ISO 639-1 code or `other`).
     pub fn language(mut self, language: impl Into<String>) -> Self {
         self.language = Some(language.into());
@@ -332,24 +344,24 @@ impl GetVideosByUserId {
 
     /// Only videos published within this period: `all`, `day`, `week` or `month`.
     ///
-    /// One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::VideoPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
 
     /// Order: `time` (newest first), `trending` or `views`.
     ///
-    /// One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `time` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::VideoSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
 
     /// Only this kind of video: `all`, `archive`, `highlight` or `upload`.
     ///
-    /// One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
-    pub fn video_type(mut self, video_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn video_type(mut self, video_type: impl Into<models::VideoTypeFilter>) -> Self {
         self.video_type = Some(video_type.into());
         self
     }
@@ -409,13 +421,15 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: As `sort` says: newest first by default, or trending or most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `category_id`: Get videos of this game or category (at most 500).
     /// - [`language`](GetVideosByCategoryId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-    /// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    /// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    /// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+    /// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+    /// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
     ///
     /// # Paging
     ///
@@ -430,6 +444,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-videos` ([`GetVideosByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_category_id(
@@ -475,6 +491,8 @@ impl AppApi {
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-videos` ([`GetVideosById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_id(
         &self,
@@ -497,13 +515,15 @@ impl AppApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: As `sort` says: newest first by default, or trending or most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `user_id`: Get this user's videos.
     /// - [`language`](GetVideosByUserId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-    /// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    /// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    /// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+    /// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+    /// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
     ///
     /// # Paging
     ///
@@ -518,6 +538,8 @@ impl AppApi {
     /// # Notes
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-videos` ([`GetVideosByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_user_id(
@@ -554,6 +576,8 @@ impl UserApi {
     /// - 400: A parameter is missing or invalid.
     /// - 401: The token holder may not delete these videos, or the token is invalid.
     ///
+    /// Operation id: `delete-videos` ([`DeleteVideos::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-videos)
     pub fn delete_videos(
         &self,
@@ -575,13 +599,15 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: As `sort` says: newest first by default, or trending or most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `category_id`: Get videos of this game or category (at most 500).
     /// - [`language`](GetVideosByCategoryId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-    /// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    /// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    /// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+    /// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+    /// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
     ///
     /// # Paging
     ///
@@ -596,6 +622,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-videos` ([`GetVideosByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_category_id(
@@ -641,6 +669,8 @@ impl UserApi {
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
     ///
+    /// Operation id: `get-videos` ([`GetVideosById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+    ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_id(
         &self,
@@ -663,13 +693,15 @@ impl UserApi {
     ///
     /// Authorization: Any app or user token; no scope needed.
     ///
+    /// Order: As `sort` says: newest first by default, or trending or most viewed first.
+    ///
     /// # Parameters
     ///
     /// - `user_id`: Get this user's videos.
     /// - [`language`](GetVideosByUserId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-    /// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    /// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    /// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+    /// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+    /// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+    /// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
     ///
     /// # Paging
     ///
@@ -684,6 +716,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+    ///
+    /// Operation id: `get-videos` ([`GetVideosByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_user_id(

@@ -75,6 +75,9 @@ pub struct SendWhisper {
 }
 
 impl SendWhisper {
+    /// Twitch's id of the operation this request calls: the name the stand-in
+    /// (`mock.on`, `set_items`, `requests_to`) and errors use.
+    pub const OPERATION: &str = "send-whisper";
     /// ID of the sender, who needs a verified phone number; must be the token's user.
     ///
     /// Left unset, the [`UserApi`] fills in the id of the token's user.
@@ -133,6 +136,8 @@ impl UserApi {
     /// # Notes
     ///
     /// - No client-side length check: Helix allows 500 characters in a first whisper to a user and 10,000 once the user has whispered back.
+    ///
+    /// Operation id: `send-whisper` ([`SendWhisper::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-whisper)
     pub fn send_whisper(
