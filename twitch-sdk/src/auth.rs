@@ -11,6 +11,10 @@
 //! Renewal is single-flight: however many calls find the token expired or rejected at once, one
 //! renewal runs and the others wait for it and use its token. If it fails, every waiter gets the
 //! failure; a call that starts afterwards tries again.
+//!
+//! With a [`SharedTokens`] store (the `redis` feature's fleet), renewal is also single-flight
+//! across processes: under the store's lock, a token another process renewed since ours is taken
+//! from the store instead of renewing again, and a token renewed here is stored for the others.
 
 use std::fmt;
 use std::future::Future;
@@ -18,6 +22,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use futures_core::future::BoxFuture;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -173,6 +178,61 @@ impl UserToken {
         self.on_refresh = Some(Arc::new(hook));
         self
     }
+}
+
+/// A renewed token as a [`SharedTokens`] store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StoredToken {
+    /// The tokens; `expires_in` counts from `issued_at`.
+    pub(crate) set: TokenSet,
+    pub(crate) issued_at: SystemTime,
+}
+
+impl StoredToken {
+    /// Whether the access token is still good for a while (not due for renewal at `now`).
+    fn usable(&self, now: SystemTime) -> bool {
+        let renew_at = self.set.expires_in.and_then(|lifetime| {
+            let margin = RENEW_MARGIN.min(lifetime / 10);
+            self.issued_at.checked_add(lifetime - margin)
+        });
+        renew_at.is_none_or(|at| at > now)
+    }
+
+    /// The token set with its lifetime counted from `now`.
+    fn adopt(&self, now: SystemTime) -> TokenSet {
+        let mut set = self.set.clone();
+        set.expires_in = set.expires_in.map(|lifetime| {
+            let expires_at = self.issued_at.checked_add(lifetime).unwrap_or(now);
+            expires_at.duration_since(now).unwrap_or_default()
+        });
+        set
+    }
+}
+
+/// The renewal lock on one token in a [`SharedTokens`] store, and what the store held then.
+#[derive(Debug)]
+pub(crate) struct TokenLease {
+    /// The stored token, read under the lock.
+    pub(crate) stored: Option<StoredToken>,
+    /// The lock's owner id; `None` when the store could not be locked (it is unavailable, or
+    /// the holder did not let go in time) and this process renews on its own.
+    pub(crate) owner: Option<String>,
+}
+
+/// Tokens shared between processes, so that one renews and the others reuse its token (the
+/// `redis` feature's fleet store). Both calls are bounded in time and never fail: a store that
+/// cannot answer yields an unlocked, empty lease, and the token is renewed locally.
+pub(crate) trait SharedTokens: Send + Sync + 'static {
+    /// Takes the renewal lock of `key` (waiting while another process holds it) and reads the
+    /// token stored there.
+    fn lock<'a>(&'a self, key: &'a str) -> BoxFuture<'a, TokenLease>;
+    /// Stores `token`, when given, and releases the lock.
+    fn unlock<'a>(
+        &'a self,
+        key: &'a str,
+        lease: TokenLease,
+        token: Option<StoredToken>,
+    ) -> BoxFuture<'a, ()>;
 }
 
 /// What `/validate` says about a user token.
@@ -475,7 +535,7 @@ impl TokenCell {
 
     /// Renews; the caller holds the gate.
     async fn renew_locked(&self, http: &Http, used: &Snapshot) -> Result<()> {
-        let result = self.fetch_new(http).await;
+        let (result, fetched) = self.obtain(http, used).await;
         let fresh = match self.record(http, result) {
             Ok(fresh) => fresh,
             Err(message) => {
@@ -484,10 +544,13 @@ impl TokenCell {
             }
         };
         tracing::debug!(generation = used.generation + 1, "token renewed");
-        if let Source::User {
-            on_refresh: Some(hook),
-            ..
-        } = &self.source
+        if let (
+            true,
+            Source::User {
+                on_refresh: Some(hook),
+                ..
+            },
+        ) = (fetched, &self.source)
         {
             hook(&fresh);
         }
@@ -544,6 +607,55 @@ impl TokenCell {
                 Err(message)
             }
         }
+    }
+
+    /// A new token set, and whether it was fetched here (`false`: another process renewed it).
+    ///
+    /// With a shared token store this runs under the store's lock: a token another process
+    /// renewed since `used` is taken from the store, and a token fetched here is stored.
+    async fn obtain(&self, http: &Http, used: &Snapshot) -> (Result<TokenSet>, bool) {
+        let Some((store, key)) = self.shared_store(http) else {
+            return (self.fetch_new(http).await, true);
+        };
+        let lease = store.lock(&key).await;
+        let now = http.clock.now();
+        if let Some(stored) = &lease.stored {
+            if stored.set.access_token != used.token && stored.usable(now) {
+                let set = stored.adopt(now);
+                store.unlock(&key, lease, None).await;
+                tracing::debug!("another process renewed the token; using theirs");
+                return (Ok(set), false);
+            }
+            // Renew with the newest refresh token: another process may have rotated ours away.
+            if let Some(refresh) = &stored.set.refresh_token {
+                self.lock().refresh_token = Some(refresh.clone());
+            }
+        }
+        let result = self.fetch_new(http).await;
+        let save = result.as_ref().ok().map(|set| {
+            let mut set = set.clone();
+            if set.refresh_token.is_none() {
+                set.refresh_token = self.lock().refresh_token.clone();
+            }
+            StoredToken {
+                set,
+                issued_at: now,
+            }
+        });
+        store.unlock(&key, lease, save).await;
+        (result, true)
+    }
+
+    /// The shared token store and this token's key there (`app:<client id>`,
+    /// `user:<client id>:<user id>`), once the user is known.
+    fn shared_store<'h>(&self, http: &'h Http) -> Option<(&'h dyn SharedTokens, String)> {
+        let store = http.sharing.tokens.as_deref()?;
+        let key = match (self.is_user(), self.user_info()) {
+            (false, _) => format!("app:{}", self.client_id),
+            (true, Some(user)) => format!("user:{}:{}", self.client_id, user.user_id),
+            (true, None) => return None,
+        };
+        Some((store, key))
     }
 
     async fn fetch_new(&self, http: &Http) -> Result<TokenSet> {

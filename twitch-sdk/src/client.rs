@@ -9,7 +9,7 @@ use crate::api::{Api, AppApi, UserApi};
 use crate::auth::{ClientCredentials, TokenCell, UserToken};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
-use crate::http::{self, Http};
+use crate::http::{self, Http, Sharing};
 use crate::retry::Backoff;
 use crate::session::Session;
 
@@ -94,6 +94,8 @@ pub struct ClientBuilder {
     retry_backoff: Duration,
     allow_insecure_http: bool,
     clock: Arc<dyn Clock>,
+    /// Set by `ClientBuilder::fleet` (the `redis` feature).
+    pub(crate) sharing: Sharing,
 }
 
 impl Default for ClientBuilder {
@@ -106,6 +108,7 @@ impl Default for ClientBuilder {
             retry_backoff: Duration::from_millis(500),
             allow_insecure_http: false,
             clock: Arc::new(SystemClock),
+            sharing: Sharing::default(),
         }
     }
 }
@@ -175,6 +178,7 @@ impl ClientBuilder {
                 },
                 max_retries: self.max_retries,
                 buckets: Default::default(),
+                sharing: self.sharing,
             }),
         })
     }

@@ -12,19 +12,54 @@
 //!   answered, the lowest `remaining` of the window is exact and replaces the count (the estimate
 //!   undercounts by the answers that were on their way, which would waste points each window).
 //! - A server that sends no such headers is not limited here; 429s are then handled by retries.
+//!
+//! A bucket can also draw on a [`SharedBudget`]: a count kept outside the process (the `redis`
+//! feature's fleet bucket), so that many processes on one token share Helix's one bucket. Callers
+//! still queue here first; the head of the queue then asks the shared budget. When the shared
+//! budget cannot answer, the local count above takes over for that request.
 
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_core::future::BoxFuture;
 use reqwest::header::HeaderMap;
 use tokio::sync::Notify;
 
 /// Slack added to the reset time, for clock skew and the whole-second header.
-const RESET_SLACK: Duration = Duration::from_millis(100);
+pub(crate) const RESET_SLACK: Duration = Duration::from_millis(100);
 /// The longest wait a reset header can cause. A Helix bucket refills within a minute; a reset
 /// further ahead (a broken or hostile header) must not stall every caller for longer.
 const MAX_RESET_WAIT: Duration = Duration::from_secs(60);
+
+/// What a [`SharedBudget`] tells the head of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// A point was taken: send now.
+    Go,
+    /// Ask again after this long (a reset ahead, or another process's request in flight).
+    Wait(Duration),
+}
+
+/// A rate-limit budget kept outside this process and shared with others on the same token.
+///
+/// `key` names the bucket (`app:<client id>` or `user:<client id>:<user id>`). Every method is
+/// best effort: [`take`](Self::take) answers `None` when the shared count is unavailable, and the
+/// caller then uses its local count; reports are fire and forget.
+pub(crate) trait SharedBudget: Send + Sync + 'static {
+    /// Takes a point of `key`'s bucket at `now`, or says how long to wait.
+    fn take<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Option<Take>>;
+    /// A request that took a shared point finished: with its response's headers, or none.
+    fn answered(&self, key: &str, headers: Option<RateHeaders>);
+    /// Helix answered 429: the bucket is empty until the reset in `headers`.
+    fn exhausted(&self, key: &str, headers: RateHeaders);
+}
+
+/// The shared budget a bucket draws on, and the bucket's name there.
+struct Shared {
+    budget: Arc<dyn SharedBudget>,
+    key: String,
+}
 
 /// The rate-limit headers of one response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -174,6 +209,13 @@ impl State {
         }
     }
 
+    /// Headers of a request that did not take its point here (it drew on the shared budget):
+    /// they keep the local count current for when the shared budget is unavailable.
+    fn observe(&mut self, headers: RateHeaders) {
+        self.in_flight += 1;
+        self.finish(Some(headers));
+    }
+
     /// A 429 answered: the bucket is empty until `reset`.
     fn exhausted(&mut self, headers: RateHeaders) {
         if self.mode != Mode::Tracked && headers.reset.is_none() {
@@ -197,8 +239,9 @@ fn ready_at(reset: SystemTime) -> SystemTime {
 }
 
 /// The bucket of one token.
-#[derive(Debug)]
 pub(crate) struct Bucket {
+    /// The shared budget drawn on first, if any.
+    shared: Option<Shared>,
     state: Mutex<State>,
     /// The head of the queue; the others wait for it.
     queue: tokio::sync::Mutex<()>,
@@ -211,11 +254,29 @@ pub(crate) struct Bucket {
 pub(crate) struct Permit {
     bucket: Arc<Bucket>,
     done: bool,
+    /// The point came from the shared budget.
+    shared: bool,
+}
+
+impl std::fmt::Debug for Bucket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bucket")
+            .field("shared", &self.shared.as_ref().map(|s| &s.key))
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Bucket {
+    #[cfg(test)]
     pub(crate) fn new() -> Arc<Self> {
+        Self::with_shared(None)
+    }
+
+    /// A bucket that draws on `shared` (a budget and this bucket's key there) when it can.
+    pub(crate) fn with_shared(shared: Option<(Arc<dyn SharedBudget>, String)>) -> Arc<Self> {
         Arc::new(Bucket {
+            shared: shared.map(|(budget, key)| Shared { budget, key }),
             state: Mutex::new(State::new()),
             queue: tokio::sync::Mutex::new(()),
             answered: Notify::new(),
@@ -233,6 +294,14 @@ impl Bucket {
     ) -> (Permit, Duration) {
         let started = tokio::time::Instant::now();
         let _head = self.queue.lock().await;
+        if self.take_shared(&now).await {
+            let permit = Permit {
+                bucket: self.clone(),
+                done: false,
+                shared: true,
+            };
+            return (permit, started.elapsed());
+        }
         loop {
             let mut answered = pin!(self.answered.notified());
             answered.as_mut().enable();
@@ -255,12 +324,31 @@ impl Bucket {
         let permit = Permit {
             bucket: self.clone(),
             done: false,
+            shared: false,
         };
         (permit, started.elapsed())
     }
 
+    /// Waits for a point of the shared budget; `false` when there is none or it cannot answer
+    /// (then the local count decides).
+    async fn take_shared(&self, now: &impl Fn() -> SystemTime) -> bool {
+        let Some(shared) = &self.shared else {
+            return false;
+        };
+        loop {
+            match shared.budget.take(&shared.key, now()).await {
+                Some(Take::Go) => return true,
+                Some(Take::Wait(wait)) => tokio::time::sleep(wait.min(MAX_RESET_WAIT)).await,
+                None => return false,
+            }
+        }
+    }
+
     /// A 429: nothing left until the reset in `headers`.
     pub(crate) fn exhausted(&self, headers: RateHeaders) {
+        if let Some(shared) = &self.shared {
+            shared.budget.exhausted(&shared.key, headers);
+        }
         self.lock().exhausted(headers);
         self.answered.notify_waiters();
     }
@@ -278,16 +366,28 @@ impl Permit {
     /// The request answered with `headers`, or got no answer (`None`).
     pub(crate) fn finish(mut self, headers: Option<RateHeaders>) {
         self.done = true;
-        self.bucket.lock().finish(headers);
-        self.bucket.answered.notify_waiters();
+        self.settle(headers);
+    }
+
+    fn settle(&self, headers: Option<RateHeaders>) {
+        let bucket = &self.bucket;
+        match (&bucket.shared, self.shared) {
+            (Some(shared), true) => {
+                shared.budget.answered(&shared.key, headers);
+                if let Some(headers) = headers {
+                    bucket.lock().observe(headers);
+                }
+            }
+            _ => bucket.lock().finish(headers),
+        }
+        bucket.answered.notify_waiters();
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
         if !self.done {
-            self.bucket.lock().finish(None);
-            self.bucket.answered.notify_waiters();
+            self.settle(None);
         }
     }
 }
