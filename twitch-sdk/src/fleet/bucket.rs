@@ -5,9 +5,12 @@
 //! requests in flight kept fleet-wide:
 //! - `TAKE`: until the bucket's size is known, one request at a time (a probe, leased for a
 //!   while in case its process dies); then one point per request; when none is left, wait for
-//!   the reset (plus a little slack), after which the bucket counts as full.
+//!   the reset (plus a little slack), after which the bucket counts as full. While requests are
+//!   in flight the wait is short: their answers may show points left (see `REPORT`).
 //! - `REPORT`: a response's `Ratelimit-*` headers correct the count (never upwards within one
-//!   window, less the requests still in flight); answers from a window already over are ignored.
+//!   window, less the requests still in flight). Once nothing is in flight, the lowest count the
+//!   server reported for the window is exact and replaces the estimate. Answers from a window
+//!   already over are ignored.
 //! - `EXHAUSTED`: a 429 empties the bucket until the reset it announces.
 //!
 //! Hash fields: `limit` (0 unknown, -1 the server sends no headers), `remaining`, `reset` (Unix
@@ -62,10 +65,10 @@ if limit == 0 then
   redis.call('HSET', k, 'probe', now + tonumber(ARGV[4]))
 elseif remaining > 0 then
   remaining = remaining - 1
-elseif reset > 0 then
-  return {0, reset + tonumber(ARGV[2]) - now}
 elseif flight > 0 then
   return {0, -1}
+elseif reset > 0 then
+  return {0, reset + tonumber(ARGV[2]) - now}
 else
   redis.call('HSET', k, 'limit', 0, 'probe', now + tonumber(ARGV[4]))
 end

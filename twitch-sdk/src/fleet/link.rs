@@ -8,7 +8,7 @@
 
 use std::future::Future;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use redis::RedisResult;
@@ -23,6 +23,10 @@ pub(crate) struct Link {
     down: AtomicBool,
     /// While down: when a call may ask Redis again.
     next_try: Mutex<Instant>,
+    /// Bumped when Redis goes down or comes back. Only a command started since the last change
+    /// may change the state again: a late answer sent before an outage must not end it, and a
+    /// late failure from before a recovery must not start a new one.
+    epoch: AtomicU64,
 }
 
 impl Link {
@@ -44,6 +48,7 @@ impl Link {
             retry_every,
             down: AtomicBool::new(false),
             next_try: Mutex::new(Instant::now()),
+            epoch: AtomicU64::new(0),
         })
     }
 
@@ -70,17 +75,19 @@ impl Link {
         if !self.may_try() {
             return None;
         }
+        let epoch = self.epoch.load(Ordering::Acquire);
         match tokio::time::timeout(self.timeout, op(self.conn.clone())).await {
             Ok(Ok(value)) => {
-                self.answered();
+                self.answered(epoch);
                 Some(value)
             }
             Ok(Err(e)) => {
-                self.failed(what, &e.to_string());
+                self.failed(epoch, what, &e.to_string());
                 None
             }
             Err(_) => {
-                self.failed(what, &format!("no answer within {:?}", self.timeout));
+                let cause = format!("no answer within {:?}", self.timeout);
+                self.failed(epoch, what, &cause);
                 None
             }
         }
@@ -100,9 +107,11 @@ impl Link {
         true
     }
 
-    fn failed(&self, what: &str, cause: &str) {
+    /// A command started in `epoch` failed.
+    fn failed(&self, epoch: u64, what: &str, cause: &str) {
         *self.next_try.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now() + self.retry_every;
-        if !self.down.swap(true, Ordering::AcqRel) {
+        if self.is_up() && self.change(epoch) {
+            self.down.store(true, Ordering::Release);
             tracing::warn!(
                 during = what,
                 error = cause,
@@ -111,9 +120,18 @@ impl Link {
         }
     }
 
-    fn answered(&self) {
-        if self.down.swap(false, Ordering::AcqRel) {
+    /// A command started in `epoch` got its answer.
+    fn answered(&self, epoch: u64) {
+        if !self.is_up() && self.change(epoch) {
+            self.down.store(false, Ordering::Release);
             tracing::warn!("fleet: Redis answers again; sharing resumed");
         }
+    }
+
+    /// Claims the state change after `epoch`; false when another change came first.
+    fn change(&self, epoch: u64) -> bool {
+        self.epoch
+            .compare_exchange(epoch, epoch + 1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
     }
 }
