@@ -101,7 +101,11 @@ impl Worker {
             Some(Ok(line)) => line,
             _ => {
                 let _ = self.child.wait();
-                let log = self.stderr.take().map(|t| t.join().unwrap()).unwrap_or_default();
+                let log = self
+                    .stderr
+                    .take()
+                    .map(|t| t.join().unwrap())
+                    .unwrap_or_default();
                 panic!("fleet_worker ended early:\n{log}");
             }
         }
@@ -257,12 +261,21 @@ fn an_expired_user_token_is_refreshed_once_for_four_processes() {
         || {},
     );
     for report in &reports {
-        assert!(report.errors.is_empty(), "{:?}\n{}", report.errors.first(), report.log);
+        assert!(
+            report.errors.is_empty(),
+            "{:?}\n{}",
+            report.errors.first(),
+            report.log
+        );
     }
     assert_eq!(reports.iter().map(|r| r.ok).sum::<usize>(), 100);
     assert_eq!(mock.oauth_counts().refresh, 1, "one refresh fleet-wide");
     let hooks: Vec<usize> = reports.iter().map(|r| r.refreshed).collect();
-    assert_eq!(hooks.iter().sum::<usize>(), 1, "on_refresh per process: {hooks:?}");
+    assert_eq!(
+        hooks.iter().sum::<usize>(),
+        1,
+        "on_refresh per process: {hooks:?}"
+    );
 }
 
 #[test]
@@ -307,7 +320,12 @@ fn redis_killed_mid_run_and_restarted() {
         assert!(report.ok > 100, "{} calls", report.ok);
         let warned = report.log.matches("Redis unavailable").count();
         let resumed = report.log.matches("sharing resumed").count();
-        assert_eq!((warned, resumed), (1, 1), "one warning per outage:\n{}", report.log);
+        assert_eq!(
+            (warned, resumed),
+            (1, 1),
+            "one warning per outage:\n{}",
+            report.log
+        );
         assert!(report.shared, "sharing resumed by the end");
     }
     assert_eq!(count_status(&helix_requests(&mock), 429), 0);
@@ -382,7 +400,11 @@ async fn a_token_due_for_renewal_is_renewed_once_across_clients() {
         .take(10)
         .map(|r| support::bearer(r).to_owned())
         .collect();
-    assert_eq!(tokens.len(), 1, "the newest requests all carry the renewed token");
+    assert_eq!(
+        tokens.len(),
+        1,
+        "the newest requests all carry the renewed token"
+    );
     assert!(!tokens.contains(&access));
 }
 
@@ -404,9 +426,15 @@ async fn dedupe_is_fleet_wide_for_ten_minutes_and_local_while_redis_is_down() {
     );
     let (da, db) = (a.dedupe(), b.dedupe());
     assert!(da.first_sighting("m1").await);
-    assert!(!db.first_sighting("m1").await, "the other process saw it first");
+    assert!(
+        !db.first_sighting("m1").await,
+        "the other process saw it first"
+    );
     assert!(!da.first_sighting("m1").await);
-    assert!(other.dedupe().first_sighting("m1").await, "prefixes share nothing");
+    assert!(
+        other.dedupe().first_sighting("m1").await,
+        "prefixes share nothing"
+    );
     let ttl: i64 = redis::cmd("PTTL")
         .arg("dedupe-test:dedupe:m1")
         .query_async(&mut redis.connection().await)
@@ -417,10 +445,23 @@ async fn dedupe_is_fleet_wide_for_ten_minutes_and_local_while_redis_is_down() {
     redis.kill();
     let started = Instant::now();
     assert!(db.first_sighting("m2").await);
-    assert!(!db.first_sighting("m2").await, "remembered in-process meanwhile");
-    assert!(da.first_sighting("m2").await, "the other process cannot know");
-    assert!(!db.first_sighting("m1").await, "ids seen before the outage are still caught");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        !db.first_sighting("m2").await,
+        "remembered in-process meanwhile"
+    );
+    assert!(
+        da.first_sighting("m2").await,
+        "the other process cannot know"
+    );
+    assert!(
+        !db.first_sighting("m1").await,
+        "ids seen before the outage are still caught"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(!a.is_shared() && !b.is_shared());
 
     redis.restart().await;
@@ -462,11 +503,18 @@ async fn a_bad_url_is_a_config_error_and_an_unreachable_redis_is_not() {
         .fleet(&fleet)
         .build()
         .unwrap()
-        .app(ClientCredentials::new(mock.client_id(), mock.client_secret()))
+        .app(ClientCredentials::new(
+            mock.client_id(),
+            mock.client_secret(),
+        ))
         .await
         .unwrap();
     for n in 0..20 {
         app.get_users().user_ids([n.to_string()]).await.unwrap();
     }
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }

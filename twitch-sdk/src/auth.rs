@@ -216,6 +216,8 @@ pub(crate) struct TokenLease {
     pub(crate) stored: Option<StoredToken>,
     /// The lock's owner id; `None` when the store could not be locked (it is unavailable, or
     /// the holder did not let go in time) and this process renews on its own.
+    // Read only by the `redis` feature's fleet store.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) owner: Option<String>,
 }
 

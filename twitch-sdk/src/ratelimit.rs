@@ -34,6 +34,8 @@ const MAX_RESET_WAIT: Duration = Duration::from_secs(60);
 
 /// What a [`SharedBudget`] tells the head of the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Only the `redis` feature's fleet budget answers with these.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
 pub(crate) enum Take {
     /// A point was taken: send now.
     Go,

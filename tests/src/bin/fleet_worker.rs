@@ -45,10 +45,15 @@ impl Config {
     fn from_env() -> Result<Config, String> {
         let get = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
         let number = |name: &str, default: u64| match std::env::var(name) {
-            Ok(v) => v.parse::<u64>().map_err(|_| format!("{name} is not a number")),
+            Ok(v) => v
+                .parse::<u64>()
+                .map_err(|_| format!("{name} is not a number")),
             Err(_) => Ok(default),
         };
-        let user = match (std::env::var("FLEET_ACCESS"), std::env::var("FLEET_REFRESH")) {
+        let user = match (
+            std::env::var("FLEET_ACCESS"),
+            std::env::var("FLEET_REFRESH"),
+        ) {
             (Ok(access), Ok(refresh)) => Some((access, refresh)),
             _ => None,
         };

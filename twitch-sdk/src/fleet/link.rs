@@ -109,7 +109,8 @@ impl Link {
 
     /// A command started in `epoch` failed.
     fn failed(&self, epoch: u64, what: &str, cause: &str) {
-        *self.next_try.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now() + self.retry_every;
+        *self.next_try.lock().unwrap_or_else(|e| e.into_inner()) =
+            Instant::now() + self.retry_every;
         if self.is_up() && self.change(epoch) {
             self.down.store(true, Ordering::Release);
             tracing::warn!(

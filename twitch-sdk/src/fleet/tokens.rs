@@ -47,7 +47,11 @@ impl Record {
     fn from_token(token: &StoredToken) -> Record {
         Record {
             access_token: token.set.access_token.expose().to_owned(),
-            refresh_token: token.set.refresh_token.as_ref().map(|t| t.expose().to_owned()),
+            refresh_token: token
+                .set
+                .refresh_token
+                .as_ref()
+                .map(|t| t.expose().to_owned()),
             expires_in: token.set.expires_in.map(|d| d.as_secs()),
             scopes: token.set.scopes.clone(),
             issued_at_ms: token
