@@ -866,6 +866,28 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_token_is_reused_until_its_renewal_is_due() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let stored = StoredToken {
+            set: TokenSet::new("a").with_expires_in(Duration::from_secs(3600)),
+            issued_at: t0,
+        };
+        assert!(stored.usable(t0 + Duration::from_secs(3299)));
+        assert!(!stored.usable(t0 + Duration::from_secs(3300)));
+        // Taken 20 minutes after it was issued: 40 minutes left.
+        let adopted = stored.adopt(t0 + Duration::from_secs(1200));
+        assert_eq!(adopted.expires_in, Some(Duration::from_secs(2400)));
+        assert_eq!(stored.adopt(t0 + Duration::from_secs(7200)).expires_in, Some(Duration::ZERO));
+        // No lifetime: good until replaced.
+        let forever = StoredToken {
+            set: TokenSet::new("a"),
+            issued_at: t0,
+        };
+        assert!(forever.usable(t0 + Duration::from_secs(u32::MAX as u64)));
+        assert_eq!(forever.adopt(t0).expires_in, None);
+    }
+
+    #[test]
     fn validation_is_due_hourly() {
         let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
         let mut s = State::new(Secret::new("a"), None);

@@ -226,3 +226,32 @@ fn owner_id() -> String {
         hasher.finish()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_token_round_trips_through_json() {
+        let token = StoredToken {
+            set: TokenSet::new("access-XYZ")
+                .with_refresh_token("refresh-XYZ")
+                .with_expires_in(Duration::from_secs(14_400))
+                .with_scopes(["chat:read"]),
+            issued_at: UNIX_EPOCH + Duration::from_millis(1_700_000_000_123),
+        };
+        let json = serde_json::to_string(&Record::from_token(&token)).unwrap();
+        let back = serde_json::from_str::<Record>(&json).unwrap().into_token();
+        assert_eq!(back, token);
+        // Older or partial records still read.
+        let minimal = r#"{"access_token":"a","issued_at_ms":5}"#;
+        let read = serde_json::from_str::<Record>(minimal).unwrap().into_token();
+        assert_eq!(read.set.refresh_token, None);
+        assert_eq!(read.set.expires_in, None);
+    }
+
+    #[test]
+    fn lock_owners_differ() {
+        assert_ne!(owner_id(), owner_id());
+    }
+}
