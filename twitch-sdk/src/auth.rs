@@ -877,7 +877,10 @@ mod tests {
         // Taken 20 minutes after it was issued: 40 minutes left.
         let adopted = stored.adopt(t0 + Duration::from_secs(1200));
         assert_eq!(adopted.expires_in, Some(Duration::from_secs(2400)));
-        assert_eq!(stored.adopt(t0 + Duration::from_secs(7200)).expires_in, Some(Duration::ZERO));
+        assert_eq!(
+            stored.adopt(t0 + Duration::from_secs(7200)).expires_in,
+            Some(Duration::ZERO)
+        );
         // No lifetime: good until replaced.
         let forever = StoredToken {
             set: TokenSet::new("a"),

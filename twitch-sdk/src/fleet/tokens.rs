@@ -245,7 +245,9 @@ mod tests {
         assert_eq!(back, token);
         // Older or partial records still read.
         let minimal = r#"{"access_token":"a","issued_at_ms":5}"#;
-        let read = serde_json::from_str::<Record>(minimal).unwrap().into_token();
+        let read = serde_json::from_str::<Record>(minimal)
+            .unwrap()
+            .into_token();
         assert_eq!(read.set.refresh_token, None);
         assert_eq!(read.set.expires_in, None);
     }
