@@ -73,6 +73,8 @@ impl Worker {
             .env("FLEET_OAUTH", mock.oauth_url())
             .env("FLEET_CLIENT_ID", mock.client_id())
             .env("FLEET_CLIENT_SECRET", mock.client_secret())
+            // Generous: a loaded CI machine must not pass for a Redis outage.
+            .env("FLEET_TIMEOUT_MS", "2000")
             .envs(extra.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -357,6 +359,7 @@ async fn a_token_due_for_renewal_is_renewed_once_across_clients() {
     for _ in 0..2 {
         let fleet = Fleet::builder(redis.url())
             .key_prefix("renew-test:")
+            .timeout(Duration::from_secs(2))
             .start()
             .await
             .unwrap();
@@ -417,6 +420,7 @@ async fn dedupe_is_fleet_wide_for_ten_minutes_and_local_while_redis_is_down() {
         Fleet::builder(redis.url())
             .key_prefix(prefix)
             .retry_every(Duration::from_millis(50))
+            .timeout(Duration::from_secs(2))
             .start()
     };
     let (a, b, other) = (

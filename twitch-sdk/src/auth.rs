@@ -189,6 +189,12 @@ pub(crate) struct StoredToken {
 }
 
 impl StoredToken {
+    /// When the access token expires, if it does.
+    fn expires_at(&self) -> Option<SystemTime> {
+        let lifetime = self.set.expires_in?;
+        self.issued_at.checked_add(lifetime)
+    }
+
     /// Whether the access token is still good for a while (not due for renewal at `now`).
     fn usable(&self, now: SystemTime) -> bool {
         let renew_at = self.set.expires_in.and_then(|lifetime| {
@@ -621,7 +627,14 @@ impl TokenCell {
         };
         let lease = store.lock(&key).await;
         let now = http.clock.now();
-        if let Some(stored) = &lease.stored {
+        let ours = self.lock().expires_at;
+        // A stored token older than ours (this process renewed while the store was out of reach)
+        // is neither reused nor renewed from: its refresh token may be spent.
+        let newer = |stored: &&StoredToken| match (stored.expires_at(), ours) {
+            (Some(theirs), Some(ours)) => theirs > ours,
+            _ => true,
+        };
+        if let Some(stored) = lease.stored.as_ref().filter(newer) {
             if stored.set.access_token != used.token && stored.usable(now) {
                 let set = stored.adopt(now);
                 store.unlock(&key, lease, None).await;

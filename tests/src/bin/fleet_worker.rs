@@ -37,8 +37,9 @@ struct Config {
     calls: usize,
     run_for: Option<Duration>,
     pause: Duration,
-    /// `FLEET_RETRY_MS`: the fleet's `retry_every`.
+    /// `FLEET_RETRY_MS`, `FLEET_TIMEOUT_MS`: the fleet's `retry_every` and `timeout`.
     retry_every: Duration,
+    timeout: Duration,
 }
 
 impl Config {
@@ -73,6 +74,7 @@ impl Config {
                 .map(Duration::from_millis),
             pause: Duration::from_millis(number("FLEET_PAUSE_MS", 0)?),
             retry_every: Duration::from_millis(number("FLEET_RETRY_MS", 1000)?),
+            timeout: Duration::from_millis(number("FLEET_TIMEOUT_MS", 200)?),
         })
     }
 }
@@ -113,6 +115,7 @@ async fn run() -> Result<(), String> {
     let fleet = Fleet::builder(config.redis.as_str())
         .key_prefix(config.prefix.as_str())
         .retry_every(config.retry_every)
+        .timeout(config.timeout)
         .start()
         .await
         .map_err(|e| e.to_string())?;
