@@ -8,7 +8,8 @@
 //!   `on_refresh` fires once, in the process that refreshed. Renewal before expiry (by the
 //!   clock) is shared the same way.
 //! - Redis killed mid-run and restarted: every call completes, each process warns once and says
-//!   when sharing resumed, and the shared bucket is used again.
+//!   when sharing resumed, and the shared bucket is used again. Redis stalled (`DEBUG SLEEP`):
+//!   calls go on without it, none waiting much past the fleet's timeout.
 //! - EventSub dedupe: fleet-wide for ten minutes (`SET NX PX`), in-process while Redis is down.
 //! - A bad URL is a configuration error that does not quote the password; an unreachable Redis
 //!   at start is not an error.
@@ -480,6 +481,67 @@ async fn dedupe_is_fleet_wide_for_ten_minutes_and_local_while_redis_is_down() {
     }
     assert!(da.first_sighting("m3").await);
     assert!(!db.first_sighting("m3").await, "shared again");
+}
+
+/// Redis stalls (`DEBUG SLEEP`) while a client of the fleet keeps calling: no call waits much
+/// longer than the fleet's timeout, none fails, and sharing resumes once Redis answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_redis_is_left_alone_until_it_answers() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let fleet = Fleet::builder(redis.url())
+        .key_prefix("slow-test:")
+        .timeout(Duration::from_millis(100))
+        .retry_every(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let mock = MockServer::builder()
+        .rate_limit(100_000, Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    let app = support::client(&mock)
+        .fleet(&fleet)
+        .build()
+        .unwrap()
+        .app(ClientCredentials::new(
+            mock.client_id(),
+            mock.client_secret(),
+        ))
+        .await
+        .unwrap();
+    app.get_users().user_ids(["0"]).await.unwrap();
+    assert!(fleet.is_shared());
+
+    let mut conn = redis.connection().await;
+    let stall = tokio::spawn(async move {
+        redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg("1.5")
+            .query_async::<()>(&mut conn)
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let mut slowest = Duration::ZERO;
+    let mut saw_fallback = false;
+    let mut n = 1;
+    while started.elapsed() < Duration::from_secs(3) {
+        let call = Instant::now();
+        app.get_users().user_ids([n.to_string()]).await.unwrap();
+        slowest = slowest.max(call.elapsed());
+        saw_fallback |= !fleet.is_shared();
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The test's own connection gives up on the answer too; the server slept all the same.
+    let _ = stall.await.unwrap();
+    eprintln!("{n} calls; slowest {slowest:?}");
+    assert!(saw_fallback, "the stall was noticed");
+    assert!(slowest < Duration::from_millis(1000), "{slowest:?}");
+    assert!(fleet.is_shared(), "sharing resumed");
 }
 
 #[tokio::test]
