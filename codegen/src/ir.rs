@@ -46,6 +46,8 @@ pub struct ModelImports {
     pub enums: bool,
     /// `crate::Timestamp`
     pub timestamp: bool,
+    /// `std::fmt` and `crate::Redacted`, for a hand-written `Debug` hiding `secret` fields.
+    pub redacted: bool,
     /// Models of other groups, sorted.
     pub models: Vec<Ident>,
 }
@@ -87,6 +89,8 @@ pub struct StructField {
     pub optional: bool,
     /// Optional timestamp: `""` decodes as `None`.
     pub empty_as_none: bool,
+    /// A credential: `Debug` prints `[redacted]` for it.
+    pub secret: bool,
 }
 
 /// An enum model.
@@ -173,14 +177,21 @@ pub struct EndpointStatic {
     pub scopes_all_of: Vec<String>,
     /// Scopes of which one is required.
     pub scopes_any_of: Vec<String>,
+    /// When the scopes are needed only for part of the answer: what a token without them gets.
+    pub scopes_partial: Option<String>,
     /// Parameters in spec order.
     pub params: Vec<ParamStatic>,
     /// Paging, for paginated endpoints.
     pub paging: Option<PagingStatic>,
+    /// The acting-user rule: the parameter that must be the token's user, and the channel it
+    /// must moderate.
+    pub acting_user: Option<(String, Option<String>)>,
     /// Error statuses, ascending.
     pub errors: Vec<(u16, String)>,
     /// Reference link.
     pub reference: String,
+    /// The response model holds a secret field: errors must not quote the body.
+    pub secret_response: bool,
 }
 
 /// A `Param` literal.
@@ -266,6 +277,8 @@ pub struct BuilderField {
     pub ident: Ident,
     /// Stored type.
     pub ty: TokenStream,
+    /// A parameter marked `secret`: `Debug` prints `[redacted]` for it.
+    pub secret: bool,
 }
 
 /// A builder setter.

@@ -18,6 +18,8 @@
 //! Beside the pipeline, [`diff`] compares the spec with a Helix OpenAPI description
 //! (`cargo xtask spec-diff PATH`).
 
+#![forbid(unsafe_code)]
+
 pub mod diag;
 pub mod diff;
 pub mod emit;

@@ -261,8 +261,10 @@ impl Lowerer<'_> {
                         rename: (name != f.name).then(|| f.name.clone()),
                         optional: f.optional,
                         empty_as_none: f.optional && ty.is_datetime(),
+                        secret: f.secret,
                     });
                 }
+                imports.redacted |= fields.iter().any(|f| f.secret);
                 items.push(ModelItem::Struct(StructModel {
                     ident: target.clone(),
                     docs: doc_lines(&model.doc),
@@ -398,10 +400,20 @@ impl Lowerer<'_> {
             user: e.tokens.contains(&TokenType::User),
             scopes_all_of: e.scopes.all_of.clone(),
             scopes_any_of: e.scopes.any_of.clone(),
+            scopes_partial: e.scopes.partial.as_deref().map(one_line),
             params,
             paging,
+            acting_user: e.acting_user.as_ref().map(|a| {
+                self.usage.endpoint.insert("ActingUser");
+                (a.param.clone(), a.moderates.clone())
+            }),
             errors: e.errors.iter().map(|(k, v)| (*k, one_line(v))).collect(),
             reference: e.reference.clone(),
+            secret_response: e
+                .response
+                .model
+                .as_ref()
+                .is_some_and(|m| self.index.secret_models.contains(m)),
         }
     }
 
@@ -458,9 +470,12 @@ impl Lowerer<'_> {
             } else {
                 (quote!(Option<#stored>), StepCall::BodyOpt)
             };
+            // A secret parameter prints as `models::Redacted` in the builder's `Debug`.
+            self.usage.models |= b.param.secret;
             fields.push(BuilderField {
                 ident: field.clone(),
                 ty,
+                secret: b.param.secret,
             });
             request.push(RequestStep {
                 call,
@@ -508,6 +523,7 @@ impl Lowerer<'_> {
             fields.push(BuilderField {
                 ident: self.ident("limit"),
                 ty: quote!(Option<usize>),
+                secret: false,
             });
         }
 
@@ -741,7 +757,7 @@ fn scope_text(scopes: &spec::Scopes) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match (scopes.all_of.is_empty(), scopes.any_of.is_empty()) {
+    let list = match (scopes.all_of.is_empty(), scopes.any_of.is_empty()) {
         (true, true) => "none".to_owned(),
         (false, true) => code(&scopes.all_of),
         (true, false) => format!("one of {}", code(&scopes.any_of)),
@@ -750,6 +766,20 @@ fn scope_text(scopes: &spec::Scopes) -> String {
             code(&scopes.all_of),
             code(&scopes.any_of)
         ),
+    };
+    match &scopes.partial {
+        None => list,
+        Some(without) => {
+            let without = one_line(without);
+            let mut chars = without.trim_end_matches('.').chars();
+            let first = chars.next().map(|c| c.to_lowercase().collect::<String>());
+            format!(
+                "{list}, needed only for part of the answer: a token without them is not \
+                 refused, and gets {}{}",
+                first.unwrap_or_default(),
+                chars.as_str()
+            )
+        }
     }
 }
 

@@ -46,6 +46,7 @@ pub const RESERVED_TYPES: &[&str] = &[
 
 /// Names a request builder may not take: the generated request files import these.
 pub const RESERVED_BUILDERS: &[&str] = &[
+    "ActingUser",
     "Api",
     "AppApi",
     "Endpoint",

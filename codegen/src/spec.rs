@@ -47,6 +47,10 @@ pub struct Endpoint {
     /// The authorization requirement in words (`Token holder is the broadcaster`).
     #[serde(default)]
     pub authorization: Option<String>,
+    /// Who may act, where Helix checks it against the user token: the parameter that must name
+    /// the token's user, and optionally the channel that user must moderate.
+    #[serde(default)]
+    pub acting_user: Option<ActingUser>,
     /// Query and body parameters, in Twitch's documented order.
     #[serde(default)]
     pub params: Vec<Param>,
@@ -106,6 +110,10 @@ pub struct Scopes {
     pub all_of: Vec<String>,
     #[serde(default)]
     pub any_of: Vec<String>,
+    /// Present when the scopes are needed only for part of the answer: what a user token without
+    /// them gets (`Only the total; the list is empty.`). Such a token is not refused.
+    #[serde(default)]
+    pub partial: Option<String>,
 }
 
 /// Where a parameter travels.
@@ -164,6 +172,25 @@ pub struct Param {
     /// For strings: the accepted values, when Helix accepts only a fixed set.
     #[serde(default)]
     pub values: Vec<String>,
+    /// The value is a credential: `Debug` of the request builder prints `[redacted]` for it.
+    /// `string` (or `string[]`) parameters only, without `values`.
+    #[serde(default)]
+    pub secret: bool,
+}
+
+/// The rule Helix applies to user tokens on operations that act for someone.
+///
+/// `param` must hold the token's user id (Helix answers `401` otherwise). With `moderates`,
+/// that user must also be the broadcaster named by the `moderates` parameter or one of its
+/// moderators (Helix answers `403` otherwise); only the server can know who moderates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActingUser {
+    /// The parameter that must be the token's user (`broadcaster_id`, `moderator_id`).
+    pub param: String,
+    /// The channel parameter whose broadcaster or moderators may act (`broadcaster_id`).
+    #[serde(default)]
+    pub moderates: Option<String>,
 }
 
 /// How a paginated operation pages.
@@ -304,6 +331,11 @@ pub struct Field {
     /// The Rust field name when the JSON key does not make a good one.
     #[serde(default)]
     pub rust: Option<String>,
+    /// The value is a credential (a stream key, a webhook or extension secret): `Debug` of the
+    /// model prints `[redacted]` for it, and errors never quote a response that holds it.
+    /// `string` (or `string[]`) fields only.
+    #[serde(default)]
+    pub secret: bool,
 }
 
 /// One value of an enum model.

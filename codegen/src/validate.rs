@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::Loaded;
 use crate::naming;
-use crate::spec::{Endpoint, Limit, Location, Method, Model, Param, ParamRef, Shape, TokenType};
+use crate::spec::{
+    ActingUser, Endpoint, Limit, Location, Method, Model, Param, ParamRef, Shape, TokenType,
+};
 use crate::types::{Prim, TypeExpr};
 
 /// What validation learned that lowering needs.
@@ -18,6 +20,17 @@ use crate::types::{Prim, TypeExpr};
 pub struct Index {
     /// Every model name (aliases included) with where it lives.
     pub models: BTreeMap<String, ModelInfo>,
+    /// The models (aliases included) holding a `secret` field at any depth.
+    pub secret_models: BTreeSet<String>,
+}
+
+impl Index {
+    /// Whether a value of `ty` holds a secret: a model of [`Index::secret_models`] in it.
+    pub fn carries_secret(&self, ty: &TypeExpr) -> bool {
+        ty.models()
+            .into_iter()
+            .any(|name| self.secret_models.contains(name))
+    }
 }
 
 /// Where a model is defined and what it is.
@@ -133,12 +146,37 @@ pub fn validate(loaded: &Loaded) -> Result<Index, Diagnostics> {
         }
     }
     v.check_examples();
+    v.index.secret_models = secret_models(loaded);
     // Global checks report as they go; list each file's problems together, in the order found.
     v.problems.sort_by(|a, b| a.file.cmp(&b.file));
     if v.problems.is_empty() {
         Ok(v.index)
     } else {
         Err(Diagnostics(v.problems))
+    }
+}
+
+/// The models with a `secret` field, then those containing one of them, until none is added;
+/// aliases follow their model.
+fn secret_models(loaded: &Loaded) -> BTreeSet<String> {
+    let models: Vec<&Model> = loaded.files.iter().flat_map(|f| &f.spec.models).collect();
+    let mut secret = BTreeSet::new();
+    loop {
+        let before = secret.len();
+        for model in &models {
+            let holds = model.fields.iter().any(|f| {
+                f.secret
+                    || TypeExpr::parse(&f.ty)
+                        .is_ok_and(|ty| ty.models().into_iter().any(|m| secret.contains(m)))
+            });
+            if holds {
+                secret.insert(model.name.clone());
+                secret.extend(model.aliases.iter().cloned());
+            }
+        }
+        if secret.len() == before {
+            return secret;
+        }
     }
 }
 
@@ -159,6 +197,14 @@ struct Validator<'a> {
     loaded: &'a Loaded,
     problems: Vec<Diagnostic>,
     index: Index,
+}
+
+/// `string` or `string[]`: the types a `secret` marker applies to.
+fn is_text(ty: &TypeExpr) -> bool {
+    match ty {
+        TypeExpr::List(inner) => **inner == TypeExpr::Prim(Prim::String),
+        other => *other == TypeExpr::Prim(Prim::String),
+    }
 }
 
 fn class_name(class: TokenType) -> &'static str {
@@ -332,14 +378,24 @@ impl Validator<'_> {
                     format!("duplicate field `{}`", f.name),
                 );
             }
-            if let Some(ty) = self.check_type(file, &item, &format!("{field}.type"), &f.ty)
-                && ty == TypeExpr::Model(model.name.clone())
-            {
+            let ty = self.check_type(file, &item, &format!("{field}.type"), &f.ty);
+            if ty == Some(TypeExpr::Model(model.name.clone())) {
                 self.report(
                     file,
                     Some(&item),
                     Some(&format!("{field}.type")),
                     "a model cannot contain itself directly; use a list",
+                );
+            }
+            if f.secret && ty.as_ref().is_some_and(|ty| !is_text(ty)) {
+                self.report(
+                    file,
+                    Some(&item),
+                    Some(&format!("{field}.secret")),
+                    format!(
+                        "`secret` applies to `string` and `string[]` fields only, not `{}`",
+                        f.ty
+                    ),
                 );
             }
             let name = match &f.rust {
@@ -478,6 +534,24 @@ impl Validator<'_> {
                 "a token type is listed twice",
             );
         }
+        if let Some(partial) = &e.scopes.partial {
+            if partial.trim().is_empty() {
+                self.report(
+                    file,
+                    Some(item),
+                    Some("scopes.partial"),
+                    "empty: say what a token without the scopes gets",
+                );
+            }
+            if e.scopes.all_of.is_empty() && e.scopes.any_of.is_empty() {
+                self.report(
+                    file,
+                    Some(item),
+                    Some("scopes.partial"),
+                    "no scopes listed in `all_of` or `any_of` to be partial",
+                );
+            }
+        }
         for (set, scopes) in [("all_of", &e.scopes.all_of), ("any_of", &e.scopes.any_of)] {
             for (k, scope) in scopes.iter().enumerate() {
                 if !is_scope(scope) {
@@ -511,6 +585,10 @@ impl Validator<'_> {
                 );
             }
             self.check_param(file, item, &field, p);
+        }
+
+        if let Some(acting) = &e.acting_user {
+            self.check_acting_user(file, item, e, acting);
         }
 
         match (e.response.shape, &e.pagination) {
@@ -578,6 +656,40 @@ impl Validator<'_> {
         }
         for m in &e.methods {
             self.check_method(file, item, e, m, seen);
+        }
+    }
+
+    /// Checks an `acting_user` rule: it needs user tokens and names string parameters.
+    fn check_acting_user(&mut self, file: &str, item: &str, e: &Endpoint, acting: &ActingUser) {
+        if !e.tokens.contains(&TokenType::User) {
+            self.report(
+                file,
+                Some(item),
+                Some("acting_user"),
+                "an acting-user rule needs an operation that accepts user tokens",
+            );
+        }
+        let named = [
+            ("param", Some(&acting.param)),
+            ("moderates", acting.moderates.as_ref()),
+        ];
+        for (key, name) in named {
+            let Some(name) = name else { continue };
+            match e.params.iter().find(|p| &p.name == name) {
+                None => self.report(
+                    file,
+                    Some(item),
+                    Some(&format!("acting_user.{key}")),
+                    format!("unknown parameter `{name}`"),
+                ),
+                Some(p) if p.ty != "string" => self.report(
+                    file,
+                    Some(item),
+                    Some(&format!("acting_user.{key}")),
+                    format!("parameter `{name}` must be a `string`, not `{}`", p.ty),
+                ),
+                Some(_) => {}
+            }
         }
     }
 
@@ -659,6 +771,14 @@ impl Validator<'_> {
                 Some(item),
                 Some(&format!("{field}.values")),
                 "`values` applies to string parameters only",
+            );
+        }
+        if p.secret && (!is_text(&ty) || !p.values.is_empty()) {
+            self.report(
+                file,
+                Some(item),
+                Some(&format!("{field}.secret")),
+                "`secret` applies to `string` and `string[]` parameters without `values` only",
             );
         }
         self.check_limit(file, item, &format!("{field}.items"), &p.items);

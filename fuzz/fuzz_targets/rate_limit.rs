@@ -59,7 +59,7 @@ enum Value {
 }
 
 /// Longest wait a reset header may cause (see `ratelimit.rs`).
-const MAX_WAIT: Duration = Duration::from_secs(61);
+const MAX_WAIT: Duration = Duration::from_secs(66);
 
 fuzz_target!(|input: Input| {
     let mut now = UNIX_EPOCH + Duration::from_secs(u64::from(input.start_secs));
@@ -85,18 +85,18 @@ fuzz_target!(|input: Input| {
             Event::Answer(headers) => {
                 let map = header_map(&headers, now);
                 parse(&map);
-                machine.finish(Some(&map));
+                machine.finish(Some(&map), now);
                 in_flight = in_flight.saturating_sub(1);
             }
             Event::TooMany(headers) => {
                 let map = header_map(&headers, now);
                 parse(&map);
-                machine.finish(Some(&map));
-                machine.exhausted(&map);
+                machine.finish(Some(&map), now);
+                machine.exhausted(&map, now);
                 in_flight = in_flight.saturating_sub(1);
             }
             Event::Lost => {
-                machine.finish(None);
+                machine.finish(None, now);
                 in_flight = in_flight.saturating_sub(1);
             }
             Event::Slept => {

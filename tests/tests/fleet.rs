@@ -519,7 +519,7 @@ async fn a_slow_redis_is_left_alone_until_it_answers() {
     let stall = tokio::spawn(async move {
         redis::cmd("DEBUG")
             .arg("SLEEP")
-            .arg("1.5")
+            .arg("3")
             .query_async::<()>(&mut conn)
             .await
     });
@@ -528,7 +528,7 @@ async fn a_slow_redis_is_left_alone_until_it_answers() {
     let mut slowest = Duration::ZERO;
     let mut saw_fallback = false;
     let mut n = 1;
-    while started.elapsed() < Duration::from_secs(3) {
+    while started.elapsed() < Duration::from_millis(3500) {
         let call = Instant::now();
         app.get_users().user_ids([n.to_string()]).await.unwrap();
         slowest = slowest.max(call.elapsed());
@@ -540,7 +540,8 @@ async fn a_slow_redis_is_left_alone_until_it_answers() {
     let _ = stall.await.unwrap();
     eprintln!("{n} calls; slowest {slowest:?}");
     assert!(saw_fallback, "the stall was noticed");
-    assert!(slowest < Duration::from_millis(1000), "{slowest:?}");
+    // Far below the 3-second stall: no call waited for Redis (the margin is for a loaded machine).
+    assert!(slowest < Duration::from_secs(2), "{slowest:?}");
     assert!(fleet.is_shared(), "sharing resumed");
 }
 

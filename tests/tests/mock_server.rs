@@ -35,10 +35,13 @@ const fn endpoint(operation: &'static str, method: HttpMethod, path: &'static st
         },
         scopes_all_of: &[],
         scopes_any_of: &[],
+        scopes_partial: None,
         params: &[],
         paging: None,
+        acting_user: None,
         errors: &[],
         reference: "",
+        secret_response: false,
     }
 }
 
@@ -161,6 +164,7 @@ static GET_FOLLOWERS: Endpoint = Endpoint {
         user: true,
     },
     scopes_any_of: &["moderator:read:followers", "channel:read:followers"],
+    scopes_partial: None,
     params: &[Param {
         required: true,
         ..param("broadcaster_id", Location::Query)
@@ -956,7 +960,8 @@ fn range(from: usize, to: usize) -> Vec<String> {
 async fn pagination_goes_forward_and_back_with_cursors() {
     let mock = start().await;
     let items = (0..45).map(|i| json!({"id": format!("clip{i}")})).collect();
-    mock.set_items("get-clips", items);
+    mock.set_items("get-clips", items)
+        .expect("a paginated operation");
     let app = mock.issue_app_token(HOUR);
     let get = |query: String| {
         helix(

@@ -25,6 +25,9 @@ fn valid_value(param: &Param) -> String {
     "1".repeat(usize::try_from(length).unwrap())
 }
 
+/// The user of the user tokens the calls carry.
+const TOKEN_USER: &str = "141981764";
+
 /// How many items a list parameter gets.
 fn valid_count(param: &Param) -> usize {
     param
@@ -39,7 +42,14 @@ fn valid_call(endpoint: &Endpoint) -> (Vec<(String, String)>, Option<Value>) {
     let mut query = Vec::new();
     let mut body = Map::new();
     for param in endpoint.params.iter().filter(|p| p.required) {
-        let value = valid_value(param);
+        // The parameter Helix checks against the token's user holds the token's user.
+        let acting =
+            endpoint.tokens.user && endpoint.acting_user.is_some_and(|a| a.param == param.name);
+        let value = if acting {
+            TOKEN_USER.to_owned()
+        } else {
+            valid_value(param)
+        };
         match param.location {
             Location::Query => {
                 for _ in 0..valid_count(param) {
@@ -112,7 +122,7 @@ async fn call(
         let mut scopes: Vec<&str> = endpoint.scopes_all_of.to_vec();
         scopes.extend(endpoint.scopes_any_of.first());
         Some(
-            mock.issue_user_token("141981764", "twitchdev", &scopes, HOUR)
+            mock.issue_user_token(TOKEN_USER, "twitchdev", &scopes, HOUR)
                 .0,
         )
     } else if endpoint.tokens.app {
@@ -131,6 +141,7 @@ async fn call(
 #[tokio::test]
 async fn every_spec_operation_is_served_with_its_example() {
     let mock = MockServer::builder()
+        .examples_only()
         .without_rate_limit()
         .start()
         .await

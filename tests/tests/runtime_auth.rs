@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use twitch_sdk::mock::{MockServer, Reply};
-use twitch_sdk::{Error, ManualClock, TokenFuture, TokenProvider, TokenSet, UserToken};
+use twitch_sdk::{
+    Error, ManualClock, TokenError, TokenErrorKind, TokenFuture, TokenProvider, TokenSet, UserToken,
+};
 
 use support::{HOUR, LOGIN, USER_ID, bearer, client, count_status, helix_requests, issue};
 
@@ -95,10 +97,46 @@ async fn a_user_token_is_validated_when_the_handle_is_made() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Token(m) if m.contains("not valid") && m.contains("cannot be refreshed")),
+        matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("not valid") && m.contains("cannot be refreshed")),
         "{err}"
     );
+    assert_eq!(err.token_error(), Some(&TokenErrorKind::Invalid));
     assert!(helix_requests(&mock).is_empty());
+}
+
+/// Twitch's 401 for a missing scope is final: a new token would carry the same scopes.
+#[tokio::test]
+async fn a_401_for_a_missing_scope_is_reported_without_a_refresh() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &[]);
+    let user = client(&mock)
+        .build()
+        .unwrap()
+        .user(support::refreshable(&mock, &access, &refresh))
+        .await
+        .unwrap();
+    mock.clear_requests();
+    let body = serde_json::json!({
+        "error": "Unauthorized",
+        "status": 401,
+        "message": "Missing scope: moderator:read:followers",
+    });
+    mock.on("get-users").once().reply(Reply::json(401, body));
+
+    let err = user.get_users().await.unwrap_err();
+    assert!(matches!(&err, Error::Unauthorized { .. }), "{err}");
+    assert!(err.is_missing_scope());
+    assert_eq!(
+        err.missing_scopes().unwrap().all_of,
+        ["moderator:read:followers"]
+    );
+    assert_eq!(helix_requests(&mock).len(), 1, "sent once, not resent");
+    assert_eq!(mock.oauth_counts().refresh, 0);
+
+    // Any other 401 still renews the token and resends.
+    mock.expire_token(&access);
+    user.get_users().await.unwrap();
+    assert_eq!(mock.oauth_counts().refresh, 1);
 }
 
 #[tokio::test]
@@ -196,9 +234,10 @@ async fn a_failed_refresh_reaches_every_waiter_and_a_later_call_recovers() {
     for call in calls {
         let err = call.await.unwrap().unwrap_err();
         assert!(
-            matches!(&err, Error::Token(m) if m.contains("HTTP 400: Invalid refresh token")),
+            matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("HTTP 400: Invalid refresh token")),
             "{err}"
         );
+        assert_eq!(err.token_error(), Some(&TokenErrorKind::RefreshFailed));
     }
     assert_eq!(mock.requests_to("POST /oauth2/token").len(), 1);
 
@@ -256,7 +295,7 @@ async fn user_tokens_are_revalidated_every_hour() {
     for call in calls {
         let err = call.await.unwrap().unwrap_err();
         assert!(
-            matches!(&err, Error::Token(m) if m.contains("not valid")),
+            matches!(&err, Error::Token(TokenError { message: m, .. }) if m.contains("not valid")),
             "{err}"
         );
     }
@@ -292,8 +331,8 @@ async fn user_tokens_are_refreshed_shortly_before_they_expire() {
     let sent = helix_requests(&mock);
     assert_eq!(support::statuses(&sent), [Some(200), Some(200)]);
     assert_eq!(bearer(&sent[1]), fresh);
-    // The refresh response carried the scopes: no extra validation was needed.
-    assert_eq!(mock.oauth_counts().validate, 1);
+    // Every renewed token is validated before it is used (its user and client id checked).
+    assert_eq!(mock.oauth_counts().validate, 2);
     assert_eq!(user.scopes(), ["user:edit"]);
 }
 
@@ -348,4 +387,208 @@ async fn a_token_provider_supplies_the_new_token() {
         Some(format!("OAuth {next}").as_str())
     );
     assert_eq!(user.scopes(), ["user:edit"]);
+}
+
+/// Issue 16, finding 3: a refresh runs to its end on a task of its own. Twitch exchanges the
+/// refresh token at once but answers late; the caller gives up (a timeout around the call)
+/// before the answer arrives. The rotated tokens must still be stored and reported, or every
+/// later call would re-send the used-up refresh token.
+#[tokio::test]
+async fn a_refresh_whose_caller_is_dropped_still_stores_the_rotated_tokens() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &["user:edit"]);
+    let (token, refreshes) = recording(support::refreshable(&mock, &access, &refresh));
+    let user = client(&mock).build().unwrap().user(token).await.unwrap();
+    mock.expire_token(&access);
+    mock.on("POST /oauth2/token")
+        .once()
+        .reply(Reply::passthrough().delay_answer(Duration::from_millis(300)));
+
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), user.get_users()).await;
+    assert!(
+        gave_up.is_err(),
+        "the call must still be waiting for the refresh"
+    );
+    assert_eq!(mock.oauth_counts().refresh, 1, "the stand-in exchanged R0");
+
+    // The renewal finishes without its caller: the new tokens are stored and handed to the hook.
+    for _ in 0..200 {
+        if !refreshes.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let reported = refreshes.lock().unwrap().clone();
+    assert_eq!(reported.len(), 1, "on_refresh fires once, caller or not");
+    let rotated = reported[0].refresh_token.as_ref().unwrap().expose();
+    assert_ne!(rotated, refresh, "Twitch rotated the refresh token");
+
+    // The next call uses the stored token: no second refresh, no `Invalid refresh token`.
+    user.get_users().await.unwrap();
+    assert_eq!(mock.oauth_counts().refresh, 1);
+    let sent = helix_requests(&mock);
+    assert_eq!(
+        bearer(sent.last().unwrap()),
+        reported[0].access_token.expose()
+    );
+}
+
+/// Hands out a fixed token set, whoever asks.
+struct Fixed(TokenSet);
+
+impl TokenProvider for Fixed {
+    fn refresh<'a>(&'a self, _current: &'a TokenSet) -> TokenFuture<'a> {
+        Box::pin(async move { Ok(self.0.clone()) })
+    }
+}
+
+/// Issue 16, finding 4: every renewed token is validated, and one that belongs to another user
+/// or another client id is refused with a token error. Nothing is sent with it, and the session
+/// keeps its user (and so its rate-limit bucket).
+#[tokio::test]
+async fn a_renewed_token_of_another_user_or_client_is_refused() {
+    let mock = MockServer::start().await;
+    let (access, _) = issue(&mock, &["user:edit"]);
+    let (intruder, _) = mock.issue_user_token("999999", "intruder", &["user:edit"], HOUR);
+    // The scopes come with the token, which once let the SDK skip `/validate`.
+    let provider = Fixed(TokenSet::new(intruder.as_str()).with_scopes(["user:edit"]));
+    let user = client(&mock)
+        .build()
+        .unwrap()
+        .user(UserToken::new(mock.client_id(), access.as_str()).provider(provider))
+        .await
+        .unwrap();
+    mock.expire_token(&access);
+    for _ in 0..2 {
+        let err = user.get_users().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Token(m) if m.message.contains("999999") && m.message.contains(USER_ID) && m.kind == twitch_sdk::TokenErrorKind::WrongUser),
+            "{err}"
+        );
+    }
+    assert!(
+        helix_requests(&mock).iter().all(|r| bearer(r) != intruder),
+        "a request went out with another user's token"
+    );
+    assert_eq!(user.user_id(), USER_ID);
+    assert_eq!(user.login(), LOGIN);
+
+    // The same user, but `/validate` says the token was issued to another client id.
+    let (mine, _) = issue(&mock, &["user:edit"]);
+    let (next, _) = issue(&mock, &["user:edit"]);
+    let provider = Fixed(TokenSet::new(next.as_str()).with_scopes(["user:edit"]));
+    let user = client(&mock)
+        .build()
+        .unwrap()
+        .user(UserToken::new(mock.client_id(), mine.as_str()).provider(provider))
+        .await
+        .unwrap();
+    mock.expire_token(&mine);
+    let foreign = serde_json::json!({
+        "client_id": "someone-elses-client", "login": LOGIN, "user_id": USER_ID,
+        "scopes": ["user:edit"], "expires_in": 3600,
+    });
+    mock.on("GET /oauth2/validate")
+        .once()
+        .reply(Reply::json(200, foreign));
+    let err = user.get_users().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.message.contains("someone-elses-client")),
+        "{err}"
+    );
+    assert!(helix_requests(&mock).iter().all(|r| bearer(r) != next));
+    // Once `/validate` vouches for it, the same token is taken.
+    user.get_users().await.unwrap();
+    assert_eq!(bearer(helix_requests(&mock).last().unwrap()), next);
+}
+
+/// Issue 16, finding 9: `revoke` signs out. Twitch gets `POST /oauth2/revoke` with the client id
+/// and the token; afterwards the handle and its clones send nothing and refresh nothing.
+#[tokio::test]
+async fn revoke_signs_out_and_later_calls_fail_without_sending() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &[]);
+    let user = client(&mock)
+        .build()
+        .unwrap()
+        .user(support::refreshable(&mock, &access, &refresh))
+        .await
+        .unwrap();
+    let clone = user.clone();
+    user.revoke().await.unwrap();
+    assert_eq!(mock.oauth_counts().revoke, 1);
+    let form = mock.requests_to("POST /oauth2/revoke")[0].form();
+    assert!(
+        form.contains(&("client_id".into(), mock.client_id().into())),
+        "{form:?}"
+    );
+    assert!(form.contains(&("token".into(), access.clone())), "{form:?}");
+    // Twitch no longer takes the token.
+    let rejected = client(&mock)
+        .build()
+        .unwrap()
+        .user(UserToken::new(mock.client_id(), access.as_str()))
+        .await
+        .unwrap_err();
+    assert!(matches!(rejected, Error::Token(_)), "{rejected}");
+
+    let before = mock.requests().len();
+    let err = clone.get_users().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.message.contains("revoked")),
+        "{err}"
+    );
+    assert_eq!(
+        mock.requests().len(),
+        before,
+        "nothing sent after signing out"
+    );
+    assert_eq!(mock.oauth_counts().refresh, 0);
+    clone.revoke().await.unwrap();
+    assert_eq!(mock.oauth_counts().revoke, 1, "revoking twice sends once");
+
+    let app = support::app(&mock).await;
+    app.revoke().await.unwrap();
+    assert_eq!(mock.oauth_counts().revoke, 2);
+    let err = app.get_users().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.message.contains("revoked")),
+        "{err}"
+    );
+}
+
+/// When `/validate` cannot vouch for a refreshed token, the call fails with a token error, but
+/// the rotated refresh token is kept and handed to `on_refresh` (the old one is used up), and
+/// the next call refreshes with it.
+#[tokio::test]
+async fn a_refresh_that_cannot_be_validated_keeps_the_rotated_refresh_token() {
+    let mock = MockServer::start().await;
+    let (access, refresh) = issue(&mock, &["user:edit"]);
+    let (token, refreshes) = recording(support::refreshable(&mock, &access, &refresh));
+    let user = client(&mock).build().unwrap().user(token).await.unwrap();
+    mock.expire_token(&access);
+    let down = mock
+        .on("GET /oauth2/validate")
+        .reply(Reply::error(503, "validation is down"));
+    let err = user.get_users().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Token(m) if m.message.contains("validate")),
+        "{err}"
+    );
+    let reported = refreshes.lock().unwrap().clone();
+    assert_eq!(reported.len(), 1, "the rotated tokens reach on_refresh");
+    let rotated = reported[0].refresh_token.clone().unwrap();
+    assert_ne!(rotated.expose(), refresh);
+    drop(down);
+    mock.clear_overrides();
+
+    user.get_users().await.unwrap();
+    let grants = mock.requests_to("POST /oauth2/token");
+    assert_eq!(grants.len(), 2);
+    assert!(
+        grants[1]
+            .form()
+            .contains(&("refresh_token".into(), rotated.expose().to_owned())),
+        "the second refresh uses the rotated token"
+    );
 }

@@ -307,7 +307,8 @@ async fn twitchs_lenient_shapes_decode() {
         support::user(&mock, &["moderation:read", "moderator:manage:banned_users"]).await;
     let mut ban = support::items(&mock, "get-banned-users", "user_id", 1).remove(0);
     ban["expires_at"] = json!("");
-    mock.set_items("get-banned-users", vec![ban]);
+    mock.set_items("get-banned-users", vec![ban])
+        .expect("a paginated operation");
     let bans = user.get_banned_users().await.unwrap();
     assert_eq!(bans.len(), 1);
     assert_eq!(bans[0].expires_at, None, "a permanent ban has no expiry");

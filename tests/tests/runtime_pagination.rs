@@ -21,7 +21,8 @@ const CASTER: &str = "141981764";
 /// A stand-in serving `n` clips with ids `"0"`, `"1"`, ...
 async fn with_clips(n: usize) -> MockServer {
     let mock = MockServer::start().await;
-    mock.set_items("get-clips", support::items(&mock, "get-clips", "id", n));
+    mock.set_items("get-clips", support::items(&mock, "get-clips", "id", n))
+        .expect("a paginated operation");
     mock
 }
 
@@ -140,7 +141,8 @@ async fn going_back_past_the_first_page_starts_over() {
 async fn paging_backward_where_helix_cannot_is_refused() {
     let mock = MockServer::start().await;
     let followers = support::items(&mock, "get-channel-followers", "user_id", 150);
-    mock.set_items("get-channel-followers", followers);
+    mock.set_items("get-channel-followers", followers)
+        .expect("a paginated operation");
     let (user, _) = support::user(&mock, &["moderator:read:followers"]).await;
     let mut p = user.get_channel_followers().paginate();
     p.next_page().await.unwrap().unwrap();
@@ -205,26 +207,27 @@ async fn a_stream_yields_every_item_fetching_a_page_at_a_time() {
         helix_requests(&mock).is_empty(),
         "nothing before the first poll"
     );
-    assert_eq!(next(&mut stream).await.unwrap().unwrap().id, "0");
+    // The inherent `next` needs no stream extension trait.
+    assert_eq!(stream.next().await.unwrap().unwrap().id, "0");
     assert_eq!(helix_requests(&mock).len(), 1);
     let mut seen = vec!["0".to_owned()];
-    while let Some(clip) = next(&mut stream).await {
+    while let Some(clip) = stream.next().await {
         seen.push(clip.unwrap().id);
     }
     assert_eq!(seen, numbers(0..250));
     assert_eq!(helix_requests(&mock).len(), 3);
-    assert!(next(&mut stream).await.is_none(), "stays finished");
+    assert!(stream.next().await.is_none(), "stays finished");
 
-    // With a limit.
+    // With a limit, read with `try_next`.
     let mut stream = app.get_clips_by_user_id(CASTER).limit(130).into_stream();
     let mut count = 0;
-    while let Some(clip) = next(&mut stream).await {
-        clip.unwrap();
+    while let Some(_clip) = stream.try_next().await.unwrap() {
         count += 1;
     }
     assert_eq!(count, 130);
+    assert!(stream.try_next().await.unwrap().is_none());
 
-    // An error ends the stream after it is yielded.
+    // An error ends the stream after it is yielded (read through the `Stream` trait here).
     let mut stream = app.get_clips_by_user_id(CASTER).into_stream();
     mock.on("get-clips").once().reply(Reply::error(404, "gone"));
     assert!(matches!(
@@ -243,7 +246,8 @@ async fn paging_stops_on_an_empty_or_absent_cursor() {
             .start()
             .await
             .unwrap();
-        mock.set_items("get-clips", support::items(&mock, "get-clips", "id", 200));
+        mock.set_items("get-clips", support::items(&mock, "get-clips", "id", 200))
+            .expect("a paginated operation");
         let app = support::app(&mock).await;
         let mut p = app.get_clips_by_user_id(CASTER).paginate();
         p.next_page().await.unwrap().unwrap();
@@ -297,7 +301,8 @@ async fn paging_stops_on_an_empty_page_or_a_repeated_cursor() {
 async fn the_total_comes_with_each_page() {
     let mock = MockServer::start().await;
     let followers = support::items(&mock, "get-channel-followers", "user_id", 250);
-    mock.set_items("get-channel-followers", followers.clone());
+    mock.set_items("get-channel-followers", followers.clone())
+        .expect("a paginated operation");
     let (user, _) = support::user(&mock, &["moderator:read:followers"]).await;
 
     let mut p = user.get_channel_followers().paginate();
@@ -307,7 +312,8 @@ async fn the_total_comes_with_each_page() {
     // Someone follows while we page: the next page says so.
     let mut more = followers;
     more.extend(support::items(&mock, "get-channel-followers", "user_id", 1));
-    mock.set_items("get-channel-followers", more);
+    mock.set_items("get-channel-followers", more)
+        .expect("a paginated operation");
     p.next_page().await.unwrap().unwrap();
     assert_eq!(p.total(), Some(251));
     assert_eq!(p.points(), None);
@@ -333,7 +339,8 @@ async fn the_total_comes_with_each_page() {
 async fn subscriptions_carry_total_and_points() {
     let mock = MockServer::start().await;
     let subs = support::items(&mock, "get-broadcaster-subscriptions", "user_id", 7);
-    mock.set_items("get-broadcaster-subscriptions", subs);
+    mock.set_items("get-broadcaster-subscriptions", subs)
+        .expect("a paginated operation");
     let (user, _) = support::user(&mock, &["channel:read:subscriptions"]).await;
     let mut p = user.get_broadcaster_subscriptions().paginate();
     assert_eq!(p.next_page().await.unwrap().unwrap().len(), 7);

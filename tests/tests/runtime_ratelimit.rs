@@ -155,3 +155,110 @@ async fn without_rate_limit_headers_calls_are_not_held_back() {
     assert_eq!(count_status(&helix_requests(&mock), 200), 100);
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// Unix seconds `secs` from now, as `Ratelimit-Reset` writes them.
+fn reset_in(secs: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    (now.as_secs() + secs).to_string()
+}
+
+/// A 429 whose reset lies an hour ahead is not slept on: the call fails at once with the
+/// reset Twitch announced, after one request.
+#[tokio::test]
+async fn a_429_with_a_far_reset_fails_at_once() {
+    let mock = MockServer::builder()
+        .without_rate_limit()
+        .start()
+        .await
+        .unwrap();
+    let app = support::app(&mock).await;
+    mock.on("get-users").reply(
+        Reply::error(429, "Too Many Requests")
+            .header("Ratelimit-Limit", "800")
+            .header("Ratelimit-Remaining", "0")
+            .header("Ratelimit-Reset", reset_in(3600)),
+    );
+    let started = Instant::now();
+    let err = app
+        .get_users()
+        .user_logins(["twitchdev"])
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    let after = err.retry_after().expect("the reset is reported");
+    assert!(after > Duration::from_secs(3500), "{after:?}");
+    assert_eq!(mock.requests_to("get-users").len(), 1, "not retried");
+}
+
+/// The longest wait is a client setting: with one second, a reset five seconds ahead already
+/// counts as far.
+#[tokio::test]
+async fn the_longest_wait_is_configurable() {
+    let mock = MockServer::builder()
+        .without_rate_limit()
+        .start()
+        .await
+        .unwrap();
+    let app = support::app_with(
+        &mock,
+        client(&mock).max_rate_limit_wait(Duration::from_secs(1)),
+    )
+    .await;
+    mock.on("get-users").once().reply(
+        Reply::error(429, "Too Many Requests")
+            .header("Ratelimit-Limit", "800")
+            .header("Ratelimit-Remaining", "0")
+            .header("Ratelimit-Reset", reset_in(5)),
+    );
+    let started = Instant::now();
+    let err = app.get_users().await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(mock.requests_to("get-users").len(), 1);
+}
+
+/// Security finding 7: one answer saying "nothing left until an hour from now" holds the
+/// token's other callers for the longest wait at most (one second here), not for the hour.
+#[tokio::test]
+async fn one_bad_reset_holds_the_bucket_briefly() {
+    let mock = MockServer::builder()
+        .without_rate_limit()
+        .start()
+        .await
+        .unwrap();
+    let app = support::app_with(
+        &mock,
+        client(&mock).max_rate_limit_wait(Duration::from_secs(1)),
+    )
+    .await;
+    mock.on("get-users").once().reply(
+        Reply::json(200, serde_json::json!({"data": []}))
+            .header("Ratelimit-Limit", "800")
+            .header("Ratelimit-Remaining", "0")
+            .header("Ratelimit-Reset", reset_in(3600)),
+    );
+    app.get_users().await.unwrap();
+    let started = Instant::now();
+    let calls: Vec<_> = (0..5)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { app.get_users().user_logins(["twitchdev"]).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    assert_eq!(count_status(&helix_requests(&mock), 200), 6);
+}

@@ -11,7 +11,9 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use twitch_sdk::mock::{MockServer, Reply};
-use twitch_sdk::{AppApi, Client, ClientCredentials, Error, TokenSet, UserApi, UserToken};
+use twitch_sdk::{
+    AppApi, Client, ClientCredentials, Error, TokenError, TokenSet, UserApi, UserToken,
+};
 
 use support::{bearer, client, issue, refreshable};
 
@@ -112,8 +114,8 @@ async fn run() -> Run {
         matches!(&errors[0], Error::Unauthorized { .. })
             && matches!(&errors[1], Error::Decode { .. })
             && matches!(&errors[2], Error::Status { status: 502, .. })
-            && matches!(&errors[3], Error::Token(m) if m.contains("Invalid refresh token"))
-            && matches!(&errors[4], Error::Token(m) if m.contains("invalid client secret")),
+            && matches!(&errors[3], Error::Token(TokenError { message: m, .. }) if m.contains("Invalid refresh token"))
+            && matches!(&errors[4], Error::Token(TokenError { message: m, .. }) if m.contains("invalid client secret")),
         "{errors:?}"
     );
     Run {

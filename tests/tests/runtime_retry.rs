@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use twitch_sdk::mock::{MockServer, Reply};
-use twitch_sdk::{ClientCredentials, Error};
+use twitch_sdk::{ClientCredentials, Error, TokenError};
 
 use support::{client, statuses};
 
@@ -40,8 +40,9 @@ async fn server_errors_are_retried_for_get() {
         &["moderator:manage:banned_users", "user:manage:blocked_users"],
     )
     .await;
+    mock.world().ban(support::USER_ID, "1003", "spam");
     mock.on("unban-user").once().reply(Reply::html_502());
-    user.unban_user("9876").await.unwrap();
+    user.unban_user("1003").await.unwrap();
     assert_eq!(
         statuses(&mock.requests_to("unban-user")),
         [Some(502), Some(204)]
@@ -240,7 +241,7 @@ async fn a_refused_connection_is_a_transport_error() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Token(m) if m.starts_with("renewing the access token failed: transport error (oauth-token)")),
+        matches!(&err, Error::Token(TokenError { message: m, .. }) if m.starts_with("renewing the access token failed: transport error (oauth-token)")),
         "{err:?}"
     );
 }

@@ -6,7 +6,8 @@
 //!   or in log output (a `tracing` subscriber at TRACE level, `log` records included, captures
 //!   everything the SDK and its HTTP stack emit while it works).
 //! - HTTPS by default; plain HTTP only to loopback addresses unless explicitly allowed; an
-//!   `https://` URL speaks TLS or fails, never plain HTTP.
+//!   `https://` URL speaks TLS or fails, never plain HTTP. Base URLs carry no credentials,
+//!   query or fragment, and a `user:password@` in one is redacted from errors and `Debug`.
 //! - Tokens travel only in the `Authorization` header: never in a path, a query string or
 //!   another header (the stand-in's request log shows every request as it arrived). The OAuth
 //!   form body carries the client secret and refresh token, as the grants require, and never
@@ -308,6 +309,8 @@ fn https_by_default_and_plain_http_only_to_loopback() {
         "file:///etc/passwd",
         "https://user:pass@api.twitch.tv/helix",
         "https://api.twitch.tv/helix?token=x",
+        "https://api.twitch.tv/helix#token=x",
+        "https://api.twitch.tv/helix#",
         "not a url",
     ];
     for (name, set) in [("helix", 0), ("oauth", 1)] {
@@ -335,6 +338,36 @@ fn https_by_default_and_plain_http_only_to_loopback() {
                 matches!(build(url, true), Err(Error::Config(_))),
                 "{name} {url}"
             );
+        }
+    }
+}
+
+/// Issue 16, finding 5: a `user:password@` in a base URL shows in no error and no `Debug`.
+#[test]
+fn url_passwords_never_show_in_errors_or_debug() {
+    const PASSWORD: &str = "URL-PASSWORD-77d1c0";
+    let urls = [
+        format!("https://user:{PASSWORD}@api.twitch.tv/helix"),
+        format!("http://user:{PASSWORD}@example.com/helix"),
+        format!("http://user:{PASSWORD}@127.0.0.1:1/helix"),
+        format!("https://user:{PASSWORD}@exa mple.com/helix"),
+        format!("user:{PASSWORD}@api.twitch.tv/helix"),
+        format!("ftp://user:{PASSWORD}@api.twitch.tv/helix"),
+    ];
+    for url in &urls {
+        for builder in [
+            Client::builder().helix_url(url),
+            Client::builder().oauth_url(url),
+            Client::builder().https_proxy(url.replace("/helix", "")),
+        ] {
+            let debug = format!("{builder:?}");
+            assert!(!debug.contains(PASSWORD), "{debug}");
+            assert!(debug.contains("[redacted]@"), "{debug}");
+            if let Err(error) = builder.build() {
+                let printed = format!("{error} {error:?}");
+                let printed = format!("{printed} {}", panic_message(error));
+                assert!(!printed.contains(PASSWORD), "{printed}");
+            }
         }
     }
 }
@@ -595,4 +628,306 @@ async fn https_urls_never_fall_back_to_plain_http() {
     for secret in credentials_seen(&mock) {
         assert!(!text.contains(&secret));
     }
+}
+
+/// Issue 16, finding 8: the stand-in reads at most `max_request_body` bytes of a request (1 MiB
+/// by default) and answers a larger one `413` without keeping it, and its request log keeps the
+/// newest `request_log_limit` entries (10,000 by default).
+#[tokio::test]
+async fn the_stand_in_caps_request_bodies_and_its_log() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mock = MockServer::builder()
+        .request_log_limit(5)
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("{}/chat/messages", mock.helix_url());
+    let huge = vec![b'x'; 4 << 20];
+    let answer = http.post(&url).body(huge).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 413);
+    let logged = mock.requests_to("POST /helix/chat/messages");
+    assert_eq!(logged.len(), 1);
+    assert!(
+        logged[0].body.is_empty(),
+        "{} bytes kept",
+        logged[0].body.len()
+    );
+    assert_eq!(logged[0].status, Some(413));
+    // Just under the limit is read as usual.
+    let fits = vec![b'x'; (1 << 20) - 1];
+    let answer = http.post(&url).body(fits).send().await.unwrap();
+    assert_ne!(answer.status().as_u16(), 413);
+
+    for i in 0..20 {
+        http.get(format!("{}/users?login=user{i}", mock.helix_url()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let kept: Vec<_> = mock
+        .requests()
+        .iter()
+        .map(|r| r.raw_query.clone())
+        .collect();
+    let newest: Vec<_> = (15..20).map(|i| format!("login=user{i}")).collect();
+    assert_eq!(kept, newest);
+}
+
+// ----- secret fields the spec marks (issue 16, findings 2 and 6) -----
+
+/// What a secret field holds in the samples below; no `Debug` output may contain it.
+const MARK: &str = "SECRET-MARK-";
+
+macro_rules! debug_table {
+    ($($model:ident)*) => {
+        /// The model (or alias) called `name`, decoded from `value`: its `Debug` and its JSON.
+        fn decode_model(name: &str, value: &serde_json::Value) -> Option<(String, String)> {
+            $(
+                if name == stringify!($model) {
+                    let model: twitch_models::$model = serde_json::from_value(value.clone())
+                        .unwrap_or_else(|e| panic!("{name}: {e}: {value}"));
+                    return Some((format!("{model:?}"), serde_json::to_string(&model).unwrap()));
+                }
+            )*
+            None
+        }
+    };
+}
+
+twitch_models::__for_each_model!(debug_table);
+
+struct SpecModels {
+    loaded: twitch_codegen::load::Loaded,
+    index: twitch_codegen::validate::Index,
+}
+
+impl SpecModels {
+    fn load() -> SpecModels {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+        let loaded = twitch_codegen::load::load(&dir).unwrap();
+        let index = twitch_codegen::validate::validate(&loaded).unwrap();
+        SpecModels { loaded, index }
+    }
+
+    fn model(&self, name: &str) -> &twitch_codegen::spec::Model {
+        let models = self.loaded.files.iter().flat_map(|f| &f.spec.models);
+        models
+            .clone()
+            .find(|m| m.name == name)
+            .or_else(|| models.clone().find(|m| m.aliases.iter().any(|a| a == name)))
+            .unwrap()
+    }
+
+    /// Every `(model, field)` the spec marks `secret`.
+    fn marked(&self) -> Vec<(String, String)> {
+        let models = self.loaded.files.iter().flat_map(|f| &f.spec.models);
+        models
+            .flat_map(|m| {
+                m.fields
+                    .iter()
+                    .filter(|f| f.secret)
+                    .map(|f| (m.name.clone(), f.name.clone()))
+            })
+            .collect()
+    }
+
+    /// A JSON value of spec type `ty`; secret fields get `MARK` + a number, lists one item.
+    fn sample(
+        &self,
+        ty: &twitch_codegen::types::TypeExpr,
+        secret: bool,
+        n: &mut usize,
+    ) -> serde_json::Value {
+        use twitch_codegen::types::{Prim, TypeExpr};
+        *n += 1;
+        match ty {
+            TypeExpr::Prim(Prim::String) if secret => json!(format!("{MARK}{n}")),
+            TypeExpr::Prim(Prim::String) => json!(format!("plain-{n}")),
+            TypeExpr::Prim(Prim::Bool) => json!(true),
+            TypeExpr::Prim(Prim::F64) => json!(1.5),
+            TypeExpr::Prim(Prim::DateTime) => json!("2024-05-01T10:00:00Z"),
+            TypeExpr::Prim(Prim::Json) => json!({"k": "v"}),
+            TypeExpr::Prim(_) => json!(7),
+            TypeExpr::List(inner) => json!([self.sample(inner, secret, n)]),
+            TypeExpr::Map(inner) => json!({"key": self.sample(inner, secret, n)}),
+            TypeExpr::Model(name) => {
+                let model = self.model(name);
+                if let Some(value) = model.values.first() {
+                    return json!(value.value);
+                }
+                let mut object = serde_json::Map::new();
+                for field in &model.fields {
+                    let ty = TypeExpr::parse(&field.ty).unwrap();
+                    object.insert(field.name.clone(), self.sample(&ty, field.secret, n));
+                }
+                serde_json::Value::Object(object)
+            }
+        }
+    }
+}
+
+/// Every field the spec marks `secret`, and every model holding one at any depth, is found from
+/// the spec (a newly marked field is covered without touching this test): filled with a
+/// marker, decoded, its `Debug` shows `[redacted]` and never the marker, while serializing it
+/// (what goes to Twitch) still carries the value.
+#[test]
+fn every_secret_field_the_spec_marks_is_redacted_in_debug() {
+    let spec = SpecModels::load();
+    let marked = spec.marked();
+    for known in [
+        ("EventSubTransport", "secret"),
+        ("StreamKey", "stream_key"),
+        ("ExtensionSecretEntry", "content"),
+        ("GuestStarSettings", "browser_source_token"),
+    ] {
+        assert!(
+            marked
+                .iter()
+                .any(|(m, f)| (m.as_str(), f.as_str()) == known),
+            "{known:?} is no longer marked secret in the spec: {marked:?}"
+        );
+    }
+    let holders = &spec.index.secret_models;
+    assert!(holders.contains("ConduitShardUpdateRequest"), "{holders:?}");
+    assert!(holders.contains("ExtensionSecret"), "{holders:?}");
+    let mut n = 0;
+    for name in holders {
+        let ty = twitch_codegen::types::TypeExpr::Model(name.clone());
+        let value = spec.sample(&ty, false, &mut n);
+        let (debug, json) = decode_model(name, &value).expect("every spec model is generated");
+        assert!(!debug.contains(MARK), "{name} prints a secret: {debug}");
+        assert!(debug.contains("[redacted]"), "{name}: {debug}");
+        assert!(
+            json.contains(MARK),
+            "{name} lost its secret on the wire: {json}"
+        );
+    }
+}
+
+/// Every parameter the spec marks `secret` is printed as `models::Redacted` by the `Debug` of
+/// each builder that binds it, in the generated code that is committed (none is marked today; a
+/// parameter marked tomorrow is checked here without touching this test, and the generator's
+/// side is covered by the `every_shape` snapshot).
+#[test]
+fn every_secret_parameter_the_spec_marks_is_redacted_in_builders() {
+    use twitch_codegen::validate::{binding_name, bindings};
+    let spec = SpecModels::load();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for file in &spec.loaded.files {
+        let generated = root.join(format!("twitch-sdk/src/generated/{}.rs", file.stem));
+        for endpoint in &file.spec.endpoints {
+            for method in &endpoint.methods {
+                let b = bindings(endpoint, method);
+                for r in b.args.iter().chain(&b.options) {
+                    let param = endpoint.params.iter().find(|p| p.name == r.param).unwrap();
+                    if !param.secret {
+                        continue;
+                    }
+                    let source = std::fs::read_to_string(&generated).unwrap();
+                    let line = format!(
+                        ".field(\"{}\", &models::Redacted)",
+                        binding_name(r).unwrap()
+                    );
+                    assert!(
+                        source.contains(&line),
+                        "{}: {line} missing",
+                        generated.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The request builders that carry an EventSub transport (a webhook secret) print without it,
+/// and so do the decode errors of every operation whose answer holds a secret (the stand-in
+/// answers each with a broken body that starts with a secret).
+#[tokio::test]
+async fn secret_bearing_builders_and_responses_never_print_the_secret() {
+    let mock = mock().await;
+    let client = client(&mock);
+    let app = client
+        .app(ClientCredentials::new(CLIENT_ID, CLIENT_SECRET))
+        .await
+        .unwrap();
+    let secret = format!("{MARK}webhook-0123456789");
+    let transport = twitch_models::EventSubTransport::webhook("https://example.com/hook", &secret);
+    let printed = [
+        format!("{transport:?}"),
+        format!(
+            "{:?}",
+            app.create_eventsub_subscription("channel.follow", "2", transport.clone(), json!({}))
+        ),
+        format!(
+            "{:?}",
+            app.update_conduit_shards(
+                "conduit",
+                [twitch_models::ConduitShardUpdateRequest {
+                    id: "0".into(),
+                    transport: transport.clone(),
+                }]
+            )
+        ),
+    ];
+    for text in printed {
+        assert!(!text.contains(MARK), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+    }
+
+    let (access, _) = mock.issue_user_token(
+        USER_ID,
+        "twitchdev",
+        &["channel:read:stream_key", "channel:read:guest_star"],
+        Duration::from_secs(3600),
+    );
+    let user = client
+        .user(UserToken::new(CLIENT_ID, access))
+        .await
+        .unwrap();
+    let broken = format!(r#"{{"note":"{MARK}in-body","data":5}}"#);
+    let mut failed = Vec::new();
+    for operation in [
+        "get-stream-key",
+        "get-extension-secrets",
+        "create-extension-secret",
+        "get-channel-guest-star-settings",
+    ] {
+        mock.on(operation)
+            .once()
+            .reply(Reply::body(200, "application/json", broken.clone()));
+        let error = match operation {
+            "get-stream-key" => user.get_stream_key().await.map(drop),
+            "get-extension-secrets" => app.get_extension_secrets().await.map(drop),
+            "create-extension-secret" => app.create_extension_secret("ext").await.map(drop),
+            _ => user
+                .get_channel_guest_star_settings(USER_ID)
+                .await
+                .map(drop),
+        }
+        .unwrap_err();
+        assert!(
+            matches!(error, Error::Decode { .. }),
+            "{operation}: {error}"
+        );
+        failed.push(operation);
+        let text = format!("{error} {error:?}");
+        assert!(!text.contains(MARK), "{operation}: {text}");
+    }
+    // Every operation the spec says answers with a secret was covered above.
+    let secret_operations: Vec<_> = twitch_sdk::ENDPOINTS
+        .iter()
+        .filter(|e| e.secret_response)
+        .map(|e| e.operation)
+        .collect();
+    failed.sort();
+    let mut expected = secret_operations.clone();
+    expected.sort();
+    assert_eq!(failed, expected);
+    // Other operations still quote the body, which helps debugging.
+    mock.on("get-users")
+        .once()
+        .reply(Reply::body(200, "application/json", r#"{"data":5}"#));
+    let error = app.get_users().await.unwrap_err();
+    assert!(error.to_string().contains(r#"{"data":5}"#), "{error}");
 }

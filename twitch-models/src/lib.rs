@@ -4,15 +4,19 @@
 //! `cargo xtask codegen`; this file holds the few hand-written pieces the generated code uses:
 //!
 //! - [`Timestamp`], the RFC 3339 date-time Helix sends;
-//! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`.
+//! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`;
+//! - [`Redacted`], what a field the spec marks `secret` (a stream key, a webhook secret) prints
+//!   as in `Debug`.
 //!
 //! Decoding is lenient where Twitch is: unknown fields are ignored, and an enum value the spec
 //! does not list decodes as the enum's `Unknown` variant instead of failing.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::SystemTime;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
@@ -24,6 +28,21 @@ mod generated;
 mod transport;
 
 pub use generated::*;
+
+/// What a secret field prints as in `Debug`: `[redacted]`.
+///
+/// Models with a field the spec marks `secret` (a stream key, a webhook or extension secret, a
+/// browser source token) implement `Debug` by hand and show this in place of the value, so a
+/// credential cannot leak through a log line or a panic message. `Serialize` is unchanged: the
+/// value still goes to Twitch.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
 
 /// The error of [`Timestamp::parse`]: the text is not an RFC 3339 date-time.
 pub use time::error::Parse as TimestampError;
@@ -42,6 +61,29 @@ impl Timestamp {
     pub fn get(self) -> OffsetDateTime {
         self.0
     }
+
+    /// The current time, in UTC.
+    pub fn now() -> Timestamp {
+        Timestamp(OffsetDateTime::now_utc())
+    }
+
+    /// Seconds since 1970-01-01T00:00:00Z (negative before).
+    pub fn unix_timestamp(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+}
+
+impl From<SystemTime> for Timestamp {
+    /// The same instant, in UTC.
+    fn from(value: SystemTime) -> Self {
+        Timestamp(OffsetDateTime::from(value))
+    }
+}
+
+impl From<Timestamp> for SystemTime {
+    fn from(value: Timestamp) -> Self {
+        value.0.into()
+    }
 }
 
 impl From<OffsetDateTime> for Timestamp {
@@ -57,12 +99,12 @@ impl From<Timestamp> for OffsetDateTime {
 }
 
 impl fmt::Display for Timestamp {
-    /// RFC 3339; a year RFC 3339 cannot express (outside 0..=9999) falls back to `time`'s own
-    /// format rather than failing.
+    /// RFC 3339, padded and aligned as the format asks; a year RFC 3339 cannot express (outside
+    /// 0..=9999) falls back to `time`'s own format rather than failing.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0.format(&Rfc3339) {
-            Ok(text) => f.write_str(&text),
-            Err(_) => write!(f, "{}", self.0),
+            Ok(text) => f.pad(&text),
+            Err(_) => f.pad(&self.0.to_string()),
         }
     }
 }
@@ -113,6 +155,7 @@ pub mod de {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn timestamp_round_trip() {
@@ -126,6 +169,29 @@ mod tests {
         assert!(Timestamp::parse("yesterday").is_err());
         let fraction = Timestamp::parse("2021-03-10T15:04:21.123456Z").unwrap();
         assert_eq!(fraction.to_string(), "2021-03-10T15:04:21.123456Z");
+        assert_eq!(format!("[{t:>22}]"), "[  2021-03-10T15:04:21Z]");
+    }
+
+    #[test]
+    fn timestamps_from_system_time() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_615_388_661);
+        let t = Timestamp::from(at);
+        assert_eq!(t.to_string(), "2021-03-10T15:04:21Z");
+        assert_eq!(t.unix_timestamp(), 1_615_388_661);
+        assert_eq!(SystemTime::from(t), at);
+        let before = Timestamp::from(SystemTime::now());
+        assert!(Timestamp::now() >= before);
+    }
+
+    #[test]
+    fn enum_display_pads() {
+        let kind = VideoType::Archive;
+        assert_eq!(format!("[{kind:<9}]"), "[archive  ]");
+        assert_eq!(format!("[{kind:^9}]"), "[ archive ]");
+        assert_eq!(
+            format!("[{:>7}]", VideoType::Unknown("new".into())),
+            "[    new]"
+        );
     }
 
     #[derive(Deserialize)]

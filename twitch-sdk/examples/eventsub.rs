@@ -15,12 +15,12 @@
 use std::error::Error as StdError;
 use std::process::ExitCode;
 
-use serde_json::json;
 use twitch_sdk::mock::{MockServer, Reply};
 use twitch_sdk::models::{
     ConduitShardUpdateRequest, EventSubSubscription, EventSubSubscriptionStatus, EventSubTransport,
     TransportMethod,
 };
+use twitch_sdk::serde_json::{self, json};
 use twitch_sdk::{AppApi, Client, ClientCredentials, Error, Result};
 
 #[tokio::main]

@@ -18,8 +18,8 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::serde_json::{self, json};
 use twitch_sdk::{Client, UserApi, UserToken};
 
 #[tokio::main]
@@ -50,7 +50,9 @@ async fn run() -> Result<(), Box<dyn StdError>> {
             .rate_limit(10, Duration::from_secs(1))
             .start()
             .await?;
-        server.set_items("get-channel-followers", demo_followers(2345));
+        server
+            .set_items("get-channel-followers", demo_followers(2345))
+            .expect("get-channel-followers pages");
         println!(
             "Using the built-in Helix stand-in at {} (2,345 followers, 10 requests per second).",
             server.url()

@@ -8,9 +8,10 @@
 //! moderators, and acts on one channel. Its methods are what a bot's `!timeout`, `!ban`, `!unban`,
 //! `!lockdown` commands or a start-of-stream routine would call.
 //!
-//! `main` runs it against the built-in Helix stand-in, so no account is needed. The stand-in
-//! answers with Twitch's documented example responses (so some ids in the answers differ from the
-//! ones asked for) and it is told to refuse one ban the way Twitch does, to show error handling.
+//! `main` runs it against the built-in Helix stand-in, so no account is needed: a moderator of
+//! the stand-in's seeded channel times out, bans (twice, the second refused as Twitch refuses
+//! it), unbans, blocks terms and locks chat down, and every change shows in later reads. Listing
+//! the bans is the broadcaster's call on Twitch, so the broadcaster does it.
 //! To use the helper for real, make the `UserApi` from your own token with the scopes in
 //! [`SCOPES`] (see the README's "Authentication" section).
 
@@ -18,8 +19,7 @@ use std::error::Error as StdError;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde_json::json;
-use twitch_sdk::mock::{MockServer, Reply};
+use twitch_sdk::mock::MockServer;
 use twitch_sdk::models::{BannedUser, ChatSettings};
 use twitch_sdk::{Client, Error, Result, UserApi, UserToken};
 
@@ -82,7 +82,9 @@ impl Moderation {
             .await
     }
 
-    /// Everyone banned or timed out in the channel, every page of it.
+    /// Everyone banned or timed out in the channel, every page of it. Twitch answers this only
+    /// to the broadcaster (its token's user must be the channel); for a moderator the SDK
+    /// refuses the call before sending it.
     async fn banned(&self) -> Result<Vec<BannedUser>> {
         self.api
             .get_banned_users()
@@ -158,30 +160,24 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
         "Moderation helper against the Helix stand-in at {}\n",
         mock.url()
     );
-    seed(&mock);
-
-    // A moderator (id 5678) of channel 1234, with the scopes the helper needs.
-    let (access, refresh) =
-        mock.issue_user_token("5678", "mod_mia", SCOPES, Duration::from_secs(4 * 3600));
     let client = Client::builder()
         .helix_url(mock.helix_url())
         .oauth_url(mock.oauth_url())
         .build()?;
-    let api = client
-        .user(
-            UserToken::new(mock.client_id(), access)
-                .refresh_token(refresh)
-                .client_secret(mock.client_secret()),
-        )
-        .await?;
-    let mods = Moderation::new(api, "1234");
 
-    println!("Bans");
-    mods.timeout("9876", Duration::from_secs(600), "caps spam")
+    // The stand-in's world: mod_mia (1002) moderates streamer_sam's channel (1001), where
+    // spambot_7 (1004) is banned and "free followers" is blocked already.
+    let mods = Moderation::new(
+        user_api(&mock, &client, "1002", "mod_mia", SCOPES).await?,
+        "1001",
+    );
+
+    println!("Bans (as the moderator mod_mia)");
+    mods.timeout("1003", Duration::from_secs(600), "caps spam")
         .await?;
-    println!("  timed out 9876 for 10 minutes");
+    println!("  timed out viewer_vic (1003) for 10 minutes");
     match mods
-        .timeout("9876", Duration::from_secs(30 * 24 * 3600), "too long")
+        .timeout("1003", Duration::from_secs(30 * 24 * 3600), "too long")
         .await
     {
         Err(e @ Error::InvalidArgument { .. }) => {
@@ -189,41 +185,45 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
         }
         other => println!("  unexpected: {other:?}"),
     }
-    println!(
-        "  ban 4242: {}",
-        if mods.ban("4242", "bot account").await? {
+    for attempt in ["ban", "ban again"] {
+        let outcome = if mods.ban("1006", "bot account").await? {
             "banned"
         } else {
             "already banned"
-        }
+        };
+        println!("  {attempt} offline_olly (1006): {outcome}");
+    }
+    // Twitch lists a channel's bans only to its broadcaster: the SDK refuses the moderator's
+    // call before sending it.
+    match mods.banned().await {
+        Err(e @ Error::InvalidArgument { .. }) => println!("  ban list as a moderator: {e}"),
+        other => println!("  unexpected: {other:?}"),
+    }
+    mods.unban("1004").await?;
+    println!("  unbanned spambot_7 (1004)");
+
+    // The broadcaster reads the ban list.
+    let read = ["moderator:manage:banned_users"];
+    let owner = Moderation::new(
+        user_api(&mock, &client, "1001", "streamer_sam", &read).await?,
+        "1001",
     );
-    // Simulate Twitch's answer for a user who is banned already.
-    mock.on("ban-user").once().reply(Reply::error(
-        400,
-        "The user specified in the user_id field is already banned.",
-    ));
+    let banned = owner.banned().await?;
     println!(
-        "  ban 4242 again: {}",
-        if mods.ban("4242", "bot account").await? {
-            "banned"
-        } else {
-            "already banned"
-        }
+        "  ban list, read by streamer_sam ({} entries):",
+        banned.len()
     );
-    let banned = mods.banned().await?;
-    println!("  ban list ({} entries):", banned.len());
     for ban in &banned {
         let until = ban
             .expires_at
             .as_ref()
             .map_or("permanent".to_owned(), |t| format!("until {t}"));
         println!(
-            "    {:<12} {:<10} by {:<8} {until}: {}",
+            "    {:<12} {:<6} by {:<8} {until}: {}",
             ban.user_login, ban.user_id, ban.moderator_login, ban.reason
         );
     }
-    mods.unban("7777").await?;
-    println!("  unbanned 7777\n");
+    println!();
 
     println!("Blocked terms");
     let wanted = ["free followers", "buy views", "cheap viewers"];
@@ -231,12 +231,10 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     println!("  wanted: {wanted:?}");
     println!("  added:  {added:?} (the others were blocked already)\n");
 
-    println!(
-        "Chat settings (the stand-in answers each update with Twitch's example, not the change;"
-    );
-    println!("the request bodies sent are listed below)");
+    println!("Chat settings");
     print_settings("  now:          ", &mods.chat_settings().await?);
     print_settings("  lockdown on:  ", &mods.lockdown(true).await?);
+    print_settings("  read back:    ", &mods.chat_settings().await?);
     print_settings("  lockdown off: ", &mods.lockdown(false).await?);
 
     println!("\nRequests the stand-in received:");
@@ -259,6 +257,25 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     Ok(())
 }
 
+/// A `UserApi` for a user of the stand-in's world, with `scopes`.
+async fn user_api(
+    mock: &MockServer,
+    client: &Client,
+    user_id: &str,
+    login: &str,
+    scopes: &[&str],
+) -> Result<UserApi> {
+    let (access, refresh) =
+        mock.issue_user_token(user_id, login, scopes, Duration::from_secs(4 * 3600));
+    client
+        .user(
+            UserToken::new(mock.client_id(), access)
+                .refresh_token(refresh)
+                .client_secret(mock.client_secret()),
+        )
+        .await
+}
+
 fn print_settings(label: &str, s: &ChatSettings) {
     let follower = match (s.follower_mode, s.follower_mode_duration) {
         (false, _) => "off".to_owned(),
@@ -279,35 +296,4 @@ fn print_settings(label: &str, s: &ChatSettings) {
 
 fn on_off(on: bool) -> &'static str {
     if on { "on" } else { "off" }
-}
-
-/// What channel 1234 looks like on the stand-in: a ban list and two blocked terms.
-fn seed(mock: &MockServer) {
-    let ban = |id: &str, login: &str, expires: Option<&str>, reason: &str| {
-        json!({
-            "user_id": id, "user_login": login, "user_name": login,
-            "expires_at": expires.unwrap_or(""), "created_at": "2024-05-01T18:00:00Z",
-            "reason": reason,
-            "moderator_id": "5678", "moderator_login": "mod_mia", "moderator_name": "Mod_Mia",
-        })
-    };
-    mock.set_items(
-        "get-banned-users",
-        vec![
-            ban("7777", "spambot_7", None, "follow-bot"),
-            ban("8888", "loud_larry", Some("2024-05-01T18:10:00Z"), "caps"),
-            ban("4242", "bot_4242", None, "bot account"),
-        ],
-    );
-    let term = |id: &str, text: &str| {
-        json!({
-            "broadcaster_id": "1234", "moderator_id": "5678", "id": id, "text": text,
-            "created_at": "2024-04-01T12:00:00Z", "updated_at": "2024-04-01T12:00:00Z",
-            "expires_at": null,
-        })
-    };
-    mock.set_items(
-        "get-blocked-terms",
-        vec![term("t-1", "Free Followers"), term("t-2", "buy views")],
-    );
 }

@@ -20,8 +20,8 @@ use std::error::Error as StdError;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serde_json::json;
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::serde_json::{self, json};
 use twitch_sdk::{AppApi, Client, ClientCredentials, Error, UserToken};
 
 #[tokio::main]
@@ -49,9 +49,10 @@ async fn stand_in() -> Result<(), Box<dyn StdError>> {
     println!(
         "(Set TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET to run the app API part against real Twitch.)\n"
     );
-    // The stand-in answers with Twitch's documented examples; give the listing 300 made-up games
-    // to page through.
-    mock.set_items("get-top-games", demo_games(300));
+    // The stand-in's world has a few games; give the top-games listing 300 made-up ones to page
+    // through.
+    mock.set_items("get-top-games", demo_games(300))
+        .expect("get-top-games pages");
 
     // One client per program; it points at the stand-in instead of api.twitch.tv / id.twitch.tv.
     let client = Client::builder()
@@ -101,9 +102,9 @@ async fn stand_in() -> Result<(), Box<dyn StdError>> {
     let sent = mock.requests_to("get-blocked-terms").len();
     println!("   requests the stand-in received for it: {sent}\n");
 
-    println!("4. Moderation: time user 9876 out for 10 minutes");
+    println!("4. Moderation: time user 1003 (viewer_vic) out for 10 minutes");
     let ban = user
-        .ban_user("9876")
+        .ban_user("1003")
         .duration(600)
         .reason("posting links")
         .await?;
@@ -112,8 +113,13 @@ async fn stand_in() -> Result<(), Box<dyn StdError>> {
         "   answer: user {}, channel {}, moderator {}, created {}, ends {ends}",
         ban.user_id, ban.broadcaster_id, ban.moderator_id, ban.created_at
     );
+    let listed = user.get_banned_users().await?;
     println!(
-        "   (the stand-in answers with Twitch's documented example, hence its ids and end time)"
+        "   the channel's ban list now: {:?} (the stand-in's world remembers the timeout)",
+        listed
+            .iter()
+            .map(|b| b.user_login.as_str())
+            .collect::<Vec<_>>()
     );
     if let Some(sent) = mock.requests_to("ban-user").last() {
         println!(

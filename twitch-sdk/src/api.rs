@@ -45,7 +45,7 @@ impl Api {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::single(endpoint, &body)
+            crate::decode::single(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -57,7 +57,7 @@ impl Api {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::optional(endpoint, &body)
+            crate::decode::optional(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -69,7 +69,7 @@ impl Api {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::list(endpoint, &body)
+            crate::decode::list(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -81,7 +81,7 @@ impl Api {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::whole(endpoint, &body)
+            crate::decode::whole(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -110,7 +110,7 @@ impl Api {
         req: Request,
     ) -> Result<crate::decode::Page<T>> {
         let (endpoint, body) = self.inner.send(req).await?;
-        crate::decode::paged(endpoint, &body)
+        crate::decode::paged(endpoint, &self.inner.http.decoding, &body)
     }
 }
 
@@ -126,6 +126,13 @@ pub struct AppApi {
 impl AppApi {
     pub(crate) fn api(&self) -> Api {
         self.api.clone()
+    }
+
+    /// Revokes the app access token with Twitch (`POST /oauth2/revoke`), for an app that shuts
+    /// down for good. Afterwards this handle and its clones fail every call with
+    /// [`Error::Token`](crate::Error::Token); make a new one with [`Client::app`](crate::Client::app).
+    pub async fn revoke(&self) -> Result<()> {
+        self.api.inner.revoke().await
     }
 }
 
@@ -174,6 +181,14 @@ impl UserApi {
     /// it first when it is invalid and a refresh is possible.
     pub async fn validate(&self) -> Result<()> {
         self.api.inner.validate_now().await
+    }
+
+    /// Signs the user out: revokes the access token with Twitch (`POST /oauth2/revoke`) and forgets
+    /// the access and refresh tokens. Afterwards this handle and its clones fail every call with
+    /// [`Error::Token`](crate::Error::Token). Revoking again, or a token Twitch no longer knows,
+    /// is not an error.
+    pub async fn revoke(&self) -> Result<()> {
+        self.api.inner.revoke().await
     }
 }
 

@@ -12,9 +12,16 @@
 //! renewal runs and the others wait for it and use its token. If it fails, every waiter gets the
 //! failure; a call that starts afterwards tries again.
 //!
+//! A renewal runs on a task of its own that holds the single-flight gate until its outcome is
+//! stored and `on_refresh` called, so a caller dropped mid-refresh cannot lose a rotated refresh
+//! token. Every renewed user token is validated before it is used: one issued to another client
+//! id, or belonging to another user than the session's, is refused with [`Error::Token`].
+//! [`TokenCell::revoke`] signs out (Twitch's `/revoke`); the cell then refuses every call.
+//!
 //! With a [`SharedTokens`] store (the `redis` feature's fleet), renewal is also single-flight
 //! across processes: under the store's lock, a token another process renewed since ours is taken
-//! from the store instead of renewing again, and a token renewed here is stored for the others.
+//! from the store instead of renewing again (and validated like any renewed token), and a token
+//! renewed here is stored for the others. `on_refresh` fires only where the token was renewed.
 
 use std::fmt;
 use std::future::Future;
@@ -25,7 +32,7 @@ use std::time::{Duration, SystemTime};
 use futures_core::future::BoxFuture;
 use serde::Deserialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenError, TokenErrorKind, TokenType};
 use crate::http::{Http, OauthResponse};
 use crate::secret::Secret;
 
@@ -284,7 +291,9 @@ struct State {
     /// Renewals attempted, successful or not.
     attempts: u64,
     /// The last renewal failed: its attempt number and message.
-    failure: Option<(u64, String)>,
+    failure: Option<(u64, TokenError)>,
+    /// The token was revoked; nothing is sent with it any more.
+    revoked: bool,
 }
 
 enum Due {
@@ -295,75 +304,97 @@ enum Due {
 }
 
 /// A token kept valid: the app token, or one user token.
-pub(crate) struct TokenCell {
+///
+/// Cheap handle on shared state, so a renewal can run on a task of its own.
+pub(crate) struct TokenCell(Arc<Cell>);
+
+struct Cell {
     client_id: String,
     source: Source,
     state: Mutex<State>,
-    /// Held while a renewal or validation runs: the single flight.
-    gate: tokio::sync::Mutex<()>,
+    /// Held while a renewal or validation runs: the single flight. A renewal's task owns it
+    /// until the renewal is stored, even when every caller waiting for it was dropped.
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
+
+/// What `/validate` answered for a token, before it is accepted.
+#[derive(Deserialize)]
+struct Validation {
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    login: Option<String>,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+const REVOKED: &str = "the access token was revoked (signed out); make a new handle to go on";
 
 impl TokenCell {
     /// Fetches the first app token.
-    pub(crate) async fn app(http: &Http, creds: ClientCredentials) -> Result<Self> {
-        let cell = TokenCell {
-            client_id: creds.client_id.clone(),
-            source: Source::App(creds),
-            state: Mutex::new(State::new(Secret::default(), None)),
-            gate: tokio::sync::Mutex::new(()),
-        };
+    pub(crate) async fn app(http: &Arc<Http>, creds: ClientCredentials) -> Result<Self> {
+        let cell = TokenCell::with(
+            creds.client_id.clone(),
+            Source::App(creds),
+            State::new(Secret::default(), None),
+        );
         let snap = cell.snapshot();
         cell.renew(http, &snap, Why::Start).await?;
         Ok(cell)
     }
 
     /// Validates the user token (refreshing it first when Twitch rejects it and refresh is possible).
-    pub(crate) async fn user(http: &Http, token: UserToken) -> Result<Self> {
-        let cell = TokenCell {
-            client_id: token.client_id,
-            source: Source::User {
-                refresh_token: token.refresh_token.clone(),
-                client_secret: token.client_secret,
-                provider: token.provider,
-                on_refresh: token.on_refresh,
-            },
-            state: Mutex::new(State::new(token.access_token, token.refresh_token)),
-            gate: tokio::sync::Mutex::new(()),
+    pub(crate) async fn user(http: &Arc<Http>, token: UserToken) -> Result<Self> {
+        let source = Source::User {
+            refresh_token: token.refresh_token.clone(),
+            client_secret: token.client_secret,
+            provider: token.provider,
+            on_refresh: token.on_refresh,
         };
+        let state = State::new(token.access_token, token.refresh_token);
+        let cell = TokenCell::with(token.client_id, source, state);
         cell.validate(http, true, None).await?;
         Ok(cell)
     }
 
+    fn with(client_id: String, source: Source, state: State) -> Self {
+        TokenCell(Arc::new(Cell {
+            client_id,
+            source,
+            state: Mutex::new(state),
+            gate: Arc::new(tokio::sync::Mutex::new(())),
+        }))
+    }
+
     pub(crate) fn client_id(&self) -> &str {
-        &self.client_id
+        &self.0.client_id
     }
 
     pub(crate) fn is_user(&self) -> bool {
-        matches!(self.source, Source::User { .. })
+        self.0.is_user()
     }
 
     pub(crate) fn user_info(&self) -> Option<UserInfo> {
-        self.lock().user.clone()
+        self.0.lock().user.clone()
     }
 
     /// Whether the SDK can get a new token on its own.
     pub(crate) fn can_renew(&self) -> bool {
-        match &self.source {
-            Source::App(_) => true,
-            Source::User {
-                refresh_token,
-                client_secret,
-                provider,
-                ..
-            } => provider.is_some() || (refresh_token.is_some() && client_secret.is_some()),
-        }
+        self.0.can_renew()
     }
 
     /// A token to send now: validated within the hour, renewed when close to expiry.
-    pub(crate) async fn current(&self, http: &Http) -> Result<Snapshot> {
+    pub(crate) async fn current(&self, http: &Arc<Http>) -> Result<Snapshot> {
         let now = http.clock.now();
         let (due, snap) = {
-            let state = self.lock();
+            let state = self.0.lock();
+            if state.revoked {
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
+            }
             (state.due(now, self.can_renew()), state.snapshot())
         };
         match due {
@@ -375,52 +406,84 @@ impl TokenCell {
             Due::Renew => match self.renew(http, &snap, Why::Expiring).await {
                 Ok(fresh) => Ok(fresh),
                 // Renewing ahead of time failed, but the token still works for a while.
-                Err(e) if self.lock().expires_at.is_none_or(|at| at > now) => {
+                Err(e) if self.0.lock().expires_at.is_none_or(|at| at > now) => {
                     tracing::warn!(error = %e, "early token renewal failed; using the current token");
                     Ok(snap)
                 }
                 Err(e) => Err(e),
             },
-            Due::Expired => Err(Error::Token(
+            Due::Expired => Err(Error::token(
+                TokenErrorKind::Invalid,
                 "the user access token has expired and cannot be refreshed (give a refresh token \
-                 and client secret, or a token provider)"
-                    .into(),
+                 and client secret, or a token provider)",
             )),
         }
     }
 
     /// Helix rejected `used` with a 401: renew once (shared with concurrent callers).
-    pub(crate) async fn rejected(&self, http: &Http, used: &Snapshot) -> Result<Snapshot> {
+    pub(crate) async fn rejected(&self, http: &Arc<Http>, used: &Snapshot) -> Result<Snapshot> {
         self.renew(http, used, Why::Rejected).await
     }
 
     /// Validates now, for [`UserApi::validate`](crate::UserApi::validate).
-    pub(crate) async fn validate_now(&self, http: &Http) -> Result<()> {
+    pub(crate) async fn validate_now(&self, http: &Arc<Http>) -> Result<()> {
         self.validate(http, true, None).await
     }
 
-    fn snapshot(&self) -> Snapshot {
-        self.lock().snapshot()
+    /// Revokes the access token with Twitch (`POST /revoke`) and forgets both tokens; every later
+    /// call with this cell fails with [`Error::Token`]. Revoking twice is not an error.
+    pub(crate) async fn revoke(&self, http: &Http) -> Result<()> {
+        let _flight = self.0.gate.lock().await;
+        let token = {
+            let state = self.0.lock();
+            if state.revoked {
+                return Ok(());
+            }
+            state.token.clone()
+        };
+        let form = [
+            ("client_id", self.0.client_id.as_str()),
+            ("token", token.expose()),
+        ];
+        match http.revoke(&form).await? {
+            OauthResponse::Ok(_) => {}
+            // Twitch no longer knows the token: it is as good as revoked.
+            OauthResponse::Rejected { status: 400, .. } => {}
+            OauthResponse::Rejected { status, message } => {
+                return Err(Error::token(
+                    TokenErrorKind::Invalid,
+                    format!("revoking the access token failed: HTTP {status}: {message}"),
+                ));
+            }
+        }
+        let mut state = self.0.lock();
+        state.revoked = true;
+        state.token = Secret::default();
+        state.refresh_token = None;
+        tracing::debug!("access token revoked");
+        Ok(())
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // The state is updated in single assignments; a panic elsewhere cannot leave it torn.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn snapshot(&self) -> Snapshot {
+        self.0.lock().snapshot()
     }
 
     /// Calls `/validate`; on 401 renews when possible. `force` validates even when not due.
     ///
     /// `seen` is the token snapshot the caller found due: when a renewal failed since, the caller
     /// gets that failure instead of trying again.
-    async fn validate(&self, http: &Http, force: bool, seen: Option<&Snapshot>) -> Result<()> {
-        let _flight = self.gate.lock().await;
+    async fn validate(&self, http: &Arc<Http>, force: bool, seen: Option<&Snapshot>) -> Result<()> {
+        let flight = self.0.gate.clone().lock_owned().await;
         let now = http.clock.now();
         let token = {
-            let state = self.lock();
-            if let (Some(seen), Some((attempt, message))) = (seen, &state.failure)
+            let state = self.0.lock();
+            if state.revoked {
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
+            }
+            if let (Some(seen), Some((attempt, failure))) = (seen, &state.failure)
                 && *attempt > seen.attempts
             {
-                return Err(Error::Token(message.clone()));
+                return Err(Error::Token(failure.clone()));
             }
             if !force && state.validate_at.is_some_and(|at| at > now) {
                 return Ok(()); // another caller validated while we queued
@@ -428,29 +491,111 @@ impl TokenCell {
             state.token.clone()
         };
         match http.validate(&token).await {
-            Ok(OauthResponse::Ok(body)) => self.accept_validation(http, &body),
+            Ok(OauthResponse::Ok(body)) => {
+                let checked = self.0.check_validation(&body);
+                self.0.accept_validation(http, checked?);
+                Ok(())
+            }
             Ok(OauthResponse::Rejected {
                 status: 401,
                 message,
             }) => {
                 tracing::debug!("user token no longer valid; refreshing");
                 if !self.can_renew() {
-                    let e = Error::Token(format!(
-                        "the user access token is not valid ({message}) and cannot be refreshed"
-                    ));
-                    return self.record(http, Err(e)).map(drop).map_err(Error::Token);
+                    return Err(self.0.fail(Error::token(
+                        TokenErrorKind::Invalid,
+                        format!(
+                            "the user access token is not valid ({message}) and cannot be refreshed"
+                        ),
+                    )));
                 }
-                let snap = self.snapshot();
-                self.renew_locked(http, &snap).await?;
-                Ok(())
+                self.renew_detached(http, flight).await
             }
             Ok(OauthResponse::Rejected { status, message }) => {
-                let e = Error::Token(format!(
-                    "validating the user access token failed: HTTP {status}: {message}"
-                ));
-                self.postpone(force, now, e)
+                let e = Error::token(
+                    TokenErrorKind::ValidationFailed,
+                    format!("validating the user access token failed: HTTP {status}: {message}"),
+                );
+                self.0.postpone(force, now, e)
             }
-            Err(e) => self.postpone(force, now, e),
+            Err(e) => self.0.postpone(force, now, e),
+        }
+    }
+
+    /// Single-flight renewal: the first caller renews, the others take its result.
+    async fn renew(&self, http: &Arc<Http>, used: &Snapshot, why: Why) -> Result<Snapshot> {
+        let flight = self.0.gate.clone().lock_owned().await;
+        {
+            let state = self.0.lock();
+            if state.revoked {
+                return Err(Error::token(TokenErrorKind::Invalid, REVOKED));
+            }
+            if state.generation != used.generation {
+                return Ok(state.snapshot()); // renewed while we waited
+            }
+            if let Some((attempt, failure)) = &state.failure
+                && *attempt > used.attempts
+            {
+                return Err(Error::Token(failure.clone())); // the renewal we waited for failed
+            }
+            if matches!(why, Why::Expiring) && !state.due_renewal(http.clock.now()) {
+                return Ok(state.snapshot());
+            }
+        }
+        if matches!(why, Why::Rejected) && !self.can_renew() {
+            return Err(Error::token(
+                TokenErrorKind::Invalid,
+                "Twitch rejected the user access token and it cannot be refreshed",
+            ));
+        }
+        self.renew_detached(http, flight).await?;
+        Ok(self.snapshot())
+    }
+
+    /// Runs the renewal on a task of its own, which holds the single-flight gate until the
+    /// outcome is stored (and `on_refresh` called). Twitch may rotate the refresh token; were the
+    /// renewal part of the caller's future, dropping the caller (a timeout around the call) after
+    /// Twitch answered would lose the new refresh token for good.
+    async fn renew_detached(
+        &self,
+        http: &Arc<Http>,
+        flight: tokio::sync::OwnedMutexGuard<()>,
+    ) -> Result<()> {
+        let (cell, http) = (self.0.clone(), http.clone());
+        let task = tokio::spawn(async move {
+            let result = cell.renew_locked(&http).await;
+            drop(flight);
+            result
+        });
+        task.await.unwrap_or_else(|_| {
+            Err(Error::token(
+                TokenErrorKind::RefreshFailed,
+                "the token renewal stopped unexpectedly (a token provider or on_refresh hook \
+                 panicked)",
+            ))
+        })
+    }
+}
+
+impl Cell {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state is updated in single assignments; a panic elsewhere cannot leave it torn.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_user(&self) -> bool {
+        matches!(self.source, Source::User { .. })
+    }
+
+    fn can_renew(&self) -> bool {
+        match &self.source {
+            Source::App(_) => true,
+            Source::User {
+                refresh_token,
+                client_secret,
+                provider,
+                ..
+            } => provider.is_some() || (refresh_token.is_some() && client_secret.is_some()),
         }
     }
 
@@ -466,43 +611,55 @@ impl TokenCell {
         Ok(())
     }
 
-    fn accept_validation(&self, http: &Http, body: &[u8]) -> Result<()> {
-        #[derive(Deserialize)]
-        struct Validation {
-            #[serde(default)]
-            client_id: Option<String>,
-            #[serde(default)]
-            login: Option<String>,
-            #[serde(default)]
-            user_id: Option<String>,
-            #[serde(default)]
-            scopes: Option<Vec<String>>,
-            #[serde(default)]
-            expires_in: Option<u64>,
-        }
+    /// Reads a `/validate` answer and checks it names our client id and, once the session has a
+    /// user, that same user: a token of anyone else is refused, never adopted.
+    fn check_validation(&self, body: &[u8]) -> Result<Validation> {
         let v: Validation = serde_json::from_slice(body).map_err(|e| {
-            Error::Token(format!(
-                "cannot read Twitch's token validation response: {e}"
-            ))
+            Error::token(
+                TokenErrorKind::ValidationFailed,
+                format!("cannot read Twitch's token validation response: {e}"),
+            )
         })?;
         if let Some(id) = &v.client_id
             && id != &self.client_id
         {
-            return Err(Error::Token(format!(
-                "the user access token was issued to client id {id}, not {}",
-                self.client_id
-            )));
+            return Err(Error::token(
+                TokenErrorKind::WrongClient,
+                format!(
+                    "the user access token was issued to client id {id}, not {}",
+                    self.client_id
+                ),
+            ));
         }
-        let Some(user_id) = v.user_id.filter(|id| !id.is_empty()) else {
-            return Err(Error::Token(
-                "Twitch reports no user for this token: it is an app access token; use Client::app"
-                    .into(),
+        let Some(user_id) = v.user_id.as_deref().filter(|id| !id.is_empty()) else {
+            return Err(Error::token(
+                TokenErrorKind::WrongTokenType {
+                    needed: TokenType::User,
+                },
+                "Twitch reports no user for this token: it is an app access token; use Client::app",
             ));
         };
+        if let Some(user) = &self.lock().user
+            && user.user_id != user_id
+        {
+            return Err(Error::token(
+                TokenErrorKind::WrongUser,
+                format!(
+                    "the user access token now belongs to user {user_id}, not {} as this session \
+                     does; refusing it",
+                    user.user_id
+                ),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Stores what a checked validation says: the user, scopes, expiry, and the next due time.
+    fn accept_validation(&self, http: &Http, v: Validation) {
         let now = http.clock.now();
         let mut state = self.lock();
         state.user = Some(UserInfo {
-            user_id,
+            user_id: v.user_id.unwrap_or_default(),
             login: v.login.unwrap_or_default(),
             scopes: v.scopes.unwrap_or_default(),
         });
@@ -512,122 +669,119 @@ impl TokenCell {
             now,
             v.expires_in.filter(|&s| s > 0).map(Duration::from_secs),
         );
+    }
+
+    /// Renews; the caller holds the gate. A user token is validated before it is adopted: it
+    /// must belong to this client and to the session's user.
+    async fn renew_locked(&self, http: &Http) -> Result<()> {
+        let (fresh, fetched) = match self.obtain(http).await {
+            (Ok(fresh), fetched) => (fresh, fetched),
+            (Err(e), _) => return Err(self.fail(e)),
+        };
+        let validation = if self.is_user() {
+            match self.validate_renewed(http, &fresh).await {
+                Ok(v) => Some(v),
+                Err(e) => return Err(self.fail(e)),
+            }
+        } else {
+            None
+        };
+        let generation = self.adopt(http, &fresh);
+        if let Some(v) = validation {
+            self.accept_validation(http, v);
+        }
+        tracing::debug!(generation, fetched, "token renewed");
+        // Another process renewed a token taken from the fleet's store, and called its hook.
+        if fetched {
+            self.notify(&fresh);
+        }
         Ok(())
     }
 
-    /// Single-flight renewal: the first caller renews, the others take its result.
-    async fn renew(&self, http: &Http, used: &Snapshot, why: Why) -> Result<Snapshot> {
-        let _flight = self.gate.lock().await;
-        {
-            let state = self.lock();
-            if state.generation != used.generation {
-                return Ok(state.snapshot()); // renewed while we waited
-            }
-            if let Some((attempt, message)) = &state.failure
-                && *attempt > used.attempts
-            {
-                return Err(Error::Token(message.clone())); // the renewal we waited for failed
-            }
-            if matches!(why, Why::Expiring) && !state.due_renewal(http.clock.now()) {
-                return Ok(state.snapshot());
-            }
-        }
-        if matches!(why, Why::Rejected) && !self.can_renew() {
-            return Err(Error::Token(
-                "Twitch rejected the user access token and it cannot be refreshed".into(),
-            ));
-        }
-        self.renew_locked(http, used).await?;
-        Ok(self.snapshot())
-    }
-
-    /// Renews; the caller holds the gate.
-    async fn renew_locked(&self, http: &Http, used: &Snapshot) -> Result<()> {
-        let (result, fetched) = self.obtain(http, used).await;
-        let fresh = match self.record(http, result) {
-            Ok(fresh) => fresh,
-            Err(message) => {
-                tracing::warn!(error = %message, "token renewal failed");
-                return Err(Error::Token(message));
-            }
-        };
-        tracing::debug!(generation = used.generation + 1, "token renewed");
-        if let (
-            true,
-            Source::User {
-                on_refresh: Some(hook),
-                ..
+    /// Validates a renewed user token. When it cannot be adopted for a reason other than
+    /// belonging to someone else (`/validate` down or rejecting it), its refresh token is kept
+    /// and handed to `on_refresh`: Twitch may have rotated it, and the old one no longer works.
+    async fn validate_renewed(&self, http: &Http, fresh: &TokenSet) -> Result<Validation> {
+        let checked = match http.validate(&fresh.access_token).await {
+            Ok(OauthResponse::Ok(body)) => match self.check_validation(&body) {
+                Ok(v) => return Ok(v),
+                Err(e) => return Err(e), // another client or user: nothing of it is kept
             },
-        ) = (fetched, &self.source)
-        {
-            hook(&fresh);
-        }
-        let needs_validation = self.is_user() && {
-            let state = self.lock();
-            state.user.is_none() || fresh.scopes.is_none()
+            Ok(OauthResponse::Rejected { status, message }) => Error::token(
+                TokenErrorKind::RefreshFailed,
+                format!(
+                    "the refreshed user access token does not validate: HTTP {status}: {message}"
+                ),
+            ),
+            Err(e) => Error::token(
+                TokenErrorKind::RefreshFailed,
+                format!("cannot validate the refreshed user access token: {e}"),
+            ),
         };
-        if needs_validation {
-            // A token from a provider, or the first one: learn its user and scopes.
-            match http.validate(&fresh.access_token).await? {
-                OauthResponse::Ok(body) => self.accept_validation(http, &body)?,
-                OauthResponse::Rejected { status, message } => {
-                    return Err(Error::Token(format!(
-                        "the refreshed user access token does not validate: HTTP {status}: {message}"
-                    )));
-                }
-            }
+        if let Some(refresh) = &fresh.refresh_token {
+            self.lock().refresh_token = Some(refresh.clone());
+            // The old refresh token may be used up: the application must persist the new one.
+            self.notify(fresh);
         }
-        Ok(())
+        Err(checked)
     }
 
-    /// Records the outcome of a renewal attempt; a failure becomes the message every waiter gets.
-    fn record(
-        &self,
-        http: &Http,
-        result: Result<TokenSet>,
-    ) -> std::result::Result<TokenSet, String> {
+    /// Hands `fresh` to the `on_refresh` hook, if there is one.
+    fn notify(&self, fresh: &TokenSet) {
+        if let Source::User {
+            on_refresh: Some(hook),
+            ..
+        } = &self.source
+        {
+            hook(fresh);
+        }
+    }
+
+    /// Makes `fresh` the current token; returns the new generation.
+    fn adopt(&self, http: &Http, fresh: &TokenSet) -> u64 {
         let now = http.clock.now();
         let mut state = self.lock();
         state.attempts += 1;
-        match result {
-            Ok(fresh) => {
-                state.generation += 1;
-                state.failure = None;
-                state.token = fresh.access_token.clone();
-                if fresh.refresh_token.is_some() {
-                    state.refresh_token = fresh.refresh_token.clone();
-                }
-                state.set_expiry(now, fresh.expires_in);
-                if let (Some(user), Some(scopes)) = (state.user.as_mut(), fresh.scopes.clone()) {
-                    user.scopes = scopes;
-                }
-                if self.is_user() {
-                    state.validate_at = Some(now + VALIDATE_EVERY);
-                }
-                Ok(fresh)
-            }
-            Err(e) => {
-                let message = match e {
-                    Error::Token(m) => m,
-                    other => format!("renewing the access token failed: {other}"),
-                };
-                state.failure = Some((state.attempts, message.clone()));
-                Err(message)
-            }
+        state.generation += 1;
+        state.failure = None;
+        state.token = fresh.access_token.clone();
+        if fresh.refresh_token.is_some() {
+            state.refresh_token = fresh.refresh_token.clone();
         }
+        state.set_expiry(now, fresh.expires_in);
+        state.generation
+    }
+
+    /// Records a failed renewal: its message is what every waiter gets.
+    fn fail(&self, e: Error) -> Error {
+        let failure = match e {
+            Error::Token(failure) => failure,
+            other => TokenError::new(
+                TokenErrorKind::RefreshFailed,
+                format!("renewing the access token failed: {other}"),
+            ),
+        };
+        tracing::warn!(error = %failure, "token renewal failed");
+        let mut state = self.lock();
+        state.attempts += 1;
+        state.failure = Some((state.attempts, failure.clone()));
+        Error::Token(failure)
     }
 
     /// A new token set, and whether it was fetched here (`false`: another process renewed it).
     ///
     /// With a shared token store this runs under the store's lock: a token another process
-    /// renewed since `used` is taken from the store, and a token fetched here is stored.
-    async fn obtain(&self, http: &Http, used: &Snapshot) -> (Result<TokenSet>, bool) {
+    /// renewed since ours is taken from the store, and a token fetched here is stored.
+    async fn obtain(&self, http: &Http) -> (Result<TokenSet>, bool) {
         let Some((store, key)) = self.shared_store(http) else {
             return (self.fetch_new(http).await, true);
         };
         let lease = store.lock(&key).await;
         let now = http.clock.now();
-        let ours = self.lock().expires_at;
+        let (used, ours) = {
+            let state = self.lock();
+            (state.token.clone(), state.expires_at)
+        };
         // A stored token older than ours (this process renewed while the store was out of reach)
         // is neither reused nor renewed from: its refresh token may be spent.
         let newer = |stored: &&StoredToken| match (stored.expires_at(), ours) {
@@ -635,7 +789,7 @@ impl TokenCell {
             _ => true,
         };
         if let Some(stored) = lease.stored.as_ref().filter(newer) {
-            if stored.set.access_token != used.token && stored.usable(now) {
+            if stored.set.access_token != used && stored.usable(now) {
                 let set = stored.adopt(now);
                 store.unlock(&key, lease, None).await;
                 tracing::debug!("another process renewed the token; using theirs");
@@ -665,7 +819,8 @@ impl TokenCell {
     /// `user:<client id>:<user id>`), once the user is known.
     fn shared_store<'h>(&self, http: &'h Http) -> Option<(&'h dyn SharedTokens, String)> {
         let store = http.sharing.tokens.as_deref()?;
-        let key = match (self.is_user(), self.user_info()) {
+        let user = self.lock().user.clone();
+        let key = match (self.is_user(), user) {
             (false, _) => format!("app:{}", self.client_id),
             (true, Some(user)) => format!("user:{}:{}", self.client_id, user.user_id),
             (true, None) => return None,
@@ -703,7 +858,10 @@ impl TokenCell {
                 ..
             } => {
                 let Some(refresh) = self.lock().refresh_token.clone() else {
-                    return Err(Error::Token("no refresh token to refresh with".into()));
+                    return Err(Error::token(
+                        TokenErrorKind::RefreshFailed,
+                        "no refresh token to refresh with",
+                    ));
                 };
                 let form = [
                     ("client_id", self.client_id.as_str()),
@@ -713,9 +871,9 @@ impl TokenCell {
                 ];
                 token_response(http.token(&form).await?, "refreshing the user access token")
             }
-            Source::User { .. } => Err(Error::Token(
-                "the user access token cannot be refreshed without a refresh token and client secret"
-                    .into(),
+            Source::User { .. } => Err(Error::token(
+                TokenErrorKind::RefreshFailed,
+                "the user access token cannot be refreshed without a refresh token and client secret",
             )),
         }
     }
@@ -757,16 +915,20 @@ pub(crate) fn token_response(response: OauthResponse, doing: &str) -> Result<Tok
         OauthResponse::Ok(body) => {
             // The body holds the token: the parse error must not quote it.
             let token: Token = serde_json::from_slice(&body).map_err(|e| {
-                Error::Token(format!(
-                    "{doing}: unexpected response from Twitch (line {}, column {})",
-                    e.line(),
-                    e.column()
-                ))
+                Error::token(
+                    TokenErrorKind::RefreshFailed,
+                    format!(
+                        "{doing}: unexpected response from Twitch (line {}, column {})",
+                        e.line(),
+                        e.column()
+                    ),
+                )
             })?;
             if token.access_token.is_empty() {
-                return Err(Error::Token(format!(
-                    "{doing}: Twitch returned an empty token"
-                )));
+                return Err(Error::token(
+                    TokenErrorKind::RefreshFailed,
+                    format!("{doing}: Twitch returned an empty token"),
+                ));
             }
             Ok(TokenSet {
                 access_token: Secret::new(token.access_token),
@@ -778,9 +940,10 @@ pub(crate) fn token_response(response: OauthResponse, doing: &str) -> Result<Tok
                 scopes: token.scope,
             })
         }
-        OauthResponse::Rejected { status, message } => Err(Error::Token(format!(
-            "{doing} failed: HTTP {status}: {message}"
-        ))),
+        OauthResponse::Rejected { status, message } => Err(Error::token(
+            TokenErrorKind::RefreshFailed,
+            format!("{doing} failed: HTTP {status}: {message}"),
+        )),
     }
 }
 
@@ -796,6 +959,7 @@ impl State {
             generation: 0,
             attempts: 0,
             failure: None,
+            revoked: false,
         }
     }
 

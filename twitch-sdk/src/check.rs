@@ -44,25 +44,21 @@ where
 /// Checks that a token with `granted` scopes may call `endpoint`.
 ///
 /// Every scope of the endpoint's `all_of` list must be granted, and at least one of its `any_of`
-/// list when that list is not empty. On failure the message names what is missing:
-/// `missing scope: a`, `missing scopes: a, b`, `missing one of: x, y`, or both parts joined
+/// list when that list is not empty. On failure the error lists what is missing; its `Display`
+/// reads `missing scope: a`, `missing scopes: a, b`, `missing one of: x, y`, or both parts joined
 /// (`missing scope: a; and one of: x, y`). Scopes only apply to user tokens: the caller skips
 /// this check for app tokens, which carry none.
-pub fn scopes<S: AsRef<str>>(endpoint: &Endpoint, granted: &[S]) -> Result<(), String> {
-    let Some(missing) = missing_scopes(endpoint, granted) else {
-        return Ok(());
-    };
-    let all_part = match missing.all_of.as_slice() {
-        [] => None,
-        [one] => Some(format!("missing scope: {one}")),
-        many => Some(format!("missing scopes: {}", many.join(", "))),
-    };
-    let any_list = missing.any_of.join(", ");
-    Err(match (all_part, missing.any_of.is_empty()) {
-        (Some(all), true) => all,
-        (None, _) => format!("missing one of: {any_list}"),
-        (Some(all), false) => format!("{all}; and one of: {any_list}"),
-    })
+pub fn scopes<S: AsRef<str>>(
+    endpoint: &Endpoint,
+    granted: &[S],
+) -> Result<(), crate::error::MissingScopes> {
+    match missing_scopes(endpoint, granted) {
+        None => Ok(()),
+        Some(missing) => Err(crate::error::MissingScopes::new(
+            missing.all_of,
+            missing.any_of.iter().copied(),
+        )),
+    }
 }
 
 /// What a token lacks for an endpoint; see [`missing_scopes`].
@@ -92,6 +88,52 @@ pub(crate) fn missing_scopes<S: AsRef<str>>(
         endpoint.scopes_any_of
     };
     (!all_of.is_empty() || !any_of.is_empty()).then_some(MissingScopes { all_of, any_of })
+}
+
+/// Checks the acting-user rule of `endpoint` for a user token of `user_id`: the parameter the
+/// rule names, when given, must be that user. A broken rule is returned as
+/// [`Error::InvalidArgument`] naming the argument, with Helix's wording in the reason. Whether
+/// the user moderates the channel is not checked here; only the server knows.
+pub fn acting_user<K, V>(
+    endpoint: &Endpoint,
+    user_id: &str,
+    query: &[(K, V)],
+    body: Option<&Value>,
+) -> Result<(), Error>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let Some(rule) = endpoint.acting_user else {
+        return Ok(());
+    };
+    let Some(param) = endpoint.param(rule.param) else {
+        return Ok(());
+    };
+    let values = match param.location {
+        Location::Query => query_values(param, query),
+        Location::Body => body_values(param, body),
+    };
+    let given = values.unwrap_or_default();
+    match given
+        .iter()
+        .find(|v| !matches!(v, Arg::Text(t) if t == user_id))
+    {
+        None => Ok(()),
+        Some(other) => Err(Error::InvalidArgument {
+            name: param.rust_name.to_owned(),
+            reason: format!(
+                "must be the token's user ({user_id}), not {}: {}",
+                other.text(),
+                acting_user_message(rule.param)
+            ),
+        }),
+    }
+}
+
+/// Helix's message when the acting-user parameter is not the token's user.
+pub(crate) fn acting_user_message(param: &str) -> String {
+    format!("The ID in {param} must match the user ID in the access token.")
 }
 
 /// Checks that `endpoint` accepts an app access token (`app == true`) or a user access token.
@@ -323,10 +365,13 @@ mod tests {
         },
         scopes_all_of: &["a:read", "b:read"],
         scopes_any_of: &["x:manage", "y:manage"],
+        scopes_partial: None,
         params: PARAMS,
         paging: None,
+        acting_user: None,
         errors: &[],
         reference: "",
+        secret_response: false,
     };
 
     fn run(query: &[(&str, &str)], body: Value) -> Result<(), (String, String)> {
@@ -514,7 +559,7 @@ mod tests {
         ];
         for (granted, expected) in cases {
             assert_eq!(
-                scopes(&ENDPOINT, granted),
+                scopes(&ENDPOINT, granted).map_err(|m| m.to_string()),
                 expected.map_err(str::to_owned),
                 "granted {granted:?}"
             );
@@ -524,7 +569,61 @@ mod tests {
             scopes_any_of: &[],
             ..ENDPOINT
         };
-        assert_eq!(scopes::<&str>(&open, &[]), Ok(()));
+        assert!(scopes::<&str>(&open, &[]).is_ok());
+    }
+
+    #[test]
+    fn acting_user_must_be_the_token_user() {
+        use crate::endpoint::ActingUser;
+        static PARAMS: &[Param] = &[
+            Param {
+                name: "moderator_id",
+                rust_name: "moderator_id",
+                location: Location::Query,
+                required: true,
+                items: None,
+                length: None,
+                range: None,
+                values: &[],
+            },
+            Param {
+                name: "data.owner_id",
+                rust_name: "owner_id",
+                location: Location::Body,
+                required: false,
+                items: None,
+                length: None,
+                range: None,
+                values: &[],
+            },
+        ];
+        let rule = |param| Endpoint {
+            params: PARAMS,
+            acting_user: Some(ActingUser {
+                param,
+                moderates: Some("broadcaster_id"),
+            }),
+            ..ENDPOINT
+        };
+        let query = [("moderator_id", "42")];
+        assert!(acting_user(&rule("moderator_id"), "42", &query, None).is_ok());
+        let err = acting_user(&rule("moderator_id"), "7", &query, None).unwrap_err();
+        let Error::InvalidArgument { name, reason } = err else {
+            panic!("not an argument error")
+        };
+        assert_eq!(name, "moderator_id");
+        assert_eq!(
+            reason,
+            "must be the token's user (7), not 42: The ID in moderator_id must match the user ID in the access token."
+        );
+        // A body parameter, nested, is checked too; an absent one is left to the other checks.
+        let body = serde_json::json!({"data": {"owner_id": "9"}});
+        let no_query: [(&str, &str); 0] = [];
+        assert!(acting_user(&rule("data.owner_id"), "9", &no_query, Some(&body)).is_ok());
+        assert!(acting_user(&rule("data.owner_id"), "1", &no_query, Some(&body)).is_err());
+        assert!(acting_user(&rule("data.owner_id"), "1", &no_query, None).is_ok());
+        // No rule, nothing to check.
+        assert!(acting_user(&ENDPOINT, "1", &query, None).is_ok());
     }
 
     #[test]

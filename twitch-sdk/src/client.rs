@@ -85,7 +85,9 @@ impl Client {
 }
 
 /// Settings for a [`Client`]; every one has a default.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the URLs with any `user:password@` redacted.
+#[derive(Clone)]
 pub struct ClientBuilder {
     helix_url: String,
     oauth_url: String,
@@ -93,9 +95,33 @@ pub struct ClientBuilder {
     max_retries: u32,
     retry_backoff: Duration,
     allow_insecure_http: bool,
+    https_proxy: Option<String>,
     clock: Arc<dyn Clock>,
+    max_rate_limit_wait: Duration,
+    strict_decoding: bool,
     /// Set by `ClientBuilder::fleet` (the `redis` feature).
     pub(crate) sharing: Sharing,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("helix_url", &http::redact_userinfo(&self.helix_url))
+            .field("oauth_url", &http::redact_userinfo(&self.oauth_url))
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field(
+                "https_proxy",
+                &self.https_proxy.as_deref().map(http::redact_userinfo),
+            )
+            .field("clock", &self.clock)
+            .field("max_rate_limit_wait", &self.max_rate_limit_wait)
+            .field("strict_decoding", &self.strict_decoding)
+            .field("sharing", &self.sharing)
+            .finish()
+    }
 }
 
 impl Default for ClientBuilder {
@@ -107,7 +133,10 @@ impl Default for ClientBuilder {
             max_retries: 3,
             retry_backoff: Duration::from_millis(500),
             allow_insecure_http: false,
+            https_proxy: None,
             clock: Arc::new(SystemClock),
+            max_rate_limit_wait: crate::ratelimit::MAX_RESET_WAIT,
+            strict_decoding: false,
             sharing: Sharing::default(),
         }
     }
@@ -152,6 +181,47 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends `https://` requests through the HTTP proxy at `url` (`http://host:port`, with
+    /// `user:password@` for a proxy that wants them). Default: no proxy.
+    ///
+    /// The SDK never reads `HTTP_PROXY`, `HTTPS_PROXY` or `ALL_PROXY` from the environment: a
+    /// proxy is used only when named here. It carries only `https://` traffic, tunnelled with
+    /// `CONNECT` so TLS runs end to end and the proxy never sees a token; plain `http://`
+    /// requests (loopback test servers, or hosts allowed by
+    /// [`allow_insecure_http`](Self::allow_insecure_http)) always go direct.
+    pub fn https_proxy(mut self, url: impl Into<String>) -> Self {
+        self.https_proxy = Some(url.into());
+        self
+    }
+
+    /// The longest a call waits for a rate-limit bucket to refill. A 429 whose
+    /// `Ratelimit-Reset` lies further ahead fails at once with [`Error::RateLimited`]
+    /// (see [`Error::retry_after`]) instead of sleeping, and no single response holds a token's
+    /// bucket for longer than this. Default 65 s: Helix's one-minute window plus a little skew.
+    ///
+    /// [`Error::RateLimited`]: crate::Error::RateLimited
+    /// [`Error::retry_after`]: crate::Error::retry_after
+    pub fn max_rate_limit_wait(mut self, wait: Duration) -> Self {
+        self.max_rate_limit_wait = wait;
+        self
+    }
+
+    /// Makes every difference between an answer and the spec a [`Error::Decode`].
+    ///
+    /// By default (`false`) the SDK reads what Twitch really sends: a field that is `null`, `""`
+    /// or missing where the spec declares a value becomes that type's empty value (`[]`, `""`,
+    /// `0`, `false`, the Unix epoch for a timestamp), a key spelled in another case is read
+    /// under its name, and each such deviation is logged once per operation and field path as a
+    /// `tracing` warning. Only an item's `id` is never made up. Strict mode is for tests over
+    /// Twitch's documented examples, where a deviation means the spec is wrong. `data: null` is
+    /// an empty answer in both modes.
+    ///
+    /// [`Error::Decode`]: crate::Error::Decode
+    pub fn strict_decoding(mut self, strict: bool) -> Self {
+        self.strict_decoding = strict;
+        self
+    }
+
     /// The clock token expiry, hourly validation and rate-limit resets are judged by.
     /// Default the system clock; tests can pass a [`ManualClock`](crate::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
@@ -166,7 +236,7 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let helix = http::base_url("helix_url", &self.helix_url, self.allow_insecure_http)?;
         let oauth = http::base_url("oauth_url", &self.oauth_url, self.allow_insecure_http)?;
-        let client = http::client(self.timeout)?;
+        let client = http::client(self.timeout, self.https_proxy.as_deref())?;
         Ok(Client {
             http: Arc::new(Http {
                 client,
@@ -177,6 +247,8 @@ impl ClientBuilder {
                     base: self.retry_backoff,
                 },
                 max_retries: self.max_retries,
+                max_reset_wait: self.max_rate_limit_wait,
+                decoding: crate::decode::Policy::new(self.strict_decoding),
                 buckets: Default::default(),
                 sharing: self.sharing,
             }),
@@ -210,5 +282,20 @@ mod tests {
             .oauth_url("http://127.0.0.1:1/oauth2")
             .build()
             .unwrap();
+    }
+
+    #[test]
+    fn a_proxy_must_be_an_http_proxy_url() {
+        Client::builder()
+            .https_proxy("http://user:pw@127.0.0.1:3128")
+            .build()
+            .unwrap();
+        for bad in ["not a url", "socks5://127.0.0.1:1080", "file:///tmp/proxy"] {
+            let err = Client::builder().https_proxy(bad).build().unwrap_err();
+            assert!(
+                matches!(&err, Error::Config(m) if m.contains("https_proxy")),
+                "{bad}: {err}"
+            );
+        }
     }
 }

@@ -4,7 +4,9 @@
 //! is: `data: null` or no `data` is an empty list, `data` may be a single object, and `pagination`
 //! may be an object with a cursor, an empty object, or the cursor as a plain string. A decode
 //! failure names the operation and the JSON path (`data[0].created_at`) with a short excerpt of
-//! the body. Error bodies (`{"error": "...", "status": 400, "message": "..."}`) keep Twitch's
+//! the body, except for operations whose answers hold secrets (the spec marks them). An answer
+//! that differs from the spec in a field (`null`, `""`, missing, another spelling) is mended and
+//! read again by [`repair`], under the client's [`Policy`]. Error bodies (`{"error": "...", "status": 400, "message": "..."}`) keep Twitch's
 //! message; a non-JSON error body (an HTML 502 page) is quoted briefly instead.
 
 use std::fmt;
@@ -20,6 +22,11 @@ use serde_json::Value;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 
+mod repair;
+
+use repair::Failure;
+pub(crate) use repair::Policy;
+
 /// How much of a body an error quotes.
 const EXCERPT_CHARS: usize = 160;
 
@@ -34,6 +41,8 @@ pub(crate) struct Page<T> {
     pub(crate) total: Option<u64>,
     /// Top-level `points` (broadcaster subscriptions): the subscriber points.
     pub(crate) points: Option<u64>,
+    /// Top-level `template` (user emotes): the URL template for emote images.
+    pub(crate) template: Option<String>,
 }
 
 /// `data` as a list of `T`, plus the next cursor: [`paged`] without the counts, for the fuzz
@@ -41,48 +50,78 @@ pub(crate) struct Page<T> {
 #[cfg(any(fuzzing, feature = "__bench", test))]
 pub(crate) fn page<T: DeserializeOwned>(
     endpoint: &Endpoint,
+    policy: &Policy,
     body: &[u8],
 ) -> Result<(Vec<T>, Option<String>)> {
-    paged(endpoint, body).map(|page| (page.items, page.cursor))
+    paged(endpoint, policy, body).map(|page| (page.items, page.cursor))
 }
 
-/// [`page`] plus the top-level `total` and `points`, read in the same pass. A count that is
+/// [`page`] plus the top-level `total`, `points` and `template`, read in the same pass. A count that is
 /// absent, negative or not a whole number is `None`.
-pub(crate) fn paged<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Page<T>> {
-    envelope(endpoint, body, false)
+pub(crate) fn paged<T: DeserializeOwned>(
+    endpoint: &Endpoint,
+    policy: &Policy,
+    body: &[u8],
+) -> Result<Page<T>> {
+    envelope(endpoint, policy, body, false)
 }
 
 /// `data` as a list of `T`.
-pub(crate) fn list<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Vec<T>> {
-    envelope(endpoint, body, false).map(|page| page.items)
+pub(crate) fn list<T: DeserializeOwned>(
+    endpoint: &Endpoint,
+    policy: &Policy,
+    body: &[u8],
+) -> Result<Vec<T>> {
+    envelope(endpoint, policy, body, false).map(|page| page.items)
 }
 
 /// The first item of `data` (or `data` itself when it is an object), if any.
-pub(crate) fn optional<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Option<T>> {
-    envelope(endpoint, body, true).map(|page| page.items.into_iter().next())
+pub(crate) fn optional<T: DeserializeOwned>(
+    endpoint: &Endpoint,
+    policy: &Policy,
+    body: &[u8],
+) -> Result<Option<T>> {
+    envelope(endpoint, policy, body, true).map(|page| page.items.into_iter().next())
 }
 
-/// Exactly one item: the first of `data`, or `data` itself when it is an object.
-pub(crate) fn single<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T> {
-    optional(endpoint, body)?.ok_or_else(|| Error::Decode {
+/// Exactly one item: the first of `data`, or `data` itself when it is an object. No item at all
+/// (`data: []`, `data: null`, no body) is [`Error::NotFound`]: Twitch has nothing to show.
+pub(crate) fn single<T: DeserializeOwned>(
+    endpoint: &Endpoint,
+    policy: &Policy,
+    body: &[u8],
+) -> Result<T> {
+    optional(endpoint, policy, body)?.ok_or_else(|| Error::NotFound {
         endpoint: endpoint.operation,
-        path: "data".into(),
-        message: "expected one item, got none".into(),
-        excerpt: excerpt(body),
+        message: "Twitch answered with no item (empty `data`)".into(),
     })
 }
 
 /// The whole body as `T`.
-pub(crate) fn whole<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T> {
+pub(crate) fn whole<T: DeserializeOwned>(
+    endpoint: &Endpoint,
+    policy: &Policy,
+    body: &[u8],
+) -> Result<T> {
     // 204 No Content, or an empty 200: read as `null`.
     let json = if is_blank(body) { &b"null"[..] } else { body };
-    serde_json::from_slice(json).map_err(|e| decode_error(endpoint, body, json, "", e))
+    match serde_json::from_slice(json) {
+        Ok(value) => Ok(value),
+        Err(e) if e.classify() != serde_json::error::Category::Data => {
+            Err(decode_error(endpoint, body, json, "", e))
+        }
+        Err(e) => repair::read_mended(endpoint.operation, policy, json, e, |json| {
+            serde_json::from_slice(json)
+        })
+        .map_err(|failure| mended_error(endpoint, body, failure)),
+    }
 }
 
 // How decoding is laid out, for speed and for compile time: the body is read once, straight into
 // `T` (no `serde_json::Value` in between, no path tracking), and each model's `Deserialize` is
 // instantiated for one deserializer type only (`&mut serde_json::Deserializer<SliceRead>`),
-// whatever the response shape. The rare `data` that is not a list is read again on a slow path
+// whatever the response shape. The rare `data` that is not a list, and any answer that differs
+// from the spec, is mended as a `serde_json::Value` and read again on a slow path ([`repair`])
 // with that same deserializer. A failure's JSON path (`data[1].count`) is worked out afterwards
 // from the position serde_json reports ([`json_path`]), by code that is not generic.
 
@@ -90,24 +129,34 @@ fn is_blank(body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
 }
 
-fn envelope<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8], first: bool) -> Result<Page<T>> {
+fn envelope<T: DeserializeOwned>(
+    endpoint: &Endpoint,
+    policy: &Policy,
+    body: &[u8],
+    first: bool,
+) -> Result<Page<T>> {
     if !is_object(body) {
         return not_an_object(endpoint, body);
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match EnvelopeSeed::<T>::new(first)
-        .deserialize(&mut de)
-        .and_then(|read| de.end().map(|()| read))
-    {
-        Ok(read) => Ok(read),
-        Err(e) => match other_data(body, &e) {
-            Some(mut page) => {
-                page.items = vec![data_item(endpoint, body)?];
-                Ok(page)
-            }
-            None => Err(decode_error(endpoint, body, body, "", e)),
-        },
+    match read_envelope(body, first) {
+        Ok(page) => Ok(page),
+        Err(e) if e.classify() != serde_json::error::Category::Data => {
+            Err(decode_error(endpoint, body, body, "", e))
+        }
+        // The slow path: `data` that is not a list, or a field that differs from the spec.
+        Err(e) => repair::read_mended(endpoint.operation, policy, body, e, |json| {
+            read_envelope(json, first)
+        })
+        .map_err(|failure| mended_error(endpoint, body, failure)),
     }
+}
+
+/// The fast path: the envelope read straight from `json`.
+fn read_envelope<T: DeserializeOwned>(json: &[u8], first: bool) -> serde_json::Result<Page<T>> {
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let read = EnvelopeSeed::<T>::new(first).deserialize(&mut de)?;
+    de.end()?;
+    Ok(read)
 }
 
 /// Whether the body starts as a JSON object.
@@ -127,42 +176,20 @@ fn not_an_object<T>(endpoint: &Endpoint, body: &[u8]) -> Result<Page<T>> {
         cursor: None,
         total: None,
         points: None,
+        template: None,
     })
 }
 
-/// After the fast path failed with `e`: when `data` is an object or a scalar rather than a list
-/// (which the fast path does not read), the page around it, for the slow path to fill.
-fn other_data<T>(body: &[u8], e: &serde_json::Error) -> Option<Page<T>> {
-    if e.classify() != serde_json::error::Category::Data {
-        return None;
+/// The decode error of a read that failed even after mending. When `data` was one object read
+/// as a list of one, its paths say `data` rather than `data[0]`.
+fn mended_error(endpoint: &Endpoint, body: &[u8], failure: Failure) -> Error {
+    let mut error = decode_error(endpoint, body, &failure.json, "", failure.error);
+    if let (true, Error::Decode { path, .. }) = (failure.wrapped_data, &mut error) {
+        if let Some(rest) = path.strip_prefix("data[0]") {
+            *path = format!("data{rest}");
+        }
     }
-    let Ok(Value::Object(root)) = serde_json::from_slice::<Value>(body) else {
-        return None;
-    };
-    match root.get("data") {
-        None | Some(Value::Null | Value::Array(_)) => None,
-        Some(_) => Some(Page {
-            items: Vec::new(),
-            cursor: root.get("pagination").and_then(cursor),
-            total: root.get("total").and_then(Value::as_u64),
-            points: root.get("points").and_then(Value::as_u64),
-        }),
-    }
-}
-
-/// `data` when it is an object or a scalar: one item.
-fn data_item<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T> {
-    let json = data_json(body);
-    serde_json::from_slice(&json).map_err(|e| decode_error(endpoint, body, &json, "data", e))
-}
-
-/// The JSON text of the body's `data`.
-fn data_json(body: &[u8]) -> Vec<u8> {
-    let data = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(mut map)) => map.remove("data").unwrap_or(Value::Null),
-        _ => Value::Null,
-    };
-    serde_json::to_vec(&data).unwrap_or_else(|_| b"null".to_vec())
+    error
 }
 
 /// A serde_json failure reading `json` (the body, or the part of it at `prefix`) as an error
@@ -199,13 +226,47 @@ fn decode_error(
         endpoint: endpoint.operation,
         path,
         message,
-        excerpt: excerpt(body),
+        excerpt: body_excerpt(endpoint, body),
     }
+}
+
+/// One step of a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Segment {
+    /// An object's key.
+    Key(String),
+    /// A list's index.
+    Index(usize),
 }
 
 /// The JSON path (`data[1].count`; `.` for the root) of the value serde_json was reading at
 /// `line` and `column` (1-based; serde_json reports the last byte it looked at).
 fn json_path(json: &[u8], line: usize, column: usize) -> String {
+    let mut path = String::new();
+    for segment in json_segments(json, line, column) {
+        match segment {
+            Segment::Key(key) => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
+            }
+            Segment::Index(index) => {
+                path.push('[');
+                path.push_str(&index.to_string());
+                path.push(']');
+            }
+        }
+    }
+    if path.is_empty() {
+        ".".to_owned()
+    } else {
+        path
+    }
+}
+
+/// [`json_path`] as steps (empty for the root).
+fn json_segments(json: &[u8], line: usize, column: usize) -> Vec<Segment> {
     enum Frame {
         Object { key: Option<String>, in_key: bool },
         Array { index: usize },
@@ -256,31 +317,17 @@ fn json_path(json: &[u8], line: usize, column: usize) -> String {
         }
         i += 1;
     }
-    let mut path = String::new();
-    for frame in &stack {
-        match frame {
+    stack
+        .into_iter()
+        .filter_map(|frame| match frame {
             Frame::Object {
                 key: Some(key),
                 in_key: false,
-            } => {
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-            }
-            Frame::Object { .. } => {}
-            Frame::Array { index } => {
-                path.push('[');
-                path.push_str(&index.to_string());
-                path.push(']');
-            }
-        }
-    }
-    if path.is_empty() {
-        ".".to_owned()
-    } else {
-        path
-    }
+            } => Some(Segment::Key(key)),
+            Frame::Object { .. } => None,
+            Frame::Array { index } => Some(Segment::Index(index)),
+        })
+        .collect()
 }
 
 /// The Helix envelope as read in one pass: `data` (`null` or absent: no items), the cursor,
@@ -308,6 +355,7 @@ enum Key {
     Pagination,
     Total,
     Points,
+    Template,
     Other,
 }
 
@@ -325,6 +373,7 @@ impl<'de> Deserialize<'de> for Key {
                     "pagination" => Key::Pagination,
                     "total" => Key::Total,
                     "points" => Key::Points,
+                    "template" => Key::Template,
                     _ => Key::Other,
                 })
             }
@@ -356,6 +405,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<T> {
             cursor: None,
             total: None,
             points: None,
+            template: None,
         };
         while let Some(key) = map.next_key::<Key>()? {
             match key {
@@ -368,6 +418,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<T> {
                 Key::Pagination => out.cursor = cursor(&map.next_value::<Value>()?),
                 Key::Total => out.total = map.next_value::<Value>()?.as_u64(),
                 Key::Points => out.points = map.next_value::<Value>()?.as_u64(),
+                Key::Template => {
+                    out.template = map.next_value::<Value>()?.as_str().map(str::to_owned);
+                }
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -377,8 +430,8 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<T> {
     }
 }
 
-/// Reads `data`: a list into items, `null` into none. Anything else fails, and [`other_data`]
-/// takes over.
+/// Reads `data`: a list into items, `null` into none. Anything else fails, and the slow path
+/// ([`repair`]) takes over.
 struct DataSeed<T> {
     first: bool,
     item: PhantomData<fn() -> T>,
@@ -479,6 +532,11 @@ pub(crate) fn status_error(
     }
 }
 
+/// Whether an error body's message says the token lacks a scope.
+pub(crate) fn names_missing_scope(body: &[u8]) -> bool {
+    error_message(body).is_some_and(|m| crate::error::MissingScopes::from_message(&m).is_some())
+}
+
 /// Twitch's `message` (or `error`) from a JSON error body.
 pub(crate) fn error_message(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
@@ -489,6 +547,16 @@ pub(crate) fn error_message(body: &[u8]) -> Option<String> {
 }
 
 /// The start of `body`, whitespace squeezed, cut at a character boundary.
+/// The excerpt a decode error of `endpoint` quotes: none when its answers carry secrets (a
+/// stream key, extension secrets), whose body must not end up in a log.
+fn body_excerpt(endpoint: &Endpoint, body: &[u8]) -> String {
+    if endpoint.secret_response {
+        "[omitted: the response holds secrets]".to_owned()
+    } else {
+        excerpt(body)
+    }
+}
+
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut out = String::new();
@@ -525,10 +593,13 @@ mod tests {
         },
         scopes_all_of: &[],
         scopes_any_of: &[],
+        scopes_partial: None,
         params: &[],
         paging: None,
+        acting_user: None,
         errors: &[(400, "The id is not valid."), (404, "No such thing.")],
         reference: "",
+        secret_response: false,
     };
 
     #[derive(Debug, Deserialize, PartialEq)]
@@ -542,18 +613,30 @@ mod tests {
     fn pages_and_cursors() {
         let (items, cursor) = page::<Thing>(
             &EP,
+            &Policy::default(),
             br#"{"data":[{"id":"1"},{"id":"2"}],"pagination":{"cursor":"abc"}}"#,
         )
         .unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(cursor.as_deref(), Some("abc"));
-        let (_, c) = page::<Thing>(&EP, br#"{"data":[],"pagination":{}}"#).unwrap();
+        let (_, c) =
+            page::<Thing>(&EP, &Policy::default(), br#"{"data":[],"pagination":{}}"#).unwrap();
         assert_eq!(c, None);
-        let (_, c) = page::<Thing>(&EP, br#"{"data":[],"pagination":"xyz"}"#).unwrap();
+        let (_, c) = page::<Thing>(
+            &EP,
+            &Policy::default(),
+            br#"{"data":[],"pagination":"xyz"}"#,
+        )
+        .unwrap();
         assert_eq!(c.as_deref(), Some("xyz"));
-        let (_, c) = page::<Thing>(&EP, br#"{"data":[],"pagination":{"cursor":""}}"#).unwrap();
+        let (_, c) = page::<Thing>(
+            &EP,
+            &Policy::default(),
+            br#"{"data":[],"pagination":{"cursor":""}}"#,
+        )
+        .unwrap();
         assert_eq!(c, None);
-        let (items, c) = page::<Thing>(&EP, br#"{"data":null}"#).unwrap();
+        let (items, c) = page::<Thing>(&EP, &Policy::default(), br#"{"data":null}"#).unwrap();
         assert!(items.is_empty() && c.is_none());
     }
 
@@ -561,40 +644,57 @@ mod tests {
     fn pages_carry_their_counts() {
         let p = paged::<Thing>(
             &EP,
-            br#"{"total":8,"points":13,"data":[{"id":"1"}],"pagination":{"cursor":"c"}}"#,
+            &Policy::default(),
+            br#"{"total":8,"points":13,"data":[{"id":"1"}],"pagination":{"cursor":"c"},"template":"t/{{id}}"}"#,
         )
         .unwrap();
         assert_eq!((p.items.len(), p.cursor.as_deref()), (1, Some("c")));
         assert_eq!((p.total, p.points), (Some(8), Some(13)));
-        let p = paged::<Thing>(&EP, br#"{"data":[]}"#).unwrap();
+        assert_eq!(p.template.as_deref(), Some("t/{{id}}"));
+        let p = paged::<Thing>(&EP, &Policy::default(), br#"{"data":[]}"#).unwrap();
         assert_eq!((p.total, p.points), (None, None));
         // Not a count: ignored rather than failing the page.
-        let p = paged::<Thing>(&EP, br#"{"data":[],"total":"many","points":-1}"#).unwrap();
+        let p = paged::<Thing>(
+            &EP,
+            &Policy::default(),
+            br#"{"data":[],"total":"many","points":-1}"#,
+        )
+        .unwrap();
         assert_eq!((p.total, p.points), (None, None));
     }
 
     #[test]
     fn shapes() {
-        assert_eq!(list::<Thing>(&EP, br#"{"data":null}"#).unwrap(), vec![]);
-        assert_eq!(list::<Thing>(&EP, b"").unwrap(), vec![]);
-        let one: Thing = single(&EP, br#"{"data":[{"id":"1"}]}"#).unwrap();
-        assert_eq!(one.id, "1");
-        let obj: Thing = single(&EP, br#"{"data":{"id":"2"}}"#).unwrap();
-        assert_eq!(obj.id, "2");
-        assert_eq!(optional::<Thing>(&EP, br#"{"data":[]}"#).unwrap(), None);
-        let err = single::<Thing>(&EP, br#"{"data":[]}"#).unwrap_err();
-        assert!(
-            matches!(err, Error::Decode { ref path, .. } if path == "data"),
-            "{err}"
+        assert_eq!(
+            list::<Thing>(&EP, &Policy::default(), br#"{"data":null}"#).unwrap(),
+            vec![]
         );
-        let whole_body: Value = whole(&EP, br#"{"total":3}"#).unwrap();
+        assert_eq!(list::<Thing>(&EP, &Policy::default(), b"").unwrap(), vec![]);
+        let one: Thing = single(&EP, &Policy::default(), br#"{"data":[{"id":"1"}]}"#).unwrap();
+        assert_eq!(one.id, "1");
+        let obj: Thing = single(&EP, &Policy::default(), br#"{"data":{"id":"2"}}"#).unwrap();
+        assert_eq!(obj.id, "2");
+        assert_eq!(
+            optional::<Thing>(&EP, &Policy::default(), br#"{"data":[]}"#).unwrap(),
+            None
+        );
+        // No item: "not found", whichever way Twitch says it.
+        for body in [&br#"{"data":[]}"#[..], br#"{"data":null}"#, b"{}", b""] {
+            let err = single::<Thing>(&EP, &Policy::default(), body).unwrap_err();
+            assert!(matches!(err, Error::NotFound { .. }), "{err}");
+        }
+        let whole_body: Value = whole(&EP, &Policy::default(), br#"{"total":3}"#).unwrap();
         assert_eq!(whole_body["total"], 3);
     }
 
     #[test]
     fn decode_errors_name_the_path() {
-        let err =
-            list::<Thing>(&EP, br#"{"data":[{"id":"1"},{"id":"2","count":"many"}]}"#).unwrap_err();
+        let err = list::<Thing>(
+            &EP,
+            &Policy::default(),
+            br#"{"data":[{"id":"1"},{"id":"2","count":"many"}]}"#,
+        )
+        .unwrap_err();
         match err {
             Error::Decode {
                 endpoint,
@@ -608,45 +708,161 @@ mod tests {
             }
             other => panic!("{other}"),
         }
-        let err = single::<Thing>(&EP, br#"{"data":[{"count":1}]}"#).unwrap_err();
+        let err =
+            single::<Thing>(&EP, &Policy::default(), br#"{"data":[{"count":1}]}"#).unwrap_err();
         assert!(
             matches!(err, Error::Decode { ref path, .. } if path == "data[0]"),
             "{err}"
         );
-        let err = list::<Thing>(&EP, b"<html>oops</html>").unwrap_err();
+        let err = list::<Thing>(&EP, &Policy::default(), b"<html>oops</html>").unwrap_err();
         assert!(matches!(err, Error::Decode { ref excerpt, .. } if excerpt == "<html>oops</html>"));
     }
 
     #[test]
     fn paths_from_positions() {
         // Errors inside an object `data`, over several lines, and after escaped strings.
-        let err = single::<Thing>(&EP, br#"{"data":{"id":"1","count":true}}"#).unwrap_err();
+        let err = single::<Thing>(
+            &EP,
+            &Policy::default(),
+            br#"{"data":{"id":"1","count":true}}"#,
+        )
+        .unwrap_err();
         assert!(
             matches!(err, Error::Decode { ref path, .. } if path == "data.count"),
             "{err}"
         );
         let body = b"{\n  \"pagination\": {},\n  \"data\": [\n    {\"id\": \"a\\\"]\"},\n    {\"id\": 5}\n  ]\n}";
-        let err = list::<Thing>(&EP, body).unwrap_err();
+        let err = list::<Thing>(&EP, &Policy::default(), body).unwrap_err();
         assert!(
             matches!(err, Error::Decode { ref path, .. } if path == "data[1].id"),
             "{err}"
         );
-        let err = whole::<Thing>(&EP, br#"{"count":1}"#).unwrap_err();
+        let err = whole::<Thing>(&EP, &Policy::default(), br#"{"count":1}"#).unwrap_err();
         assert!(
             matches!(err, Error::Decode { ref path, ref message, .. } if path == "." && message == "missing field `id`"),
             "{err}"
         );
-        let err = list::<Thing>(&EP, br#"{"data":[{"id":"1"}]} trailing"#).unwrap_err();
+        let err = list::<Thing>(
+            &EP,
+            &Policy::default(),
+            br#"{"data":[{"id":"1"}]} trailing"#,
+        )
+        .unwrap_err();
         assert!(
             matches!(err, Error::Decode { ref path, .. } if path == "."),
             "{err}"
         );
         // Only the first item is read for single answers; the rest is skipped.
-        let one: Thing = single(&EP, br#"{"data":[{"id":"1"},{"id":2}]}"#).unwrap();
+        let one: Thing = single(
+            &EP,
+            &Policy::default(),
+            br#"{"data":[{"id":"1"},{"id":2}]}"#,
+        )
+        .unwrap();
         assert_eq!(one.id, "1");
         // Scalars and lists at the root hold no items.
-        assert!(list::<Thing>(&EP, b"[1,2]").unwrap().is_empty());
-        assert!(list::<Thing>(&EP, b"null").unwrap().is_empty());
+        assert!(
+            list::<Thing>(&EP, &Policy::default(), b"[1,2]")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            list::<Thing>(&EP, &Policy::default(), b"null")
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    /// A model as the generator writes them: nothing optional but `note`.
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Stream {
+        id: String,
+        title: String,
+        tags: Vec<String>,
+        viewer_count: u32,
+        is_mature: bool,
+        started_at: twitch_models::Timestamp,
+        broadcaster_id: String,
+        #[serde(default)]
+        note: Option<String>,
+    }
+
+    const FULL: &str = r#"{"id":"1","title":"t","tags":["a"],"viewer_count":5,"is_mature":true,"started_at":"2021-03-10T15:04:21Z","broadcaster_id":"9"}"#;
+
+    #[test]
+    fn real_world_shapes_are_mended() {
+        let odd = [
+            r#"{"id":"2","title":null,"tags":null,"viewer_count":null,"is_mature":null,"started_at":"","broadcaster_id":"9"}"#,
+            r#"{"id":"3","tags":[],"started_at":null}"#,
+            r#"{"id":"4","title":"","tags":null,"viewer_count":"","is_mature":false,"started_at":"2021-03-10T15:04:21Z","broadcasterId":"9"}"#,
+        ];
+        let body = format!(r#"{{"data":[{FULL},{}]}}"#, odd.join(","));
+        let policy = Policy::default();
+        let items = list::<Stream>(&EP, &policy, body.as_bytes()).unwrap();
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0].tags, ["a"]);
+        assert_eq!((items[1].title.as_str(), items[1].tags.len()), ("", 0));
+        assert_eq!((items[1].viewer_count, items[1].is_mature), (0, false));
+        assert_eq!(items[1].started_at.to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(items[2].broadcaster_id, "");
+        assert_eq!(
+            items[3].broadcaster_id, "9",
+            "read under the other spelling"
+        );
+        // Every field path was reported once: a second body adds nothing.
+        let reported = policy.reported();
+        assert!(
+            reported.contains(&("get-things", "data[].tags".to_owned())),
+            "{reported:?}"
+        );
+        assert!(reported.contains(&("get-things", "data[].broadcaster_id".to_owned())));
+        list::<Stream>(&EP, &policy, body.as_bytes()).unwrap();
+        assert_eq!(policy.reported(), reported);
+        // `data` as one object: paths say `data`, not `data[0]`.
+        let one: Stream =
+            single(&EP, &policy, format!(r#"{{"data":{}}}"#, odd[1]).as_bytes()).unwrap();
+        assert_eq!(one.id, "3");
+    }
+
+    #[test]
+    fn strict_mode_refuses_deviations_but_not_empty_data() {
+        let strict = Policy::new(true);
+        let body = format!(
+            r#"{{"data":[{FULL},{}]}}"#,
+            FULL.replace(r#"["a"]"#, "null")
+        );
+        let err = list::<Stream>(&EP, &strict, body.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, Error::Decode { ref path, .. } if path == "data[1].tags"),
+            "{err}"
+        );
+        assert!(
+            list::<Stream>(&EP, &strict, br#"{"data":null}"#)
+                .unwrap()
+                .is_empty()
+        );
+        let one: Stream = single(&EP, &strict, format!(r#"{{"data":{FULL}}}"#).as_bytes()).unwrap();
+        assert_eq!(one.id, "1");
+        assert!(strict.reported().is_empty());
+    }
+
+    #[test]
+    fn identity_is_never_made_up() {
+        let policy = Policy::default();
+        for item in [
+            FULL.replace(r#""id":"1","#, ""),
+            FULL.replace(r#""id":"1""#, r#""id":null"#),
+        ] {
+            let body = format!(r#"{{"data":[{item}]}}"#);
+            let err = list::<Stream>(&EP, &policy, body.as_bytes()).unwrap_err();
+            assert!(
+                matches!(err, Error::Decode { ref path, .. } if path == "data[0]" || path == "data[0].id"),
+                "{err}"
+            );
+        }
+        // A wrong type is not a deviation the SDK guesses at.
+        let body = format!(r#"{{"data":[{}]}}"#, FULL.replace("5", r#""five""#));
+        assert!(list::<Stream>(&EP, &policy, body.as_bytes()).is_err());
     }
 
     #[test]

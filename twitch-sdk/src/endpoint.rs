@@ -123,6 +123,20 @@ pub struct Paging {
     pub before: bool,
 }
 
+/// Who may make a call for someone, where Helix checks it against the user token.
+///
+/// The parameter `param` must hold the token's user id; Helix answers `401` otherwise, and the
+/// client refuses such a call before sending it. With `moderates`, that user must also be the
+/// broadcaster named by the `moderates` parameter or one of the channel's moderators; Helix
+/// answers `403` otherwise (only the server knows who moderates, so the client cannot check it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActingUser {
+    /// The parameter that must be the token's user (`moderator_id`).
+    pub param: &'static str,
+    /// The channel the acting user must own or moderate (`broadcaster_id`).
+    pub moderates: Option<&'static str>,
+}
+
 /// One Helix operation, as the spec describes it.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Endpoint {
@@ -138,14 +152,23 @@ pub struct Endpoint {
     pub scopes_all_of: &'static [&'static str],
     /// Scopes of which a user token must carry at least one (when not empty).
     pub scopes_any_of: &'static [&'static str],
+    /// When set, the scopes above are needed only for part of the answer, and this says what a
+    /// token without them gets (the follower count but not the list, for one). Such a token is
+    /// not refused.
+    pub scopes_partial: Option<&'static str>,
     /// Parameters with their limits.
     pub params: &'static [Param],
     /// Paging, for paginated operations.
     pub paging: Option<Paging>,
+    /// The acting-user rule for user tokens, where Helix has one.
+    pub acting_user: Option<ActingUser>,
     /// Documented error statuses and what they mean for this operation.
     pub errors: &'static [(u16, &'static str)],
     /// Link to Twitch's reference section.
     pub reference: &'static str,
+    /// The response holds a secret (the spec marks a field of its model `secret`): errors
+    /// about it never quote the body.
+    pub secret_response: bool,
 }
 
 impl Endpoint {

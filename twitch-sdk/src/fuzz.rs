@@ -21,27 +21,27 @@ pub fn page<T: DeserializeOwned>(
     endpoint: &Endpoint,
     body: &[u8],
 ) -> Result<(Vec<T>, Option<String>)> {
-    crate::decode::page(endpoint, body)
+    crate::decode::page(endpoint, &crate::decode::Policy::default(), body)
 }
 
 /// [`Api::list`](crate::Api::list)'s decode.
 pub fn list<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Vec<T>> {
-    crate::decode::list(endpoint, body)
+    crate::decode::list(endpoint, &crate::decode::Policy::default(), body)
 }
 
 /// [`Api::optional`](crate::Api::optional)'s decode.
 pub fn optional<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<Option<T>> {
-    crate::decode::optional(endpoint, body)
+    crate::decode::optional(endpoint, &crate::decode::Policy::default(), body)
 }
 
 /// [`Api::single`](crate::Api::single)'s decode.
 pub fn single<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T> {
-    crate::decode::single(endpoint, body)
+    crate::decode::single(endpoint, &crate::decode::Policy::default(), body)
 }
 
 /// [`Api::envelope`](crate::Api::envelope)'s decode.
 pub fn whole<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> Result<T> {
-    crate::decode::whole(endpoint, body)
+    crate::decode::whole(endpoint, &crate::decode::Policy::default(), body)
 }
 
 /// The error a non-success Helix status becomes.

@@ -5,6 +5,10 @@
 //! - Redirects are never followed, so the `Authorization` header cannot travel to another host.
 //! - Plain `http://` is refused except to loopback hosts (tests, the stand-in server) unless the
 //!   builder explicitly allows it.
+//! - No proxy unless the builder names one: `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` are
+//!   ignored, and a named proxy carries only `https://` traffic (end-to-end TLS through a
+//!   `CONNECT` tunnel), so a proxy never sees a token or the client secret in clear.
+//! - URLs in errors and `Debug` output have their userinfo (`user:password@`) redacted.
 //! - Tokens go in the `Authorization` header only, marked sensitive; never in a URL or a log.
 //!
 //! Retrying, rate limiting and token renewal sit above this module; here one call is one attempt
@@ -22,7 +26,7 @@ use tracing::Instrument;
 use crate::auth::SharedTokens;
 use crate::clock::Clock;
 use crate::decode;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenErrorKind};
 use crate::ratelimit::{Bucket, SharedBudget};
 use crate::retry::Backoff;
 use crate::secret::Secret;
@@ -39,6 +43,11 @@ pub(crate) struct Http {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) backoff: Backoff,
     pub(crate) max_retries: u32,
+    /// The longest the SDK waits for a rate-limit reset; a 429 whose reset is further ahead
+    /// fails at once, and no reset holds a bucket for longer.
+    pub(crate) max_reset_wait: Duration,
+    /// How answers that differ from the spec are read (strict or mended and reported).
+    pub(crate) decoding: decode::Policy,
     /// Rate-limit buckets by token identity, shared by every handle of the same token.
     pub(crate) buckets: Mutex<HashMap<String, Weak<Bucket>>>,
     /// What is shared with other processes (a fleet); nothing by default.
@@ -95,8 +104,9 @@ pub(crate) enum OauthResponse {
     Rejected { status: u16, message: String },
 }
 
-/// Builds the `reqwest` client: TLS as the cargo features chose, no redirects, the timeout.
-pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client> {
+/// Builds the `reqwest` client: TLS as the cargo features chose, no redirects, the timeout, and
+/// no proxy but `https_proxy` (for `https://` URLs only).
+pub(crate) fn client(timeout: Duration, https_proxy: Option<&str>) -> Result<reqwest::Client> {
     // With `rustls-ring`, reqwest needs a process-wide rustls provider; keep one the application
     // installed.
     #[cfg(feature = "rustls-ring")]
@@ -108,6 +118,11 @@ pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client> {
         not(any(feature = "rustls-ring", feature = "rustls-aws-lc"))
     ))]
     let builder = builder.tls_backend_native();
+    // `no_proxy` first: it drops the proxies reqwest read from the environment.
+    let mut builder = builder.no_proxy();
+    if let Some(url) = https_proxy {
+        builder = builder.proxy(proxy(url)?);
+    }
     builder
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
@@ -117,31 +132,66 @@ pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client> {
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", chain(&e))))
 }
 
-/// Parses a base URL: `https`, or `http` to a loopback host unless `allow_insecure`.
+/// A proxy for `https://` requests only: plain-HTTP requests never go through it.
+fn proxy(value: &str) -> Result<reqwest::Proxy> {
+    let shown = redact_userinfo(value);
+    let url = Url::parse(value)
+        .map_err(|e| Error::Config(format!("https_proxy `{shown}` is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(Error::Config(format!(
+            "https_proxy `{shown}` must be an http:// or https:// proxy URL with a host"
+        )));
+    }
+    reqwest::Proxy::https(url)
+        .map_err(|e| Error::Config(format!("https_proxy `{shown}`: {}", chain(&e))))
+}
+
+/// `value` with any `user:password@` of its authority replaced by `[redacted]@`, for messages.
+///
+/// Works on text, so it also cleans a value that does not parse as a URL.
+pub(crate) fn redact_userinfo(value: &str) -> String {
+    let start = value.find("://").map_or(0, |i| i + 3);
+    let authority_end = value[start..]
+        .find(['/', '?', '#'])
+        .map_or(value.len(), |i| start + i);
+    match value[start..authority_end].rfind('@') {
+        Some(at) => format!("{}[redacted]{}", &value[..start], &value[start + at..]),
+        None => value.to_owned(),
+    }
+}
+
+/// Parses a base URL: `https`, or `http` to a loopback host unless `allow_insecure`; no
+/// credentials, query or fragment. Messages show the value with its userinfo redacted.
 pub(crate) fn base_url(name: &str, value: &str, allow_insecure: bool) -> Result<Url> {
+    let shown = redact_userinfo(value);
     let mut url = Url::parse(value)
-        .map_err(|e| Error::Config(format!("{name} `{value}` is not a URL: {e}")))?;
+        .map_err(|e| Error::Config(format!("{name} `{shown}` is not a URL: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure || is_loopback(&url) => {}
         "http" => {
             return Err(Error::Config(format!(
-                "{name} `{value}` uses plain HTTP to a remote host; tokens would travel \
+                "{name} `{shown}` uses plain HTTP to a remote host; tokens would travel \
                  unencrypted (use https, or allow_insecure_http(true))"
             )));
         }
         other => {
             return Err(Error::Config(format!(
-                "{name} `{value}` has scheme `{other}`; expected https"
+                "{name} `{shown}` has scheme `{other}`; expected https"
             )));
         }
     }
     if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(Error::Config(format!("{name} `{value}` has no host")));
+        return Err(Error::Config(format!("{name} `{shown}` has no host")));
     }
-    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+    if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::Config(format!(
-            "{name} must not carry credentials or a query"
+            "{name} `{shown}` must not carry credentials"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "{name} `{shown}` must not carry a query or a fragment"
         )));
     }
     // Endpoint paths are appended to the base path.
@@ -181,7 +231,10 @@ pub(crate) fn join(base: &Url, path: &str, query: &[(&str, String)]) -> Url {
 pub(crate) fn authorization(scheme: &str, token: &Secret) -> Result<HeaderValue> {
     let mut value =
         HeaderValue::from_str(&format!("{scheme} {}", token.expose())).map_err(|_| {
-            Error::Token("the access token holds characters not allowed in an HTTP header".into())
+            Error::token(
+                TokenErrorKind::Invalid,
+                "the access token holds characters not allowed in an HTTP header",
+            )
         })?;
     value.set_sensitive(true);
     Ok(value)
@@ -212,7 +265,7 @@ impl Http {
             return bucket;
         }
         let shared = self.sharing.budget.clone().map(|b| (b, key.clone()));
-        let bucket = Bucket::with_shared(shared);
+        let bucket = Bucket::with_shared(self.max_reset_wait, shared);
         buckets.insert(key, Arc::downgrade(&bucket));
         bucket
     }
@@ -263,6 +316,20 @@ impl Http {
 
     /// `POST {oauth}/token` with a form body.
     pub(crate) async fn token(&self, form: &[(&str, &str)]) -> Result<OauthResponse> {
+        self.oauth_form("oauth-token", "/token", form).await
+    }
+
+    /// `POST {oauth}/revoke` with a form body (`client_id`, `token`).
+    pub(crate) async fn revoke(&self, form: &[(&str, &str)]) -> Result<OauthResponse> {
+        self.oauth_form("oauth-revoke", "/revoke", form).await
+    }
+
+    async fn oauth_form(
+        &self,
+        what: &'static str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Result<OauthResponse> {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::CONTENT_TYPE,
@@ -272,8 +339,8 @@ impl Http {
             .extend_pairs(form)
             .finish()
             .into_bytes();
-        let url = join(&self.oauth, "/token", &[]);
-        self.oauth_call("oauth-token", Method::POST, url, headers, Some(body))
+        let url = join(&self.oauth, path, &[]);
+        self.oauth_call(what, Method::POST, url, headers, Some(body))
             .await
     }
 
@@ -343,6 +410,33 @@ mod tests {
         assert!(base_url("helix_url", "ftp://x/", false).is_err());
         assert!(base_url("helix_url", "not a url", false).is_err());
         assert!(base_url("helix_url", "https://u:p@x/", false).is_err());
+        assert!(base_url("helix_url", "https://x/helix#frag", false).is_err());
+        assert!(base_url("helix_url", "https://x/helix#", false).is_err());
+        assert!(base_url("helix_url", "https://x/helix?a=1", false).is_err());
+    }
+
+    #[test]
+    fn userinfo_is_redacted_from_messages() {
+        assert_eq!(
+            redact_userinfo("https://u:pw@x.tv/a@b"),
+            "https://[redacted]@x.tv/a@b"
+        );
+        assert_eq!(redact_userinfo("u:pw@x.tv"), "[redacted]@x.tv");
+        assert_eq!(
+            redact_userinfo("https://x.tv/p?q=a@b"),
+            "https://x.tv/p?q=a@b"
+        );
+        for value in [
+            "https://user:hunter2@api.twitch.tv/helix",
+            "http://user:hunter2@example.com/helix",
+            "https://user:hunter2@/helix",
+            "ftp://user:hunter2@x/",
+            "user:hunter2@api.twitch.tv",
+            "https://user:hunter2@exa mple.com",
+        ] {
+            let err = base_url("helix_url", value, false).unwrap_err().to_string();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 
     #[test]

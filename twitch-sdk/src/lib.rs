@@ -1,5 +1,6 @@
 #![doc = include_str!("lib.md")]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod endpoint;
 pub mod error;
@@ -23,6 +24,7 @@ mod ratelimit;
 mod retry;
 mod secret;
 mod session;
+mod shortcuts;
 
 #[rustfmt::skip]
 mod generated;
@@ -31,11 +33,15 @@ pub use api::{Api, AppApi, ResponseFuture, UserApi};
 pub use auth::{ClientCredentials, TokenFuture, TokenProvider, TokenSet, UserToken};
 pub use client::{Client, ClientBuilder};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, Result};
+pub use error::{Error, MissingScopes, Result, TokenError, TokenErrorKind, TokenType};
 pub use generated::{ENDPOINTS, requests};
 pub use paginate::{PageStream, Paginator};
 pub use secret::Secret;
+/// The `serde_json` this crate uses, for [`serde_json::Value`] in raw conditions and stand-in
+/// replies, without adding the dependency yourself.
+pub use serde_json;
 /// The Helix models (`UserInfo`, `Clip`, ...), re-exported so one dependency is enough.
+#[doc(inline)]
 pub use twitch_models as models;
 
 // Wrappers the fuzz targets in `fuzz/` call; only under `--cfg fuzzing` (set by `cargo fuzz`).
@@ -63,7 +69,7 @@ pub mod __bench {
 
     /// What [`Api::list`](crate::Api::list) does with a response body.
     pub fn list<T: DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> crate::Result<Vec<T>> {
-        crate::decode::list(endpoint, body)
+        crate::decode::list(endpoint, &crate::decode::Policy::default(), body)
     }
 
     /// What a paginator does with a response body: the items and the next cursor.
@@ -71,6 +77,6 @@ pub mod __bench {
         endpoint: &Endpoint,
         body: &[u8],
     ) -> crate::Result<(Vec<T>, Option<String>)> {
-        crate::decode::page(endpoint, body)
+        crate::decode::page(endpoint, &crate::decode::Policy::default(), body)
     }
 }

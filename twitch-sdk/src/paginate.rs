@@ -9,7 +9,8 @@
 //!
 //! Some listings (followers, chatters, subscriptions) also carry a top-level `total`, and
 //! subscriptions `points`; the paginator keeps them from the most recent page
-//! ([`Paginator::total`], [`Paginator::points`]).
+//! ([`Paginator::total`], [`Paginator::points`]); user emotes carry the URL template for emote
+//! images ([`Paginator::template`]).
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -38,6 +39,7 @@ pub struct Paginator<T> {
     fetched: usize,
     total: Option<u64>,
     points: Option<u64>,
+    template: Option<String>,
     _item: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -67,6 +69,7 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             fetched: 0,
             total: None,
             points: None,
+            template: None,
             _item: std::marker::PhantomData,
         }
     }
@@ -116,6 +119,34 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         self.points
     }
 
+    /// The `template` Helix sent with the most recent page: for user emotes, the URL template
+    /// of emote images (replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}`).
+    /// `None` before the first page and for every other operation.
+    ///
+    /// ```no_run
+    /// # async fn demo(user: twitch_sdk::UserApi) -> twitch_sdk::Result<()> {
+    /// let mut pages = user.get_user_emotes().paginate();
+    /// while let Some(emotes) = pages.next_page().await? {
+    ///     let template = pages.template().unwrap_or_default();
+    ///     for emote in emotes {
+    ///         println!("{}", template.replace("{{id}}", &emote.id));
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn template(&self) -> Option<&str> {
+        self.template.as_deref()
+    }
+
+    /// Keeps what Helix sent beside the items of `page`.
+    fn keep_extras(&mut self, page: &crate::decode::Page<T>) {
+        (self.total, self.points) = (page.total, page.points);
+        if page.template.is_some() {
+            self.template.clone_from(&page.template);
+        }
+    }
+
     /// Fetches the next page: `None` once there is nothing left.
     ///
     /// On an error the paginator is unchanged, so calling again retries the same page.
@@ -129,8 +160,8 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
             req.query("after", cursor.clone());
         }
         let page = self.api.page::<T>(req).await?;
+        self.keep_extras(&page);
         let (mut items, next) = (page.items, page.cursor);
-        (self.total, self.points) = (page.total, page.points);
         if let Some(remaining) = remaining {
             items.truncate(remaining);
         }
@@ -172,8 +203,8 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         let mut req = self.page_request(self.remaining());
         req.query("before", cursor);
         let page = self.api.page::<T>(req).await?;
+        self.keep_extras(&page);
         let (items, next) = (page.items, page.cursor);
-        (self.total, self.points) = (page.total, page.points);
         self.fetched += items.len();
         // Going back makes the forward cursors valid again. Without a cursor Helix is at the
         // start of the list: the next page is the first one again.
@@ -246,6 +277,31 @@ pub struct PageStream<T> {
 
 // No field is structurally pinned: items are moved out of the buffer by value.
 impl<T> Unpin for PageStream<T> {}
+
+impl<T: DeserializeOwned + Send + 'static> PageStream<T> {
+    /// The next item, `None` after the last one; fetches the next page when the current one is
+    /// used up. The same as `StreamExt::next`, without depending on `futures-util`.
+    ///
+    /// ```no_run
+    /// # async fn demo(app: twitch_sdk::AppApi) -> twitch_sdk::Result<()> {
+    /// let mut games = app.get_top_games().paginate().into_stream();
+    /// while let Some(game) = games.next().await {
+    ///     println!("{}", game?.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[allow(clippy::should_implement_trait)] // an async method, not `Iterator::next`
+    pub async fn next(&mut self) -> Option<Result<T>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The next item as `Ok(Some(item))`, `Ok(None)` after the last one, or the error that ended
+    /// the stream. Suits `?`: `while let Some(item) = stream.try_next().await? { ... }`.
+    pub async fn try_next(&mut self) -> Result<Option<T>> {
+        self.next().await.transpose()
+    }
+}
 
 impl<T> fmt::Debug for PageStream<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -12,6 +12,10 @@
 //!   answered, the lowest `remaining` of the window is exact and replaces the count (the estimate
 //!   undercounts by the answers that were on their way, which would waste points each window).
 //! - A server that sends no such headers is not limited here; 429s are then handled by retries.
+//! - One response cannot hold the bucket for long: a reset is trusted at most the bucket's
+//!   longest wait ahead of the moment the response arrived (by default a little over Helix's
+//!   one-minute window), so a broken or hostile `Ratelimit-Reset` stalls the token's callers for
+//!   that long at most, not until the time it names.
 //!
 //! A bucket can also draw on a [`SharedBudget`]: a count kept outside the process (the `redis`
 //! feature's fleet bucket), so that many processes on one token share Helix's one bucket. Callers
@@ -28,9 +32,10 @@ use tokio::sync::Notify;
 
 /// Slack added to the reset time, for clock skew and the whole-second header.
 pub(crate) const RESET_SLACK: Duration = Duration::from_millis(100);
-/// The longest wait a reset header can cause. A Helix bucket refills within a minute; a reset
-/// further ahead (a broken or hostile header) must not stall every caller for longer.
-const MAX_RESET_WAIT: Duration = Duration::from_secs(60);
+/// The default of the longest wait one reset header can cause: a Helix bucket refills within a
+/// minute, plus a few seconds for clock skew. A reset further ahead (a broken or hostile header)
+/// is not trusted beyond it.
+pub(crate) const MAX_RESET_WAIT: Duration = Duration::from_secs(65);
 
 /// What a [`SharedBudget`] tells the head of the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +92,16 @@ impl RateHeaders {
                 .and_then(|s| UNIX_EPOCH.checked_add(Duration::from_secs(s))),
         }
     }
+
+    /// The headers with the reset trusted at most `max_wait` after `now` (the response's
+    /// arrival): a reset further ahead is moved to that bound.
+    pub(crate) fn trusted(self, now: SystemTime, max_wait: Duration) -> Self {
+        let bound = now.checked_add(max_wait).unwrap_or(now);
+        RateHeaders {
+            reset: self.reset.map(|reset| reset.min(bound)),
+            ..self
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +123,8 @@ struct State {
     /// The lowest `remaining` the server reported for `reset`.
     server_low: Option<u32>,
     in_flight: u32,
+    /// The longest one reset may hold the bucket (see [`RateHeaders::trusted`]).
+    max_wait: Duration,
 }
 
 /// What a caller should do now.
@@ -121,7 +138,7 @@ enum Decision {
 }
 
 impl State {
-    fn new() -> Self {
+    fn new(max_wait: Duration) -> Self {
         State {
             mode: Mode::Unknown,
             limit: 0,
@@ -129,6 +146,7 @@ impl State {
             reset: None,
             server_low: None,
             in_flight: 0,
+            max_wait,
         }
     }
 
@@ -149,7 +167,7 @@ impl State {
                     let wait = ready_at(reset)
                         .duration_since(now)
                         .unwrap_or_default()
-                        .min(MAX_RESET_WAIT);
+                        .min(self.max_wait);
                     return Decision::Sleep(wait, Some(reset));
                 }
                 // Spent, with no reset time: learn from the answers in flight, or start over.
@@ -174,10 +192,12 @@ impl State {
         self.server_low = None;
     }
 
-    /// A request finished: with the headers of its response, or `None` when it got no answer.
-    fn finish(&mut self, headers: Option<RateHeaders>) {
+    /// A request finished at `now`: with the headers of its response, or `None` when it got no
+    /// answer.
+    fn finish(&mut self, headers: Option<RateHeaders>, now: SystemTime) {
         self.in_flight = self.in_flight.saturating_sub(1);
         let Some(headers) = headers else { return };
+        let headers = headers.trusted(now, self.max_wait);
         match (headers.limit, headers.remaining) {
             (Some(limit), Some(remaining)) => {
                 let estimate = remaining.saturating_sub(self.in_flight);
@@ -211,15 +231,18 @@ impl State {
         }
     }
 
-    /// Headers of a request that did not take its point here (it drew on the shared budget):
-    /// they keep the local count current for when the shared budget is unavailable.
-    fn observe(&mut self, headers: RateHeaders) {
+    /// Headers of a request that did not take its point here (it drew on the shared budget),
+    /// answered at `now`: they keep the local count current for when the shared budget is
+    /// unavailable.
+    fn observe(&mut self, headers: RateHeaders, now: SystemTime) {
         self.in_flight += 1;
-        self.finish(Some(headers));
+        self.finish(Some(headers), now);
     }
 
-    /// A 429 answered: the bucket is empty until `reset`.
-    fn exhausted(&mut self, headers: RateHeaders) {
+    /// A 429 answered at `now`: the bucket is empty until `reset` (trusted as far as
+    /// [`RateHeaders::trusted`] allows).
+    fn exhausted(&mut self, headers: RateHeaders, now: SystemTime) {
+        let headers = headers.trusted(now, self.max_wait);
         if self.mode != Mode::Tracked && headers.reset.is_none() {
             return;
         }
@@ -270,16 +293,21 @@ impl std::fmt::Debug for Bucket {
 }
 
 impl Bucket {
+    /// An empty bucket whose resets are trusted at most `max_wait` ahead.
     #[cfg(test)]
-    pub(crate) fn new() -> Arc<Self> {
-        Self::with_shared(None)
+    pub(crate) fn new(max_wait: Duration) -> Arc<Self> {
+        Self::with_shared(max_wait, None)
     }
 
-    /// A bucket that draws on `shared` (a budget and this bucket's key there) when it can.
-    pub(crate) fn with_shared(shared: Option<(Arc<dyn SharedBudget>, String)>) -> Arc<Self> {
+    /// An empty bucket (resets trusted at most `max_wait` ahead) that draws on `shared` (a
+    /// budget and this bucket's key there) when it can.
+    pub(crate) fn with_shared(
+        max_wait: Duration,
+        shared: Option<(Arc<dyn SharedBudget>, String)>,
+    ) -> Arc<Self> {
         Arc::new(Bucket {
             shared: shared.map(|(budget, key)| Shared { budget, key }),
-            state: Mutex::new(State::new()),
+            state: Mutex::new(State::new(max_wait)),
             queue: tokio::sync::Mutex::new(()),
             answered: Notify::new(),
         })
@@ -340,18 +368,24 @@ impl Bucket {
         loop {
             match shared.budget.take(&shared.key, now()).await {
                 Some(Take::Go) => return true,
-                Some(Take::Wait(wait)) => tokio::time::sleep(wait.min(MAX_RESET_WAIT)).await,
+                Some(Take::Wait(wait)) => {
+                    let max_wait = self.lock().max_wait;
+                    tokio::time::sleep(wait.min(max_wait)).await;
+                }
                 None => return false,
             }
         }
     }
 
-    /// A 429: nothing left until the reset in `headers`.
-    pub(crate) fn exhausted(&self, headers: RateHeaders) {
+    /// A 429 answered at `now`: nothing left until the reset in `headers`.
+    pub(crate) fn exhausted(&self, headers: RateHeaders, now: SystemTime) {
         if let Some(shared) = &self.shared {
-            shared.budget.exhausted(&shared.key, headers);
+            let max_wait = self.lock().max_wait;
+            shared
+                .budget
+                .exhausted(&shared.key, headers.trusted(now, max_wait));
         }
-        self.lock().exhausted(headers);
+        self.lock().exhausted(headers, now);
         self.answered.notify_waiters();
     }
 
@@ -365,22 +399,24 @@ impl Bucket {
 }
 
 impl Permit {
-    /// The request answered with `headers`, or got no answer (`None`).
-    pub(crate) fn finish(mut self, headers: Option<RateHeaders>) {
+    /// The request answered at `now` with `headers`, or got no answer (`None`).
+    pub(crate) fn finish(mut self, headers: Option<RateHeaders>, now: SystemTime) {
         self.done = true;
-        self.settle(headers);
+        self.settle(headers, now);
     }
 
-    fn settle(&self, headers: Option<RateHeaders>) {
+    fn settle(&self, headers: Option<RateHeaders>, now: SystemTime) {
         let bucket = &self.bucket;
         match (&bucket.shared, self.shared) {
             (Some(shared), true) => {
-                shared.budget.answered(&shared.key, headers);
+                let max_wait = bucket.lock().max_wait;
+                let trusted = headers.map(|h| h.trusted(now, max_wait));
+                shared.budget.answered(&shared.key, trusted);
                 if let Some(headers) = headers {
-                    bucket.lock().observe(headers);
+                    bucket.lock().observe(headers, now);
                 }
             }
-            _ => bucket.lock().finish(headers),
+            _ => bucket.lock().finish(headers, now),
         }
         bucket.answered.notify_waiters();
     }
@@ -389,7 +425,8 @@ impl Permit {
 impl Drop for Permit {
     fn drop(&mut self) {
         if !self.done {
-            self.settle(None);
+            // No headers: the time does not matter.
+            self.settle(None, UNIX_EPOCH);
         }
     }
 }
@@ -417,7 +454,7 @@ pub(crate) mod fuzzing {
 
     impl Default for Machine {
         fn default() -> Self {
-            Machine(State::new())
+            Machine(State::new(MAX_RESET_WAIT))
         }
     }
 
@@ -436,14 +473,14 @@ pub(crate) mod fuzzing {
             self.0.refilled(reset);
         }
 
-        /// A request answered with `headers`, or got no answer (`None`).
-        pub fn finish(&mut self, headers: Option<&HeaderMap>) {
-            self.0.finish(headers.map(RateHeaders::from_headers));
+        /// A request answered at `now` with `headers`, or got no answer (`None`).
+        pub fn finish(&mut self, headers: Option<&HeaderMap>, now: SystemTime) {
+            self.0.finish(headers.map(RateHeaders::from_headers), now);
         }
 
-        /// A 429 answered with `headers`.
-        pub fn exhausted(&mut self, headers: &HeaderMap) {
-            self.0.exhausted(RateHeaders::from_headers(headers));
+        /// A 429 answered at `now` with `headers`.
+        pub fn exhausted(&mut self, headers: &HeaderMap, now: SystemTime) {
+            self.0.exhausted(RateHeaders::from_headers(headers), now);
         }
 
         /// Requests sent and not yet answered.
@@ -456,6 +493,12 @@ pub(crate) mod fuzzing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A state with a long trusted horizon, so the window arithmetic below reads plainly;
+    /// [`one_response_holds_the_bucket_for_the_longest_wait_at_most`] covers the bound.
+    fn state() -> State {
+        State::new(Duration::from_secs(3600))
+    }
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)
@@ -505,28 +548,55 @@ mod tests {
                 "ratelimit-reset" => Some(reset),
                 _ => None,
             });
-            let mut s = State::new();
+            let mut s = State::new(MAX_RESET_WAIT);
             assert_eq!(s.decide(at(100)), Decision::Go);
-            s.finish(Some(h));
-            s.exhausted(h);
+            s.finish(Some(h), at(100));
+            s.exhausted(h, at(100));
             match s.decide(at(100)) {
                 Decision::Sleep(wait, _) => assert!(wait <= MAX_RESET_WAIT, "{reset}: {wait:?}"),
                 Decision::Go => assert_eq!(h.reset, None, "{reset}"),
                 other => panic!("{reset}: {other:?}"),
             }
         }
-        let mut s = State::new();
+        let mut s = State::new(MAX_RESET_WAIT);
         s.decide(at(100));
-        s.finish(headers(800, 0, 100 + 3600 * 24 * 365 * 30));
+        s.finish(headers(800, 0, 100 + 3600 * 24 * 365 * 30), at(100));
         assert!(matches!(s.decide(at(100)), Decision::Sleep(w, _) if w == MAX_RESET_WAIT));
     }
 
     #[test]
+    fn one_response_holds_the_bucket_for_the_longest_wait_at_most() {
+        // Remaining 0 with a reset an hour ahead: trusted only `max_wait` past the answer's
+        // arrival, and that deadline is fixed: later decisions do not push it further.
+        let mut s = State::new(Duration::from_secs(5));
+        s.decide(at(100));
+        s.finish(headers(800, 0, 100 + 3600), at(100));
+        assert_eq!(s.reset, Some(at(105)));
+        assert!(
+            matches!(s.decide(at(103)), Decision::Sleep(w, Some(r)) if w == Duration::from_secs(2) + RESET_SLACK && r == at(105))
+        );
+        assert_eq!(s.decide(at(106)), Decision::Go);
+        // The same for a 429.
+        let mut s = State::new(Duration::from_secs(5));
+        s.decide(at(100));
+        s.finish(headers(800, 10, 160), at(100));
+        s.exhausted(headers(800, 0, 100 + 3600).unwrap(), at(101));
+        assert_eq!(s.reset, Some(at(106)));
+        // A reset within the bound is kept as sent.
+        let near = headers(800, 0, 103).unwrap();
+        assert_eq!(near.trusted(at(100), Duration::from_secs(5)), near);
+        // No overflow at the end of time.
+        let end =
+            RateHeaders::parse(|name| (name == "ratelimit-reset").then_some("9223372036854775806"));
+        let _ = end.trusted(at(u64::MAX >> 2), Duration::MAX);
+    }
+
+    #[test]
     fn probes_one_at_a_time_until_the_bucket_is_known() {
-        let mut s = State::new();
+        let mut s = state();
         assert_eq!(s.decide(at(100)), Decision::Go);
         assert_eq!(s.decide(at(100)), Decision::AwaitResponse);
-        s.finish(headers(50, 49, 160));
+        s.finish(headers(50, 49, 160), at(100));
         for _ in 0..49 {
             assert_eq!(s.decide(at(100)), Decision::Go);
         }
@@ -536,9 +606,9 @@ mod tests {
 
     #[test]
     fn waits_for_reset_then_refills() {
-        let mut s = State::new();
+        let mut s = state();
         assert_eq!(s.decide(at(100)), Decision::Go);
-        s.finish(headers(3, 0, 103));
+        s.finish(headers(3, 0, 103), at(100));
         match s.decide(at(100)) {
             Decision::Sleep(wait, reset) => {
                 assert_eq!(wait, Duration::from_secs(3) + RESET_SLACK);
@@ -549,9 +619,9 @@ mod tests {
         assert_eq!(s.remaining, 3);
         assert_eq!(s.decide(at(100)), Decision::Go);
         // The clock passing the reset refills too.
-        let mut s = State::new();
+        let mut s = state();
         s.decide(at(100));
-        s.finish(headers(3, 0, 103));
+        s.finish(headers(3, 0, 103), at(100));
         assert_eq!(s.decide(at(104)), Decision::Go);
         assert_eq!(s.remaining, 2);
     }
@@ -559,9 +629,9 @@ mod tests {
     #[test]
     fn a_stale_window_is_not_spent_twice() {
         // 3 of 50 spent, then a pause longer than the window: the server's bucket is full.
-        let mut s = State::new();
+        let mut s = state();
         s.decide(at(100));
-        s.finish(headers(50, 47, 101));
+        s.finish(headers(50, 47, 101), at(100));
         // A burst after the reset: the bucket counts as full once, not 47 + 50.
         let sent = (0..200)
             .take_while(|_| s.decide(at(105)) == Decision::Go)
@@ -569,61 +639,61 @@ mod tests {
         assert_eq!(sent, 50);
         assert_eq!(s.decide(at(105)), Decision::AwaitResponse);
         // The first answer of the new window sets the count (minus those still in flight).
-        s.finish(headers(50, 49, 106));
+        s.finish(headers(50, 49, 106), at(100));
         assert_eq!(s.remaining, 0);
         assert!(matches!(s.decide(at(105)), Decision::Sleep(_, Some(r)) if r == at(106)));
     }
 
     #[test]
     fn responses_correct_the_count_conservatively() {
-        let mut s = State::new();
+        let mut s = state();
         s.decide(at(100));
-        s.finish(headers(10, 9, 160));
+        s.finish(headers(10, 9, 160), at(100));
         for _ in 0..5 {
             s.decide(at(100));
         }
         assert_eq!((s.remaining, s.in_flight), (4, 5));
         // An answer from the same window that saw fewer requests cannot raise the count.
-        s.finish(headers(10, 8, 160));
+        s.finish(headers(10, 8, 160), at(100));
         assert_eq!(s.remaining, 4);
         // One that reports less lowers it (minus the four still in flight).
-        s.finish(headers(10, 5, 160));
+        s.finish(headers(10, 5, 160), at(100));
         assert_eq!(s.remaining, 2);
         // A newer window resets it.
-        s.finish(headers(10, 9, 220));
+        s.finish(headers(10, 9, 220), at(100));
         assert_eq!(s.remaining, 7);
         assert_eq!(s.reset, Some(at(220)));
     }
 
     #[test]
     fn once_nothing_is_in_flight_the_server_count_is_exact() {
-        let mut s = State::new();
+        let mut s = state();
         s.decide(at(100));
-        s.finish(headers(10, 9, 160));
+        s.finish(headers(10, 9, 160), at(100));
         for _ in 0..5 {
             s.decide(at(100));
         }
         // The server handled all five before the first answer arrived: the estimate undercounts.
-        s.finish(headers(10, 4, 160));
+        s.finish(headers(10, 4, 160), at(100));
         assert_eq!(s.remaining, 0);
         for remaining in [8, 7, 6] {
-            s.finish(headers(10, remaining, 160));
+            s.finish(headers(10, remaining, 160), at(100));
             assert_eq!(s.remaining, 0);
         }
         // The last answer: the lowest count the server reported is what is left.
-        s.finish(headers(10, 5, 160));
+        s.finish(headers(10, 5, 160), at(100));
         assert_eq!((s.remaining, s.in_flight), (4, 0));
         // A late answer from an older window does not count.
         s.decide(at(100));
-        s.finish(headers(10, 9, 100));
+        s.finish(headers(10, 9, 100), at(100));
         assert_eq!(s.remaining, 3);
     }
 
     #[test]
     fn servers_without_headers_are_not_limited() {
-        let mut s = State::new();
+        let mut s = state();
         assert_eq!(s.decide(at(1)), Decision::Go);
-        s.finish(Some(RateHeaders::default()));
+        s.finish(Some(RateHeaders::default()), at(100));
         for _ in 0..1000 {
             assert_eq!(s.decide(at(1)), Decision::Go);
         }
@@ -631,28 +701,31 @@ mod tests {
 
     #[test]
     fn a_failed_probe_lets_the_next_one_go() {
-        let mut s = State::new();
+        let mut s = state();
         assert_eq!(s.decide(at(1)), Decision::Go);
-        s.finish(None);
+        s.finish(None, at(100));
         assert_eq!(s.decide(at(1)), Decision::Go);
     }
 
     #[test]
     fn a_429_empties_the_bucket_until_reset() {
-        let mut s = State::new();
+        let mut s = state();
         s.decide(at(100));
-        s.finish(headers(800, 700, 160));
-        s.exhausted(RateHeaders {
-            limit: Some(800),
-            remaining: Some(0),
-            reset: Some(at(130)),
-        });
+        s.finish(headers(800, 700, 160), at(100));
+        s.exhausted(
+            RateHeaders {
+                limit: Some(800),
+                remaining: Some(0),
+                reset: Some(at(130)),
+            },
+            at(100),
+        );
         assert!(matches!(s.decide(at(100)), Decision::Sleep(_, Some(r)) if r == at(130)));
     }
 
     #[tokio::test]
     async fn queued_callers_take_turns() {
-        let bucket = Bucket::new();
+        let bucket = Bucket::new(MAX_RESET_WAIT);
         let (first, _) = bucket.acquire(SystemTime::now).await;
         let b = bucket.clone();
         let second = tokio::spawn(async move { b.acquire(SystemTime::now).await.1 });
@@ -660,7 +733,7 @@ mod tests {
         assert!(!second.is_finished(), "the second call waits for the probe");
         let reset = SystemTime::now() + Duration::from_secs(60);
         let secs = reset.duration_since(UNIX_EPOCH).unwrap().as_secs();
-        first.finish(headers(10, 9, secs));
+        first.finish(headers(10, 9, secs), SystemTime::now());
         second.await.unwrap();
         // A dropped permit gives its in-flight slot back.
         let (p, _) = bucket.acquire(SystemTime::now).await;

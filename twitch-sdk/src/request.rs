@@ -10,7 +10,10 @@ use serde_json::{Map, Value};
 use crate::endpoint::{Endpoint, Location};
 
 /// One call, ready to be checked and sent.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the operation, the query and the names of the body keys, never body values: a
+/// body can hold a secret (an EventSub webhook secret inside `transport`).
+#[derive(Clone)]
 pub struct Request {
     pub(crate) endpoint: &'static Endpoint,
     pub(crate) query: Vec<(&'static str, String)>,
@@ -20,6 +23,22 @@ pub struct Request {
     pub(crate) root: Option<Value>,
     /// Parameters left empty that default to the token's user id in the user API.
     pub(crate) token_user: Vec<(&'static str, Location)>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let body_keys: Vec<&str> = match &self.root {
+            Some(Value::Object(map)) => map.keys().map(String::as_str).collect(),
+            Some(_) => vec!["(whole body)"],
+            None => self.fields.keys().map(String::as_str).collect(),
+        };
+        f.debug_struct("Request")
+            .field("operation", &self.endpoint.operation)
+            .field("query", &self.query)
+            .field("body_keys", &body_keys)
+            .field("token_user", &self.token_user)
+            .finish()
+    }
 }
 
 impl Request {

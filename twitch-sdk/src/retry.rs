@@ -1,6 +1,8 @@
 //! When a failed attempt is tried again, and after how long.
 //!
-//! - 429: always retried (Helix refused before doing anything), after the bucket resets.
+//! - 429: retried (Helix refused before doing anything) after the bucket resets, unless the reset
+//!   lies further ahead than the client's longest wait: then the call fails at once with the
+//!   reset, for the caller to decide.
 //! - 5xx, timeouts and broken connections: retried only for idempotent methods (GET, PUT,
 //!   DELETE). A POST or PATCH may have taken effect, so it is never repeated once it may have
 //!   reached the server; a connection that failed before the request was written is retried for
@@ -52,6 +54,12 @@ pub(crate) fn retry_status(status: u16, method: HttpMethod) -> bool {
     status >= 500 && method.is_idempotent()
 }
 
+/// Whether a 429 whose bucket resets in `until_reset` (`None`: not said) is worth waiting for
+/// when the client waits at most `max_wait`.
+pub(crate) fn wait_for_reset(until_reset: Option<Duration>, max_wait: Duration) -> bool {
+    until_reset.is_none_or(|until| until <= max_wait)
+}
+
 /// Whether a request that got no answer may be sent again.
 pub(crate) fn retry_transport(connect: bool, method: HttpMethod) -> bool {
     connect || method.is_idempotent()
@@ -95,6 +103,16 @@ mod tests {
         };
         let delays: std::collections::HashSet<_> = (0..20).map(|_| b.delay(2)).collect();
         assert!(delays.len() > 1);
+    }
+
+    #[test]
+    fn far_resets_are_not_waited_for() {
+        let max = Duration::from_secs(65);
+        assert!(wait_for_reset(None, max));
+        assert!(wait_for_reset(Some(Duration::ZERO), max));
+        assert!(wait_for_reset(Some(Duration::from_secs(65)), max));
+        assert!(!wait_for_reset(Some(Duration::from_secs(66)), max));
+        assert!(!wait_for_reset(Some(Duration::from_secs(3600)), max));
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! user hands them over. `Debug` and `Display` print `[redacted]`, so a secret cannot leak through
 //! a log line, a panic message, an error or a derived `Debug` of a struct that holds one. The value
 //! is read only where it goes on the wire: the `Authorization` header and the OAuth form bodies.
+//! When a `Secret` is dropped its bytes are overwritten with zeros, so a freed token does not
+//! linger in memory.
 
 use std::fmt;
 
-/// A credential: printed as `[redacted]`, compared in constant time.
+/// A credential: printed as `[redacted]`, compared in constant time, wiped when dropped.
 #[derive(Clone, Default)]
 pub struct Secret(String);
 
@@ -25,6 +27,12 @@ impl Secret {
     /// Whether the secret is the empty string.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

@@ -6,7 +6,7 @@
 //! 2. A valid token (renewed or revalidated when due) and a point from the token's rate-limit
 //!    bucket.
 //! 3. One attempt; then, depending on the answer: done, renew the token after a 401 and try once
-//!    more, wait for the bucket after a 429, back off after a 5xx or a broken connection when
+//!    more, wait for the bucket after a 429 (or fail at once when its reset is too far ahead), back off after a 5xx or a broken connection when
 //!    the method allows it (see [`crate::retry`]), or fail with the mapped error.
 //!
 //! Each call runs in a `twitch_sdk` tracing span with the operation, method, path, attempt, status
@@ -23,7 +23,7 @@ use crate::auth::{TokenCell, UserInfo};
 use crate::check;
 use crate::decode;
 use crate::endpoint::{Endpoint, HttpMethod};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TokenErrorKind, TokenType};
 use crate::http::{self, Http};
 use crate::ratelimit::{Bucket, RateHeaders};
 use crate::request::Request;
@@ -65,22 +65,47 @@ impl Session {
         self.token.validate_now(&self.http).await
     }
 
+    pub(crate) async fn revoke(&self) -> Result<()> {
+        self.token.revoke(&self.http).await
+    }
+
     /// Checks and sends `req`; returns the body of the successful answer.
     pub(crate) async fn send(&self, mut req: Request) -> Result<(&'static Endpoint, Vec<u8>)> {
         let endpoint = req.endpoint();
-        check::token_type(endpoint, !self.token.is_user()).map_err(Error::Token)?;
+        check::token_type(endpoint, !self.token.is_user()).map_err(|message| {
+            let needed = if self.token.is_user() {
+                TokenType::App
+            } else {
+                TokenType::User
+            };
+            Error::token(TokenErrorKind::WrongTokenType { needed }, message)
+        })?;
         let user = self.token.user_info();
         if let Some(user) = &user {
             req.resolve_token_user(Some(&user.user_id));
-            check::scopes(endpoint, &user.scopes).map_err(|missing| {
-                Error::Token(format!(
-                    "{}: the user token is {missing}",
-                    endpoint.operation
-                ))
-            })?;
+            match (
+                check::scopes(endpoint, &user.scopes),
+                endpoint.scopes_partial,
+            ) {
+                (Ok(()), _) => {}
+                // Twitch answers such a token with part of the result; the docs say which part.
+                (Err(missing), Some(without)) => {
+                    tracing::debug!(%missing, answer = without, "the token gets part of the answer");
+                }
+                (Err(missing), None) => {
+                    let message = format!("{}: the user token is {missing}", endpoint.operation);
+                    return Err(Error::token(
+                        TokenErrorKind::MissingScopes(missing),
+                        message,
+                    ));
+                }
+            }
         }
         let body = req.body_json();
         check::arguments(endpoint, req.query_pairs(), body.as_ref())?;
+        if let Some(user) = &user {
+            check::acting_user(endpoint, &user.user_id, req.query_pairs(), body.as_ref())?;
+        }
         let body = body
             .map(|b| serde_json::to_vec(&b))
             .transpose()
@@ -135,7 +160,7 @@ impl Session {
             let response = match sent {
                 Ok(response) => response,
                 Err(failure) => {
-                    permit.finish(None);
+                    permit.finish(None, self.http.clock.now());
                     if retries < max && retry::retry_transport(failure.connect, method) {
                         let delay = self.http.backoff.delay(retries);
                         tracing::debug!(error = %failure.message, delay_ms = delay.as_millis() as u64, "no answer; retrying");
@@ -147,7 +172,7 @@ impl Session {
                 }
             };
             let rate = RateHeaders::from_headers(&response.headers);
-            permit.finish(Some(rate));
+            permit.finish(Some(rate), self.http.clock.now());
             let status = response.status;
             span.record("status", status);
 
@@ -155,19 +180,24 @@ impl Session {
                 return Ok(response.body);
             }
             match status {
-                401 if !renewed && self.token.can_renew() => {
+                // A missing scope is not cured by a new token: report it at once.
+                401 if !renewed
+                    && self.token.can_renew()
+                    && !decode::names_missing_scope(&response.body) =>
+                {
                     tracing::debug!("401: renewing the token and retrying once");
                     renewed = true;
                     token = self.token.rejected(&self.http, &token).await?;
                     continue;
                 }
                 429 => {
-                    self.bucket.exhausted(rate);
+                    let now = self.http.clock.now();
+                    self.bucket.exhausted(rate, now);
                     let reset = rate.reset.or_else(|| self.bucket.reset_time());
-                    if limited < max {
+                    let until_reset = reset.and_then(|r| r.duration_since(now).ok());
+                    if limited < max && retry::wait_for_reset(until_reset, self.http.max_reset_wait)
+                    {
                         limited += 1;
-                        let now = self.http.clock.now();
-                        let until_reset = reset.and_then(|r| r.duration_since(now).ok());
                         // With a reset ahead the bucket makes the next caller wait; otherwise back off.
                         if until_reset.is_none_or(|d| d.is_zero()) {
                             let delay = retry_after(&response.headers)

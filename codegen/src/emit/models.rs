@@ -61,6 +61,11 @@ pub fn file(f: &ModelFile) -> TokenStream {
             use serde::{Deserialize, Deserializer, Serialize, Serializer};
         ));
     } else {
+        if f.imports.redacted {
+            uses.push(quote!(
+                use std::fmt;
+            ));
+        }
         uses.push(quote!(
             use serde::{Deserialize, Serialize};
         ));
@@ -68,6 +73,9 @@ pub fn file(f: &ModelFile) -> TokenStream {
     let mut crate_items: Vec<Ident> = f.imports.models.clone();
     if f.imports.timestamp {
         crate_items.push(Ident::new("Timestamp", Span::call_site()));
+    }
+    if f.imports.redacted {
+        crate_items.push(Ident::new("Redacted", Span::call_site()));
     }
     crate_items.sort_by_key(ToString::to_string);
     if !crate_items.is_empty() {
@@ -108,11 +116,48 @@ fn struct_model(s: &StructModel) -> TokenStream {
             pub #name: #ty
         }
     });
+    if !s.fields.iter().any(|f| f.secret) {
+        return quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            pub struct #ident {
+                #(#fields,)*
+            }
+        };
+    }
+    let debug = redacting_debug(s);
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Serialize, Deserialize)]
         pub struct #ident {
             #(#fields,)*
+        }
+
+        #debug
+    }
+}
+
+/// `Debug` printing every field, with `Redacted` in place of the value of `secret` ones
+/// (`Some(Redacted)` / `None` for optional ones, so presence still shows).
+fn redacting_debug(s: &StructModel) -> TokenStream {
+    let ident = &s.ident;
+    let name = ident.to_string();
+    let fields = s.fields.iter().map(|f| {
+        let key = f.ident.to_string();
+        let (field, key) = (&f.ident, key.trim_start_matches("r#"));
+        match (f.secret, f.optional) {
+            (false, _) => quote!(.field(#key, &self.#field)),
+            (true, false) => quote!(.field(#key, &Redacted)),
+            (true, true) => quote!(.field(#key, &self.#field.as_ref().map(|_| Redacted))),
+        }
+    });
+    quote! {
+        impl fmt::Debug for #ident {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(#name)
+                    #(#fields)*
+                    .finish()
+            }
         }
     }
 }
@@ -173,8 +218,9 @@ fn enum_model(e: &EnumModel) -> TokenStream {
         }
 
         impl fmt::Display for #ident {
+            /// The wire value, padded and aligned as the format asks (`{:<12}`).
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
+                f.pad(self.as_str())
             }
         }
 

@@ -134,9 +134,11 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
         app,
         user,
         reference,
+        secret_response,
         ..
     } = e;
     let (all_of, any_of) = (strs(&e.scopes_all_of), strs(&e.scopes_any_of));
+    let partial = option(e.scopes_partial.as_ref(), |text| quote!(#text));
     let params = e.params.iter().map(|p| {
         let ParamStatic {
             name,
@@ -169,6 +171,10 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
         let before = p.before;
         quote!(Paging { page_size: #page_size, max_page_size: #max, before: #before })
     });
+    let acting_user = option(e.acting_user.as_ref(), |(param, moderates)| {
+        let moderates = option(moderates.as_ref(), |m| quote!(#m));
+        quote!(ActingUser { param: #param, moderates: #moderates })
+    });
     let errors = e.errors.iter().map(|(status, text)| {
         let status = Literal::u16_unsuffixed(*status);
         quote!((#status, #text))
@@ -181,11 +187,39 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
             tokens: TokenTypes { app: #app, user: #user },
             scopes_all_of: #all_of,
             scopes_any_of: #any_of,
+            scopes_partial: #partial,
             params: &[ #(#params),* ],
             paging: #paging,
+            acting_user: #acting_user,
             errors: &[ #(#errors),* ],
             reference: #reference,
+            secret_response: #secret_response,
         };
+    }
+}
+
+/// `Debug` of a builder with a `secret` parameter: `[redacted]` in place of its value.
+fn redacting_debug(b: &Builder) -> TokenStream {
+    let ident = &b.ident;
+    let name = ident.to_string();
+    let fields = b.fields.iter().map(|f| {
+        let (field, key) = (&f.ident, f.ident.to_string());
+        let key = key.trim_start_matches("r#");
+        if f.secret {
+            quote!(.field(#key, &models::Redacted))
+        } else {
+            quote!(.field(#key, &self.#field))
+        }
+    });
+    quote! {
+        impl std::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#name)
+                    .field("api", &self.api)
+                    #(#fields)*
+                    .finish()
+            }
+        }
     }
 }
 
@@ -309,9 +343,14 @@ fn builder(b: &Builder) -> TokenStream {
     // compiles them (and the decoding of the response model they instantiate) only in the crates
     // that call them, so a program pays for the operations it sends instead of every crate build
     // of twitch-sdk paying for all of them. Measured in BENCHMARKS.md (compile time).
+    let (derive, debug) = if b.fields.iter().any(|f| f.secret) {
+        (quote!(), redacting_debug(b))
+    } else {
+        (quote!(#[derive(Debug)]), quote!())
+    };
     quote! {
         #doc
-        #[derive(Debug)]
+        #derive
         #[must_use = "a request does nothing until it is awaited"]
         pub struct #ident {
             api: Api,
@@ -339,6 +378,8 @@ fn builder(b: &Builder) -> TokenStream {
                 #send
             }
         }
+
+        #debug
     }
 }
 

@@ -473,6 +473,7 @@ mod tests {
             length: None,
             range: None,
             values: Vec::new(),
+            secret: false,
         }
     }
 
@@ -530,6 +531,7 @@ mod tests {
             doc: String::new(),
             optional,
             rust: None,
+            secret: false,
         };
         let node = Model {
             name: "Node".to_owned(),

@@ -200,7 +200,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("broadcaster_id", &["broadcaster_id-1"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(2),
+        decoded: Decoded::One,
         call: Call::App(|api| send(api.get_channel_emotes("broadcaster_id-1"))),
     },
     Case {
@@ -399,7 +399,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("emote_set_id", &["emote_set_id-1", "emote_set_id-2"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::App(|api| send(
             api.get_emote_sets(["emote_set_id-1", "emote_set_id-2"]),
         )),
@@ -610,7 +610,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::App(|api| send(api.get_global_emotes())),
     },
     Case {
@@ -1627,7 +1627,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("broadcaster_id", &["broadcaster_id-1"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(2),
+        decoded: Decoded::One,
         call: Call::User(|api| send(api.get_channel_emotes("broadcaster_id-1"))),
     },
     Case {
@@ -1908,7 +1908,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[("emote_set_id", &["emote_set_id-1", "emote_set_id-2"])],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::User(|api| send(
             api.get_emote_sets(["emote_set_id-1", "emote_set_id-2"]),
         )),
@@ -2115,7 +2115,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[],
         body: None,
         token_user: &[],
-        decoded: Decoded::Items(1),
+        decoded: Decoded::One,
         call: Call::User(|api| send(api.get_global_emotes())),
     },
     Case {
@@ -2191,6 +2191,18 @@ pub(crate) static CASES: &[Case] = &[
         call: Call::User(|api| send(
             api.get_moderators().user_ids(["user_id-1", "user_id-2"]),
         )),
+    },
+    Case {
+        name: "UserApi::get_pinned_chat_message",
+        alias_of: None,
+        operation: "get-pinned-chat-message",
+        method: "GET",
+        path: "/chat/pins",
+        query: &[("broadcaster_id", &["141981764"]), ("moderator_id", &["141981764"])],
+        body: None,
+        token_user: &["broadcaster_id", "moderator_id"],
+        decoded: Decoded::One,
+        call: Call::User(|api| send(api.get_pinned_chat_message())),
     },
     Case {
         name: "UserApi::get_polls",
@@ -2535,6 +2547,22 @@ pub(crate) static CASES: &[Case] = &[
         )),
     },
     Case {
+        name: "UserApi::pin_chat_message",
+        alias_of: None,
+        operation: "pin-chat-message",
+        method: "POST",
+        path: "/chat/pins",
+        query: &[
+            ("broadcaster_id", &["141981764"]),
+            ("moderator_id", &["141981764"]),
+            ("message_id", &["message_id-1"]),
+        ],
+        body: None,
+        token_user: &["broadcaster_id", "moderator_id"],
+        decoded: Decoded::Nothing,
+        call: Call::User(|api| send(api.pin_chat_message("message_id-1"))),
+    },
+    Case {
         name: "UserApi::remove_blocked_term",
         alias_of: None,
         operation: "remove-blocked-term",
@@ -2774,6 +2802,22 @@ pub(crate) static CASES: &[Case] = &[
         call: Call::User(|api| send(api.unblock_user("target_user_id-1"))),
     },
     Case {
+        name: "UserApi::unpin_chat_message",
+        alias_of: None,
+        operation: "unpin-chat-message",
+        method: "DELETE",
+        path: "/chat/pins",
+        query: &[
+            ("broadcaster_id", &["141981764"]),
+            ("moderator_id", &["141981764"]),
+            ("message_id", &["message_id-1"]),
+        ],
+        body: None,
+        token_user: &["broadcaster_id", "moderator_id"],
+        decoded: Decoded::Nothing,
+        call: Call::User(|api| send(api.unpin_chat_message("message_id-1"))),
+    },
+    Case {
         name: "UserApi::update_automod_settings",
         alias_of: None,
         operation: "update-automod-settings",
@@ -2929,6 +2973,22 @@ pub(crate) static CASES: &[Case] = &[
                     "slot_id-1",
                 ),
         )),
+    },
+    Case {
+        name: "UserApi::update_pinned_chat_message",
+        alias_of: None,
+        operation: "update-pinned-chat-message",
+        method: "PATCH",
+        path: "/chat/pins",
+        query: &[
+            ("broadcaster_id", &["141981764"]),
+            ("moderator_id", &["141981764"]),
+            ("message_id", &["message_id-1"]),
+        ],
+        body: None,
+        token_user: &["broadcaster_id", "moderator_id"],
+        decoded: Decoded::Nothing,
+        call: Call::User(|api| send(api.update_pinned_chat_message("message_id-1"))),
     },
     Case {
         name: "UserApi::update_redemption_status",

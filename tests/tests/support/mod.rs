@@ -15,12 +15,15 @@ pub const USER_ID: &str = "141981764";
 pub const LOGIN: &str = "twitchdev";
 pub const HOUR: Duration = Duration::from_secs(3600);
 
-/// A client for `mock` that backs off 1 ms between retries instead of 500 ms.
+/// A client for `mock` that backs off 1 ms between retries instead of 500 ms, and decodes
+/// strictly: the stand-in serves Twitch's documented examples, so any deviation from the spec
+/// there means the spec is wrong.
 pub fn client(mock: &MockServer) -> ClientBuilder {
     Client::builder()
         .helix_url(mock.helix_url())
         .oauth_url(mock.oauth_url())
         .retry_backoff(Duration::from_millis(1))
+        .strict_decoding(true)
 }
 
 /// An app handle: the SDK fetches the app token with the stand-in's client credentials.

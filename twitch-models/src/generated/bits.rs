@@ -171,8 +171,9 @@ impl FromStr for CheermoteType {
 }
 
 impl fmt::Display for CheermoteType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -248,8 +249,9 @@ impl FromStr for ExtensionCurrency {
 }
 
 impl fmt::Display for ExtensionCurrency {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -336,8 +338,9 @@ impl FromStr for ExtensionProductType {
 }
 
 impl fmt::Display for ExtensionProductType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -194,8 +194,9 @@ impl FromStr for RedemptionStatus {
 }
 
 impl fmt::Display for RedemptionStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -133,8 +133,9 @@ impl FromStr for ContentClassificationLabelId {
 }
 
 impl fmt::Display for ContentClassificationLabelId {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

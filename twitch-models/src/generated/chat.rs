@@ -30,6 +30,15 @@ pub struct ChannelEmote {
     pub theme_mode: Vec<EmoteThemeMode>,
 }
 
+/// A broadcaster's custom emotes, with the URL template for their images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelEmoteList {
+    /// The emotes.
+    pub data: Vec<ChannelEmote>,
+    /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
+    pub template: String,
+}
+
 /// A set of chat badges, such as all subscriber badges of a channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatBadgeSet {
@@ -60,6 +69,25 @@ pub struct ChatBadgeVersion {
     /// Where clicking the badge leads; null when nowhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub click_url: Option<String>,
+}
+
+/// One piece of a chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatMessageFragment {
+    /// `text`, `emote`, `cheermote` or `mention`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The piece as plain text.
+    pub text: String,
+    /// The cheermote, for `cheermote` pieces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cheermote: Option<FragmentCheermote>,
+    /// The emote, for `emote` pieces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emote: Option<FragmentEmote>,
+    /// The mentioned user, for `mention` pieces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mention: Option<FragmentMention>,
 }
 
 /// A chat room's settings.
@@ -167,8 +195,9 @@ impl FromStr for EmoteFormat {
 }
 
 impl fmt::Display for EmoteFormat {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -216,6 +245,15 @@ pub struct EmoteSet {
     pub scale: Vec<String>,
     /// Background themes the emote comes in.
     pub theme_mode: Vec<EmoteThemeMode>,
+}
+
+/// The emotes of the requested emote sets, with the URL template for their images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmoteSetList {
+    /// The emotes.
+    pub data: Vec<EmoteSet>,
+    /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
+    pub template: String,
 }
 
 /// Background themes of an emote image.
@@ -271,8 +309,9 @@ impl FromStr for EmoteThemeMode {
 }
 
 impl fmt::Display for EmoteThemeMode {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -389,8 +428,9 @@ impl FromStr for EmoteType {
 }
 
 impl fmt::Display for EmoteType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -404,6 +444,43 @@ impl<'de> Deserialize<'de> for EmoteType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Self::from)
     }
+}
+
+/// A cheermote in a chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FragmentCheermote {
+    /// The cheermote's name before the amount (`cheer` in `cheer100`).
+    pub prefix: String,
+    /// How many Bits were cheered.
+    pub bits: u32,
+    /// The cheermote's tier.
+    pub tier: u32,
+}
+
+/// An emote in a chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FragmentEmote {
+    /// The emote's ID.
+    pub id: String,
+    /// ID of the emote set the emote belongs to.
+    pub emote_set_id: String,
+    /// ID of the broadcaster who owns the emote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    /// The formats the emote comes in (`static`, `animated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Vec<String>>,
+}
+
+/// A user mentioned in a chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FragmentMention {
+    /// The user's ID.
+    pub user_id: String,
+    /// The user's display name.
+    pub user_name: String,
+    /// The user's login name.
+    pub user_login: String,
 }
 
 /// A global Twitch emote.
@@ -421,6 +498,58 @@ pub struct GlobalEmote {
     pub scale: Vec<String>,
     /// Background themes the emote comes in.
     pub theme_mode: Vec<EmoteThemeMode>,
+}
+
+/// The global emotes, with the URL template for their images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalEmoteList {
+    /// The emotes.
+    pub data: Vec<GlobalEmote>,
+    /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
+    pub template: String,
+}
+
+/// The message pinned in a chat room.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PinnedChatMessage {
+    /// ID of the pinned chat message.
+    pub message_id: String,
+    /// ID of the broadcaster whose chat room it is.
+    pub broadcaster_id: String,
+    /// ID of the user who sent the message.
+    pub sender_user_id: String,
+    /// Login name of the user who sent the message.
+    pub sender_user_login: String,
+    /// Display name of the user who sent the message.
+    pub sender_user_name: String,
+    /// ID of the user who pinned the message.
+    pub pinned_by_user_id: String,
+    /// Login name of the user who pinned the message.
+    pub pinned_by_user_login: String,
+    /// Display name of the user who pinned the message.
+    pub pinned_by_user_name: String,
+    /// What the message says.
+    pub message: PinnedMessageText,
+    /// When the message was pinned.
+    pub starts_at: Timestamp,
+    /// When the pin ends; none when it lasts until the stream ends.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::empty_as_none"
+    )]
+    pub ends_at: Option<Timestamp>,
+    /// When the pin was last changed.
+    pub updated_at: Timestamp,
+}
+
+/// The text of a pinned message, whole and in fragments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PinnedMessageText {
+    /// The whole message as plain text.
+    pub text: String,
+    /// The message cut into text, emotes, cheermotes and mentions, in order.
+    pub fragments: Vec<ChatMessageFragment>,
 }
 
 /// Result of sending a chat message.

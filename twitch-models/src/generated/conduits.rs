@@ -153,8 +153,9 @@ impl FromStr for ConduitShardStatus {
 }
 
 impl fmt::Display for ConduitShardStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -272,8 +273,9 @@ impl FromStr for TransportMethod {
 }
 
 impl fmt::Display for TransportMethod {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -100,8 +100,9 @@ impl FromStr for DropsEntitlementUpdateStatus {
 }
 
 impl fmt::Display for DropsEntitlementUpdateStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -171,8 +172,9 @@ impl FromStr for FulfillmentStatus {
 }
 
 impl fmt::Display for FulfillmentStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use crate::{EventSubTransportInfo, Timestamp, TransportMethod};
+use crate::{EventSubTransportInfo, Redacted, Timestamp, TransportMethod};
 
 /// An EventSub subscription.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,8 +192,9 @@ impl FromStr for EventSubSubscriptionStatus {
 }
 
 impl fmt::Display for EventSubSubscriptionStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -759,8 +760,9 @@ impl FromStr for EventSubSubscriptionType {
 }
 
 impl fmt::Display for EventSubSubscriptionType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -793,7 +795,7 @@ pub struct EventSubSubscriptions {
 }
 
 /// Where EventSub should deliver events (request body).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventSubTransport {
     /// Transport method.
     pub method: TransportMethod,
@@ -809,6 +811,18 @@ pub struct EventSubTransport {
     /// The conduit's ID (conduit only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conduit_id: Option<String>,
+}
+
+impl fmt::Debug for EventSubTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventSubTransport")
+            .field("method", &self.method)
+            .field("callback", &self.callback)
+            .field("secret", &self.secret.as_ref().map(|_| Redacted))
+            .field("session_id", &self.session_id)
+            .field("conduit_id", &self.conduit_id)
+            .finish()
+    }
 }
 
 /// The cursor of the next page.

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use crate::{ExtensionBitsProductCost, Timestamp};
+use crate::{ExtensionBitsProductCost, Redacted, Timestamp};
 
 /// An extension's description in the Extensions directory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,8 +194,9 @@ impl FromStr for ExtensionConfigurationLocation {
 }
 
 impl fmt::Display for ExtensionConfigurationLocation {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -268,7 +269,7 @@ pub struct ExtensionSecret {
 }
 
 /// One shared secret of an extension.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExtensionSecretEntry {
     /// The raw secret used to sign JWTs.
     pub content: String,
@@ -276,6 +277,16 @@ pub struct ExtensionSecretEntry {
     pub active_at: Timestamp,
     /// When the secret stops being valid.
     pub expires_at: Timestamp,
+}
+
+impl fmt::Debug for ExtensionSecretEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExtensionSecretEntry")
+            .field("content", &Redacted)
+            .field("active_at", &self.active_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// Extension configuration segments.
@@ -335,8 +346,9 @@ impl FromStr for ExtensionSegment {
 }
 
 impl fmt::Display for ExtensionSegment {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -433,8 +445,9 @@ impl FromStr for ExtensionState {
 }
 
 impl fmt::Display for ExtensionState {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -529,8 +542,9 @@ impl FromStr for SubscriptionsSupportLevel {
 }
 
 impl fmt::Display for SubscriptionsSupportLevel {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

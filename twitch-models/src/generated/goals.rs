@@ -95,8 +95,9 @@ impl FromStr for CreatorGoalType {
 }
 
 impl fmt::Display for CreatorGoalType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use crate::Timestamp;
+use crate::{Redacted, Timestamp};
 
 /// Audio or video state of a Guest Star guest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,8 +125,9 @@ impl FromStr for GuestStarLayout {
 }
 
 impl fmt::Display for GuestStarLayout {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -152,7 +153,7 @@ pub struct GuestStarSession {
 }
 
 /// A channel's Guest Star settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct GuestStarSettings {
     /// Whether moderators may take guests live.
     pub is_moderator_send_live_enabled: bool,
@@ -168,4 +169,23 @@ pub struct GuestStarSettings {
     pub layout: Option<GuestStarLayout>,
     /// View-only token for building browser source URLs.
     pub browser_source_token: String,
+}
+
+impl fmt::Debug for GuestStarSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuestStarSettings")
+            .field(
+                "is_moderator_send_live_enabled",
+                &self.is_moderator_send_live_enabled,
+            )
+            .field("slot_count", &self.slot_count)
+            .field(
+                "is_browser_source_audio_enabled",
+                &self.is_browser_source_audio_enabled,
+            )
+            .field("group_layout", &self.group_layout)
+            .field("layout", &self.layout)
+            .field("browser_source_token", &Redacted)
+            .finish()
+    }
 }

@@ -116,8 +116,9 @@ impl FromStr for HypeTrainContributionType {
 }
 
 impl fmt::Display for HypeTrainContributionType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -226,8 +227,9 @@ impl FromStr for HypeTrainType {
 }
 
 impl fmt::Display for HypeTrainType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -76,8 +76,10 @@ macro_rules! __for_each_model {
         MaxPerStreamSetting MaxPerUserPerStreamSetting RedemptionReward RedemptionStatus
         ChannelEditor ChannelFollower ChannelInfo ContentClassificationLabelId
         ContentClassificationLabelSetting FollowedChannel CharityAmount CharityCampaign
-        CharityDonation ChannelEmote ChatBadgeSet ChatBadgeVersion ChatSettings Chatter
-        DropReason EmoteFormat EmoteImages EmoteSet EmoteThemeMode EmoteType GlobalEmote
+        CharityDonation ChannelEmote ChannelEmoteList ChatBadgeSet ChatBadgeVersion
+        ChatMessageFragment ChatSettings Chatter DropReason EmoteFormat EmoteImages
+        EmoteSet EmoteSetList EmoteThemeMode EmoteType FragmentCheermote FragmentEmote
+        FragmentMention GlobalEmote GlobalEmoteList PinnedChatMessage PinnedMessageText
         SendMessageStatus SharedChatParticipant SharedChatSession UserChatColor UserEmote
         Clip ClipDownload CreatedClip Conduit ConduitShard ConduitShardError
         ConduitShardStatus ConduitShardUpdate ConduitShardUpdateRequest

@@ -161,8 +161,13 @@ pub struct ShieldModeStatus {
     pub moderator_login: String,
     /// The moderator's display name.
     pub moderator_name: String,
-    /// When it was last turned on.
-    pub last_activated_at: Timestamp,
+    /// When it was last turned on; none if it never was (Twitch sends `""`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::empty_as_none"
+    )]
+    pub last_activated_at: Option<Timestamp>,
 }
 
 /// Treatments of a suspicious user.
@@ -222,8 +227,9 @@ impl FromStr for SuspiciousStatus {
 }
 
 impl fmt::Display for SuspiciousStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -318,8 +324,9 @@ impl FromStr for SuspiciousUserType {
 }
 
 impl fmt::Display for SuspiciousUserType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -445,8 +452,9 @@ impl FromStr for UnbanRequestStatus {
 }
 
 impl fmt::Display for UnbanRequestStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

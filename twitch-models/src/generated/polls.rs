@@ -135,8 +135,9 @@ impl FromStr for PollStatus {
 }
 
 impl fmt::Display for PollStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -118,8 +118,9 @@ impl FromStr for PredictionOutcomeColor {
 }
 
 impl fmt::Display for PredictionOutcomeColor {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -203,8 +204,9 @@ impl FromStr for PredictionStatus {
 }
 
 impl fmt::Display for PredictionStatus {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use crate::Timestamp;
+use crate::{Redacted, Timestamp};
 
 /// A live stream.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,10 +45,16 @@ pub struct StreamInfo {
 }
 
 /// A channel's stream key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreamKey {
     /// The stream key; keep it secret.
     pub stream_key: String,
+}
+
+impl fmt::Debug for StreamKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamKey").field("stream_key", &Redacted).finish()
+    }
 }
 
 /// A stream marker that was just created. Twitch's example sends the ID as a number, so it is raw JSON.
@@ -126,8 +132,9 @@ impl FromStr for StreamType {
 }
 
 impl fmt::Display for StreamType {
+    /// The wire value, padded and aligned as the format asks (`{:<12}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -12,6 +12,7 @@ pub(crate) static GET_AD_SCHEDULE: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:ads"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -25,11 +26,16 @@ pub(crate) static GET_AD_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "The broadcaster ID is invalid."),
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-ad-schedule",
+    secret_response: false,
 };
 
 pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
@@ -42,6 +48,7 @@ pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:ads"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -55,6 +62,10 @@ pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,
@@ -64,6 +75,7 @@ pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#snooze-next-ad",
+    secret_response: false,
 };
 
 pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
@@ -76,6 +88,7 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:edit:commercial"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -102,6 +115,7 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             400,
@@ -118,6 +132,7 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#start-commercial",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_ad_schedule`]: set options, then `.await` it to send the request.

@@ -12,6 +12,7 @@ pub(crate) static GET_EXTENSION_ANALYTICS: Endpoint = Endpoint {
     },
     scopes_all_of: &["analytics:read:extensions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -59,6 +60,7 @@ pub(crate) static GET_EXTENSION_ANALYTICS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (
             400,
@@ -71,6 +73,7 @@ pub(crate) static GET_EXTENSION_ANALYTICS: Endpoint = Endpoint {
         (404, "The extension was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-analytics",
+    secret_response: false,
 };
 
 pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
@@ -83,6 +86,7 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
     },
     scopes_all_of: &["analytics:read:games"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "game_id",
@@ -130,6 +134,7 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (
             400,
@@ -142,6 +147,7 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
         (404, "The game was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-game-analytics",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_extension_analytics`]: set options, then `.await` it to send the request.

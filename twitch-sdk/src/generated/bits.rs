@@ -12,6 +12,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
     },
     scopes_all_of: &["bits:read"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "count",
@@ -58,6 +59,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "`period`, `started_at` or `count` is invalid."),
         (
@@ -67,6 +69,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
         (403, "The token holder may not read this leaderboard."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-bits-leaderboard",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
@@ -79,6 +82,7 @@ pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -92,6 +96,7 @@ pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -99,6 +104,7 @@ pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-cheermotes",
+    secret_response: false,
 };
 
 pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
@@ -111,6 +117,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -138,6 +145,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -147,6 +155,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
         (404, "One or more transaction IDs were not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-transactions",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_bits_leaderboard`]: set options, then `.await` it to send the request.

@@ -12,6 +12,7 @@ pub(crate) static GET_CONTENT_CLASSIFICATION_LABELS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "locale",
@@ -55,6 +56,7 @@ pub(crate) static GET_CONTENT_CLASSIFICATION_LABELS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -64,6 +66,7 @@ pub(crate) static GET_CONTENT_CLASSIFICATION_LABELS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-content-classification-labels",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_content_classification_labels`] and [`UserApi::get_content_classification_labels`]: set options, then `.await` it to send the request.

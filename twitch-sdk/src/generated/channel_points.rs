@@ -12,6 +12,7 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -158,6 +159,10 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Invalid reward, a duplicate title, or the channel has too many rewards."),
         (
@@ -168,6 +173,7 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-custom-rewards",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
@@ -180,6 +186,7 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -203,6 +210,10 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -217,6 +228,7 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-custom-reward",
+    secret_response: false,
 };
 
 pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
@@ -229,6 +241,7 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:redemptions", "channel:manage:redemptions"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -262,6 +275,10 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -273,6 +290,7 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-custom-reward",
+    secret_response: false,
 };
 
 pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
@@ -285,6 +303,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:redemptions", "channel:manage:redemptions"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -342,6 +361,10 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
         max_page_size: Some(50),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -356,6 +379,7 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-custom-reward-redemption",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
@@ -368,6 +392,7 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -534,6 +559,10 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -548,6 +577,7 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-custom-reward",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
@@ -560,6 +590,7 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:redemptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -603,6 +634,10 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -620,6 +655,7 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-redemption-status",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_custom_rewards`]: set options, then `.await` it to send the request.

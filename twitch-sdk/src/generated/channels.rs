@@ -12,6 +12,7 @@ pub(crate) static GET_CHANNEL_EDITORS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:editors"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -25,6 +26,10 @@ pub(crate) static GET_CHANNEL_EDITORS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -33,6 +38,7 @@ pub(crate) static GET_CHANNEL_EDITORS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-editors",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
@@ -45,6 +51,9 @@ pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:read:followers"],
     scopes_any_of: &[],
+    scopes_partial: Some(
+        "Only the `total` follower count; the list of followers is empty.",
+    ),
     params: &[
         Param {
             name: "user_id",
@@ -72,6 +81,7 @@ pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -80,6 +90,7 @@ pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-followers",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
@@ -92,6 +103,7 @@ pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -108,6 +120,7 @@ pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -118,6 +131,7 @@ pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-information",
+    secret_response: false,
 };
 
 pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
@@ -130,6 +144,7 @@ pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:follows"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -157,6 +172,10 @@ pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -165,6 +184,7 @@ pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-followed-channels",
+    secret_response: false,
 };
 
 pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
@@ -177,6 +197,7 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:broadcast"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -266,6 +287,10 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,
@@ -283,6 +308,7 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#modify-channel-information",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_channel_editors`]: set options, then `.await` it to send the request.
@@ -663,9 +689,9 @@ impl UserApi {
     ///
     /// Token: user access token.
     ///
-    /// Scopes: `moderator:read:followers`.
+    /// Scopes: `moderator:read:followers`, needed only for part of the answer: a token without them is not refused, and gets only the `total` follower count; the list of followers is empty.
     ///
-    /// Authorization: The token holder must be the broadcaster or one of their moderators to see followers; otherwise only the total is returned.
+    /// Authorization: The token holder must be the broadcaster or one of their moderators to see the followers; anyone else gets only the total.
     ///
     /// # Parameters
     ///
@@ -683,7 +709,7 @@ impl UserApi {
     ///
     /// # Notes
     ///
-    /// - The paginated shape returns the followers; the `total` follower count Helix adds to each page is read from the paginator: `paginate()`, then `total()`.
+    /// - The paginated shape returns the followers; the `total` follower count Helix adds to each page is read from the paginator (`paginate()`, then `total()`), or in one call with `UserApi::get_channel_follower_count`.
     /// - `broadcaster_id` defaults to the token user (implicit in the reference library); a moderator may name the channel.
     ///
     /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-followers)

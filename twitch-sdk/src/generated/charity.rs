@@ -12,6 +12,7 @@ pub(crate) static GET_CHARITY_CAMPAIGN: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:charity"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -25,6 +26,10 @@ pub(crate) static GET_CHARITY_CAMPAIGN: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -34,6 +39,7 @@ pub(crate) static GET_CHARITY_CAMPAIGN: Endpoint = Endpoint {
         (403, "The broadcaster is not a partner or affiliate."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-charity-campaign",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
@@ -46,6 +52,7 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:charity"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -63,6 +70,10 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -72,6 +83,7 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
         (403, "The broadcaster is not a partner or affiliate."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-charity-campaign-donations",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_charity_campaign`]: set options, then `.await` it to send the request.

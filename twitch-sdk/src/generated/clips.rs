@@ -12,6 +12,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["clips:edit"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -48,6 +49,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             400,
@@ -64,6 +66,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
         (404, "The broadcaster is not live."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-clip",
+    secret_response: false,
 };
 
 pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
@@ -76,6 +79,7 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["editor:manage:clips", "channel:manage:clips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "editor_id",
@@ -142,6 +146,7 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -155,6 +160,7 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
         (404, "The VOD, the broadcaster or the editor was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-clip-from-vod",
+    secret_response: false,
 };
 
 pub(crate) static GET_CLIPS: Endpoint = Endpoint {
@@ -167,6 +173,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -234,6 +241,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `id`, `game_id` and `broadcaster_id`."),
         (
@@ -243,6 +251,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
         (404, "The game was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-clips",
+    secret_response: false,
 };
 
 pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
@@ -255,6 +264,7 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["editor:manage:clips", "channel:manage:clips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "editor_id",
@@ -291,6 +301,7 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -301,6 +312,7 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-clips-download",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_clip`]: set options, then `.await` it to send the request.

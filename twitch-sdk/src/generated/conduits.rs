@@ -12,6 +12,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "shard_count",
@@ -28,6 +29,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Invalid shard count."),
         (
@@ -37,6 +39,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
         (429, "The client has too many conduits."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-conduits",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
@@ -49,6 +52,7 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -62,6 +66,7 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -71,6 +76,7 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-conduit",
+    secret_response: false,
 };
 
 pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
@@ -83,6 +89,7 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "conduit_id",
@@ -110,6 +117,7 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -119,6 +127,7 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-conduit-shards",
+    secret_response: false,
 };
 
 pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
@@ -131,8 +140,10 @@ pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -140,6 +151,7 @@ pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-conduits",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
@@ -152,6 +164,7 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "conduit_id",
@@ -175,6 +188,7 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -184,6 +198,7 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-conduit-shards",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
@@ -196,6 +211,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -222,6 +238,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Invalid shard count or missing ID."),
         (
@@ -231,6 +248,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-conduits",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::create_conduit`]: set options, then `.await` it to send the request.

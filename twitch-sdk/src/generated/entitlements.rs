@@ -12,6 +12,7 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -59,6 +60,7 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         max_page_size: Some(1000),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (
             400,
@@ -72,6 +74,7 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-drops-entitlements",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
@@ -84,6 +87,7 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "entitlement_ids",
@@ -107,6 +111,7 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Invalid status, or the client is not in a known organization."),
         (
@@ -116,6 +121,7 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-drops-entitlements",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_drops_entitlements`] and [`UserApi::get_drops_entitlements`]: set options, then `.await` it to send the request.

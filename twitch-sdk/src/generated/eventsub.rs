@@ -12,6 +12,7 @@ pub(crate) static CREATE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "type",
@@ -55,6 +56,7 @@ pub(crate) static CREATE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -66,6 +68,7 @@ pub(crate) static CREATE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         (429, "Too many subscriptions with this type and condition."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
@@ -78,6 +81,7 @@ pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -91,6 +95,7 @@ pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -100,6 +105,7 @@ pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         (404, "The subscription was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription",
+    secret_response: false,
 };
 
 pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
@@ -112,6 +118,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "status",
@@ -184,6 +191,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "More than one filter, an invalid filter value, or an invalid cursor."),
         (
@@ -192,6 +200,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::create_eventsub_subscription`] and [`UserApi::create_eventsub_subscription`]: set options, then `.await` it to send the request.

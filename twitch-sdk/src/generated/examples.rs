@@ -285,6 +285,10 @@ pub(crate) static EXAMPLES: &[(&str, &str)] = &[
         r#"{"data":[{"user_id":"424596340","user_login":"quotrok","user_name":"quotrok"}],"pagination":{"cursor":"eyJiIjpudWxsLCJhIjp7IkN1cnNvciI6IjEwMDQ3MzA2NDo4NjQwNjU3MToxSVZCVDFKMnY5M1BTOXh3d1E0dUdXMkJOMFcifX0"}}"#,
     ),
     (
+        "get-pinned-chat-message",
+        r#"{"data":[{"message_id":"abc-def-123-456","broadcaster_id":"197886470","sender_user_id":"12826","sender_user_login":"twitch","sender_user_name":"Twitch","pinned_by_user_id":"141981764","pinned_by_user_login":"twitchdev","pinned_by_user_name":"TwitchDev","message":{"text":"Welcome! bleedPurple Type !rules","fragments":[{"type":"text","text":"Welcome! ","cheermote":null,"emote":null,"mention":null},{"type":"emote","text":"bleedPurple","cheermote":null,"emote":{"id":"62835","emote_set_id":"0","owner_id":"0","format":["static"]},"mention":null},{"type":"text","text":" Type !rules","cheermote":null,"emote":null,"mention":null}]},"starts_at":"2026-05-06T12:30:00Z","ends_at":"2026-05-06T12:35:00Z","updated_at":"2026-05-06T12:30:00Z"}]}"#,
+    ),
+    (
         "get-polls",
         r#"{"data":[{"id":"ed961efd-8a3f-4cf5-a9d0-e616c590cd2a","broadcaster_id":"55696719","broadcaster_name":"TwitchDev","broadcaster_login":"twitchdev","title":"Heads or Tails?","choices":[{"id":"4c123012-1351-4f33-84b7-43856e7a0f47","title":"Heads","votes":0,"channel_points_votes":0,"bits_votes":0},{"id":"279087e3-54a7-467e-bcd0-c1393fcea4f0","title":"Tails","votes":0,"channel_points_votes":0,"bits_votes":0}],"bits_voting_enabled":false,"bits_per_vote":0,"channel_points_voting_enabled":false,"channel_points_per_vote":0,"status":"ACTIVE","duration":1800,"started_at":"2021-03-19T06:08:33.871278372Z"}],"pagination":{}}"#,
     ),

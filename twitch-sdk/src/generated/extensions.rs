@@ -12,6 +12,7 @@ pub(crate) static CREATE_EXTENSION_SECRET: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -35,6 +36,7 @@ pub(crate) static CREATE_EXTENSION_SECRET: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -43,6 +45,7 @@ pub(crate) static CREATE_EXTENSION_SECRET: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-extension-secret",
+    secret_response: true,
 };
 
 pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
@@ -55,6 +58,7 @@ pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "should_include_all",
@@ -68,6 +72,7 @@ pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The client ID does not belong to an extension."),
         (
@@ -76,6 +81,7 @@ pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-bits-products",
+    secret_response: false,
 };
 
 pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
@@ -88,6 +94,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -124,6 +131,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -133,6 +141,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         (429, "The app exceeded its per-minute rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment",
+    secret_response: false,
 };
 
 pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
@@ -145,6 +154,7 @@ pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -162,6 +172,7 @@ pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -171,6 +182,7 @@ pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
         (404, "The extension was not found or is not used in a live stream."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-live-channels",
+    secret_response: false,
 };
 
 pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
@@ -183,8 +195,10 @@ pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -193,6 +207,7 @@ pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-secrets",
+    secret_response: true,
 };
 
 pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
@@ -205,6 +220,7 @@ pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -228,6 +244,7 @@ pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -237,6 +254,7 @@ pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
         (404, "The extension was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extensions",
+    secret_response: false,
 };
 
 pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
@@ -249,6 +267,7 @@ pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -272,6 +291,7 @@ pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -281,6 +301,7 @@ pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
         (404, "The extension was not found or is not released."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-released-extensions",
+    secret_response: false,
 };
 
 pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
@@ -293,6 +314,7 @@ pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -336,6 +358,7 @@ pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -344,6 +367,7 @@ pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-extension-chat-message",
+    secret_response: false,
 };
 
 pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
@@ -356,6 +380,7 @@ pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "target",
@@ -399,6 +424,7 @@ pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -408,6 +434,7 @@ pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
         (422, "The message is too large."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-extension-pubsub-message",
+    secret_response: false,
 };
 
 pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
@@ -420,6 +447,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "extension_id",
@@ -473,6 +501,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -481,6 +510,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment",
+    secret_response: false,
 };
 
 pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
@@ -493,6 +523,7 @@ pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -536,6 +567,7 @@ pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -544,6 +576,7 @@ pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
@@ -556,6 +589,7 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "sku",
@@ -619,6 +653,7 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -627,6 +662,7 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-extension-bits-product",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::create_extension_secret`]: set options, then `.await` it to send the request.

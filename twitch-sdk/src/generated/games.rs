@@ -12,6 +12,7 @@ pub(crate) static GET_GAMES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -45,6 +46,7 @@ pub(crate) static GET_GAMES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Give at least one of `id`, `name` and `igdb_id`, at most 100 in total."),
         (
@@ -53,6 +55,7 @@ pub(crate) static GET_GAMES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-games",
+    secret_response: false,
 };
 
 pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
@@ -65,12 +68,14 @@ pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[],
     paging: Some(Paging {
         page_size: Some("first"),
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -79,6 +84,7 @@ pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-top-games",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_games`] and [`UserApi::get_games`]: set options, then `.await` it to send the request.

@@ -12,6 +12,7 @@ pub(crate) static GET_CREATOR_GOALS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:goals"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -25,6 +26,10 @@ pub(crate) static GET_CREATOR_GOALS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -33,6 +38,7 @@ pub(crate) static GET_CREATOR_GOALS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-creator-goals",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_creator_goals`]: set options, then `.await` it to send the request.

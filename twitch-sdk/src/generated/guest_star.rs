@@ -12,6 +12,7 @@ pub(crate) static ASSIGN_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -65,12 +66,17 @@ pub(crate) static ASSIGN_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (401, "The moderator is not a Guest Star moderator."),
         (403, "The host slot, a guest who is not invited, ready or already seated."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#assign-guest-star-slot",
+    secret_response: false,
 };
 
 pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
@@ -83,6 +89,7 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -96,6 +103,10 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Missing broadcaster ID, or a session is already active."),
         (
@@ -105,6 +116,7 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
         (403, "The token holder may not start a session."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-guest-star-session",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
@@ -117,6 +129,7 @@ pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -160,11 +173,16 @@ pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (404, "The guest has no invitation."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-guest-star-invite",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
@@ -177,6 +195,7 @@ pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -240,12 +259,17 @@ pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),
         (404, "The guest or slot was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-guest-star-slot",
+    secret_response: false,
 };
 
 pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
@@ -258,6 +282,7 @@ pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -281,11 +306,16 @@ pub(crate) static END_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Missing or invalid IDs, or the session already ended."),
         (403, "The token holder may not end the session."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-guest-star-session",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
@@ -303,6 +333,7 @@ pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -326,11 +357,16 @@ pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The token holder may not see these Guest Star settings."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-guest-star-settings",
+    secret_response: true,
 };
 
 pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
@@ -348,6 +384,7 @@ pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -381,8 +418,13 @@ pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#get-guest-star-invites",
+    secret_response: false,
 };
 
 pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
@@ -400,6 +442,7 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         "moderator:read:guest_star",
         "moderator:manage:guest_star",
     ],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -423,6 +466,10 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -431,6 +478,7 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-guest-star-session",
+    secret_response: false,
 };
 
 pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
@@ -443,6 +491,7 @@ pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -486,11 +535,16 @@ pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The guest may not be invited or is already invited."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-guest-star-invite",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
@@ -503,6 +557,7 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:guest_star"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -574,8 +629,13 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
@@ -588,6 +648,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -641,8 +702,13 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#update-guest-star-slot",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
@@ -655,6 +721,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:manage:guest_star", "moderator:manage:guest_star"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -738,11 +805,16 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-guest-star-slot-settings",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::assign_guest_star_slot`]: set options, then `.await` it to send the request.

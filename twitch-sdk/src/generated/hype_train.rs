@@ -12,6 +12,7 @@ pub(crate) static GET_HYPE_TRAIN_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:hype_train"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -25,6 +26,10 @@ pub(crate) static GET_HYPE_TRAIN_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -34,6 +39,7 @@ pub(crate) static GET_HYPE_TRAIN_STATUS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-hype-train-status",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::get_hype_train_status`]: set options, then `.await` it to send the request.

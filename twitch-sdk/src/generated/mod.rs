@@ -78,6 +78,10 @@ pub static ENDPOINTS: &[&Endpoint] = &[
     &chat::GET_EMOTE_SETS,
     &chat::GET_USER_EMOTES,
     &chat::SEND_CHAT_MESSAGE,
+    &chat::GET_PINNED_CHAT_MESSAGE,
+    &chat::PIN_CHAT_MESSAGE,
+    &chat::UPDATE_PINNED_CHAT_MESSAGE,
+    &chat::UNPIN_CHAT_MESSAGE,
     &chat::GET_CHAT_SETTINGS,
     &chat::UPDATE_CHAT_SETTINGS,
     &chat::SEND_A_SHOUTOUT,
@@ -208,9 +212,10 @@ pub mod requests {
 
     pub use super::chat::{
         GetChannelChatBadges, GetChannelEmotes, GetChatSettings, GetChatters,
-        GetEmoteSets, GetGlobalChatBadges, GetGlobalEmotes, GetSharedChatSession,
-        GetUserChatColor, GetUserEmotes, SendChatAnnouncement, SendChatMessage,
-        SendShoutout, UpdateChatColor, UpdateChatSettings,
+        GetEmoteSets, GetGlobalChatBadges, GetGlobalEmotes, GetPinnedChatMessage,
+        GetSharedChatSession, GetUserChatColor, GetUserEmotes, PinChatMessage,
+        SendChatAnnouncement, SendChatMessage, SendShoutout, UnpinChatMessage,
+        UpdateChatColor, UpdateChatSettings, UpdatePinnedChatMessage,
     };
 
     pub use super::clips::{

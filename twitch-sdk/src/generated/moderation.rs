@@ -12,6 +12,7 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:blocked_terms"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -48,6 +49,10 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing ID, or the term is too short or too long."),
         (
@@ -57,6 +62,7 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-blocked-term",
+    secret_response: false,
 };
 
 pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
@@ -69,6 +75,7 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:moderators"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -92,6 +99,10 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Unknown IDs, or the user is already a moderator or is banned."),
         (
@@ -102,6 +113,7 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
         (429, "Too many requests in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-channel-moderator",
+    secret_response: false,
 };
 
 pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
@@ -114,6 +126,7 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:vips"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -137,6 +150,10 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -151,6 +168,7 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
         (429, "Too many VIPs added in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-channel-vip",
+    secret_response: false,
 };
 
 pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
@@ -163,6 +181,7 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:suspicious_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -206,6 +225,10 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -218,6 +241,7 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user",
+    secret_response: false,
 };
 
 pub(crate) static BAN_USER: Endpoint = Endpoint {
@@ -230,6 +254,7 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:banned_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -286,6 +311,10 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -300,6 +329,7 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
         (429, "The app exceeded its per-minute limit for this broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#ban-user",
+    secret_response: false,
 };
 
 pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
@@ -312,6 +342,7 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderation:read"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -338,6 +369,10 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -348,6 +383,7 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
         (429, "Too many message checks; wait before retrying."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#check-automod-status",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
@@ -360,6 +396,7 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:chat_messages"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -393,6 +430,10 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "The message belongs to the broadcaster or a moderator."),
         (
@@ -403,6 +444,7 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
         (404, "The message was not found or is older than six hours."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-chat-messages",
+    secret_response: false,
 };
 
 pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
@@ -415,6 +457,7 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:read:automod_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -438,6 +481,10 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -447,6 +494,7 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-automod-settings",
+    secret_response: false,
 };
 
 pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
@@ -459,6 +507,7 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderation:read", "moderator:manage:banned_users"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -486,6 +535,10 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -494,6 +547,7 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-banned-users",
+    secret_response: false,
 };
 
 pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
@@ -506,6 +560,7 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:blocked_terms", "moderator:manage:blocked_terms"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -533,6 +588,10 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -542,6 +601,7 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-blocked-terms",
+    secret_response: false,
 };
 
 pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
@@ -554,6 +614,7 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:moderated_channels"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -571,6 +632,10 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -580,6 +645,7 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-moderated-channels",
+    secret_response: false,
 };
 
 pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
@@ -592,6 +658,7 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderation:read", "channel:manage:moderators"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -619,6 +686,10 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -627,6 +698,7 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-moderators",
+    secret_response: false,
 };
 
 pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
@@ -639,6 +711,7 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:shield_mode", "moderator:manage:shield_mode"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -662,6 +735,10 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -671,6 +748,7 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-shield-mode-status",
+    secret_response: false,
 };
 
 pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
@@ -683,6 +761,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["moderator:read:unban_requests", "moderator:manage:unban_requests"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -730,6 +809,10 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
         max_page_size: None,
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -738,6 +821,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-unban-requests",
+    secret_response: false,
 };
 
 pub(crate) static GET_VIPS: Endpoint = Endpoint {
@@ -750,6 +834,7 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:vips", "channel:manage:vips"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -777,6 +862,10 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -785,6 +874,7 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-vips",
+    secret_response: false,
 };
 
 pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
@@ -797,6 +887,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:automod"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -830,6 +921,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -840,6 +932,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
         (404, "The message was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#manage-held-automod-messages",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
@@ -852,6 +945,7 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:blocked_terms"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -885,6 +979,10 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -894,6 +992,7 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-blocked-term",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
@@ -906,6 +1005,7 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:moderators"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -929,6 +1029,10 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "Unknown IDs, or the user is not a moderator."),
         (
@@ -938,6 +1042,7 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
         (429, "Too many requests in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-channel-moderator",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
@@ -950,6 +1055,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:vips"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -973,6 +1079,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -985,6 +1092,7 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
         (429, "Too many VIPs removed in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-channel-vip",
+    secret_response: false,
 };
 
 pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
@@ -997,6 +1105,7 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:suspicious_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1030,6 +1139,10 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -1042,6 +1155,7 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user",
+    secret_response: false,
 };
 
 pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
@@ -1054,6 +1168,7 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:unban_requests"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1107,6 +1222,10 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1116,6 +1235,7 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
         (404, "The unban request was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#resolve-unban-requests",
+    secret_response: false,
 };
 
 pub(crate) static UNBAN_USER: Endpoint = Endpoint {
@@ -1128,6 +1248,7 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:banned_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1161,6 +1282,10 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing parameter, or the user is not banned."),
         (
@@ -1172,6 +1297,7 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
         (429, "The app exceeded its per-minute limit for this broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#unban-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
@@ -1184,6 +1310,7 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:automod_settings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1297,6 +1424,10 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (
             400,
@@ -1309,6 +1440,7 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-automod-settings",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
@@ -1321,6 +1453,7 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:shield_mode"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1354,6 +1487,10 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -1363,6 +1500,7 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
         (403, "The moderator is not one of the broadcaster's moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-shield-mode-status",
+    secret_response: false,
 };
 
 pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
@@ -1375,6 +1513,7 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["moderator:manage:warnings"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -1421,6 +1560,10 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "moderator_id",
+        moderates: Some("broadcaster_id"),
+    }),
     errors: &[
         (400, "A missing field, a reason too long, or a user who cannot be warned."),
         (
@@ -1433,6 +1576,7 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#warn-chat-user",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::add_blocked_term`]: set options, then `.await` it to send the request.

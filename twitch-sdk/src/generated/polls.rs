@@ -12,6 +12,7 @@ pub(crate) static CREATE_POLL: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:polls"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -87,6 +88,10 @@ pub(crate) static CREATE_POLL: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -95,6 +100,7 @@ pub(crate) static CREATE_POLL: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-poll",
+    secret_response: false,
 };
 
 pub(crate) static END_POLL: Endpoint = Endpoint {
@@ -107,6 +113,7 @@ pub(crate) static END_POLL: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:polls"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -140,6 +147,10 @@ pub(crate) static END_POLL: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A missing or invalid field, or the poll is not active."),
         (
@@ -148,6 +159,7 @@ pub(crate) static END_POLL: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-poll",
+    secret_response: false,
 };
 
 pub(crate) static GET_POLLS: Endpoint = Endpoint {
@@ -160,6 +172,7 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:polls", "channel:manage:polls"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -187,6 +200,10 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
         max_page_size: Some(20),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -196,6 +213,7 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
         (404, "None of the requested polls were found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-polls",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_poll`]: set options, then `.await` it to send the request.

@@ -12,6 +12,7 @@ pub(crate) static CREATE_PREDICTION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:predictions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -64,6 +65,10 @@ pub(crate) static CREATE_PREDICTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -73,6 +78,7 @@ pub(crate) static CREATE_PREDICTION: Endpoint = Endpoint {
         (429, "Too many requests."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-prediction",
+    secret_response: false,
 };
 
 pub(crate) static END_PREDICTION: Endpoint = Endpoint {
@@ -85,6 +91,7 @@ pub(crate) static END_PREDICTION: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:predictions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -128,6 +135,10 @@ pub(crate) static END_PREDICTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,
@@ -140,6 +151,7 @@ pub(crate) static END_PREDICTION: Endpoint = Endpoint {
         (404, "The prediction or the winning outcome was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-prediction",
+    secret_response: false,
 };
 
 pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
@@ -152,6 +164,7 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["channel:read:predictions", "channel:manage:predictions"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -179,6 +192,10 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
         max_page_size: Some(25),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -187,6 +204,7 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-predictions",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_prediction`]: set options, then `.await` it to send the request.

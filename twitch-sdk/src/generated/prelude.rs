@@ -4,7 +4,7 @@ pub(crate) use std::future::IntoFuture;
 pub(crate) use twitch_models as models;
 
 pub(crate) use crate::endpoint::{
-    Endpoint, HttpMethod, Limit, Location, Paging, Param, TokenTypes,
+    ActingUser, Endpoint, HttpMethod, Limit, Location, Paging, Param, TokenTypes,
 };
 
 pub(crate) use crate::request::Request;

@@ -12,6 +12,7 @@ pub(crate) static CANCEL_A_RAID: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:raids"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -25,6 +26,10 @@ pub(crate) static CANCEL_A_RAID: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -35,6 +40,7 @@ pub(crate) static CANCEL_A_RAID: Endpoint = Endpoint {
         (429, "More than 10 raid requests in ten minutes."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#cancel-a-raid",
+    secret_response: false,
 };
 
 pub(crate) static START_A_RAID: Endpoint = Endpoint {
@@ -47,6 +53,7 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:raids"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "from_broadcaster_id",
@@ -70,6 +77,10 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "from_broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,
@@ -84,6 +95,7 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
         (429, "More than 10 raid requests in ten minutes."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#start-a-raid",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::cancel_raid`]: set options, then `.await` it to send the request.

@@ -12,6 +12,7 @@ pub(crate) static CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:schedule"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -85,6 +86,10 @@ pub(crate) static CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -94,6 +99,7 @@ pub(crate) static CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         (403, "Only partners and affiliates may add one-off broadcasts."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment",
+    secret_response: false,
 };
 
 pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
@@ -106,6 +112,7 @@ pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:schedule"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -129,6 +136,10 @@ pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -137,6 +148,7 @@ pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-channel-stream-schedule-segment",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
@@ -149,6 +161,7 @@ pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -162,8 +175,10 @@ pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[(400, "A parameter is missing or invalid.")],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-icalendar",
+    secret_response: false,
 };
 
 pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
@@ -176,6 +191,7 @@ pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -232,6 +248,7 @@ pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -245,6 +262,7 @@ pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         (404, "The broadcaster has no schedule."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
@@ -257,6 +275,7 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:schedule"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -310,6 +329,10 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -319,6 +342,7 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         (404, "The broadcaster's schedule was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
@@ -331,6 +355,7 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:schedule"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -414,6 +439,10 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -423,6 +452,7 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         (404, "The segment was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule-segment",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_channel_stream_schedule_segment`]: set options, then `.await` it to send the request.

@@ -12,6 +12,7 @@ pub(crate) static SEARCH_CATEGORIES: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "query",
@@ -29,6 +30,7 @@ pub(crate) static SEARCH_CATEGORIES: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -37,6 +39,7 @@ pub(crate) static SEARCH_CATEGORIES: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#search-categories",
+    secret_response: false,
 };
 
 pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
@@ -49,6 +52,7 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "query",
@@ -76,6 +80,7 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -84,6 +89,7 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#search-channels",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::search_categories`] and [`UserApi::search_categories`]: set options, then `.await` it to send the request.

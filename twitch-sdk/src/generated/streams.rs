@@ -12,6 +12,7 @@ pub(crate) static CREATE_STREAM_MARKER: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:broadcast"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -38,6 +39,10 @@ pub(crate) static CREATE_STREAM_MARKER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -48,6 +53,7 @@ pub(crate) static CREATE_STREAM_MARKER: Endpoint = Endpoint {
         (404, "The user is not live, the ID is invalid, or VODs are disabled."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-stream-marker",
+    secret_response: false,
 };
 
 pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
@@ -60,6 +66,7 @@ pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:follows"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -77,6 +84,10 @@ pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -85,6 +96,7 @@ pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-followed-streams",
+    secret_response: false,
 };
 
 pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
@@ -97,6 +109,7 @@ pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:stream_key"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -110,6 +123,10 @@ pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -122,6 +139,7 @@ pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-stream-key",
+    secret_response: true,
 };
 
 pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
@@ -134,6 +152,7 @@ pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["user:read:broadcast", "channel:manage:broadcast"],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -161,6 +180,7 @@ pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `user_id` and `video_id`."),
         (
@@ -171,6 +191,7 @@ pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
         (404, "The user has no videos."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-stream-markers",
+    secret_response: false,
 };
 
 pub(crate) static GET_STREAMS: Endpoint = Endpoint {
@@ -183,6 +204,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -240,6 +262,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -248,6 +271,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-streams",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::create_stream_marker`]: set options, then `.await` it to send the request.

@@ -12,6 +12,7 @@ pub(crate) static CHECK_USER_SUBSCRIPTION: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:subscriptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -35,6 +36,10 @@ pub(crate) static CHECK_USER_SUBSCRIPTION: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "user_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -44,6 +49,7 @@ pub(crate) static CHECK_USER_SUBSCRIPTION: Endpoint = Endpoint {
         (404, "The user does not subscribe to the broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#check-user-subscription",
+    secret_response: false,
 };
 
 pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
@@ -56,6 +62,7 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:read:subscriptions"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -83,6 +90,10 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -91,6 +102,7 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::check_user_subscription`] and [`UserApi::check_user_subscription`]: set options, then `.await` it to send the request.

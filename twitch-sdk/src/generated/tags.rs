@@ -12,6 +12,7 @@ pub(crate) static GET_ALL_STREAM_TAGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "tag_id",
@@ -29,6 +30,7 @@ pub(crate) static GET_ALL_STREAM_TAGS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -37,6 +39,7 @@ pub(crate) static GET_ALL_STREAM_TAGS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-all-stream-tags",
+    secret_response: false,
 };
 
 pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
@@ -49,6 +52,7 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -62,6 +66,7 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -70,6 +75,7 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-stream-tags",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_all_stream_tags`] and [`UserApi::get_all_stream_tags`]: set options, then `.await` it to send the request.

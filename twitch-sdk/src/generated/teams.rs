@@ -12,6 +12,7 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -25,6 +26,7 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -34,6 +36,7 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
         (404, "The broadcaster was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-teams",
+    secret_response: false,
 };
 
 pub(crate) static GET_TEAMS: Endpoint = Endpoint {
@@ -46,6 +49,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "name",
@@ -69,6 +73,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `name` and `id`."),
         (
@@ -78,6 +83,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
         (404, "The team was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-teams",
+    secret_response: false,
 };
 
 /// Request builder for [`AppApi::get_channel_teams`] and [`UserApi::get_channel_teams`]: set options, then `.await` it to send the request.

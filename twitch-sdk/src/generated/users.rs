@@ -12,6 +12,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "target_user_id",
@@ -45,6 +46,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -53,6 +55,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#block-user",
+    secret_response: false,
 };
 
 pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
@@ -65,6 +68,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -78,6 +82,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -88,6 +93,7 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
         (500, "Twitch had an internal error; retry later."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-authorization-by-user",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
@@ -100,6 +106,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "user_id",
@@ -113,6 +120,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -121,6 +129,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-active-extensions",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
@@ -133,6 +142,7 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:read:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "broadcaster_id",
@@ -150,6 +160,10 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: false,
     }),
+    acting_user: Some(ActingUser {
+        param: "broadcaster_id",
+        moderates: None,
+    }),
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -158,6 +172,7 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-block-list",
+    secret_response: false,
 };
 
 pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
@@ -170,8 +185,10 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &["user:read:broadcast", "user:edit:broadcast"],
+    scopes_partial: None,
     params: &[],
     paging: None,
+    acting_user: None,
     errors: &[
         (
             401,
@@ -179,6 +196,7 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-extensions",
+    secret_response: false,
 };
 
 pub(crate) static GET_USERS: Endpoint = Endpoint {
@@ -191,6 +209,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -214,6 +233,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "No `id` or `login` with an app token, or more than 100 in total."),
         (
@@ -222,6 +242,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-users",
+    secret_response: false,
 };
 
 pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
@@ -234,6 +255,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:blocked_users"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "target_user_id",
@@ -247,6 +269,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (
@@ -255,6 +278,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
         ),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#unblock-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_USER: Endpoint = Endpoint {
@@ -267,6 +291,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:edit"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "description",
@@ -280,6 +305,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The description is too long."),
         (
@@ -289,6 +315,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
         (429, "The app exceeded its rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user",
+    secret_response: false,
 };
 
 pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
@@ -301,6 +328,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:edit:broadcast"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "data",
@@ -314,6 +342,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "The request body is malformed."),
         (
@@ -323,6 +352,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
         (404, "No extension with that ID and version."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user-extensions",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::block_user`]: set options, then `.await` it to send the request.

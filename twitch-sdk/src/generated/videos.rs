@@ -12,6 +12,7 @@ pub(crate) static DELETE_VIDEOS: Endpoint = Endpoint {
     },
     scopes_all_of: &["channel:manage:videos"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -28,11 +29,13 @@ pub(crate) static DELETE_VIDEOS: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: None,
     errors: &[
         (400, "A parameter is missing or invalid."),
         (401, "The token holder may not delete these videos, or the token is invalid."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-videos",
+    secret_response: false,
 };
 
 pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
@@ -45,6 +48,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
     },
     scopes_all_of: &[],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "id",
@@ -122,6 +126,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
         max_page_size: Some(100),
         before: true,
     }),
+    acting_user: None,
     errors: &[
         (400, "Give exactly one of `id`, `user_id` and `game_id`, with valid values."),
         (
@@ -131,6 +136,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
         (404, "The game was not found, or none of the videos were."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-videos",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::delete_videos`]: set options, then `.await` it to send the request.

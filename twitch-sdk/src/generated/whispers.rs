@@ -12,6 +12,7 @@ pub(crate) static SEND_WHISPER: Endpoint = Endpoint {
     },
     scopes_all_of: &["user:manage:whispers"],
     scopes_any_of: &[],
+    scopes_partial: None,
     params: &[
         Param {
             name: "from_user_id",
@@ -45,6 +46,10 @@ pub(crate) static SEND_WHISPER: Endpoint = Endpoint {
         },
     ],
     paging: None,
+    acting_user: Some(ActingUser {
+        param: "from_user_id",
+        moderates: None,
+    }),
     errors: &[
         (
             400,
@@ -56,6 +61,7 @@ pub(crate) static SEND_WHISPER: Endpoint = Endpoint {
         (429, "The sender exceeded the whisper rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-whisper",
+    secret_response: false,
 };
 
 /// Request builder for [`UserApi::send_whisper`]: set options, then `.await` it to send the request.

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use super::log::ReceivedRequest;
 use super::reply::error_body;
 use super::state::{Grant, State};
+use super::world::{self, Call, Outcome};
 use crate::check;
 use crate::endpoint::{Endpoint, HttpMethod, Paging};
 use crate::error::Error;
@@ -30,14 +31,14 @@ impl Answer {
         }
     }
 
-    fn json(status: u16, body: &Value) -> Answer {
+    pub(crate) fn json(status: u16, body: &Value) -> Answer {
         let mut answer = Answer::raw(status, body.to_string());
         answer.set_header("content-type", "application/json");
         answer
     }
 
     /// Helix's error body.
-    fn error(status: u16, message: impl AsRef<str>) -> Answer {
+    pub(crate) fn error(status: u16, message: impl AsRef<str>) -> Answer {
         Answer::json(status, &error_body(status, message.as_ref()))
     }
 
@@ -199,6 +200,7 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
         return Answer::error(404, message);
     };
     let mut rate_headers = Vec::new();
+    let mut partial = false;
     // Operations that accept no token type need no authorization at all (the iCalendar feed).
     if endpoint.tokens.app || endpoint.tokens.user {
         let grant = match authenticate(state, request) {
@@ -213,7 +215,10 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
             .user
             .as_ref()
             .and_then(|_| check::missing_scopes(endpoint, &grant.scopes));
-        if let Some(missing) = missing {
+        // Scopes needed for part of the answer: Helix leaves that part out (the list of
+        // followers) and sends the rest (their count).
+        partial = missing.is_some() && endpoint.scopes_partial.is_some();
+        if let Some(missing) = missing.filter(|_| !partial) {
             let mut names = missing.all_of.join(", ");
             if !missing.any_of.is_empty() {
                 let sep = if names.is_empty() { "" } else { "; " };
@@ -239,9 +244,27 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
             }
         }
     }
-    let mut answer = serve(state, endpoint, request);
+    let user = grant_user(state, request);
+    let mut answer = serve(state, endpoint, request, user.as_deref());
+    if partial {
+        answer = without_items(answer);
+    }
     answer.headers.extend(rate_headers);
     answer
+}
+
+/// A successful answer with its `data` list emptied and no further pages, for a token that may
+/// see only part of the answer; other keys (`total`) stay.
+fn without_items(answer: Answer) -> Answer {
+    if answer.status != 200 {
+        return answer;
+    }
+    let Ok(Value::Object(mut body)) = serde_json::from_slice::<Value>(&answer.body) else {
+        return answer;
+    };
+    body.insert("data".to_owned(), Value::Array(Vec::new()));
+    body.insert("pagination".to_owned(), json!({}));
+    Answer::json(200, &Value::Object(body))
 }
 
 /// The grant of the request's bearer token, or Helix's 401 message.
@@ -262,8 +285,20 @@ fn authenticate(state: &State, request: &ReceivedRequest) -> Result<Grant, &'sta
     Ok(grant)
 }
 
-/// The answer of an authorized request: 400 for broken arguments, else the page or example.
-fn serve(state: &State, endpoint: &'static Endpoint, request: &ReceivedRequest) -> Answer {
+/// The user id of the request's token, for a user token.
+fn grant_user(state: &State, request: &ReceivedRequest) -> Option<String> {
+    let token = credentials(request, &["Bearer"])?;
+    state.lookup(token)?.0.user.map(|(id, _)| id)
+}
+
+/// The answer of an authorized request: 400 for broken arguments, 401 when the acting user is
+/// not the token's, else the world's answer, the page or the example.
+fn serve(
+    state: &State,
+    endpoint: &'static Endpoint,
+    request: &ReceivedRequest,
+    user: Option<&str>,
+) -> Answer {
     let body = if request.body.is_empty() {
         None
     } else {
@@ -288,9 +323,34 @@ fn serve(state: &State, endpoint: &'static Endpoint, request: &ReceivedRequest) 
         };
         return Answer::error(400, message);
     }
+    if let Some(user) = user {
+        if let Err(Error::InvalidArgument { name, .. }) =
+            check::acting_user(endpoint, user, &request.query, body.as_ref())
+        {
+            let wire = endpoint.params.iter().find(|p| p.rust_name == name);
+            let wire = wire.map_or(name.as_str(), |p| p.name);
+            return Answer::error(401, check::acting_user_message(wire));
+        }
+    }
     let example = state.routes.example(endpoint.operation);
+    let fixed = state.items(endpoint.operation);
+    let mut items = None;
+    if !state.config.examples_only && fixed.is_none() {
+        let call = Call {
+            endpoint,
+            query: &request.query,
+            body: body.as_ref(),
+            user,
+            example,
+        };
+        match world::serve(&mut state.world(), &call) {
+            Some(Outcome::Answer(answer)) => return answer,
+            Some(Outcome::Page(page)) => items = Some(page),
+            None => {}
+        }
+    }
     if let Some(paging) = endpoint.paging {
-        return page(state, endpoint, paging, request, example);
+        return page(state, endpoint, paging, request, example, items.or(fixed));
     }
     match example {
         Some(text) => example_answer(text),
@@ -319,7 +379,8 @@ fn example_answer(text: &'static str) -> Answer {
     answer
 }
 
-/// One page of the operation's items (set by the test, or the example's `data`).
+/// One page of the operation's items (from the world, set by the test, or the example's
+/// `data`).
 ///
 /// A cursor names the page it came with (its first and past-the-end index): `after` serves the
 /// page that follows it, `before` the page that precedes it. The cursor is empty (or absent,
@@ -330,11 +391,12 @@ fn page(
     paging: Paging,
     request: &ReceivedRequest,
     example: Option<&'static str>,
+    items: Option<Vec<Value>>,
 ) -> Answer {
     let mut body: Map<String, Value> = example
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
-    let items = match (state.items(endpoint.operation), body.get("data")) {
+    let items = match (items, body.get("data")) {
         (Some(items), _) => items,
         (None, Some(Value::Array(items))) => items.clone(),
         (None, None) => Vec::new(),

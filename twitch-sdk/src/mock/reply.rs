@@ -19,10 +19,14 @@ use super::state::State;
 ///   path (paths that do not start with `/helix/` or `/oauth2/` are Helix paths);
 /// - `"POST /oauth2/token"`, `"DELETE /moderation/bans"`: that method on that path;
 /// - `"*"`: every request.
+///
+/// Any of these may end in `?name=value&...` to match only requests whose query carries each of
+/// those values (`"get-users?login=nosuchuser"`); [`with_query`](Route::with_query) does the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     method: Option<String>,
     target: Target,
+    query: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +42,7 @@ impl Route {
         Route {
             method: None,
             target: Target::Any,
+            query: Vec::new(),
         }
     }
 
@@ -46,6 +51,7 @@ impl Route {
         Route {
             method: None,
             target: Target::Operation(operation.into()),
+            query: Vec::new(),
         }
     }
 
@@ -61,12 +67,29 @@ impl Route {
         Route {
             method: method.map(str::to_ascii_uppercase),
             target: Target::Path(path),
+            query: Vec::new(),
         }
     }
 
-    /// Whether a request with `method` on `path`, routed to `operation`, is on this route.
-    pub(crate) fn matches(&self, method: &str, path: &str, operation: Option<&str>) -> bool {
+    /// Only requests whose query has `name` with `value` (one of its values, for a list).
+    pub fn with_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Route {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Whether a request with `method` on `path` and `query`, routed to `operation`, is on this
+    /// route.
+    pub(crate) fn matches(
+        &self,
+        method: &str,
+        path: &str,
+        operation: Option<&str>,
+        query: &[(String, String)],
+    ) -> bool {
         if self.method.as_deref().is_some_and(|m| m != method) {
+            return false;
+        }
+        if !self.query.iter().all(|wanted| query.contains(wanted)) {
             return false;
         }
         match &self.target {
@@ -79,15 +102,15 @@ impl Route {
 
 impl From<&str> for Route {
     fn from(text: &str) -> Route {
-        let text = text.trim();
-        if text == "*" {
-            return Route::any();
-        }
-        match text.split_once(' ') {
+        let (text, query) = text.trim().split_once('?').unwrap_or((text.trim(), ""));
+        let mut route = match text.split_once(' ') {
+            _ if text == "*" => Route::any(),
             Some((method, path)) => Route::path(Some(method), path.trim()),
             None if text.starts_with('/') => Route::path(None, text),
             None => Route::operation(text),
-        }
+        };
+        route.query = super::log::parse_pairs(query);
+        route
     }
 }
 
@@ -121,6 +144,9 @@ pub struct Reply {
     pub(crate) kind: ReplyKind,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) delay: Duration,
+    /// The request is handled before the delay, not after: its effects (a refresh token used
+    /// up, a new one issued) happen at once and only the answer is late.
+    pub(crate) handle_first: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +175,7 @@ impl Reply {
             kind,
             headers: Vec::new(),
             delay: Duration::ZERO,
+            handle_first: false,
         }
     }
 
@@ -242,6 +269,15 @@ impl Reply {
     /// Waits `delay` before answering (or before dropping the connection).
     pub fn delay(mut self, delay: Duration) -> Reply {
         self.delay = delay;
+        self
+    }
+
+    /// Handles the request at once and waits `delay` before sending the answer: the server did
+    /// the work (a refresh token was exchanged), but a client that gives up in the meantime
+    /// never hears of it.
+    pub fn delay_answer(mut self, delay: Duration) -> Reply {
+        self.delay = delay;
+        self.handle_first = true;
         self
     }
 }
@@ -340,6 +376,48 @@ mod tests {
     use super::Route;
 
     #[test]
+    fn routes_can_require_query_values() {
+        let query = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let route = Route::from("get-users?login=nosuchuser");
+        let users = Some("get-users");
+        assert!(route.matches(
+            "GET",
+            "/helix/users",
+            users,
+            &query(&[("login", "nosuchuser")])
+        ));
+        assert!(route.matches(
+            "GET",
+            "/helix/users",
+            users,
+            &query(&[("login", "a"), ("login", "nosuchuser")])
+        ));
+        assert!(!route.matches(
+            "GET",
+            "/helix/users",
+            users,
+            &query(&[("login", "twitchdev")])
+        ));
+        assert!(!route.matches("GET", "/helix/users", users, &[]));
+        let both = Route::from("GET /users")
+            .with_query("id", "1")
+            .with_query("login", "x");
+        assert!(both.matches(
+            "GET",
+            "/helix/users",
+            None,
+            &query(&[("login", "x"), ("id", "1")])
+        ));
+        assert!(!both.matches("GET", "/helix/users", None, &query(&[("id", "1")])));
+        assert!(Route::from("*?id=1").matches("GET", "/x", None, &query(&[("id", "1")])));
+    }
+
+    #[test]
     fn route_syntax() {
         let cases: &[(&str, &str, &str, Option<&str>, bool)] = &[
             ("get-users", "GET", "/helix/users", Some("get-users"), true),
@@ -363,7 +441,7 @@ mod tests {
         ];
         for (route, method, path, operation, expected) in cases {
             assert_eq!(
-                Route::from(*route).matches(method, path, *operation),
+                Route::from(*route).matches(method, path, *operation, &[]),
                 *expected,
                 "{route} vs {method} {path} {operation:?}"
             );

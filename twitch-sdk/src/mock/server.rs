@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::server::conn::http1;
@@ -70,8 +70,11 @@ async fn respond(
     ending: &AtomicU8,
 ) -> Result<Response<MockBody>, NoResponse> {
     let (parts, body) = request.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes().to_vec(),
+    // Read at most the configured size: a huge body must not be kept in memory.
+    let limit = state.config.max_request_body;
+    let (body, too_large) = match Limited::new(body, limit).collect().await {
+        Ok(collected) => (collected.to_bytes().to_vec(), false),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => (Vec::new(), true),
         Err(_) => return Err(NoResponse),
     };
     let method = parts.method.as_str().to_owned();
@@ -97,14 +100,19 @@ async fn respond(
         status: None,
     };
     let index = state.log(request.clone());
+    if too_large {
+        let answer = Answer::error(413, format!("request body larger than {limit} bytes"));
+        state.log_status(index, answer.status);
+        return Ok(answer.into_response(false));
+    }
 
-    let reply = state.take_override(&request.method, &request.path, operation);
+    let reply = state.take_override(&request.method, &request.path, operation, &request.query);
     let Some(reply) = reply else {
         let answer = handler::handle(state, &request);
         state.log_status(index, answer.status);
         return Ok(answer.into_response(false));
     };
-    if !reply.delay.is_zero() {
+    if !reply.handle_first && !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
     let (mut answer, cut) = match reply.kind {
@@ -137,6 +145,9 @@ async fn respond(
         answer.set_header(name, value);
     }
     state.log_status(index, answer.status);
+    if reply.handle_first {
+        tokio::time::sleep(reply.delay).await;
+    }
     Ok(answer.into_response(cut))
 }
 

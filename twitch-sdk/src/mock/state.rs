@@ -1,8 +1,9 @@
 //! Everything the stand-in remembers: route table, clients, tokens, rate-limit buckets, page
-//! items, overrides, the request log and OAuth counters. One mutex, never held across an await.
+//! items, overrides, the request log and OAuth counters under one mutex, and the world under
+//! its own. Neither is held across an await.
 
-use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -13,6 +14,7 @@ use tokio::time::Instant;
 
 use super::log::ReceivedRequest;
 use super::reply::{Override, Reply, Route};
+use super::world::World;
 use crate::endpoint::{Endpoint, HttpMethod};
 
 /// How many OAuth requests the stand-in received, by kind (failed ones included).
@@ -42,8 +44,14 @@ pub(crate) struct Config {
     pub last_page_without_cursor: bool,
     /// Lifetime of app tokens from client credentials.
     pub app_token_lifetime: Duration,
+    /// The most requests the log keeps; older ones are dropped first.
+    pub log_limit: usize,
+    /// The largest request body read, in bytes; a larger one is answered `413`.
+    pub max_request_body: usize,
     /// Lifetime of user tokens from a refresh.
     pub user_token_lifetime: Duration,
+    /// Serve the spec's examples verbatim instead of the world.
+    pub examples_only: bool,
 }
 
 impl Default for Config {
@@ -55,6 +63,9 @@ impl Default for Config {
             last_page_without_cursor: false,
             app_token_lifetime: Duration::from_secs(60 * 24 * 3600),
             user_token_lifetime: Duration::from_secs(4 * 3600),
+            examples_only: false,
+            log_limit: 10_000,
+            max_request_body: 1 << 20,
         }
     }
 }
@@ -140,7 +151,7 @@ struct Inner {
     buckets: HashMap<(String, Option<String>), Bucket>,
     items: HashMap<String, Vec<Value>>,
     overrides: Vec<Override>,
-    log: Vec<ReceivedRequest>,
+    log: VecDeque<ReceivedRequest>,
     /// How many entries were cleared from the front of `log`, so log indexes stay valid.
     log_base: usize,
     counts: OAuthCounts,
@@ -157,6 +168,8 @@ pub(crate) struct State {
     pub client_secret: String,
     seed: RandomState,
     inner: Mutex<Inner>,
+    /// The world reads and writes act on; its own lock, never held with `inner`'s.
+    world: Mutex<World>,
 }
 
 impl State {
@@ -173,6 +186,7 @@ impl State {
             client_id,
             client_secret,
             seed: RandomState::new(),
+            world: Mutex::new(World::seeded()),
             inner: Mutex::new(Inner {
                 clients: clients.into_iter().collect(),
                 items,
@@ -184,6 +198,11 @@ impl State {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panicking test thread must not wedge the server for the others.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The world, locked.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A fresh 30-character token in Twitch's alphabet.
@@ -370,12 +389,13 @@ impl State {
         method: &str,
         path: &str,
         operation: Option<&str>,
+        query: &[(String, String)],
     ) -> Option<Reply> {
         let mut inner = self.lock();
         let index = inner
             .overrides
             .iter()
-            .rposition(|o| o.route.matches(method, path, operation))?;
+            .rposition(|o| o.route.matches(method, path, operation, query))?;
         let entry = &mut inner.overrides[index];
         entry.hits.fetch_add(1, Ordering::SeqCst);
         let reply = entry.reply.clone();
@@ -391,8 +411,14 @@ impl State {
     /// Appends to the request log; returns the entry's index.
     pub fn log(&self, request: ReceivedRequest) -> usize {
         let mut inner = self.lock();
-        inner.log.push(request);
-        inner.log_base + inner.log.len() - 1
+        inner.log.push_back(request);
+        let index = inner.log_base + inner.log.len() - 1;
+        // Bounded: a long soak or a flood must not grow the stand-in without end.
+        while inner.log.len() > self.config.log_limit.max(1) {
+            inner.log.pop_front();
+            inner.log_base += 1;
+        }
+        index
     }
 
     /// Records the status answered to log entry `index`.
@@ -410,7 +436,9 @@ impl State {
         self.lock()
             .log
             .iter()
-            .filter(|r| route.is_none_or(|route| route.matches(&r.method, &r.path, r.operation)))
+            .filter(|r| {
+                route.is_none_or(|route| route.matches(&r.method, &r.path, r.operation, &r.query))
+            })
             .cloned()
             .collect()
     }
