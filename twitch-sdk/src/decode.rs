@@ -205,7 +205,7 @@ fn decode_error(
 
 /// The JSON path (`data[1].count`; `.` for the root) of the value serde_json was reading at
 /// `line` and `column` (1-based; serde_json reports the last byte it looked at).
-fn json_path(json: &[u8], line: usize, column: usize) -> String {
+pub(crate) fn json_path(json: &[u8], line: usize, column: usize) -> String {
     enum Frame {
         Object { key: Option<String>, in_key: bool },
         Array { index: usize },
