@@ -156,11 +156,16 @@ impl Conn<'_> {
         let mut grace_until = far;
         let mut stalled = false;
         let mut retired = false;
+        // No sender left (the session moved on): keep reading until the client closes.
+        let mut orphaned = false;
         loop {
             let subscribe_by = self.subscribe_by.unwrap_or(far);
             tokio::select! {
-                out = rx.recv() => {
-                    let Some(out) = out else { return "websocket_disconnected" };
+                out = rx.recv(), if !orphaned => {
+                    let Some(out) = out else {
+                        orphaned = true;
+                        continue;
+                    };
                     match out {
                         Outbound::Text(_) | Outbound::Reconnect(_) if stalled => {}
                         Outbound::Text(text) => {
