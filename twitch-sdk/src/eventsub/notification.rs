@@ -77,8 +77,10 @@ impl Notification {
     /// `"event"` (a webhook request body, or a WebSocket message's `payload`).
     ///
     /// A type or version this SDK does not know decodes as [`Event::Unknown`]. Fields Twitch adds
-    /// later are ignored; a known event whose fields do not match its model is an
-    /// [`Error::Decode`] naming the JSON path.
+    /// later are ignored. A known event whose fields do not match its model (Twitch changed a
+    /// field's type) is kept as [`Event::Unknown`] too, and a warning naming the JSON path is
+    /// logged; [`Event::from_json`] is the strict decoding. A payload that is not JSON or has no
+    /// `subscription` is an [`Error::Decode`] naming the path.
     pub fn from_payload(
         message_id: impl Into<String>,
         timestamp: Timestamp,
@@ -87,14 +89,31 @@ impl Notification {
         #[derive(Deserialize)]
         struct Wire<'a> {
             subscription: Subscription,
-            #[serde(borrow)]
+            // A batched type (drop.entitlement.grant) sends an `events` array instead.
+            #[serde(borrow, alias = "events")]
             event: &'a RawValue,
         }
         let wire: Wire<'_> =
             serde_json::from_slice(payload).map_err(|e| decode_error(payload, payload, "", e))?;
         let raw = wire.event.get();
-        let event = Event::from_json(&wire.subscription.r#type, &wire.subscription.version, raw)
-            .map_err(|e| decode_error(payload, raw.as_bytes(), "event", e))?;
+        let (kind, version) = (&wire.subscription.r#type, &wire.subscription.version);
+        let event = match Event::from_json(kind, version, raw) {
+            Ok(event) => event,
+            // What Twitch sends must not fail a stream: an event that does not match its model
+            // (a field Twitch changed) is kept as JSON and the mismatch is logged.
+            Err(e) => match serde_json::from_str(raw) {
+                Ok(raw) => {
+                    let (path, message) = where_and_what(wire.event.get().as_bytes(), "event", &e);
+                    tracing::warn!(r#type = %kind, %version, %path, %message, "EventSub event does not match its model; kept as Event::Unknown");
+                    Event::Unknown {
+                        r#type: kind.clone(),
+                        version: version.clone(),
+                        raw,
+                    }
+                }
+                Err(e) => return Err(decode_error(payload, raw.as_bytes(), "event", e)),
+            },
+        };
         Ok(Notification {
             message_id: message_id.into(),
             timestamp,
@@ -139,9 +158,20 @@ impl Revocation {
 /// An [`Error::Decode`] for an EventSub message; `json` is the part serde read (the whole
 /// payload, or the event inside it, then `prefix` is `event`).
 fn decode_error(payload: &[u8], json: &[u8], prefix: &str, e: serde_json::Error) -> Error {
+    let (path, message) = where_and_what(json, prefix, &e);
+    Error::Decode {
+        endpoint: DECODE_CONTEXT,
+        path,
+        message,
+        excerpt: excerpt(payload),
+    }
+}
+
+/// The JSON path of a serde failure in `json` (under `prefix`) and what serde said.
+fn where_and_what(json: &[u8], prefix: &str, e: &serde_json::Error) -> (String, String) {
     use serde_json::error::Category;
     let text = e.to_string();
-    let (path, message) = match e.classify() {
+    match e.classify() {
         Category::Data => {
             let message = match text.rfind(" at line ") {
                 Some(at) if e.line() > 0 => text[..at].to_owned(),
@@ -156,12 +186,6 @@ fn decode_error(payload: &[u8], json: &[u8], prefix: &str, e: serde_json::Error)
             (path, message)
         }
         _ => (".".to_owned(), format!("not JSON: {text}")),
-    };
-    Error::Decode {
-        endpoint: DECODE_CONTEXT,
-        path,
-        message,
-        excerpt: excerpt(payload),
     }
 }
 
