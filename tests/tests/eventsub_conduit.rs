@@ -22,7 +22,12 @@ async fn next(events: &mut EventStream) -> EventSubItem {
     }
 }
 
-fn runner(mock: &MockServer, app: &AppApi, conduit: &str, shards: std::ops::Range<u32>) -> ConduitShards {
+fn runner(
+    mock: &MockServer,
+    app: &AppApi,
+    conduit: &str,
+    shards: std::ops::Range<u32>,
+) -> ConduitShards {
     ConduitShards::builder(app.clone(), conduit, shards)
         .url(mock.eventsub_url())
         .protocol_second(SECOND)
@@ -63,7 +68,10 @@ async fn shards_are_assigned_reassigned_and_split_between_runners() {
     assert_eq!(again.id, conduit.id, "idempotent");
     assert_eq!(app.get_conduits().await.unwrap().len(), 1);
     let resized = ensure_conduit(&app, 3).await.unwrap();
-    assert_eq!((resized.id.as_str(), resized.shard_count), (conduit.id.as_str(), 3));
+    assert_eq!(
+        (resized.id.as_str(), resized.shard_count),
+        (conduit.id.as_str(), 3)
+    );
     let conduit = ensure_conduit(&app, 4).await.unwrap();
 
     // Subscriptions for eight broadcasters, made once by the app, through the conduit.
@@ -79,15 +87,28 @@ async fn shards_are_assigned_reassigned_and_split_between_runners() {
     }
 
     // Two runners ("processes") split the conduit: shards 0..2 and 2..4.
-    let mut low = runner(&mock, &app, &conduit.id, 0..2).start().await.unwrap();
-    let mut high = runner(&mock, &app, &conduit.id, 2..4).start().await.unwrap();
+    let mut low = runner(&mock, &app, &conduit.id, 0..2)
+        .start()
+        .await
+        .unwrap();
+    let mut high = runner(&mock, &app, &conduit.id, 2..4)
+        .start()
+        .await
+        .unwrap();
     let low_shards = assigned(&mut low, 2).await;
     let high_shards = assigned(&mut high, 2).await;
     let mut ids: Vec<&String> = low_shards.keys().chain(high_shards.keys()).collect();
     ids.sort();
     assert_eq!(ids, ["0", "1", "2", "3"]);
-    let shards = app.get_conduit_shards(&conduit.id).limit(100).await.unwrap();
-    assert!(shards.iter().all(|s| s.status.as_str() == "enabled"), "{shards:?}");
+    let shards = app
+        .get_conduit_shards(&conduit.id)
+        .limit(100)
+        .await
+        .unwrap();
+    assert!(
+        shards.iter().all(|s| s.status.as_str() == "enabled"),
+        "{shards:?}"
+    );
 
     // Events for many broadcasters spread over both runners, each delivered once.
     let example = json!({
@@ -124,9 +145,16 @@ async fn shards_are_assigned_reassigned_and_split_between_runners() {
         }
     };
     assert_ne!(&reassigned, old_session);
-    let shards = app.get_conduit_shards(&conduit.id).limit(100).await.unwrap();
+    let shards = app
+        .get_conduit_shards(&conduit.id)
+        .limit(100)
+        .await
+        .unwrap();
     let now = shards.iter().find(|s| &s.id == shard).unwrap();
-    assert_eq!(now.transport.session_id.as_deref(), Some(reassigned.as_str()));
+    assert_eq!(
+        now.transport.session_id.as_deref(),
+        Some(reassigned.as_str())
+    );
     assert_eq!(now.status.as_str(), "enabled");
 }
 

@@ -73,7 +73,11 @@ fn creates(mock: &MockServer) -> Vec<ReceivedRequest> {
 
 #[tokio::test]
 async fn every_type_sends_its_documented_condition() {
-    let mock = MockServer::builder().examples_only(true).start().await.unwrap();
+    let mock = MockServer::builder()
+        .examples_only(true)
+        .start()
+        .await
+        .unwrap();
     let app = app(&mock).await;
     let mut cases: Vec<(&'static str, Box<dyn Case>)> = Vec::new();
     generated::every_type(&mut |stem, case| cases.push((stem, case)));
@@ -129,7 +133,11 @@ async fn every_type_sends_its_documented_condition() {
 
 #[tokio::test]
 async fn the_user_api_fills_the_token_user_and_checks_scopes() {
-    let mock = MockServer::builder().examples_only(true).start().await.unwrap();
+    let mock = MockServer::builder()
+        .examples_only(true)
+        .start()
+        .await
+        .unwrap();
     let (without, _) = user(&mock, &[]).await;
     let err = without
         .subscribe(ChannelFollowV2::new("1337"))
@@ -192,7 +200,11 @@ async fn the_user_api_fills_the_token_user_and_checks_scopes() {
 
 #[tokio::test]
 async fn token_type_and_transport_are_checked_before_sending() {
-    let mock = MockServer::builder().examples_only(true).start().await.unwrap();
+    let mock = MockServer::builder()
+        .examples_only(true)
+        .start()
+        .await
+        .unwrap();
     let app = app(&mock).await;
     let (user, _) = user(&mock, &["moderator:read:followers"]).await;
 
@@ -286,7 +298,11 @@ async fn token_type_and_transport_are_checked_before_sending() {
 
 #[tokio::test]
 async fn an_existing_subscription_is_reported_distinctly() {
-    let mock = MockServer::builder().examples_only(true).start().await.unwrap();
+    let mock = MockServer::builder()
+        .examples_only(true)
+        .start()
+        .await
+        .unwrap();
     let app = app(&mock).await;
     mock.on(Route::operation("create-eventsub-subscription"))
         .once()
@@ -324,7 +340,11 @@ fn debug_output_hides_the_webhook_secret() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let mock = MockServer::builder().examples_only(true).start().await.unwrap();
+        let mock = MockServer::builder()
+            .examples_only(true)
+            .start()
+            .await
+            .unwrap();
         let app = app(&mock).await;
         let request = app
             .subscribe(StreamOnlineV1::new("1337"))

@@ -608,3 +608,123 @@ async fn the_stand_in_wants_pongs_and_a_move_after_reconnect() {
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     assert_eq!(close_code(&mut ws).await, Some(4007));
 }
+
+/// Drops, close codes, handovers, duplicates and a consumer that sometimes dawdles, in random
+/// order; afterwards no event was delivered twice, the last one still arrives, and closing the
+/// stream leaves no task behind.
+async fn churn(rounds: usize, seed: u64) {
+    let mock = mock().await;
+    let tasks_before = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    let (api, mut events, _) = ticking(&mock).await;
+    let mut state = seed;
+    let mut random = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut seen = HashSet::new();
+    let (mut drops, mut handovers, mut duplicates, mut delivered) = (0, 0, 0, 0usize);
+    let mut seq = 0u64;
+    for _ in 0..rounds {
+        let sessions = mock.eventsub().sessions();
+        let Some(id) = sessions.last() else {
+            // Between a drop and the reconnect: wait for the session to come back.
+            let (item, _) = until(&mut events, |i| {
+                matches!(i, EventSubItem::Reconnected { .. })
+            })
+            .await;
+            connected_id(&item);
+            continue;
+        };
+        match random(10) {
+            0 => drops += usize::from(mock.eventsub().drop_connection(id)),
+            1 => drops += usize::from(mock.eventsub().close(id, 4000)),
+            2 | 3 => handovers += usize::from(mock.eventsub().reconnect(id)),
+            4 => {
+                mock.eventsub().duplicate_next(3);
+                duplicates += 3;
+            }
+            _ => {}
+        }
+        for _ in 0..3 {
+            emit_tick(&mock, seq);
+            seq += 1;
+        }
+        if random(8) == 0 {
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        while let Ok(Some(item)) =
+            tokio::time::timeout(Duration::from_millis(1), events.next_item()).await
+        {
+            if let Some(s) = tick_seq(&item) {
+                assert!(seen.insert(s), "event {s} delivered twice");
+                delivered += 1;
+            }
+        }
+    }
+    // The session settles (a live session with its subscription); one last event arrives.
+    let settle_by = Instant::now() + Duration::from_secs(20);
+    loop {
+        let sessions = mock.eventsub().sessions();
+        if sessions.len() == 1 && enabled_on(&mock, &sessions[0]) == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < settle_by,
+            "no settled session: {sessions:?}"
+        );
+        if let Ok(Some(item)) =
+            tokio::time::timeout(Duration::from_millis(5), events.next_item()).await
+        {
+            if let Some(s) = tick_seq(&item) {
+                assert!(seen.insert(s), "event {s} delivered twice");
+            }
+        }
+    }
+    let last = seq + 1_000_000;
+    while emit_tick(&mock, last) == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (item, skipped) = until(&mut events, |i| tick_seq(i) == Some(last)).await;
+    assert_eq!(tick_seq(&item), Some(last));
+    for s in skipped.iter().filter_map(tick_seq) {
+        assert!(seen.insert(s), "event {s} delivered twice");
+    }
+    eprintln!(
+        "churn: {rounds} rounds, {drops} drops, {handovers} handovers, {duplicates} duplicates, \
+         {seq} events emitted, {delivered} delivered once"
+    );
+    // Closing the stream and the API handle ends every client task, and with the connections
+    // gone every stand-in connection task too.
+    drop(events);
+    drop(api);
+    let mut tasks_after = usize::MAX;
+    for _ in 0..100 {
+        tasks_after = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        if tasks_after <= tasks_before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        tasks_after <= tasks_before,
+        "tasks {tasks_before} -> {tasks_after}"
+    );
+}
+
+#[tokio::test]
+async fn short_churn_soak() {
+    churn(300, 0x5eed_0001).await;
+}
+
+/// `cargo test -p twitch-sdk-tests --test eventsub_ws -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "long soak; run by hand"]
+async fn long_churn_soak() {
+    churn(20_000, 0x5eed_0002).await;
+}

@@ -36,7 +36,9 @@ async fn main() -> Result<(), Box<dyn StdError>> {
         .helix_url(mock.helix_url())
         .oauth_url(mock.oauth_url())
         .build()?;
-    let bot = client.user(UserToken::new(mock.client_id(), access)).await?;
+    let bot = client
+        .user(UserToken::new(mock.client_id(), access))
+        .await?;
 
     let mut events = EventSubWebSocket::builder(bot.clone())
         .url(mock.eventsub_url())
@@ -55,12 +57,17 @@ async fn main() -> Result<(), Box<dyn StdError>> {
         match item {
             EventSubItem::Connected { session_id } => {
                 println!("connected, session {session_id}");
-                mock.eventsub().emit("channel.chat.message", "1", chat_event(chat[0]));
+                mock.eventsub()
+                    .emit("channel.chat.message", "1", chat_event(chat[0]));
                 mock.eventsub().reconnect(&session_id);
             }
-            EventSubItem::Reconnected { session_id, handover } => {
+            EventSubItem::Reconnected {
+                session_id,
+                handover,
+            } => {
                 println!("moved to a new connection (handover: {handover}), session {session_id}");
-                mock.eventsub().emit("channel.chat.message", "1", chat_event(chat[1]));
+                mock.eventsub()
+                    .emit("channel.chat.message", "1", chat_event(chat[1]));
             }
             EventSubItem::Notification(n) => {
                 let Event::ChannelChatMessageV1(message) = &n.event else {

@@ -36,7 +36,10 @@ async fn main() -> Result<()> {
 }
 
 async fn app(helix: &str, oauth: &str) -> Result<AppApi> {
-    let client = Client::builder().helix_url(helix).oauth_url(oauth).build()?;
+    let client = Client::builder()
+        .helix_url(helix)
+        .oauth_url(oauth)
+        .build()?;
     let credentials = ClientCredentials::new(MockServer::CLIENT_ID, MockServer::CLIENT_SECRET);
     Ok(client.app(credentials).await?)
 }
@@ -57,12 +60,19 @@ async fn parent() -> Result<()> {
     let mut workers = Vec::new();
     for (start, end) in [(0, 2), (2, 4)] {
         let child = Command::new(&exe)
-            .args(["worker", &mock.helix_url(), &mock.oauth_url(), &mock.eventsub_url()])
+            .args([
+                "worker",
+                &mock.helix_url(),
+                &mock.oauth_url(),
+                &mock.eventsub_url(),
+            ])
             .args([conduit.id.clone(), start.to_string(), end.to_string()])
             .stdout(Stdio::piped())
             .spawn()?;
         println!("started worker {} for shards {start}..{end}", child.id());
-        workers.push(tokio::task::spawn_blocking(move || child.wait_with_output()));
+        workers.push(tokio::task::spawn_blocking(move || {
+            child.wait_with_output()
+        }));
     }
 
     // Wait until every shard points at a live session, then play the events.
