@@ -676,12 +676,9 @@ async fn churn(rounds: usize, seed: u64) {
             Instant::now() < settle_by,
             "no settled session: {sessions:?}"
         );
-        if let Ok(Some(item)) =
-            tokio::time::timeout(Duration::from_millis(5), events.next_item()).await
-        {
-            if let Some(s) = tick_seq(&item) {
-                assert!(seen.insert(s), "event {s} delivered twice");
-            }
+        let next = tokio::time::timeout(Duration::from_millis(5), events.next_item()).await;
+        if let Some(s) = next.ok().flatten().as_ref().and_then(tick_seq) {
+            assert!(seen.insert(s), "event {s} delivered twice");
         }
     }
     let last = seq + 1_000_000;
