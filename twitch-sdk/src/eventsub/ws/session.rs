@@ -190,7 +190,9 @@ impl Session {
         tx: &mpsc::Sender<(u64, Read)>,
         rx: mpsc::Receiver<(u64, Read)>,
     ) -> Option<(Connected, frame::SessionInfo)> {
-        let socket = match connect(&self.url()).await {
+        let limit = self.settings.protocol(10.0);
+        let connected = tokio::time::timeout(limit, connect(&self.url())).await;
+        let socket = match connected.unwrap_or_else(|_| Err("connect timed out".to_owned())) {
             Ok(socket) => socket,
             Err(reason) => {
                 self.emit(EventSubItem::Disconnected {
@@ -310,9 +312,17 @@ impl Session {
                             Read::Text(text) => match self.handle(&text).await {
                                 Step::Continue => {}
                                 Step::Stop => return End::Stop,
+                                // A second `session_reconnect` while one is being followed
+                                // changes nothing: the first move goes on.
+                                Step::Reconnect(_) if pending.is_some() || connecting.is_some() => {}
                                 Step::Reconnect(url) => {
-                                    pending = None;
-                                    connecting = Some(tokio::spawn(async move { connect(&url).await }));
+                                    let limit = self.settings.protocol(10.0);
+                                    connecting = Some(tokio::spawn(async move {
+                                        match tokio::time::timeout(limit, connect(&url)).await {
+                                            Ok(connected) => connected,
+                                            Err(_) => Err("connect timed out".to_owned()),
+                                        }
+                                    }));
                                 }
                             },
                             Read::Closed { code, reason } => {

@@ -107,7 +107,8 @@ impl Hub {
     pub fn take_over(&self, session_id: &str, link: Link) -> Option<(Link, u64)> {
         let mut registry = self.lock();
         let session = registry.sessions.get_mut(session_id)?;
-        if !session.reconnecting {
+        // A session that ended (or was never told to move) cannot be taken over.
+        if !session.reconnecting || session.link.is_none() {
             return None;
         }
         let old = session.link.replace(link)?;
