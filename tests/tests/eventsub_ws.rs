@@ -613,7 +613,10 @@ async fn the_stand_in_wants_pongs_and_a_move_after_reconnect() {
 /// order; afterwards no event was delivered twice, the last one still arrives, and closing the
 /// stream leaves no task behind.
 async fn churn(rounds: usize, seed: u64) {
-    let mock = mock().await;
+    // Thousands of resubscriptions would spend Helix's 800 points a minute and then wait for
+    // the bucket, as they should; the soak is about the socket, so the bucket is off.
+    let builder = MockServer::builder().eventsub_second(SECOND);
+    let mock = builder.without_rate_limit().start().await.unwrap();
     let tasks_before = tokio::runtime::Handle::current()
         .metrics()
         .num_alive_tasks();
@@ -723,5 +726,5 @@ async fn short_churn_soak() {
 #[tokio::test]
 #[ignore = "long soak; run by hand"]
 async fn long_churn_soak() {
-    churn(20_000, 0x5eed_0002).await;
+    churn(10_000, 0x5eed_0002).await;
 }
