@@ -73,7 +73,7 @@ fn creates(mock: &MockServer) -> Vec<ReceivedRequest> {
 
 #[tokio::test]
 async fn every_type_sends_its_documented_condition() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::builder().examples_only().start().await.unwrap();
     let app = app(&mock).await;
     let mut cases: Vec<(&'static str, Box<dyn Case>)> = Vec::new();
     generated::every_type(&mut |stem, case| cases.push((stem, case)));
@@ -129,7 +129,7 @@ async fn every_type_sends_its_documented_condition() {
 
 #[tokio::test]
 async fn the_user_api_fills_the_token_user_and_checks_scopes() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::builder().examples_only().start().await.unwrap();
     let (without, _) = user(&mock, &[]).await;
     let err = without
         .subscribe(ChannelFollowV2::new("1337"))
@@ -193,7 +193,7 @@ async fn the_user_api_fills_the_token_user_and_checks_scopes() {
 
 #[tokio::test]
 async fn token_type_and_transport_are_checked_before_sending() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::builder().examples_only().start().await.unwrap();
     let app = app(&mock).await;
     let (user, _) = user(&mock, &["moderator:read:followers"]).await;
 
@@ -287,7 +287,7 @@ async fn token_type_and_transport_are_checked_before_sending() {
 
 #[tokio::test]
 async fn an_existing_subscription_is_reported_distinctly() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::builder().examples_only().start().await.unwrap();
     let app = app(&mock).await;
     mock.on(Route::operation("create-eventsub-subscription"))
         .once()
@@ -325,7 +325,7 @@ fn debug_output_hides_the_webhook_secret() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let mock = MockServer::start().await;
+        let mock = MockServer::builder().examples_only().start().await.unwrap();
         let app = app(&mock).await;
         let request = app
             .subscribe(StreamOnlineV1::new("1337"))

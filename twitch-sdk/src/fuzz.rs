@@ -101,3 +101,18 @@ pub fn rate_headers(headers: &HeaderMap) -> (Option<u32>, Option<u32>, Option<Sy
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     crate::session::retry_after(headers)
 }
+
+/// The EventSub WebSocket client's reading of one text frame: the envelope, then the typed
+/// decode of a notification or revocation (the one call site the session uses). Returns what
+/// the frame was, or the error the session would log.
+#[cfg(feature = "eventsub-ws")]
+pub fn eventsub_frame(text: &str) -> Result<String> {
+    use crate::eventsub::ws::frame::{self, Frame};
+    Ok(match frame::parse(text)? {
+        Frame::Welcome(info) => format!("welcome {}", info.id),
+        Frame::Keepalive => "keepalive".to_owned(),
+        Frame::Reconnect { url } => format!("reconnect {url}"),
+        Frame::Other(kind) => format!("other {kind}"),
+        Frame::Message(message) => format!("{:?}", frame::decode(message)),
+    })
+}

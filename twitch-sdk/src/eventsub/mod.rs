@@ -33,3 +33,16 @@ pub use notification::{Notification, Revocation, Subscription, Transport};
 pub use subscribe::{
     Subscribe, SubscribeRequest, Subscribed, SubscriptionType, Transports, TypeSpec,
 };
+
+#[cfg(feature = "eventsub-ws")]
+mod conduit;
+#[cfg(feature = "eventsub-ws")]
+pub(crate) mod ws;
+
+#[cfg(feature = "eventsub-ws")]
+pub use conduit::{ConduitShards, ensure_conduit};
+#[cfg(feature = "eventsub-ws")]
+pub use ws::{
+    EventStream, EventSubItem, EventSubWebSocket, MAX_CONNECTIONS_PER_USER,
+    MAX_SUBSCRIPTIONS_PER_CONNECTION, MAX_TOTAL_COST, SubscriptionRequest, TWITCH_EVENTSUB_URL,
+};

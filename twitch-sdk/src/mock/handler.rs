@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::eventsub;
 use super::log::ReceivedRequest;
 use super::reply::error_body;
 use super::state::{Grant, State};
@@ -201,12 +202,14 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
     };
     let mut rate_headers = Vec::new();
     let mut partial = false;
+    let mut caller = None;
     // Operations that accept no token type need no authorization at all (the iCalendar feed).
     if endpoint.tokens.app || endpoint.tokens.user {
         let grant = match authenticate(state, request) {
             Ok(grant) => grant,
             Err(message) => return Answer::error(401, message),
         };
+        caller = Some(grant.clone());
         if let Err(message) = check::token_type(endpoint, grant.user.is_none()) {
             return Answer::error(401, message);
         }
@@ -244,8 +247,7 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
             }
         }
     }
-    let user = grant_user(state, request);
-    let mut answer = serve(state, endpoint, request, user.as_deref());
+    let mut answer = serve(state, endpoint, request, caller.as_ref());
     if partial {
         answer = without_items(answer);
     }
@@ -285,19 +287,13 @@ fn authenticate(state: &State, request: &ReceivedRequest) -> Result<Grant, &'sta
     Ok(grant)
 }
 
-/// The user id of the request's token, for a user token.
-fn grant_user(state: &State, request: &ReceivedRequest) -> Option<String> {
-    let token = credentials(request, &["Bearer"])?;
-    state.lookup(token)?.0.user.map(|(id, _)| id)
-}
-
 /// The answer of an authorized request: 400 for broken arguments, 401 when the acting user is
-/// not the token's, else the world's answer, the page or the example.
+/// not the token's, else the EventSub state's answer, the world's answer, the page or the example.
 fn serve(
     state: &State,
     endpoint: &'static Endpoint,
     request: &ReceivedRequest,
-    user: Option<&str>,
+    grant: Option<&Grant>,
 ) -> Answer {
     let body = if request.body.is_empty() {
         None
@@ -323,6 +319,9 @@ fn serve(
         };
         return Answer::error(400, message);
     }
+    let user = grant
+        .and_then(|g| g.user.as_ref())
+        .map(|(id, _)| id.as_str());
     if let Some(user) = user {
         if let Err(Error::InvalidArgument { name, .. }) =
             check::acting_user(endpoint, user, &request.query, body.as_ref())
@@ -331,6 +330,9 @@ fn serve(
             let wire = wire.map_or(name.as_str(), |p| p.name);
             return Answer::error(401, check::acting_user_message(wire));
         }
+    }
+    if let Some(answer) = eventsub_answer(state, endpoint, request, body.as_ref(), grant) {
+        return answer;
     }
     let example = state.routes.example(endpoint.operation);
     let fixed = state.items(endpoint.operation);
@@ -357,6 +359,31 @@ fn serve(
         None if endpoint.method == HttpMethod::Get => Answer::json(200, &json!({"data": []})),
         None => Answer::raw(204, Vec::new()),
     }
+}
+
+/// EventSub subscriptions and conduits are answered from the stand-in's EventSub state.
+fn eventsub_answer(
+    state: &State,
+    endpoint: &Endpoint,
+    request: &ReceivedRequest,
+    body: Option<&Value>,
+    grant: Option<&Grant>,
+) -> Option<Answer> {
+    // Items a test set for a listing take precedence, as they do for every other list.
+    if state.items(endpoint.operation).is_some() {
+        return None;
+    }
+    let grant = grant.filter(|_| !state.config.examples_only)?;
+    let caller = eventsub::helix::Caller {
+        client_id: &grant.client_id,
+        user_id: grant.user.as_ref().map(|(id, _)| id.as_str()),
+    };
+    let (status, body) =
+        eventsub::helix::answer(&state.eventsub, endpoint.operation, request, body, caller)?;
+    Some(match body {
+        Some(body) => Answer::json(status, &body),
+        None => Answer::raw(status, Vec::new()),
+    })
 }
 
 /// An example body as Twitch would send it: JSON as written, a JSON string (the iCalendar

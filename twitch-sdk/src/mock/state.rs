@@ -50,7 +50,8 @@ pub(crate) struct Config {
     pub max_request_body: usize,
     /// Lifetime of user tokens from a refresh.
     pub user_token_lifetime: Duration,
-    /// Serve the spec's examples verbatim instead of the world.
+    /// Serve the spec's examples verbatim instead of the world, keeping no state (EventSub
+    /// included).
     pub examples_only: bool,
 }
 
@@ -170,6 +171,8 @@ pub(crate) struct State {
     inner: Mutex<Inner>,
     /// The world reads and writes act on; its own lock, never held with `inner`'s.
     world: Mutex<World>,
+    /// EventSub subscriptions, conduits and WebSocket sessions (`mock/eventsub`).
+    pub eventsub: Arc<super::eventsub::hub::Hub>,
 }
 
 impl State {
@@ -187,6 +190,7 @@ impl State {
             client_secret,
             seed: RandomState::new(),
             world: Mutex::new(World::seeded()),
+            eventsub: Arc::new(super::eventsub::hub::Hub::new(Default::default())),
             inner: Mutex::new(Inner {
                 clients: clients.into_iter().collect(),
                 items,

@@ -1,0 +1,437 @@
+//! One EventSub WebSocket session over time: connect, welcome, bind (subscribe or assign a
+//! shard), read, hand over on `session_reconnect`, and reconnect with backoff after a drop.
+//!
+//! A task per connection reads its socket into one channel, tagged with the connection's
+//! number; the session task below owns the decisions. During a handover the old connection
+//! keeps being read until it ends, and everything from either connection passes the dedupe
+//! store, so nothing is lost and nothing is delivered twice.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, sleep, sleep_until};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+
+use super::connect::{Backoff, Socket, connect};
+use super::frame::{self, Frame};
+use super::{EventSubItem, Settings};
+
+/// What a session does with each new session id: create subscriptions, or assign a shard.
+pub(crate) trait Binder: Send + Sync + 'static {
+    /// Sets up delivery to `session_id`; the items report what failed (and what worked, for
+    /// shards).
+    fn bind<'a>(
+        &'a self,
+        session_id: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Vec<EventSubItem>> + Send + 'a>>;
+
+    /// Twitch revoked a subscription: do not recreate it.
+    fn revoked(&self, _revocation: &crate::eventsub::Revocation) {}
+}
+
+/// What a connection's reader reports.
+#[derive(Debug)]
+enum Read {
+    Text(Utf8Bytes),
+    Closed { code: Option<u16>, reason: String },
+}
+
+/// A connection being read by its own task.
+struct Reader {
+    id: u64,
+    close: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Reader {
+    fn spawn(socket: Socket, id: u64, tx: mpsc::Sender<(u64, Read)>) -> Reader {
+        let (close, close_rx) = oneshot::channel();
+        let task = tokio::spawn(read(socket, id, tx, close_rx));
+        Reader {
+            id,
+            close: Some(close),
+            task,
+        }
+    }
+
+    /// Asks the reader to send a close frame; it keeps reading until the server's close.
+    fn close(&mut self) {
+        if let Some(close) = self.close.take() {
+            let _ = close.send(());
+        }
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// How long a closing connection may take to finish before it is dropped.
+const CLOSE_WAIT: Duration = Duration::from_secs(10);
+
+async fn read(
+    mut socket: Socket,
+    id: u64,
+    tx: mpsc::Sender<(u64, Read)>,
+    mut close: oneshot::Receiver<()>,
+) {
+    let mut closing: Option<Instant> = None;
+    let far = Instant::now() + Duration::from_secs(86_400 * 365);
+    loop {
+        tokio::select! {
+            asked = &mut close, if closing.is_none() => {
+                closing = Some(Instant::now() + CLOSE_WAIT);
+                if asked.is_ok() {
+                    let _ = socket.close(None).await;
+                }
+            }
+            () = sleep_until(closing.unwrap_or(far)) => return,
+            next = socket.next() => {
+                let report = match next {
+                    Some(Ok(Message::Text(text))) => Read::Text(text),
+                    Some(Ok(Message::Close(frame))) => Read::Closed {
+                        code: frame.as_ref().map(|f| u16::from(f.code)),
+                        reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+                    },
+                    // Pings are answered by tungstenite; binary frames are not EventSub's.
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => Read::Closed { code: None, reason: e.to_string() },
+                    None => Read::Closed { code: None, reason: "connection ended".to_owned() },
+                };
+                let last = matches!(report, Read::Closed { .. });
+                if tx.send((id, report)).await.is_err() || last {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Why the connected phase ended.
+enum End {
+    /// Connection lost: reconnect with a new session.
+    Lost,
+    /// The user dropped the stream.
+    Stop,
+}
+
+/// Runs a session until the user drops the stream.
+pub(crate) async fn run(
+    settings: Arc<Settings>,
+    binder: Arc<dyn Binder>,
+    out: mpsc::Sender<EventSubItem>,
+) {
+    let mut session = Session {
+        settings,
+        binder,
+        out,
+        next_id: 0,
+        session_id: None,
+    };
+    session.run().await;
+}
+
+struct Session {
+    settings: Arc<Settings>,
+    binder: Arc<dyn Binder>,
+    out: mpsc::Sender<EventSubItem>,
+    next_id: u64,
+    /// The last session id bound.
+    session_id: Option<String>,
+}
+
+impl Session {
+    async fn run(&mut self) {
+        let backoff = Backoff {
+            min: self.settings.backoff_min,
+            max: self.settings.backoff_max,
+        };
+        let mut attempt = 0u32;
+        loop {
+            if attempt > 0 {
+                tokio::select! {
+                    () = sleep(backoff.delay(attempt)) => {}
+                    () = self.out.closed() => return,
+                }
+            }
+            attempt = attempt.saturating_add(1);
+            let (tx, rx) = mpsc::channel(256);
+            let Some((reader, welcome)) = self.open(&tx, rx).await else {
+                continue;
+            };
+            match self.connected(reader, welcome, tx).await {
+                End::Lost => attempt = 1,
+                End::Stop => return,
+            }
+        }
+    }
+
+    fn url(&self) -> String {
+        let url = &self.settings.url;
+        match self.settings.keepalive {
+            Some(secs) => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}keepalive_timeout_seconds={secs}")
+            }
+            None => url.clone(),
+        }
+    }
+
+    /// Connects and waits for the welcome; reports a failure as a `Disconnected` item.
+    async fn open(
+        &mut self,
+        tx: &mpsc::Sender<(u64, Read)>,
+        rx: mpsc::Receiver<(u64, Read)>,
+    ) -> Option<(Connected, frame::SessionInfo)> {
+        let limit = self.settings.protocol(10.0);
+        let connected = tokio::time::timeout(limit, connect(&self.url())).await;
+        let socket = match connected.unwrap_or_else(|_| Err("connect timed out".to_owned())) {
+            Ok(socket) => socket,
+            Err(reason) => {
+                self.emit(EventSubItem::Disconnected {
+                    code: None,
+                    reason: format!("connect failed: {reason}"),
+                })
+                .await;
+                return None;
+            }
+        };
+        self.next_id += 1;
+        let mut conn = Connected {
+            reader: Reader::spawn(socket, self.next_id, tx.clone()),
+            rx,
+        };
+        let deadline = Instant::now() + self.settings.protocol(10.0);
+        loop {
+            let next = tokio::select! {
+                next = conn.rx.recv() => next,
+                () = sleep_until(deadline) => None,
+            };
+            let Some((_, read)) = next else {
+                self.emit(EventSubItem::Disconnected {
+                    code: None,
+                    reason: "no welcome".to_owned(),
+                })
+                .await;
+                return None;
+            };
+            match read {
+                Read::Text(text) => match frame::parse(&text) {
+                    Ok(Frame::Welcome(info)) => return Some((conn, info)),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "eventsub: unreadable frame before the welcome")
+                    }
+                },
+                Read::Closed { code, reason } => {
+                    self.emit(EventSubItem::Disconnected { code, reason }).await;
+                    return None;
+                }
+            }
+        }
+    }
+
+    async fn emit(&self, item: EventSubItem) -> bool {
+        self.out.send(item).await.is_ok()
+    }
+
+    /// Binds a new session id and reports the connection.
+    async fn welcomed(&mut self, info: &frame::SessionInfo, handover: bool) -> bool {
+        let first = self.session_id.is_none();
+        let new_id = self.session_id.as_deref() != Some(info.id.as_str());
+        if new_id {
+            self.session_id = Some(info.id.clone());
+            for item in self.binder.bind(&info.id).await {
+                if !self.emit(item).await {
+                    return false;
+                }
+            }
+        }
+        let session_id = info.id.clone();
+        let item = if first {
+            EventSubItem::Connected { session_id }
+        } else {
+            EventSubItem::Reconnected {
+                session_id,
+                handover,
+            }
+        };
+        self.emit(item).await
+    }
+
+    /// The connected phase: read, hand over, watch the keepalive.
+    async fn connected(
+        &mut self,
+        conn: Connected,
+        welcome: frame::SessionInfo,
+        tx: mpsc::Sender<(u64, Read)>,
+    ) -> End {
+        let Connected { reader, mut rx } = conn;
+        let mut active = reader;
+        let mut keepalive = self.keepalive_of(&welcome);
+        if !self.welcomed(&welcome, false).await {
+            return End::Stop;
+        }
+        let mut last_seen = Instant::now();
+        let mut pending: Option<Reader> = None;
+        let mut connecting: Option<JoinHandle<Result<Socket, String>>> = None;
+        let mut draining: Vec<Reader> = Vec::new();
+        loop {
+            let silence_until = last_seen + keepalive;
+            tokio::select! {
+                biased;
+                () = self.out.closed() => return End::Stop,
+                // Before the reads, which a busy stream keeps ready all the time.
+                done = async { connecting.as_mut().expect("guarded").await }, if connecting.is_some() => {
+                    connecting = None;
+                    match done {
+                        Ok(Ok(socket)) => {
+                            self.next_id += 1;
+                            pending = Some(Reader::spawn(socket, self.next_id, tx.clone()));
+                        }
+                        // Twitch closes the old connection (4004) when the move never happens;
+                        // that ends in an ordinary reconnect.
+                        Ok(Err(reason)) => {
+                            tracing::warn!(%reason, "eventsub: cannot reach the reconnect URL; staying on the old connection");
+                        }
+                        Err(_) => {}
+                    }
+                }
+                next = rx.recv() => {
+                    let Some((id, read)) = next else { return End::Lost };
+                    if id == active.id {
+                        last_seen = Instant::now();
+                        match read {
+                            Read::Text(text) => match self.handle(&text).await {
+                                Step::Continue => {}
+                                Step::Stop => return End::Stop,
+                                // A second `session_reconnect` while one is being followed
+                                // changes nothing: the first move goes on.
+                                Step::Reconnect(_) if pending.is_some() || connecting.is_some() => {}
+                                Step::Reconnect(url) => {
+                                    let limit = self.settings.protocol(10.0);
+                                    connecting = Some(tokio::spawn(async move {
+                                        match tokio::time::timeout(limit, connect(&url)).await {
+                                            Ok(connected) => connected,
+                                            Err(_) => Err("connect timed out".to_owned()),
+                                        }
+                                    }));
+                                }
+                            },
+                            Read::Closed { code, reason } => {
+                                self.emit(EventSubItem::Disconnected { code, reason }).await;
+                                return End::Lost;
+                            }
+                        }
+                    } else if pending.as_ref().is_some_and(|p| p.id == id) {
+                        match read {
+                            Read::Text(text) => {
+                                if let Ok(Frame::Welcome(info)) = frame::parse(&text) {
+                                    // The new connection is live: retire the old one, which
+                                    // is still read until its server closes it.
+                                    let Some(new) = pending.take() else { continue };
+                                    let mut old = std::mem::replace(&mut active, new);
+                                    old.close();
+                                    draining.push(old);
+                                    keepalive = self.keepalive_of(&info);
+                                    last_seen = Instant::now();
+                                    if !self.welcomed(&info, true).await {
+                                        return End::Stop;
+                                    }
+                                } else if let Step::Stop = self.handle(&text).await {
+                                    return End::Stop;
+                                }
+                            }
+                            Read::Closed { code, reason } => {
+                                pending = None;
+                                tracing::warn!(?code, %reason, "eventsub: the reconnect connection closed before its welcome");
+                            }
+                        }
+                    } else if draining.iter().any(|d| d.id == id) {
+                        match read {
+                            Read::Text(text) => {
+                                if let Step::Stop = self.handle(&text).await {
+                                    return End::Stop;
+                                }
+                            }
+                            Read::Closed { .. } => draining.retain(|d| d.id != id),
+                        }
+                    }
+                }
+                () = sleep_until(silence_until) => {
+                    let reason = format!("no message for {:?} (keepalive timeout)", keepalive);
+                    self.emit(EventSubItem::Disconnected { code: None, reason }).await;
+                    return End::Lost;
+                }
+            }
+        }
+    }
+
+    /// The session's keepalive timeout with the margin, in real time.
+    fn keepalive_of(&self, info: &frame::SessionInfo) -> Duration {
+        let secs = info
+            .keepalive_timeout_seconds
+            .or(self.settings.keepalive)
+            .unwrap_or(10);
+        self.settings.protocol(secs as f64 + self.settings.margin)
+    }
+
+    /// One text frame of a live connection.
+    async fn handle(&mut self, text: &str) -> Step {
+        let frame = match frame::parse(text) {
+            Ok(frame) => frame,
+            Err(e) => {
+                tracing::warn!(error = %e, "eventsub: unreadable WebSocket frame skipped");
+                return Step::Continue;
+            }
+        };
+        match frame {
+            Frame::Keepalive | Frame::Welcome(_) => Step::Continue,
+            Frame::Other(kind) => {
+                tracing::debug!(%kind, "eventsub: unknown message type skipped");
+                Step::Continue
+            }
+            Frame::Reconnect { url } => Step::Reconnect(url),
+            Frame::Message(message) => {
+                if !self
+                    .settings
+                    .dedupe
+                    .first_sighting(&message.message_id)
+                    .await
+                {
+                    return Step::Continue;
+                }
+                let item = frame::decode(message);
+                if let EventSubItem::Revoked(revocation) = &item {
+                    self.binder.revoked(revocation);
+                }
+                if let EventSubItem::Undecodable { message_id, error } = &item {
+                    tracing::warn!(%message_id, %error, "eventsub: message not decodable");
+                }
+                if self.emit(item).await {
+                    Step::Continue
+                } else {
+                    Step::Stop
+                }
+            }
+        }
+    }
+}
+
+struct Connected {
+    reader: Reader,
+    rx: mpsc::Receiver<(u64, Read)>,
+}
+
+enum Step {
+    Continue,
+    Stop,
+    Reconnect(String),
+}
