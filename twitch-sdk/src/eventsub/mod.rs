@@ -15,7 +15,11 @@ mod event;
 #[rustfmt::skip]
 mod generated;
 mod notification;
+#[cfg(feature = "webhook")]
+pub mod webhook;
 
 pub use dedupe::{DEDUPE_HORIZON, DedupeFuture, DedupeStore, MemoryDedupe};
 pub use event::Event;
 pub use notification::{Notification, Revocation, Subscription, Transport};
+#[cfg(feature = "webhook")]
+pub use webhook::{WebhookOutcome, WebhookVerifier};
