@@ -35,7 +35,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> std::result::Result<(), Box<dyn StdError>> {
-    let mock = MockServer::start().await;
+    // Documented examples only: the stand-in's live EventSub state is what `chat_bot` and
+    // `conduit_shards` show.
+    let mock = MockServer::builder().examples_only(true).start().await?;
     println!(
         "EventSub management against the Helix stand-in at {}\n",
         mock.url()

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::eventsub;
 use super::log::ReceivedRequest;
 use super::reply::error_body;
 use super::state::{Grant, State};
@@ -199,12 +200,14 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
         return Answer::error(404, message);
     };
     let mut rate_headers = Vec::new();
+    let mut caller = None;
     // Operations that accept no token type need no authorization at all (the iCalendar feed).
     if endpoint.tokens.app || endpoint.tokens.user {
         let grant = match authenticate(state, request) {
             Ok(grant) => grant,
             Err(message) => return Answer::error(401, message),
         };
+        caller = Some(grant.clone());
         if let Err(message) = check::token_type(endpoint, grant.user.is_none()) {
             return Answer::error(401, message);
         }
@@ -239,7 +242,7 @@ fn helix(state: &State, request: &ReceivedRequest) -> Answer {
             }
         }
     }
-    let mut answer = serve(state, endpoint, request);
+    let mut answer = serve(state, endpoint, request, caller.as_ref());
     answer.headers.extend(rate_headers);
     answer
 }
@@ -263,7 +266,12 @@ fn authenticate(state: &State, request: &ReceivedRequest) -> Result<Grant, &'sta
 }
 
 /// The answer of an authorized request: 400 for broken arguments, else the page or example.
-fn serve(state: &State, endpoint: &'static Endpoint, request: &ReceivedRequest) -> Answer {
+fn serve(
+    state: &State,
+    endpoint: &'static Endpoint,
+    request: &ReceivedRequest,
+    grant: Option<&Grant>,
+) -> Answer {
     let body = if request.body.is_empty() {
         None
     } else {
@@ -288,6 +296,9 @@ fn serve(state: &State, endpoint: &'static Endpoint, request: &ReceivedRequest) 
         };
         return Answer::error(400, message);
     }
+    if let Some(answer) = eventsub_answer(state, endpoint, request, body.as_ref(), grant) {
+        return answer;
+    }
     let example = state.routes.example(endpoint.operation);
     if let Some(paging) = endpoint.paging {
         return page(state, endpoint, paging, request, example);
@@ -297,6 +308,27 @@ fn serve(state: &State, endpoint: &'static Endpoint, request: &ReceivedRequest) 
         None if endpoint.method == HttpMethod::Get => Answer::json(200, &json!({"data": []})),
         None => Answer::raw(204, Vec::new()),
     }
+}
+
+/// EventSub subscriptions and conduits are answered from the stand-in's EventSub state.
+fn eventsub_answer(
+    state: &State,
+    endpoint: &Endpoint,
+    request: &ReceivedRequest,
+    body: Option<&Value>,
+    grant: Option<&Grant>,
+) -> Option<Answer> {
+    let grant = grant.filter(|_| !state.config.examples_only)?;
+    let caller = eventsub::helix::Caller {
+        client_id: &grant.client_id,
+        user_id: grant.user.as_ref().map(|(id, _)| id.as_str()),
+    };
+    let (status, body) =
+        eventsub::helix::answer(&state.eventsub, endpoint.operation, request, body, caller)?;
+    Some(match body {
+        Some(body) => Answer::json(status, &body),
+        None => Answer::raw(status, Vec::new()),
+    })
 }
 
 /// An example body as Twitch would send it: JSON as written, a JSON string (the iCalendar

@@ -60,6 +60,7 @@
 //!
 //! The server stops when the [`MockServer`] is dropped.
 
+mod eventsub;
 mod handler;
 mod log;
 mod reply;
@@ -77,6 +78,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use self::eventsub::MockEventSub;
 pub use self::log::ReceivedRequest;
 pub use self::reply::{OnRoute, OverrideHandle, Reply, Route};
 pub use self::state::OAuthCounts;
@@ -88,6 +90,7 @@ pub struct MockServer {
     state: Arc<State>,
     addr: SocketAddr,
     task: JoinHandle<()>,
+    eventsub_task: JoinHandle<()>,
 }
 
 impl MockServer {
@@ -132,6 +135,18 @@ impl MockServer {
     /// The OAuth base URL, `http://127.0.0.1:<port>/oauth2`.
     pub fn oauth_url(&self) -> String {
         format!("{}/oauth2", self.url())
+    }
+
+    /// The EventSub side: the WebSocket server's URL, `emit`, reconnects, drops and faults.
+    pub fn eventsub(&self) -> MockEventSub {
+        MockEventSub {
+            hub: self.state.eventsub.clone(),
+        }
+    }
+
+    /// The EventSub WebSocket URL, `ws://127.0.0.1:<port>/ws`.
+    pub fn eventsub_url(&self) -> String {
+        self.state.eventsub.ws_url()
     }
 
     /// The client id tokens are issued for ([`CLIENT_ID`](Self::CLIENT_ID) unless
@@ -265,6 +280,7 @@ impl fmt::Debug for MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.eventsub_task.abort();
     }
 }
 
@@ -278,6 +294,7 @@ pub struct MockBuilder {
     clients: Vec<(String, String)>,
     items: HashMap<String, Vec<Value>>,
     config: Config,
+    eventsub: eventsub::hub::Timing,
 }
 
 impl Default for MockBuilder {
@@ -292,6 +309,7 @@ impl Default for MockBuilder {
             )],
             items: HashMap::new(),
             config: Config::default(),
+            eventsub: eventsub::hub::Timing::default(),
         }
     }
 }
@@ -387,6 +405,28 @@ impl MockBuilder {
         self
     }
 
+    /// Answer every operation with its reference example (the EventSub subscription and conduit
+    /// operations included, which otherwise answer from the stand-in's EventSub state).
+    pub fn examples_only(mut self, examples_only: bool) -> MockBuilder {
+        self.config.examples_only = examples_only;
+        self
+    }
+
+    /// How long one EventSub protocol second lasts (default one second): keepalive timeouts,
+    /// the ten-second subscribe window and the reconnect grace time are counted in these, so
+    /// a test can run them in milliseconds. Clients under test take the same setting.
+    pub fn eventsub_second(mut self, second: Duration) -> MockBuilder {
+        self.eventsub.second = second.max(Duration::from_micros(100));
+        self
+    }
+
+    /// Makes the EventSub server ping every `every` protocol seconds and close with 4002 when
+    /// the previous ping went unanswered (default: no pings).
+    pub fn eventsub_pings(mut self, every: u64) -> MockBuilder {
+        self.eventsub.ping_every = Some(every.max(1));
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving on the current Tokio runtime.
     ///
     /// # Errors
@@ -399,9 +439,20 @@ impl MockBuilder {
             Some(endpoints) => Routes::new(endpoints, self.examples),
             None => spec_routes(),
         };
-        let state = Arc::new(State::new(routes, self.config, self.clients, self.items));
+        let hub = Arc::new(eventsub::hub::Hub::new(self.eventsub));
+        let ws_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        hub.set_addr(ws_listener.local_addr()?);
+        let mut state = State::new(routes, self.config, self.clients, self.items);
+        state.eventsub = hub.clone();
+        let state = Arc::new(state);
         let task = tokio::spawn(server::serve(listener, state.clone()));
-        Ok(MockServer { state, addr, task })
+        let eventsub_task = tokio::spawn(eventsub::socket::serve(ws_listener, hub));
+        Ok(MockServer {
+            state,
+            addr,
+            task,
+            eventsub_task,
+        })
     }
 }
 

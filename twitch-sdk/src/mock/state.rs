@@ -44,6 +44,8 @@ pub(crate) struct Config {
     pub app_token_lifetime: Duration,
     /// Lifetime of user tokens from a refresh.
     pub user_token_lifetime: Duration,
+    /// Answer every operation with its example, keeping no EventSub state.
+    pub examples_only: bool,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             last_page_without_cursor: false,
             app_token_lifetime: Duration::from_secs(60 * 24 * 3600),
             user_token_lifetime: Duration::from_secs(4 * 3600),
+            examples_only: false,
         }
     }
 }
@@ -157,6 +160,8 @@ pub(crate) struct State {
     pub client_secret: String,
     seed: RandomState,
     inner: Mutex<Inner>,
+    /// EventSub subscriptions, conduits and WebSocket sessions (`mock/eventsub`).
+    pub eventsub: Arc<super::eventsub::hub::Hub>,
 }
 
 impl State {
@@ -173,6 +178,7 @@ impl State {
             client_id,
             client_secret,
             seed: RandomState::new(),
+            eventsub: Arc::new(super::eventsub::hub::Hub::new(Default::default())),
             inner: Mutex::new(Inner {
                 clients: clients.into_iter().collect(),
                 items,
