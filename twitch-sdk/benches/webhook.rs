@@ -14,20 +14,19 @@
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 use sha2::Sha256;
+use twitch_sdk::ManualClock;
 use twitch_sdk::eventsub::Notification;
 use twitch_sdk::eventsub::webhook::{
-    MESSAGE_ID, MESSAGE_SIGNATURE, MESSAGE_TIMESTAMP, MESSAGE_TYPE, WebhookOutcome,
-    WebhookVerifier,
+    MESSAGE_ID, MESSAGE_SIGNATURE, MESSAGE_TIMESTAMP, MESSAGE_TYPE, WebhookOutcome, WebhookVerifier,
 };
-use twitch_sdk::ManualClock;
 use twitch_sdk::models::Timestamp;
 
 const SECRET: &str = "benchmark-webhook-secret";
@@ -41,7 +40,9 @@ fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let rounds = if quick { 3 } else { 9 };
     let timestamp = TIMESTAMP.to_owned();
-    let clock = Arc::new(ManualClock::at(UNIX_EPOCH + Duration::from_secs(TIMESTAMP_SECS)));
+    let clock = Arc::new(ManualClock::at(
+        UNIX_EPOCH + Duration::from_secs(TIMESTAMP_SECS),
+    ));
     let body = body_of_len(BODY_LEN);
     assert_eq!(body.len(), BODY_LEN);
     let requests: Vec<HeaderMap> = (0..MESSAGES)
@@ -59,7 +60,10 @@ fn main() {
         let start = Instant::now();
         for headers in &requests {
             let outcome = block_on(verifier.verify(black_box(headers), black_box(&body)));
-            assert!(matches!(outcome, WebhookOutcome::Notification(_)), "{outcome:?}");
+            assert!(
+                matches!(outcome, WebhookOutcome::Notification(_)),
+                "{outcome:?}"
+            );
             black_box(outcome);
         }
         start.elapsed().as_secs_f64()

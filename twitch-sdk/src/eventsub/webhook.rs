@@ -452,6 +452,25 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<&'a HeaderVa
         .ok_or_else(|| reject(RejectReason::MissingHeader(name)))
 }
 
+/// The `Twitch-Eventsub-Message-Signature` value for a message: `sha256=` and the lower-case hex
+/// HMAC-SHA256 of `id + timestamp + body` under `secret` (the stand-in's sender signs with it).
+#[cfg(feature = "mock")]
+pub(crate) fn signature(secret: &[u8], id: &[u8], timestamp: &[u8], body: &[u8]) -> String {
+    use std::fmt::Write as _;
+
+    let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(id);
+    mac.update(timestamp);
+    mac.update(body);
+    let mut out = String::from("sha256=");
+    for byte in mac.finalize().into_bytes() {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
 /// The digest bytes of `sha256=<64 hex digits>`; `None` for anything else.
 fn parse_signature(value: &[u8]) -> Option<Vec<u8>> {
     let hex = value.strip_prefix(SIGNATURE_PREFIX)?;

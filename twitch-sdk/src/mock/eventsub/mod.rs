@@ -25,6 +25,7 @@ pub(crate) mod helix;
 pub(crate) mod hub;
 mod registry;
 pub(crate) mod socket;
+mod webhook;
 
 use std::fmt;
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use serde_json::Value;
 
 use self::hub::Hub;
 use self::registry::Outbound;
+pub use self::webhook::{WebhookDelivery, WebhookPolicy};
 
 /// Drives the EventSub side of a [`MockServer`](super::MockServer). Cheap to clone.
 #[derive(Clone)]
@@ -102,6 +104,18 @@ impl MockEventSub {
     /// The ids of the sessions with a live connection, sorted.
     pub fn sessions(&self) -> Vec<String> {
         self.hub.live_sessions()
+    }
+
+    /// How webhook callbacks are delivered to from now on: the answer timeout, attempts per
+    /// message, the pause between them, and the failures before a revocation.
+    pub fn webhook_policy(&self, policy: WebhookPolicy) {
+        self.hub.webhooks.set_policy(policy);
+    }
+
+    /// Every request made to a webhook callback so far (challenges, notifications,
+    /// revocations, each retry), in the order they completed.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.hub.webhooks.deliveries()
     }
 
     /// Every subscription (all clients, all statuses) as Helix shows it.
