@@ -6,6 +6,8 @@
 //! - [`Timestamp`], the RFC 3339 date-time Helix sends;
 //! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`.
 //!
+//! [`events`] holds the EventSub event payloads, generated from `spec/eventsub/*.yaml`.
+//!
 //! Decoding is lenient where Twitch is: unknown fields are ignored, and an enum value the spec
 //! does not list decodes as the enum's `Unknown` variant instead of failing.
 
@@ -22,6 +24,8 @@ use time::format_description::well_known::Rfc3339;
 mod generated;
 
 mod transport;
+
+pub mod events;
 
 pub use generated::*;
 

@@ -87,7 +87,8 @@ impl Notification {
         #[derive(Deserialize)]
         struct Wire<'a> {
             subscription: Subscription,
-            #[serde(borrow)]
+            // A batched type (drop.entitlement.grant) sends an `events` array instead.
+            #[serde(borrow, alias = "events")]
             event: &'a RawValue,
         }
         let wire: Wire<'_> =
