@@ -10,6 +10,10 @@
 //!   the new one is welcomed, and 4004 closes it if the client never moves), `close` one with
 //!   any code, `drop_connection` without a close frame, `stall` one (no keepalives), `revoke`
 //!   a subscription, `duplicate_next` notifications (same message id twice).
+//! - webhook subscriptions get Twitch's signed deliveries: the challenge first (pending until
+//!   answered with the raw challenge), every `Twitch-Eventsub-*` header, retries with the same
+//!   message id, `notification_failures_exceeded` after repeated failures
+//!   ([`MockEventSub::webhook_policy`], [`MockEventSub::webhook_deliveries`]).
 //!
 //! Sessions behave like Twitch's: the welcome carries the asked `keepalive_timeout_seconds`
 //! (10 to 600), keepalives come only after silence, pings (when enabled) must be answered or
