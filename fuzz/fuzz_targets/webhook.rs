@@ -21,11 +21,10 @@ use hmac::{Hmac, KeyInit, Mac};
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 use sha2::Sha256;
-use twitch_sdk::ManualClock;
 use twitch_sdk::__fuzz::{self, HeaderMap};
+use twitch_sdk::ManualClock;
 use twitch_sdk::eventsub::webhook::{
-    MESSAGE_ID, MESSAGE_SIGNATURE, MESSAGE_TIMESTAMP, MESSAGE_TYPE, WebhookOutcome,
-    WebhookVerifier,
+    MESSAGE_ID, MESSAGE_SIGNATURE, MESSAGE_TIMESTAMP, MESSAGE_TYPE, WebhookOutcome, WebhookVerifier,
 };
 
 const SECRET: &str = "fuzzing-webhook-secret";
@@ -94,14 +93,22 @@ fuzz_target!(|input: Input| {
         WebhookOutcome::Notification(_) | WebhookOutcome::Revocation(_)
     ) {
         let again = block_on(verifier.verify(&headers, &input.body));
-        assert!(matches!(again, WebhookOutcome::Duplicate { .. }), "{again:?}");
+        assert!(
+            matches!(again, WebhookOutcome::Duplicate { .. }),
+            "{again:?}"
+        );
     }
 });
 
 /// The request's headers: the fuzzed pairs, then the type, then (when signing) a timestamp if
 /// none was given and the correct signature over what the verifier will read.
 fn build_headers(input: &Input) -> HeaderMap {
-    const NAMES: [&str; 4] = [MESSAGE_ID, MESSAGE_TIMESTAMP, MESSAGE_SIGNATURE, MESSAGE_TYPE];
+    const NAMES: [&str; 4] = [
+        MESSAGE_ID,
+        MESSAGE_TIMESTAMP,
+        MESSAGE_SIGNATURE,
+        MESSAGE_TYPE,
+    ];
     let pairs = input.headers.iter().map(|(name, value)| {
         let name: Vec<u8> = match name {
             Name::Id => MESSAGE_ID.into(),
@@ -130,7 +137,9 @@ fn build_headers(input: &Input) -> HeaderMap {
             headers = with(headers, MESSAGE_TIMESTAMP, NOW_TEXT.as_bytes());
         }
         let id = headers.get(MESSAGE_ID).map_or(&b""[..], |v| v.as_bytes());
-        let timestamp = headers.get(MESSAGE_TIMESTAMP).map_or(&b""[..], |v| v.as_bytes());
+        let timestamp = headers
+            .get(MESSAGE_TIMESTAMP)
+            .map_or(&b""[..], |v| v.as_bytes());
         let signature = sign(id, timestamp, &input.body);
         headers.remove(MESSAGE_SIGNATURE);
         headers = with(headers, MESSAGE_SIGNATURE, signature.as_bytes());

@@ -329,12 +329,13 @@ async fn a_failed_delivery_is_retried_with_the_same_message_id() {
 #[tokio::test]
 async fn a_slow_receiver_gets_the_message_again_and_the_verifier_drops_it() {
     let mock = MockServer::start().await;
+    let receiver = Receiver::new(SECRET, Behaviour::SlowFirst(Duration::from_secs(3)));
+    enabled_subscription(&mock, receiver.clone()).await;
+    // The first answer comes after 3 s, long after the stand-in gave up on it.
     mock.eventsub().webhook_policy(WebhookPolicy {
-        timeout: Duration::from_millis(300),
+        timeout: Duration::from_secs(1),
         ..WebhookPolicy::default()
     });
-    let receiver = Receiver::new(SECRET, Behaviour::SlowFirst(Duration::from_millis(800)));
-    enabled_subscription(&mock, receiver.clone()).await;
     let sent = mock
         .eventsub()
         .emit("channel.follow", "2", follow("slow_user"));
