@@ -76,10 +76,7 @@ fn webhook_transport(map: &serde_json::Map<String, Value>, at: &str) -> Result<(
         reason,
     };
     match map.get("callback").and_then(Value::as_str) {
-        Some(url)
-            if url
-                .get(..8)
-                .is_some_and(|s| s.eq_ignore_ascii_case("https://")) => {}
+        Some(url) if crate::http::webhook_callback_allowed(url) => {}
         Some(_) => return Err(invalid("a webhook callback must be an https:// URL".into())),
         None => return Err(invalid("a webhook transport needs a callback URL".into())),
     }

@@ -200,6 +200,16 @@ pub(crate) fn base_url(name: &str, value: &str, allow_insecure: bool) -> Result<
     Ok(url)
 }
 
+/// Whether `callback` is one Twitch can deliver webhooks to: `https://`, or plain `http://` to a
+/// loopback host, which only a local stand-in can reach (real Twitch refuses it itself).
+pub(crate) fn webhook_callback_allowed(callback: &str) -> bool {
+    match Url::parse(callback) {
+        Ok(url) if url.scheme() == "https" => url.host_str().is_some(),
+        Ok(url) if url.scheme() == "http" => is_loopback(&url),
+        _ => false,
+    }
+}
+
 fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;

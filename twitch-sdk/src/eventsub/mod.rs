@@ -26,6 +26,8 @@ mod subscribe;
 pub mod types {
     pub use super::generated::*;
 }
+#[cfg(feature = "webhook")]
+pub mod webhook;
 
 pub use dedupe::{DEDUPE_HORIZON, DedupeFuture, DedupeStore, MemoryDedupe};
 pub use event::Event;
@@ -41,6 +43,8 @@ pub(crate) mod ws;
 
 #[cfg(feature = "eventsub-ws")]
 pub use conduit::{ConduitShards, ensure_conduit};
+#[cfg(feature = "webhook")]
+pub use webhook::{WebhookOutcome, WebhookVerifier};
 #[cfg(feature = "eventsub-ws")]
 pub use ws::{
     EventStream, EventSubItem, EventSubWebSocket, MAX_CONNECTIONS_PER_USER,

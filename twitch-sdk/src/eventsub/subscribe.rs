@@ -339,12 +339,7 @@ fn check_transport(spec: &TypeSpec, transport: &EventSubTransport, user: bool) -
                 reason: "must be 10 to 100 ASCII characters".into(),
             });
         }
-        if !transport
-            .callback
-            .as_deref()
-            .unwrap_or("")
-            .starts_with("https://")
-        {
+        if !crate::http::webhook_callback_allowed(transport.callback.as_deref().unwrap_or("")) {
             return Err(Error::InvalidArgument {
                 name: "callback".into(),
                 reason: "must be an https:// URL".into(),

@@ -103,7 +103,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-pub use self::eventsub::MockEventSub;
+pub use self::eventsub::{MockEventSub, WebhookDelivery, WebhookPolicy};
 pub use self::log::ReceivedRequest;
 pub use self::reply::{OnRoute, OverrideHandle, Reply, Route};
 pub use self::state::OAuthCounts;
@@ -546,6 +546,7 @@ impl MockBuilder {
         let hub = Arc::new(eventsub::hub::Hub::new(self.eventsub));
         let ws_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         hub.set_addr(ws_listener.local_addr()?);
+        hub.webhooks.attach(&hub);
         let mut state = State::new(routes, self.config, self.clients, self.items);
         state.eventsub = hub.clone();
         let state = Arc::new(state);

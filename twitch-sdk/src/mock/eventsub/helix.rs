@@ -83,11 +83,17 @@ fn create_subscription(
     let mut registry = hub.lock();
     let transport = registry.check_transport(transport, caller.client_id, caller.user_id)?;
     let cost = Registry::cost_of(&condition, caller.user_id);
+    let webhook = matches!(transport, Transport::Webhook { .. });
+    let status = if webhook {
+        super::webhook::PENDING
+    } else {
+        "enabled"
+    };
     let sub = Subscription {
         id: registry.new_id(),
         r#type: r#type.to_owned(),
         version: version.to_owned(),
-        status: "enabled".to_owned(),
+        status: status.to_owned(),
         cost,
         condition,
         transport: transport.clone(),
@@ -105,6 +111,9 @@ fn create_subscription(
         }
     }
     let shown = sub.to_json(&registry);
+    if webhook {
+        hub.webhooks.challenge(hub, &sub, shown.clone());
+    }
     registry.subscriptions.push(sub);
     Ok((202, Some(totals_body(&registry, caller, vec![shown]))))
 }

@@ -41,6 +41,8 @@ pub(crate) struct Hub {
     messages: AtomicU64,
     /// How many of the next notifications go out twice (same message id).
     duplicates: AtomicUsize,
+    /// Signed deliveries to webhook callbacks (`webhook.rs`).
+    pub webhooks: super::webhook::Webhooks,
 }
 
 impl Hub {
@@ -52,6 +54,7 @@ impl Hub {
             links: AtomicU64::new(0),
             messages: AtomicU64::new(0),
             duplicates: AtomicUsize::new(0),
+            webhooks: Default::default(),
         }
     }
 
@@ -222,6 +225,11 @@ impl Hub {
                 registry.sessions.get(session_id)?.link.clone()?
             }
             Transport::Conduit { conduit_id } => conduit_link(registry, conduit_id, event)?,
+            Transport::Webhook { .. } => {
+                let id = message_id.unwrap_or_else(|| self.message_id());
+                self.webhooks.notify(self, registry, sub, event, &id);
+                return Some(id);
+            }
         };
         let id = message_id.unwrap_or_else(|| self.message_id());
         let frame = json!({
@@ -275,6 +283,10 @@ impl Hub {
                 .and_then(|s| s.link.clone()),
             Transport::Conduit { conduit_id } => {
                 conduit_link(&registry, conduit_id, &sub.condition)
+            }
+            Transport::Webhook { .. } => {
+                self.webhooks.revocation(self, &registry, &sub);
+                None
             }
         };
         if let Some(link) = link {

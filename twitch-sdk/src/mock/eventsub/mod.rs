@@ -10,6 +10,10 @@
 //!   the new one is welcomed, and 4004 closes it if the client never moves), `close` one with
 //!   any code, `drop_connection` without a close frame, `stall` one (no keepalives), `revoke`
 //!   a subscription, `duplicate_next` notifications (same message id twice).
+//! - webhook subscriptions get Twitch's signed deliveries: the challenge first (pending until
+//!   answered with the raw challenge), every `Twitch-Eventsub-*` header, retries with the same
+//!   message id, `notification_failures_exceeded` after repeated failures
+//!   ([`MockEventSub::webhook_policy`], [`MockEventSub::webhook_deliveries`]).
 //!
 //! Sessions behave like Twitch's: the welcome carries the asked `keepalive_timeout_seconds`
 //! (10 to 600), keepalives come only after silence, pings (when enabled) must be answered or
@@ -25,6 +29,7 @@ pub(crate) mod helix;
 pub(crate) mod hub;
 mod registry;
 pub(crate) mod socket;
+mod webhook;
 
 use std::fmt;
 use std::sync::Arc;
@@ -33,6 +38,7 @@ use serde_json::Value;
 
 use self::hub::Hub;
 use self::registry::Outbound;
+pub use self::webhook::{WebhookDelivery, WebhookPolicy};
 
 /// Drives the EventSub side of a [`MockServer`](super::MockServer). Cheap to clone.
 #[derive(Clone)]
@@ -102,6 +108,18 @@ impl MockEventSub {
     /// The ids of the sessions with a live connection, sorted.
     pub fn sessions(&self) -> Vec<String> {
         self.hub.live_sessions()
+    }
+
+    /// How webhook callbacks are delivered to from now on: the answer timeout, attempts per
+    /// message, the pause between them, and the failures before a revocation.
+    pub fn webhook_policy(&self, policy: WebhookPolicy) {
+        self.hub.webhooks.set_policy(policy);
+    }
+
+    /// Every request made to a webhook callback so far (challenges, notifications,
+    /// revocations, each retry), in the order they completed.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.hub.webhooks.deliveries()
     }
 
     /// Every subscription (all clients, all statuses) as Helix shows it.

@@ -29,6 +29,11 @@ pub(crate) enum Transport {
     WebSocket { session_id: String },
     /// A conduit of the same client.
     Conduit { conduit_id: String },
+    /// A webhook callback, and the secret its messages are signed with.
+    Webhook {
+        callback: String,
+        secret: crate::secret::Secret,
+    },
 }
 
 impl Transport {
@@ -47,6 +52,10 @@ impl Transport {
             }
             Transport::Conduit { conduit_id } => {
                 json!({"method": "conduit", "conduit_id": conduit_id})
+            }
+            // Helix never shows the secret.
+            Transport::Webhook { callback, .. } => {
+                json!({"method": "webhook", "callback": callback})
             }
         }
     }
@@ -225,8 +234,7 @@ impl Registry {
                     conduit_id: conduit_id.to_owned(),
                 })
             }
-            // The webhook transport (callback, secret, challenge) plugs in here.
-            Some("webhook") => refuse(400, "the stand-in does not serve webhook transports"),
+            Some("webhook") => super::webhook::check_transport(transport, user),
             _ => refuse(
                 400,
                 "transport.method must be websocket, conduit or webhook",
@@ -307,7 +315,7 @@ impl Registry {
             .filter(|s| s.enabled())
             .filter_map(|s| match &s.transport {
                 Transport::WebSocket { session_id } => Some(session_id.as_str()),
-                Transport::Conduit { .. } => None,
+                Transport::Conduit { .. } | Transport::Webhook { .. } => None,
             })
             .collect();
         sessions.sort_unstable();
@@ -360,7 +368,7 @@ impl Registry {
                 Some(_) => "websocket_disconnected",
                 None => "websocket_failed_to_reconnect",
             },
-            Some(Transport::Conduit { .. }) => "enabled",
+            Some(Transport::Conduit { .. } | Transport::Webhook { .. }) => "enabled",
         }
     }
 
