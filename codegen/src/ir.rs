@@ -12,8 +12,6 @@ pub struct Ir {
     pub model_files: Vec<ModelFile>,
     /// One per group that has endpoints, sorted by module.
     pub sdk_files: Vec<SdkFile>,
-    /// What the request modules import through `generated::prelude`.
-    pub prelude: Prelude,
     /// Every endpoint static, sorted by path then method.
     pub endpoints: Vec<EndpointRef>,
     /// The builders each request module exports, by module; builders sorted by name.
@@ -124,21 +122,6 @@ pub struct AliasModel {
     pub target: Ident,
     /// Doc lines.
     pub docs: Vec<String>,
-}
-
-/// Names the request modules need; the prelude imports exactly these.
-#[derive(Debug, Clone, Default)]
-pub struct Prelude {
-    /// Items of `crate::endpoint`, sorted.
-    pub endpoint: Vec<&'static str>,
-    /// Items of the crate root (runtime types), sorted.
-    pub runtime: Vec<&'static str>,
-    /// `crate::request::Request`
-    pub request: bool,
-    /// `std::future::IntoFuture`
-    pub into_future: bool,
-    /// `twitch_models as models`
-    pub models: bool,
 }
 
 /// `twitch-sdk/src/generated/<group>.rs`.

@@ -25,7 +25,6 @@ pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
         index,
         problems: Vec::new(),
         file: String::new(),
-        usage: Usage::default(),
     };
     let mut files: Vec<_> = loaded.files.iter().enumerate().collect();
     files.sort_by(|a, b| a.1.stem.cmp(&b.1.stem));
@@ -70,14 +69,12 @@ pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
             (f.module.clone(), builders)
         })
         .collect();
-    let prelude = l.usage.prelude();
     let (calls, problems) = calls::lower(loaded);
     l.problems.extend(problems);
     if l.problems.is_empty() {
         Ok(Ir {
             model_files,
             sdk_files,
-            prelude,
             endpoints,
             requests,
             examples,
@@ -94,27 +91,6 @@ fn sorted_endpoints(endpoints: &[Endpoint]) -> Vec<&Endpoint> {
     sorted
 }
 
-/// What the request modules use, to import exactly that.
-#[derive(Default)]
-struct Usage {
-    endpoint: BTreeSet<&'static str>,
-    runtime: BTreeSet<&'static str>,
-    request: bool,
-    models: bool,
-}
-
-impl Usage {
-    fn prelude(&self) -> Prelude {
-        Prelude {
-            endpoint: self.endpoint.iter().copied().collect(),
-            runtime: self.runtime.iter().copied().collect(),
-            request: self.request,
-            into_future: self.request,
-            models: self.models,
-        }
-    }
-}
-
 /// Which crate a type is written for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -129,7 +105,6 @@ struct Lowerer<'a> {
     problems: Vec<Diagnostic>,
     /// The file being lowered, for internal errors.
     file: String,
-    usage: Usage,
 }
 
 /// A parameter as one method exposes it.
@@ -193,7 +168,6 @@ impl Lowerer<'_> {
                 Prim::F64 => quote!(f64),
                 Prim::Json => quote!(serde_json::Value),
                 Prim::DateTime if side == Side::Sdk => {
-                    self.usage.models = true;
                     quote!(models::Timestamp)
                 }
                 Prim::DateTime => quote!(Timestamp),
@@ -201,7 +175,6 @@ impl Lowerer<'_> {
             TypeExpr::Model(name) => {
                 let ident = self.ident(name);
                 if side == Side::Sdk {
-                    self.usage.models = true;
                     quote!(models::#ident)
                 } else {
                     quote!(#ident)
@@ -345,12 +318,8 @@ impl Lowerer<'_> {
     }
 
     fn endpoint_static(&mut self, e: &Endpoint) -> EndpointStatic {
-        self.usage
-            .endpoint
-            .extend(["Endpoint", "HttpMethod", "TokenTypes"]);
         let mut params = Vec::new();
         for p in &e.params {
-            self.usage.endpoint.extend(["Location", "Param"]);
             let rust_name = e
                 .methods
                 .iter()
@@ -369,9 +338,6 @@ impl Lowerer<'_> {
                 })
             };
             let (items, length, range) = (bound(&p.items), bound(&p.length), bound(&p.range));
-            if items.is_some() || length.is_some() || range.is_some() {
-                self.usage.endpoint.insert("Limit");
-            }
             params.push(ParamStatic {
                 name: p.name.clone(),
                 rust_name,
@@ -383,13 +349,10 @@ impl Lowerer<'_> {
                 values: p.values.clone(),
             });
         }
-        let paging = e.pagination.as_ref().map(|pg| {
-            self.usage.endpoint.insert("Paging");
-            PagingStatic {
-                page_size: pg.page_size.clone(),
-                max_page_size: pg.max_page_size,
-                before: pg.before,
-            }
+        let paging = e.pagination.as_ref().map(|pg| PagingStatic {
+            page_size: pg.page_size.clone(),
+            max_page_size: pg.max_page_size,
+            before: pg.before,
         });
         EndpointStatic {
             ident: self.ident(&naming::static_name(&e.operation)),
@@ -403,10 +366,10 @@ impl Lowerer<'_> {
             scopes_partial: e.scopes.partial.as_deref().map(one_line),
             params,
             paging,
-            acting_user: e.acting_user.as_ref().map(|a| {
-                self.usage.endpoint.insert("ActingUser");
-                (a.param.clone(), a.moderates.clone())
-            }),
+            acting_user: e
+                .acting_user
+                .as_ref()
+                .map(|a| (a.param.clone(), a.moderates.clone())),
             errors: e.errors.iter().map(|(k, v)| (*k, one_line(v))).collect(),
             reference: e.reference.clone(),
             secret_response: e
@@ -440,10 +403,6 @@ impl Lowerer<'_> {
         endpoint: &Ident,
         bindings: &[Binding<'_>],
     ) -> Builder {
-        self.usage.request = true;
-        self.usage
-            .runtime
-            .extend(["Api", "ResponseFuture", "Result"]);
         let ident = self.ident(&naming::builder_name(&m.name));
         let user = m.api.contains(&TokenType::User);
         let mut fields = Vec::new();
@@ -471,7 +430,6 @@ impl Lowerer<'_> {
                 (quote!(Option<#stored>), StepCall::BodyOpt)
             };
             // A secret parameter prints as `models::Redacted` in the builder's `Debug`.
-            self.usage.models |= b.param.secret;
             fields.push(BuilderField {
                 ident: field.clone(),
                 ty,
@@ -501,7 +459,6 @@ impl Lowerer<'_> {
                         "Left unset, the [`UserApi`] fills in the id of the token's user."
                             .to_owned(),
                     );
-                    self.usage.runtime.insert("UserApi");
                 }
                 let input = if b.param.token_user {
                     Input::Str
@@ -519,7 +476,6 @@ impl Lowerer<'_> {
         }
         let (send, model, output) = self.response(e);
         if send == Send::Collect {
-            self.usage.runtime.extend(["PageStream", "Paginator"]);
             fields.push(BuilderField {
                 ident: self.ident("limit"),
                 ty: quote!(Option<usize>),
@@ -535,15 +491,8 @@ impl Lowerer<'_> {
             "Request builder for {}: set options, then `.await` it to send the request.",
             links.join(" and ")
         )];
-        if send == Send::Collect {
-            docs.push(String::new());
-            docs.push(
-                "Awaiting it fetches pages until Helix has no more or [`limit`](Self::limit) items \
-                 are collected; [`paginate`](Self::paginate) pages one request at a time and \
-                 [`into_stream`](Self::into_stream) yields item by item."
-                    .to_owned(),
-            );
-        }
+        docs.push(String::new());
+        docs.extend(builder_docs(e, m, &ident.to_string(), bindings));
         Builder {
             ident,
             endpoint: endpoint.clone(),
@@ -584,7 +533,6 @@ impl Lowerer<'_> {
         builder: &Builder,
         bindings: &[Binding<'_>],
     ) -> ApiMethod {
-        self.usage.runtime.insert(class_name(class));
         let mut args = Vec::new();
         let mut init = Vec::new();
         for b in bindings {
@@ -638,7 +586,7 @@ impl Lowerer<'_> {
             .collect();
         ApiMethod {
             ident: self.ident(&m.name),
-            docs: method_docs(e, m, class, &builder.ident.to_string(), bindings),
+            docs: method_docs(e, &builder.ident.to_string()),
             args,
             builder: builder.ident.clone(),
             init,
@@ -783,15 +731,32 @@ fn scope_text(scopes: &spec::Scopes) -> String {
     }
 }
 
-/// The docs of one API method: summary, method doc, tokens, scopes, authorization, parameters
-/// with their limits, paging, errors, notes and the reference link.
-fn method_docs(
-    e: &Endpoint,
-    m: &Method,
-    class: TokenType,
-    builder: &str,
-    bindings: &[Binding<'_>],
-) -> Vec<String> {
+/// The docs of an `AppApi`/`UserApi` method: the summary, tokens and scopes, and the link to
+/// the builder, which carries the rest once for both classes.
+fn method_docs(e: &Endpoint, builder: &str) -> Vec<String> {
+    let mut docs = doc_lines(&e.summary);
+    docs.push(String::new());
+    docs.push(format!(
+        "Token: {}. Scopes: {}.",
+        token_text(&e.tokens),
+        scope_text(&e.scopes)
+    ));
+    docs.push(String::new());
+    docs.push(format!(
+        "Parameters, errors and notes: [`{builder}`]. [Twitch reference]({})",
+        e.reference
+    ));
+    docs
+}
+
+/// The long docs, on the request builder: summary, method doc, tokens, scopes, authorization,
+/// parameters with their limits, paging, errors, notes and the reference link.
+fn builder_docs(e: &Endpoint, m: &Method, builder: &str, bindings: &[Binding<'_>]) -> Vec<String> {
+    let classes = classes(m);
+    let (app, user) = (
+        classes.contains(&TokenType::App),
+        classes.contains(&TokenType::User),
+    );
     let mut docs = doc_lines(&e.summary);
     if let Some(doc) = &m.doc {
         docs.push(String::new());
@@ -810,15 +775,23 @@ fn method_docs(
         docs.push("# Parameters".to_owned());
         docs.push(String::new());
         for b in bindings {
-            let setter = !b.arg || (b.param.token_user && class == TokenType::User);
-            let name = if setter {
+            let token_user = b.arg && b.param.token_user;
+            let name = if !b.arg || (token_user && user && !app) {
                 format!("[`{0}`]({builder}::{0}) (optional)", b.name)
+            } else if token_user && user {
+                format!("[`{0}`]({builder}::{0})", b.name)
             } else {
                 format!("`{}`", b.name)
             };
             let mut text = vec![one_line(&b.param.doc)];
             text.extend(param_facts(b.param));
-            if b.param.token_user && class == TokenType::User {
+            if token_user && user && app {
+                text.push(
+                    "An argument of the [`AppApi`] method; optional on [`UserApi`], which \
+                     defaults it to the token's user."
+                        .to_owned(),
+                );
+            } else if token_user && user {
                 text.push("Defaults to the token's user.".to_owned());
             }
             docs.push(format!("- {name}: {}", text.join(" ")));

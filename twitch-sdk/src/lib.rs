@@ -16,6 +16,7 @@ mod client;
 mod clock;
 mod decode;
 pub mod eventsub;
+mod glue;
 mod http;
 mod paginate;
 mod ratelimit;

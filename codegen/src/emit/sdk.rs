@@ -19,7 +19,6 @@ pub fn mod_file(ir: &Ir) -> TokenStream {
         .iter()
         .map(|(module, builders)| quote!(pub use super::#module::{ #(#builders),* };));
     quote! {
-        mod prelude;
         #( mod #modules; )*
         #[cfg(feature = "mock")]
         mod examples;
@@ -38,36 +37,6 @@ pub fn mod_file(ir: &Ir) -> TokenStream {
             #(#reexports)*
         }
     }
-}
-
-/// `generated/prelude.rs`: exactly the names the request modules use.
-pub fn prelude(p: &Prelude) -> TokenStream {
-    let ident = |name: &str| proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
-    let mut uses = Vec::new();
-    if p.into_future {
-        uses.push(quote!(
-            pub(crate) use std::future::IntoFuture;
-        ));
-    }
-    if p.models {
-        uses.push(quote!(
-            pub(crate) use twitch_models as models;
-        ));
-    }
-    if !p.endpoint.is_empty() {
-        let names = p.endpoint.iter().map(|n| ident(n));
-        uses.push(quote!(pub(crate) use crate::endpoint::{ #(#names),* };));
-    }
-    if p.request {
-        uses.push(quote!(
-            pub(crate) use crate::request::Request;
-        ));
-    }
-    if !p.runtime.is_empty() {
-        let names = p.runtime.iter().map(|n| ident(n));
-        uses.push(quote!(pub(crate) use crate::{ #(#names),* };));
-    }
-    quote!( #(#uses)* )
 }
 
 /// `generated/examples.rs`: example bodies for the stand-in server, as raw string literals.
@@ -106,7 +75,7 @@ pub fn file(f: &SdkFile) -> TokenStream {
         quote!(impl UserApi { #(#methods)* })
     });
     quote! {
-        use crate::generated::prelude::*;
+        use crate::glue::*;
         #(#statics)*
         #(#builders)*
         #app
@@ -118,82 +87,130 @@ fn strs(values: &[String]) -> TokenStream {
     quote!(&[ #(#values),* ])
 }
 
-fn bound(b: Option<Bound>) -> TokenStream {
-    option(b, |b| {
-        let (min, max) = (option(b.min, int), option(b.max, int));
-        quote!(Limit { min: #min, max: #max })
-    })
+fn limit(b: Bound) -> TokenStream {
+    match (b.min, b.max) {
+        (Some(min), Some(max)) => {
+            let (min, max) = (int(min), int(max));
+            quote!(Limit::between(#min, #max))
+        }
+        (Some(min), None) => {
+            let min = int(min);
+            quote!(Limit::at_least(#min))
+        }
+        (None, Some(max)) => {
+            let max = int(max);
+            quote!(Limit::at_most(#max))
+        }
+        (None, None) => quote!(Limit {
+            min: None,
+            max: None
+        }),
+    }
 }
 
+/// One `Param` on one line: a const constructor plus a call per fact that differs from it.
+fn param(p: &ParamStatic) -> TokenStream {
+    let name = &p.name;
+    let mut tokens = match p.location.to_string().as_str() {
+        "Query" => quote!(Param::query(#name)),
+        _ => quote!(Param::body(#name)),
+    };
+    if p.rust_name != p.name {
+        let rust_name = &p.rust_name;
+        tokens.extend(quote!(.rust(#rust_name)));
+    }
+    if p.required {
+        tokens.extend(quote!(.required()));
+    }
+    for (call, bound) in [("items", p.items), ("length", p.length), ("range", p.range)] {
+        if let Some(b) = bound {
+            let call = proc_macro2::Ident::new(call, proc_macro2::Span::call_site());
+            let b = limit(b);
+            tokens.extend(quote!(.#call(#b)));
+        }
+    }
+    if !p.values.is_empty() {
+        let values = strs(&p.values);
+        tokens.extend(quote!(.values(#values)));
+    }
+    tokens
+}
+
+/// The `Endpoint` static: the fields that differ from `Endpoint::BLANK`, then `..BLANK`.
 fn endpoint_static(e: &EndpointStatic) -> TokenStream {
     let EndpointStatic {
         ident,
         operation,
         method,
         path,
-        app,
-        user,
         reference,
-        secret_response,
         ..
     } = e;
-    let (all_of, any_of) = (strs(&e.scopes_all_of), strs(&e.scopes_any_of));
-    let partial = option(e.scopes_partial.as_ref(), |text| quote!(#text));
-    let params = e.params.iter().map(|p| {
-        let ParamStatic {
-            name,
-            rust_name,
-            location,
-            required,
-            ..
-        } = p;
-        let (items, length, range) = (bound(p.items), bound(p.length), bound(p.range));
-        let values = strs(&p.values);
-        quote! {
-            Param {
-                name: #name,
-                rust_name: #rust_name,
-                location: Location::#location,
-                required: #required,
-                items: #items,
-                length: #length,
-                range: #range,
-                values: #values,
+    let mut fields = Vec::new();
+    let tokens = match (e.app, e.user) {
+        (true, true) => quote!(ANY),
+        (true, false) => quote!(APP),
+        _ => quote!(USER),
+    };
+    if !(e.app && e.user) {
+        fields.push(quote!(tokens: TokenTypes::#tokens));
+    }
+    if !e.scopes_all_of.is_empty() {
+        let all_of = strs(&e.scopes_all_of);
+        fields.push(quote!(scopes_all_of: #all_of));
+    }
+    if !e.scopes_any_of.is_empty() {
+        let any_of = strs(&e.scopes_any_of);
+        fields.push(quote!(scopes_any_of: #any_of));
+    }
+    if let Some(text) = &e.scopes_partial {
+        fields.push(quote!(scopes_partial: Some(#text)));
+    }
+    if !e.params.is_empty() {
+        let params = e.params.iter().map(param);
+        fields.push(quote!(params: &[ #(#params),* ]));
+    }
+    if let Some(p) = &e.paging {
+        let mut paging = match &p.page_size {
+            Some(size) => {
+                let max = option(p.max_page_size, |n| {
+                    let n = Literal::u32_unsuffixed(n);
+                    quote!(#n)
+                });
+                quote!(Paging::sized(#size, #max))
             }
+            None => quote!(Paging::CURSOR),
+        };
+        if p.before {
+            paging.extend(quote!(.before()));
         }
-    });
-    let paging = option(e.paging.as_ref(), |p| {
-        let page_size = option(p.page_size.as_ref(), |s| quote!(#s));
-        let max = option(p.max_page_size, |n| {
-            let n = Literal::u32_unsuffixed(n);
-            quote!(#n)
+        fields.push(quote!(paging: Some(#paging)));
+    }
+    if let Some((param, moderates)) = &e.acting_user {
+        let rule = match moderates {
+            Some(m) => quote!(ActingUser::moderating(#param, #m)),
+            None => quote!(ActingUser::new(#param)),
+        };
+        fields.push(quote!(acting_user: Some(#rule)));
+    }
+    if !e.errors.is_empty() {
+        let errors = e.errors.iter().map(|(status, text)| {
+            let status = Literal::u16_unsuffixed(*status);
+            quote!((#status, #text))
         });
-        let before = p.before;
-        quote!(Paging { page_size: #page_size, max_page_size: #max, before: #before })
-    });
-    let acting_user = option(e.acting_user.as_ref(), |(param, moderates)| {
-        let moderates = option(moderates.as_ref(), |m| quote!(#m));
-        quote!(ActingUser { param: #param, moderates: #moderates })
-    });
-    let errors = e.errors.iter().map(|(status, text)| {
-        let status = Literal::u16_unsuffixed(*status);
-        quote!((#status, #text))
-    });
+        fields.push(quote!(errors: &[ #(#errors),* ]));
+    }
+    if e.secret_response {
+        fields.push(quote!(secret_response: true));
+    }
     quote! {
         pub(crate) static #ident: Endpoint = Endpoint {
             operation: #operation,
             method: HttpMethod::#method,
             path: #path,
-            tokens: TokenTypes { app: #app, user: #user },
-            scopes_all_of: #all_of,
-            scopes_any_of: #any_of,
-            scopes_partial: #partial,
-            params: &[ #(#params),* ],
-            paging: #paging,
-            acting_user: #acting_user,
-            errors: &[ #(#errors),* ],
+            #(#fields,)*
             reference: #reference,
-            secret_response: #secret_response,
+            ..Endpoint::BLANK
         };
     }
 }
