@@ -246,8 +246,6 @@ pub struct Builder {
     pub send: Send,
     /// The model type `T` of the runtime call (`api.list::<T>`), if the shape has one.
     pub model: Option<TokenStream>,
-    /// `IntoFuture::Output` is `Result<output>`.
-    pub output: TokenStream,
     /// For paginated builders: how many items awaiting collects when `limit` is not set
     /// (`paginate` and `into_stream` have no cap unless `limit` is set).
     pub default_limit: Option<u32>,

@@ -474,7 +474,7 @@ impl Lowerer<'_> {
                 });
             }
         }
-        let (send, model, output) = self.response(e);
+        let (send, model) = self.response(e);
         if send == Send::Collect {
             fields.push(BuilderField {
                 ident: self.ident("limit"),
@@ -487,12 +487,7 @@ impl Lowerer<'_> {
             .into_iter()
             .map(|class| format!("[`{}::{}`]", class_name(class), m.name))
             .collect();
-        let mut docs = vec![format!(
-            "Request builder for {}: set options, then `.await` it to send the request.",
-            links.join(" and ")
-        )];
-        docs.push(String::new());
-        docs.extend(builder_docs(e, m, &ident.to_string(), bindings));
+        let docs = builder_docs(e, m, &links.join(" and "), &ident.to_string(), bindings);
         Builder {
             ident,
             endpoint: endpoint.clone(),
@@ -502,27 +497,27 @@ impl Lowerer<'_> {
             request,
             send,
             model,
-            output,
             default_limit: m.default_limit,
         }
     }
 
-    fn response(&mut self, e: &Endpoint) -> (Send, Option<TokenStream>, TokenStream) {
+    /// How the builder sends (`send_as!`/`paged!` in the SDK's `glue`), and the model type.
+    fn response(&mut self, e: &Endpoint) -> (Send, Option<TokenStream>) {
         let model = e
             .response
             .model
             .as_ref()
             .map(|name| self.rust_type(&TypeExpr::Model(name.clone()), Side::Sdk));
-        let m = model.clone().unwrap_or_else(|| quote!(()));
-        match e.response.shape {
-            Shape::None => (Send::None, None, quote!(())),
-            Shape::Text => (Send::Text, None, quote!(String)),
-            Shape::Single => (Send::Single, model, m),
-            Shape::Envelope => (Send::Envelope, model, m),
-            Shape::Optional => (Send::Optional, model, quote!(Option<#m>)),
-            Shape::List => (Send::List, model, quote!(Vec<#m>)),
-            Shape::Paginated => (Send::Collect, model, quote!(Vec<#m>)),
-        }
+        let send = match e.response.shape {
+            Shape::None => Send::None,
+            Shape::Text => Send::Text,
+            Shape::Single => Send::Single,
+            Shape::Envelope => Send::Envelope,
+            Shape::Optional => Send::Optional,
+            Shape::List => Send::List,
+            Shape::Paginated => Send::Collect,
+        };
+        (send, model)
     }
 
     fn api_method(
@@ -737,13 +732,10 @@ fn method_docs(e: &Endpoint, builder: &str) -> Vec<String> {
     let mut docs = doc_lines(&e.summary);
     docs.push(String::new());
     docs.push(format!(
-        "Token: {}. Scopes: {}.",
+        "Token: {}. Scopes: {}. Parameters, errors and notes: [`{builder}`]. \
+         [Twitch reference]({})",
         token_text(&e.tokens),
-        scope_text(&e.scopes)
-    ));
-    docs.push(String::new());
-    docs.push(format!(
-        "Parameters, errors and notes: [`{builder}`]. [Twitch reference]({})",
+        scope_text(&e.scopes),
         e.reference
     ));
     docs
@@ -751,21 +743,32 @@ fn method_docs(e: &Endpoint, builder: &str) -> Vec<String> {
 
 /// The long docs, on the request builder: summary, method doc, tokens, scopes, authorization,
 /// parameters with their limits, paging, errors, notes and the reference link.
-fn builder_docs(e: &Endpoint, m: &Method, builder: &str, bindings: &[Binding<'_>]) -> Vec<String> {
+fn builder_docs(
+    e: &Endpoint,
+    m: &Method,
+    methods: &str,
+    builder: &str,
+    bindings: &[Binding<'_>],
+) -> Vec<String> {
     let classes = classes(m);
     let (app, user) = (
         classes.contains(&TokenType::App),
         classes.contains(&TokenType::User),
     );
     let mut docs = doc_lines(&e.summary);
+    docs.push(format!(
+        "Request builder for {methods}: set options, then `.await` it to send the request."
+    ));
     if let Some(doc) = &m.doc {
         docs.push(String::new());
         docs.extend(doc_lines(doc));
     }
     docs.push(String::new());
-    docs.push(format!("Token: {}.", token_text(&e.tokens)));
-    docs.push(String::new());
-    docs.push(format!("Scopes: {}.", scope_text(&e.scopes)));
+    docs.push(format!(
+        "Token: {}. Scopes: {}.",
+        token_text(&e.tokens),
+        scope_text(&e.scopes)
+    ));
     if let Some(authorization) = &e.authorization {
         docs.push(String::new());
         docs.push(format!("Authorization: {}", one_line(authorization)));

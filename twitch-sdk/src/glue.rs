@@ -12,3 +12,93 @@ pub(crate) use crate::endpoint::{
 };
 pub(crate) use crate::request::Request;
 pub(crate) use crate::{Api, AppApi, PageStream, Paginator, ResponseFuture, Result, UserApi};
+
+// `#[inline]` on `into_future`, `paginate` and `into_stream` (and on each builder's
+// `into_request`): rustc then compiles them, and the decoding of the response model they
+// instantiate, only in the crates that call them, so a program pays for the operations it sends
+// instead of every build of twitch-sdk paying for all of them. Measured in BENCHMARKS.md.
+
+/// `IntoFuture` for a request builder whose `into_request` gives `(Api, Request)`: awaiting it
+/// sends the request with `Api::$send`: `none` yields `()`, `text` a `String`, `list` a
+/// `Vec<$model>`, `optional` an `Option<$model>`, `single` and `envelope` the `$model`.
+macro_rules! send_as {
+    (@impl $builder:ident, $send:ident, $output:ty) => {
+        impl IntoFuture for $builder {
+            type Output = Result<$output>;
+            type IntoFuture = ResponseFuture<$output>;
+
+            #[inline]
+            fn into_future(self) -> Self::IntoFuture {
+                let (api, req) = self.into_request();
+                api.$send(req)
+            }
+        }
+    };
+    ($builder:ident, none) => {
+        send_as!(@impl $builder, none, ());
+    };
+    ($builder:ident, text) => {
+        send_as!(@impl $builder, text, String);
+    };
+    ($builder:ident, list, $model:ty) => {
+        send_as!(@impl $builder, list, Vec<$model>);
+    };
+    ($builder:ident, optional, $model:ty) => {
+        send_as!(@impl $builder, optional, Option<$model>);
+    };
+    ($builder:ident, $send:ident, $model:ty) => {
+        send_as!(@impl $builder, $send, $model);
+    };
+}
+
+/// A paginated request builder (with a `limit: Option<usize>` field): `limit`, `paginate` and
+/// `into_stream`, and `IntoFuture` collecting the items, at most `$default` unless `limit` is set.
+macro_rules! paged {
+    ($builder:ident, $model:ty) => {
+        paged!(@methods $builder, $model);
+        paged!(@future $builder, $model, |limit: Option<usize>| limit);
+    };
+    ($builder:ident, $model:ty, $default:literal) => {
+        paged!(@methods $builder, $model);
+        paged!(@future $builder, $model, |limit: Option<usize>| limit.or(Some($default)));
+    };
+    (@methods $builder:ident, $model:ty) => {
+        impl $builder {
+            /// Caps how many items are fetched in all: by awaiting the request, by
+            /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
+            pub fn limit(mut self, limit: usize) -> Self {
+                self.limit = Some(limit);
+                self
+            }
+
+            /// Pages by hand, one request per page, forward or (where Helix allows) back.
+            #[inline]
+            pub fn paginate(self) -> Paginator<$model> {
+                let limit = self.limit;
+                let (api, req) = self.into_request();
+                Paginator::new(api, req, limit)
+            }
+
+            /// Yields the items one by one, fetching pages as they are needed.
+            #[inline]
+            pub fn into_stream(self) -> PageStream<$model> {
+                self.paginate().into_stream()
+            }
+        }
+    };
+    (@future $builder:ident, $model:ty, $limit:expr) => {
+        impl IntoFuture for $builder {
+            type Output = Result<Vec<$model>>;
+            type IntoFuture = ResponseFuture<Vec<$model>>;
+
+            #[inline]
+            fn into_future(self) -> Self::IntoFuture {
+                let limit = ($limit)(self.limit);
+                let (api, req) = self.into_request();
+                api.collect(req, limit)
+            }
+        }
+    };
+}
+
+pub(crate) use {paged, send_as};

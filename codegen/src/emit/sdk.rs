@@ -309,57 +309,25 @@ fn builder(b: &Builder) -> TokenStream {
         quote!(mut req)
     };
     let model = b.model.clone().unwrap_or_else(|| quote!(()));
-    let paging = (b.send == Send::Collect).then(|| {
-        quote! {
-            /// Caps how many items are fetched in all: by awaiting the request, by
-            /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-            pub fn limit(mut self, limit: usize) -> Self {
-                self.limit = Some(limit);
-                self
-            }
-
-            /// Pages by hand, one request per page, forward or (where Helix allows) back.
-            #[inline]
-            pub fn paginate(self) -> Paginator<#model> {
-                let limit = self.limit;
-                let (api, req) = self.into_request();
-                Paginator::new(api, req, limit)
-            }
-
-            /// Yields the items one by one, fetching pages as they are needed.
-            #[inline]
-            pub fn into_stream(self) -> PageStream<#model> {
-                self.paginate().into_stream()
-            }
-        }
-    });
     let send = match b.send {
-        Send::None => quote!(let (api, req) = self.into_request(); api.none(req)),
-        Send::Text => quote!(let (api, req) = self.into_request(); api.text(req)),
-        Send::Single => quote!(let (api, req) = self.into_request(); api.single::<#model>(req)),
-        Send::Optional => quote!(let (api, req) = self.into_request(); api.optional::<#model>(req)),
-        Send::List => quote!(let (api, req) = self.into_request(); api.list::<#model>(req)),
-        Send::Envelope => quote!(let (api, req) = self.into_request(); api.envelope::<#model>(req)),
-        Send::Collect => {
-            let limit = match b.default_limit {
-                Some(n) => {
-                    let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
-                    quote!(self.limit.or(Some(#n)))
-                }
-                None => quote!(self.limit),
-            };
-            quote! {
-                let limit = #limit;
-                let (api, req) = self.into_request();
-                api.collect::<#model>(req, limit)
-            }
-        }
+        Send::None => quote!(none),
+        Send::Text => quote!(text),
+        Send::Single => quote!(single),
+        Send::Optional => quote!(optional),
+        Send::List => quote!(list),
+        Send::Envelope => quote!(envelope),
+        Send::Collect => quote!(collect),
     };
-    let output = &b.output;
-    // `#[inline]` on `into_request`, `into_future`, `paginate` and `into_stream`: rustc then
-    // compiles them (and the decoding of the response model they instantiate) only in the crates
-    // that call them, so a program pays for the operations it sends instead of every crate build
-    // of twitch-sdk paying for all of them. Measured in BENCHMARKS.md (compile time).
+    // Sending is the same for every builder of a shape: one hand-written macro in `glue`.
+    let future = match b.default_limit {
+        _ if matches!(b.send, Send::None | Send::Text) => quote!(send_as!(#ident, #send);),
+        _ if b.send != Send::Collect => quote!(send_as!(#ident, #send, #model);),
+        Some(n) => {
+            let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
+            quote!(paged!(#ident, #model, #n);)
+        }
+        None => quote!(paged!(#ident, #model);),
+    };
     let (derive, debug) = if b.fields.iter().any(|f| f.secret) {
         (quote!(), redacting_debug(b))
     } else {
@@ -376,7 +344,6 @@ fn builder(b: &Builder) -> TokenStream {
 
         impl #ident {
             #(#setters)*
-            #paging
 
             #[inline]
             fn into_request(self) -> (Api, Request) {
@@ -386,15 +353,7 @@ fn builder(b: &Builder) -> TokenStream {
             }
         }
 
-        impl IntoFuture for #ident {
-            type Output = Result<#output>;
-            type IntoFuture = ResponseFuture<#output>;
-
-            #[inline]
-            fn into_future(self) -> Self::IntoFuture {
-                #send
-            }
-        }
+        #future
 
         #debug
     }

@@ -67,13 +67,10 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the channel's ad schedule and snooze state.
 /// Request builder for [`UserApi::get_ad_schedule`]: set options, then `.await` it to send the request.
 ///
-/// Gets the channel's ad schedule and snooze state.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:read:ads`.
+/// Token: user access token. Scopes: `channel:read:ads`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -115,24 +112,11 @@ impl GetAdSchedule {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetAdSchedule {
-    type Output = Result<models::AdSchedule>;
-    type IntoFuture = ResponseFuture<models::AdSchedule>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::AdSchedule>(req)
-    }
-}
-
+send_as!(GetAdSchedule, single, models::AdSchedule);
+/// Pushes the next scheduled ad break back by five minutes.
 /// Request builder for [`UserApi::snooze_next_ad`]: set options, then `.await` it to send the request.
 ///
-/// Pushes the next scheduled ad break back by five minutes.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:ads`.
+/// Token: user access token. Scopes: `channel:manage:ads`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). The channel must be live with an ad break scheduled.
 ///
@@ -174,24 +158,11 @@ impl SnoozeNextAd {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SnoozeNextAd {
-    type Output = Result<models::AdSnooze>;
-    type IntoFuture = ResponseFuture<models::AdSnooze>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::AdSnooze>(req)
-    }
-}
-
+send_as!(SnoozeNextAd, single, models::AdSnooze);
+/// Starts a commercial on the broadcaster's live channel.
 /// Request builder for [`UserApi::start_commercial`]: set options, then `.await` it to send the request.
 ///
-/// Starts a commercial on the broadcaster's live channel.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:edit:commercial`.
+/// Token: user access token. Scopes: `channel:edit:commercial`.
 ///
 /// Authorization: The token holder must be the broadcaster, a partner or affiliate who is live.
 ///
@@ -237,23 +208,11 @@ impl StartCommercial {
         (self.api, req)
     }
 }
-
-impl IntoFuture for StartCommercial {
-    type Output = Result<models::StartCommercial>;
-    type IntoFuture = ResponseFuture<models::StartCommercial>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::StartCommercial>(req)
-    }
-}
-
+send_as!(StartCommercial, single, models::StartCommercial);
 impl UserApi {
     /// Gets the channel's ad schedule and snooze state.
     ///
-    /// Token: user access token. Scopes: `channel:read:ads`.
-    ///
-    /// Parameters, errors and notes: [`GetAdSchedule`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-ad-schedule)
+    /// Token: user access token. Scopes: `channel:read:ads`. Parameters, errors and notes: [`GetAdSchedule`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-ad-schedule)
     pub fn get_ad_schedule(&self) -> GetAdSchedule {
         GetAdSchedule {
             api: self.api(),
@@ -263,9 +222,7 @@ impl UserApi {
 
     /// Pushes the next scheduled ad break back by five minutes.
     ///
-    /// Token: user access token. Scopes: `channel:manage:ads`.
-    ///
-    /// Parameters, errors and notes: [`SnoozeNextAd`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#snooze-next-ad)
+    /// Token: user access token. Scopes: `channel:manage:ads`. Parameters, errors and notes: [`SnoozeNextAd`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#snooze-next-ad)
     pub fn snooze_next_ad(&self) -> SnoozeNextAd {
         SnoozeNextAd {
             api: self.api(),
@@ -275,9 +232,7 @@ impl UserApi {
 
     /// Starts a commercial on the broadcaster's live channel.
     ///
-    /// Token: user access token. Scopes: `channel:edit:commercial`.
-    ///
-    /// Parameters, errors and notes: [`StartCommercial`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-commercial)
+    /// Token: user access token. Scopes: `channel:edit:commercial`. Parameters, errors and notes: [`StartCommercial`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-commercial)
     pub fn start_commercial(&self, length: i32) -> StartCommercial {
         StartCommercial {
             api: self.api(),

@@ -58,13 +58,10 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets download links for analytics reports of the user's extensions.
 /// Request builder for [`UserApi::get_extension_analytics`]: set options, then `.await` it to send the request.
 ///
-/// Gets download links for analytics reports of the user's extensions.
-///
-/// Token: user access token.
-///
-/// Scopes: `analytics:read:extensions`.
+/// Token: user access token. Scopes: `analytics:read:extensions`.
 ///
 /// Authorization: The token holder must own the extensions.
 ///
@@ -130,27 +127,6 @@ impl GetExtensionAnalytics {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::AnalyticsReport> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::AnalyticsReport> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_ANALYTICS);
@@ -161,25 +137,11 @@ impl GetExtensionAnalytics {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetExtensionAnalytics {
-    type Output = Result<Vec<models::AnalyticsReport>>;
-    type IntoFuture = ResponseFuture<Vec<models::AnalyticsReport>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::AnalyticsReport>(req, limit)
-    }
-}
-
+paged!(GetExtensionAnalytics, models::AnalyticsReport, 100);
+/// Gets download links for analytics reports of the user's games.
 /// Request builder for [`UserApi::get_game_analytics`]: set options, then `.await` it to send the request.
 ///
-/// Gets download links for analytics reports of the user's games.
-///
-/// Token: user access token.
-///
-/// Scopes: `analytics:read:games`.
+/// Token: user access token. Scopes: `analytics:read:games`.
 ///
 /// Authorization: The token holder must own the games.
 ///
@@ -245,27 +207,6 @@ impl GetGameAnalytics {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::AnalyticsReport> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::AnalyticsReport> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_GAME_ANALYTICS);
@@ -276,24 +217,11 @@ impl GetGameAnalytics {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetGameAnalytics {
-    type Output = Result<Vec<models::AnalyticsReport>>;
-    type IntoFuture = ResponseFuture<Vec<models::AnalyticsReport>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::AnalyticsReport>(req, limit)
-    }
-}
-
+paged!(GetGameAnalytics, models::AnalyticsReport, 100);
 impl UserApi {
     /// Gets download links for analytics reports of the user's extensions.
     ///
-    /// Token: user access token. Scopes: `analytics:read:extensions`.
-    ///
-    /// Parameters, errors and notes: [`GetExtensionAnalytics`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-analytics)
+    /// Token: user access token. Scopes: `analytics:read:extensions`. Parameters, errors and notes: [`GetExtensionAnalytics`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-analytics)
     pub fn get_extension_analytics(&self) -> GetExtensionAnalytics {
         GetExtensionAnalytics {
             api: self.api(),
@@ -307,9 +235,7 @@ impl UserApi {
 
     /// Gets download links for analytics reports of the user's games.
     ///
-    /// Token: user access token. Scopes: `analytics:read:games`.
-    ///
-    /// Parameters, errors and notes: [`GetGameAnalytics`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-game-analytics)
+    /// Token: user access token. Scopes: `analytics:read:games`. Parameters, errors and notes: [`GetGameAnalytics`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-game-analytics)
     pub fn get_game_analytics(&self) -> GetGameAnalytics {
         GetGameAnalytics {
             api: self.api(),

@@ -63,13 +63,10 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the channel's Bits leaderboard.
 /// Request builder for [`UserApi::get_bits_leaderboard`]: set options, then `.await` it to send the request.
 ///
-/// Gets the channel's Bits leaderboard.
-///
-/// Token: user access token.
-///
-/// Scopes: `bits:read`.
+/// Token: user access token. Scopes: `bits:read`.
 ///
 /// Authorization: The token holder must be the broadcaster whose leaderboard is returned.
 ///
@@ -141,24 +138,11 @@ impl GetBitsLeaderboard {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetBitsLeaderboard {
-    type Output = Result<models::BitsLeaderboard>;
-    type IntoFuture = ResponseFuture<models::BitsLeaderboard>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::BitsLeaderboard>(req)
-    }
-}
-
+send_as!(GetBitsLeaderboard, envelope, models::BitsLeaderboard);
+/// Gets the Cheermotes available globally or in a channel.
 /// Request builder for [`AppApi::get_cheermotes`] and [`UserApi::get_cheermotes`]: set options, then `.await` it to send the request.
 ///
-/// Gets the Cheermotes available globally or in a channel.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -197,24 +181,11 @@ impl GetCheermotes {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetCheermotes {
-    type Output = Result<Vec<models::Cheermote>>;
-    type IntoFuture = ResponseFuture<Vec<models::Cheermote>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::Cheermote>(req)
-    }
-}
-
+send_as!(GetCheermotes, list, models::Cheermote);
+/// Gets the Bits product transactions of the client's extension.
 /// Request builder for [`AppApi::get_extension_transactions`]: set options, then `.await` it to send the request.
 ///
-/// Gets the Bits product transactions of the client's extension.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token of the extension's own client.
 ///
@@ -255,27 +226,6 @@ impl GetExtensionTransactions {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::ExtensionTransaction> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::ExtensionTransaction> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_TRANSACTIONS);
@@ -284,24 +234,11 @@ impl GetExtensionTransactions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetExtensionTransactions {
-    type Output = Result<Vec<models::ExtensionTransaction>>;
-    type IntoFuture = ResponseFuture<Vec<models::ExtensionTransaction>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::ExtensionTransaction>(req, limit)
-    }
-}
-
+paged!(GetExtensionTransactions, models::ExtensionTransaction, 100);
 impl AppApi {
     /// Gets the Cheermotes available globally or in a channel.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetCheermotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetCheermotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
     pub fn get_cheermotes(&self) -> GetCheermotes {
         GetCheermotes {
             api: self.api(),
@@ -311,9 +248,7 @@ impl AppApi {
 
     /// Gets the Bits product transactions of the client's extension.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetExtensionTransactions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-transactions)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`GetExtensionTransactions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-transactions)
     pub fn get_extension_transactions(
         &self,
         extension_id: impl Into<String>,
@@ -330,9 +265,7 @@ impl AppApi {
 impl UserApi {
     /// Gets the channel's Bits leaderboard.
     ///
-    /// Token: user access token. Scopes: `bits:read`.
-    ///
-    /// Parameters, errors and notes: [`GetBitsLeaderboard`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-bits-leaderboard)
+    /// Token: user access token. Scopes: `bits:read`. Parameters, errors and notes: [`GetBitsLeaderboard`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-bits-leaderboard)
     pub fn get_bits_leaderboard(&self) -> GetBitsLeaderboard {
         GetBitsLeaderboard {
             api: self.api(),
@@ -345,9 +278,7 @@ impl UserApi {
 
     /// Gets the Cheermotes available globally or in a channel.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetCheermotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetCheermotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
     pub fn get_cheermotes(&self) -> GetCheermotes {
         GetCheermotes {
             api: self.api(),

@@ -54,13 +54,10 @@ pub(crate) static GET_CONTENT_CLASSIFICATION_LABELS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the content classification labels Twitch defines.
 /// Request builder for [`AppApi::get_content_classification_labels`] and [`UserApi::get_content_classification_labels`]: set options, then `.await` it to send the request.
 ///
-/// Gets the content classification labels Twitch defines.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -102,23 +99,11 @@ impl GetContentClassificationLabels {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetContentClassificationLabels {
-    type Output = Result<Vec<models::ContentClassificationLabel>>;
-    type IntoFuture = ResponseFuture<Vec<models::ContentClassificationLabel>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ContentClassificationLabel>(req)
-    }
-}
-
+send_as!(GetContentClassificationLabels, list, models::ContentClassificationLabel);
 impl AppApi {
     /// Gets the content classification labels Twitch defines.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetContentClassificationLabels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-content-classification-labels)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetContentClassificationLabels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-content-classification-labels)
     pub fn get_content_classification_labels(&self) -> GetContentClassificationLabels {
         GetContentClassificationLabels {
             api: self.api(),
@@ -130,9 +115,7 @@ impl AppApi {
 impl UserApi {
     /// Gets the content classification labels Twitch defines.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetContentClassificationLabels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-content-classification-labels)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetContentClassificationLabels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-content-classification-labels)
     pub fn get_content_classification_labels(&self) -> GetContentClassificationLabels {
         GetContentClassificationLabels {
             api: self.api(),

@@ -199,13 +199,10 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Creates a Channel Points custom reward.
 /// Request builder for [`UserApi::create_custom_rewards`]: set options, then `.await` it to send the request.
 ///
-/// Creates a Channel Points custom reward.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:redemptions`.
+/// Token: user access token. Scopes: `channel:manage:redemptions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). The broadcaster must be a partner or affiliate.
 ///
@@ -414,24 +411,11 @@ impl CreateCustomRewards {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateCustomRewards {
-    type Output = Result<models::CustomReward>;
-    type IntoFuture = ResponseFuture<models::CustomReward>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::CustomReward>(req)
-    }
-}
-
+send_as!(CreateCustomRewards, single, models::CustomReward);
+/// Deletes a Channel Points custom reward the client created.
 /// Request builder for [`UserApi::delete_custom_reward`]: set options, then `.await` it to send the request.
 ///
-/// Deletes a Channel Points custom reward the client created.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:redemptions`.
+/// Token: user access token. Scopes: `channel:manage:redemptions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). Only rewards created by the same client ID.
 ///
@@ -474,24 +458,11 @@ impl DeleteCustomReward {
         (self.api, req)
     }
 }
-
-impl IntoFuture for DeleteCustomReward {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(DeleteCustomReward, none);
+/// Gets the broadcaster's Channel Points custom rewards.
 /// Request builder for [`UserApi::get_custom_reward`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's Channel Points custom rewards.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:read:redemptions`, `channel:manage:redemptions`.
+/// Token: user access token. Scopes: one of `channel:read:redemptions`, `channel:manage:redemptions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). The broadcaster must be a partner or affiliate.
 ///
@@ -556,24 +527,11 @@ impl GetCustomReward {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetCustomReward {
-    type Output = Result<Vec<models::CustomReward>>;
-    type IntoFuture = ResponseFuture<Vec<models::CustomReward>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::CustomReward>(req)
-    }
-}
-
+send_as!(GetCustomReward, list, models::CustomReward);
+/// Gets the redemptions of a custom reward.
 /// Request builder for [`UserApi::get_custom_reward_redemption`]: set options, then `.await` it to send the request.
 ///
-/// Gets the redemptions of a custom reward.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:read:redemptions`, `channel:manage:redemptions`.
+/// Token: user access token. Scopes: one of `channel:read:redemptions`, `channel:manage:redemptions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). Only rewards created by the same client ID.
 ///
@@ -646,27 +604,6 @@ impl GetCustomRewardRedemption {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::CustomRewardRedemption> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::CustomRewardRedemption> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CUSTOM_REWARD_REDEMPTION);
@@ -678,25 +615,11 @@ impl GetCustomRewardRedemption {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetCustomRewardRedemption {
-    type Output = Result<Vec<models::CustomRewardRedemption>>;
-    type IntoFuture = ResponseFuture<Vec<models::CustomRewardRedemption>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        api.collect::<models::CustomRewardRedemption>(req, limit)
-    }
-}
-
+paged!(GetCustomRewardRedemption, models::CustomRewardRedemption);
+/// Updates a Channel Points custom reward the client created.
 /// Request builder for [`UserApi::update_custom_reward`]: set options, then `.await` it to send the request.
 ///
-/// Updates a Channel Points custom reward the client created.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:redemptions`.
+/// Token: user access token. Scopes: `channel:manage:redemptions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). Only rewards created by the same client ID.
 ///
@@ -926,24 +849,11 @@ impl UpdateCustomReward {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateCustomReward {
-    type Output = Result<models::CustomReward>;
-    type IntoFuture = ResponseFuture<models::CustomReward>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::CustomReward>(req)
-    }
-}
-
+send_as!(UpdateCustomReward, single, models::CustomReward);
+/// Marks custom reward redemptions as fulfilled or canceled.
 /// Request builder for [`UserApi::update_redemption_status`]: set options, then `.await` it to send the request.
 ///
-/// Marks custom reward redemptions as fulfilled or canceled.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:redemptions`.
+/// Token: user access token. Scopes: `channel:manage:redemptions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). Only rewards created by the same client ID.
 ///
@@ -992,23 +902,11 @@ impl UpdateRedemptionStatus {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateRedemptionStatus {
-    type Output = Result<Vec<models::CustomRewardRedemption>>;
-    type IntoFuture = ResponseFuture<Vec<models::CustomRewardRedemption>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::CustomRewardRedemption>(req)
-    }
-}
-
+send_as!(UpdateRedemptionStatus, list, models::CustomRewardRedemption);
 impl UserApi {
     /// Creates a Channel Points custom reward.
     ///
-    /// Token: user access token. Scopes: `channel:manage:redemptions`.
-    ///
-    /// Parameters, errors and notes: [`CreateCustomRewards`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-custom-rewards)
+    /// Token: user access token. Scopes: `channel:manage:redemptions`. Parameters, errors and notes: [`CreateCustomRewards`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-custom-rewards)
     pub fn create_custom_rewards(
         &self,
         title: impl Into<String>,
@@ -1035,9 +933,7 @@ impl UserApi {
 
     /// Deletes a Channel Points custom reward the client created.
     ///
-    /// Token: user access token. Scopes: `channel:manage:redemptions`.
-    ///
-    /// Parameters, errors and notes: [`DeleteCustomReward`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-custom-reward)
+    /// Token: user access token. Scopes: `channel:manage:redemptions`. Parameters, errors and notes: [`DeleteCustomReward`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-custom-reward)
     pub fn delete_custom_reward(
         &self,
         reward_id: impl Into<String>,
@@ -1051,9 +947,7 @@ impl UserApi {
 
     /// Gets the broadcaster's Channel Points custom rewards.
     ///
-    /// Token: user access token. Scopes: one of `channel:read:redemptions`, `channel:manage:redemptions`.
-    ///
-    /// Parameters, errors and notes: [`GetCustomReward`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward)
+    /// Token: user access token. Scopes: one of `channel:read:redemptions`, `channel:manage:redemptions`. Parameters, errors and notes: [`GetCustomReward`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward)
     pub fn get_custom_reward(&self) -> GetCustomReward {
         GetCustomReward {
             api: self.api(),
@@ -1065,9 +959,7 @@ impl UserApi {
 
     /// Gets the redemptions of a custom reward.
     ///
-    /// Token: user access token. Scopes: one of `channel:read:redemptions`, `channel:manage:redemptions`.
-    ///
-    /// Parameters, errors and notes: [`GetCustomRewardRedemption`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward-redemption)
+    /// Token: user access token. Scopes: one of `channel:read:redemptions`, `channel:manage:redemptions`. Parameters, errors and notes: [`GetCustomRewardRedemption`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward-redemption)
     pub fn get_custom_reward_redemption(
         &self,
         reward_id: impl Into<String>,
@@ -1085,9 +977,7 @@ impl UserApi {
 
     /// Updates a Channel Points custom reward the client created.
     ///
-    /// Token: user access token. Scopes: `channel:manage:redemptions`.
-    ///
-    /// Parameters, errors and notes: [`UpdateCustomReward`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-custom-reward)
+    /// Token: user access token. Scopes: `channel:manage:redemptions`. Parameters, errors and notes: [`UpdateCustomReward`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-custom-reward)
     pub fn update_custom_reward(
         &self,
         reward_id: impl Into<String>,
@@ -1115,9 +1005,7 @@ impl UserApi {
 
     /// Marks custom reward redemptions as fulfilled or canceled.
     ///
-    /// Token: user access token. Scopes: `channel:manage:redemptions`.
-    ///
-    /// Parameters, errors and notes: [`UpdateRedemptionStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-redemption-status)
+    /// Token: user access token. Scopes: `channel:manage:redemptions`. Parameters, errors and notes: [`UpdateRedemptionStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-redemption-status)
     pub fn update_redemption_status(
         &self,
         redemption_ids: impl IntoIterator<Item = impl Into<String>>,

@@ -123,13 +123,10 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the broadcaster's channel editors.
 /// Request builder for [`UserApi::get_channel_editors`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's channel editors.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:read:editors`.
+/// Token: user access token. Scopes: `channel:read:editors`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -166,24 +163,11 @@ impl GetChannelEditors {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelEditors {
-    type Output = Result<Vec<models::ChannelEditor>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChannelEditor>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ChannelEditor>(req)
-    }
-}
-
+send_as!(GetChannelEditors, list, models::ChannelEditor);
+/// Gets the users who follow a broadcaster's channel.
 /// Request builder for [`UserApi::get_channel_followers`]: set options, then `.await` it to send the request.
 ///
-/// Gets the users who follow a broadcaster's channel.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:read:followers`, needed only for part of the answer: a token without them is not refused, and gets only the `total` follower count; the list of followers is empty.
+/// Token: user access token. Scopes: `moderator:read:followers`, needed only for part of the answer: a token without them is not refused, and gets only the `total` follower count; the list of followers is empty.
 ///
 /// Authorization: The token holder must be the broadcaster or one of their moderators to see the followers; anyone else gets only the total.
 ///
@@ -231,27 +215,6 @@ impl GetChannelFollowers {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::ChannelFollower> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::ChannelFollower> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHANNEL_FOLLOWERS);
@@ -260,25 +223,11 @@ impl GetChannelFollowers {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelFollowers {
-    type Output = Result<Vec<models::ChannelFollower>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChannelFollower>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::ChannelFollower>(req, limit)
-    }
-}
-
+paged!(GetChannelFollowers, models::ChannelFollower, 100);
+/// Gets information about one or more channels.
 /// Request builder for [`AppApi::get_channel_information`] and [`UserApi::get_channel_information`]: set options, then `.await` it to send the request.
 ///
-/// Gets information about one or more channels.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -314,24 +263,11 @@ impl GetChannelInformation {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelInformation {
-    type Output = Result<Vec<models::ChannelInfo>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChannelInfo>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ChannelInfo>(req)
-    }
-}
-
+send_as!(GetChannelInformation, list, models::ChannelInfo);
+/// Gets the channels a user follows.
 /// Request builder for [`UserApi::get_followed_channels`]: set options, then `.await` it to send the request.
 ///
-/// Gets the channels a user follows.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:read:follows`.
+/// Token: user access token. Scopes: `user:read:follows`.
 ///
 /// Authorization: The token holder must be the user (`user_id`).
 ///
@@ -378,27 +314,6 @@ impl GetFollowedChannels {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::FollowedChannel> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::FollowedChannel> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_FOLLOWED_CHANNELS);
@@ -407,25 +322,11 @@ impl GetFollowedChannels {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetFollowedChannels {
-    type Output = Result<Vec<models::FollowedChannel>>;
-    type IntoFuture = ResponseFuture<Vec<models::FollowedChannel>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::FollowedChannel>(req, limit)
-    }
-}
-
+paged!(GetFollowedChannels, models::FollowedChannel, 100);
+/// Updates the broadcaster's channel properties.
 /// Request builder for [`UserApi::modify_channel_information`]: set options, then `.await` it to send the request.
 ///
-/// Updates the broadcaster's channel properties.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:broadcast`.
+/// Token: user access token. Scopes: `channel:manage:broadcast`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -555,23 +456,11 @@ impl ModifyChannelInformation {
         (self.api, req)
     }
 }
-
-impl IntoFuture for ModifyChannelInformation {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(ModifyChannelInformation, none);
 impl AppApi {
     /// Gets information about one or more channels.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelInformation`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-information)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelInformation`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-information)
     pub fn get_channel_information(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -586,9 +475,7 @@ impl AppApi {
 impl UserApi {
     /// Gets the broadcaster's channel editors.
     ///
-    /// Token: user access token. Scopes: `channel:read:editors`.
-    ///
-    /// Parameters, errors and notes: [`GetChannelEditors`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-editors)
+    /// Token: user access token. Scopes: `channel:read:editors`. Parameters, errors and notes: [`GetChannelEditors`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-editors)
     pub fn get_channel_editors(&self) -> GetChannelEditors {
         GetChannelEditors {
             api: self.api(),
@@ -598,9 +485,7 @@ impl UserApi {
 
     /// Gets the users who follow a broadcaster's channel.
     ///
-    /// Token: user access token. Scopes: `moderator:read:followers`, needed only for part of the answer: a token without them is not refused, and gets only the `total` follower count; the list of followers is empty.
-    ///
-    /// Parameters, errors and notes: [`GetChannelFollowers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-followers)
+    /// Token: user access token. Scopes: `moderator:read:followers`, needed only for part of the answer: a token without them is not refused, and gets only the `total` follower count; the list of followers is empty. Parameters, errors and notes: [`GetChannelFollowers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-followers)
     pub fn get_channel_followers(&self) -> GetChannelFollowers {
         GetChannelFollowers {
             api: self.api(),
@@ -612,9 +497,7 @@ impl UserApi {
 
     /// Gets information about one or more channels.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelInformation`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-information)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelInformation`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-information)
     pub fn get_channel_information(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -627,9 +510,7 @@ impl UserApi {
 
     /// Gets the channels a user follows.
     ///
-    /// Token: user access token. Scopes: `user:read:follows`.
-    ///
-    /// Parameters, errors and notes: [`GetFollowedChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-channels)
+    /// Token: user access token. Scopes: `user:read:follows`. Parameters, errors and notes: [`GetFollowedChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-channels)
     pub fn get_followed_channels(&self) -> GetFollowedChannels {
         GetFollowedChannels {
             api: self.api(),
@@ -641,9 +522,7 @@ impl UserApi {
 
     /// Updates the broadcaster's channel properties.
     ///
-    /// Token: user access token. Scopes: `channel:manage:broadcast`.
-    ///
-    /// Parameters, errors and notes: [`ModifyChannelInformation`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#modify-channel-information)
+    /// Token: user access token. Scopes: `channel:manage:broadcast`. Parameters, errors and notes: [`ModifyChannelInformation`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#modify-channel-information)
     pub fn modify_channel_information(&self) -> ModifyChannelInformation {
         ModifyChannelInformation {
             api: self.api(),

@@ -43,13 +43,10 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the broadcaster's active charity campaign.
 /// Request builder for [`UserApi::get_charity_campaign`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's active charity campaign.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:read:charity`.
+/// Token: user access token. Scopes: `channel:read:charity`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -91,24 +88,11 @@ impl GetCharityCampaign {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetCharityCampaign {
-    type Output = Result<Option<models::CharityCampaign>>;
-    type IntoFuture = ResponseFuture<Option<models::CharityCampaign>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.optional::<models::CharityCampaign>(req)
-    }
-}
-
+send_as!(GetCharityCampaign, optional, models::CharityCampaign);
+/// Gets the donations to the broadcaster's active charity campaign.
 /// Request builder for [`UserApi::get_charity_campaign_donations`]: set options, then `.await` it to send the request.
 ///
-/// Gets the donations to the broadcaster's active charity campaign.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:read:charity`.
+/// Token: user access token. Scopes: `channel:read:charity`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -144,27 +128,6 @@ impl GetCharityCampaignDonations {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::CharityDonation> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::CharityDonation> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHARITY_CAMPAIGN_DONATIONS);
@@ -172,24 +135,11 @@ impl GetCharityCampaignDonations {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetCharityCampaignDonations {
-    type Output = Result<Vec<models::CharityDonation>>;
-    type IntoFuture = ResponseFuture<Vec<models::CharityDonation>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::CharityDonation>(req, limit)
-    }
-}
-
+paged!(GetCharityCampaignDonations, models::CharityDonation, 100);
 impl UserApi {
     /// Gets the broadcaster's active charity campaign.
     ///
-    /// Token: user access token. Scopes: `channel:read:charity`.
-    ///
-    /// Parameters, errors and notes: [`GetCharityCampaign`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-charity-campaign)
+    /// Token: user access token. Scopes: `channel:read:charity`. Parameters, errors and notes: [`GetCharityCampaign`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-charity-campaign)
     pub fn get_charity_campaign(&self) -> GetCharityCampaign {
         GetCharityCampaign {
             api: self.api(),
@@ -199,9 +149,7 @@ impl UserApi {
 
     /// Gets the donations to the broadcaster's active charity campaign.
     ///
-    /// Token: user access token. Scopes: `channel:read:charity`.
-    ///
-    /// Parameters, errors and notes: [`GetCharityCampaignDonations`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-charity-campaign-donations)
+    /// Token: user access token. Scopes: `channel:read:charity`. Parameters, errors and notes: [`GetCharityCampaignDonations`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-charity-campaign-donations)
     pub fn get_charity_campaign_donations(&self) -> GetCharityCampaignDonations {
         GetCharityCampaignDonations {
             api: self.api(),

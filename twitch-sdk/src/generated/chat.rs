@@ -445,13 +445,10 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets a broadcaster's custom chat badges.
 /// Request builder for [`AppApi::get_channel_chat_badges`] and [`UserApi::get_channel_chat_badges`]: set options, then `.await` it to send the request.
 ///
-/// Gets a broadcaster's custom chat badges.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -484,24 +481,11 @@ impl GetChannelChatBadges {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelChatBadges {
-    type Output = Result<Vec<models::ChatBadgeSet>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChatBadgeSet>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ChatBadgeSet>(req)
-    }
-}
-
+send_as!(GetChannelChatBadges, list, models::ChatBadgeSet);
+/// Gets a broadcaster's custom emotes.
 /// Request builder for [`AppApi::get_channel_emotes`] and [`UserApi::get_channel_emotes`]: set options, then `.await` it to send the request.
 ///
-/// Gets a broadcaster's custom emotes.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -537,24 +521,11 @@ impl GetChannelEmotes {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelEmotes {
-    type Output = Result<models::ChannelEmoteList>;
-    type IntoFuture = ResponseFuture<models::ChannelEmoteList>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::ChannelEmoteList>(req)
-    }
-}
-
+send_as!(GetChannelEmotes, envelope, models::ChannelEmoteList);
+/// Gets a broadcaster's chat settings.
 /// Request builder for [`AppApi::get_chat_settings`] and [`UserApi::get_chat_settings`]: set options, then `.await` it to send the request.
 ///
-/// Gets a broadcaster's chat settings.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed. To see the non-moderator chat delay, a user token of the broadcaster or a moderator given as `moderator_id`.
 ///
@@ -597,24 +568,11 @@ impl GetChatSettings {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChatSettings {
-    type Output = Result<models::ChatSettings>;
-    type IntoFuture = ResponseFuture<models::ChatSettings>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ChatSettings>(req)
-    }
-}
-
+send_as!(GetChatSettings, single, models::ChatSettings);
+/// Gets the users connected to a broadcaster's chat room.
 /// Request builder for [`UserApi::get_chatters`]: set options, then `.await` it to send the request.
 ///
-/// Gets the users connected to a broadcaster's chat room.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:read:chatters`.
+/// Token: user access token. Scopes: `moderator:read:chatters`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -665,27 +623,6 @@ impl GetChatters {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Chatter> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Chatter> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CHATTERS);
@@ -694,25 +631,11 @@ impl GetChatters {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChatters {
-    type Output = Result<Vec<models::Chatter>>;
-    type IntoFuture = ResponseFuture<Vec<models::Chatter>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::Chatter>(req, limit)
-    }
-}
-
+paged!(GetChatters, models::Chatter, 100);
+/// Gets the emotes of one or more emote sets.
 /// Request builder for [`AppApi::get_emote_sets`] and [`UserApi::get_emote_sets`]: set options, then `.await` it to send the request.
 ///
-/// Gets the emotes of one or more emote sets.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -748,24 +671,11 @@ impl GetEmoteSets {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetEmoteSets {
-    type Output = Result<models::EmoteSetList>;
-    type IntoFuture = ResponseFuture<models::EmoteSetList>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::EmoteSetList>(req)
-    }
-}
-
+send_as!(GetEmoteSets, envelope, models::EmoteSetList);
+/// Gets the global chat badges.
 /// Request builder for [`AppApi::get_global_chat_badges`] and [`UserApi::get_global_chat_badges`]: set options, then `.await` it to send the request.
 ///
-/// Gets the global chat badges.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -787,24 +697,11 @@ impl GetGlobalChatBadges {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetGlobalChatBadges {
-    type Output = Result<Vec<models::ChatBadgeSet>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChatBadgeSet>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ChatBadgeSet>(req)
-    }
-}
-
+send_as!(GetGlobalChatBadges, list, models::ChatBadgeSet);
+/// Gets the global emotes.
 /// Request builder for [`AppApi::get_global_emotes`] and [`UserApi::get_global_emotes`]: set options, then `.await` it to send the request.
 ///
-/// Gets the global emotes.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -831,24 +728,11 @@ impl GetGlobalEmotes {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetGlobalEmotes {
-    type Output = Result<models::GlobalEmoteList>;
-    type IntoFuture = ResponseFuture<models::GlobalEmoteList>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::GlobalEmoteList>(req)
-    }
-}
-
+send_as!(GetGlobalEmotes, envelope, models::GlobalEmoteList);
+/// Gets the message pinned in a broadcaster's chat room, if any.
 /// Request builder for [`UserApi::get_pinned_chat_message`]: set options, then `.await` it to send the request.
 ///
-/// Gets the message pinned in a broadcaster's chat room, if any.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `moderator:read:chat_messages`, `moderator:manage:chat_messages`.
+/// Token: user access token. Scopes: one of `moderator:read:chat_messages`, `moderator:manage:chat_messages`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -903,24 +787,11 @@ impl GetPinnedChatMessage {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetPinnedChatMessage {
-    type Output = Result<Option<models::PinnedChatMessage>>;
-    type IntoFuture = ResponseFuture<Option<models::PinnedChatMessage>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.optional::<models::PinnedChatMessage>(req)
-    }
-}
-
+send_as!(GetPinnedChatMessage, optional, models::PinnedChatMessage);
+/// Gets the shared chat session a channel is in, if any.
 /// Request builder for [`AppApi::get_shared_chat_session`] and [`UserApi::get_shared_chat_session`]: set options, then `.await` it to send the request.
 ///
-/// Gets the shared chat session a channel is in, if any.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -954,24 +825,11 @@ impl GetSharedChatSession {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetSharedChatSession {
-    type Output = Result<Option<models::SharedChatSession>>;
-    type IntoFuture = ResponseFuture<Option<models::SharedChatSession>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.optional::<models::SharedChatSession>(req)
-    }
-}
-
+send_as!(GetSharedChatSession, optional, models::SharedChatSession);
+/// Gets the colours users have for their names in chat.
 /// Request builder for [`AppApi::get_user_chat_color`] and [`UserApi::get_user_chat_color`]: set options, then `.await` it to send the request.
 ///
-/// Gets the colours users have for their names in chat.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -1000,24 +858,11 @@ impl GetUserChatColor {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetUserChatColor {
-    type Output = Result<Vec<models::UserChatColor>>;
-    type IntoFuture = ResponseFuture<Vec<models::UserChatColor>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::UserChatColor>(req)
-    }
-}
-
+send_as!(GetUserChatColor, list, models::UserChatColor);
+/// Gets the emotes a user may use in chat.
 /// Request builder for [`UserApi::get_user_emotes`]: set options, then `.await` it to send the request.
 ///
-/// Gets the emotes a user may use in chat.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:read:emotes`.
+/// Token: user access token. Scopes: `user:read:emotes`.
 ///
 /// Authorization: The token holder must be the user (`user_id`).
 ///
@@ -1065,27 +910,6 @@ impl GetUserEmotes {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::UserEmote> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::UserEmote> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USER_EMOTES);
@@ -1094,25 +918,11 @@ impl GetUserEmotes {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetUserEmotes {
-    type Output = Result<Vec<models::UserEmote>>;
-    type IntoFuture = ResponseFuture<Vec<models::UserEmote>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        api.collect::<models::UserEmote>(req, limit)
-    }
-}
-
+paged!(GetUserEmotes, models::UserEmote);
+/// Pins a message in a broadcaster's chat room, for a while or until the stream ends.
 /// Request builder for [`UserApi::pin_chat_message`]: set options, then `.await` it to send the request.
 ///
-/// Pins a message in a broadcaster's chat room, for a while or until the stream ends.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:chat_messages`.
+/// Token: user access token. Scopes: `moderator:manage:chat_messages`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1182,24 +992,11 @@ impl PinChatMessage {
         (self.api, req)
     }
 }
-
-impl IntoFuture for PinChatMessage {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(PinChatMessage, none);
+/// Gives another broadcaster a Shoutout.
 /// Request builder for [`UserApi::send_shoutout`]: set options, then `.await` it to send the request.
 ///
-/// Gives another broadcaster a Shoutout.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:shoutouts`.
+/// Token: user access token. Scopes: `moderator:manage:shoutouts`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1263,24 +1060,11 @@ impl SendShoutout {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SendShoutout {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(SendShoutout, none);
+/// Sends an announcement to a broadcaster's chat room.
 /// Request builder for [`UserApi::send_chat_announcement`]: set options, then `.await` it to send the request.
 ///
-/// Sends an announcement to a broadcaster's chat room.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:announcements`.
+/// Token: user access token. Scopes: `moderator:manage:announcements`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1348,24 +1132,11 @@ impl SendChatAnnouncement {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SendChatAnnouncement {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(SendChatAnnouncement, none);
+/// Sends a message to a broadcaster's chat room.
 /// Request builder for [`AppApi::send_chat_message`] and [`UserApi::send_chat_message`]: set options, then `.await` it to send the request.
 ///
-/// Sends a message to a broadcaster's chat room.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: `user:write:chat`.
+/// Token: app access token or user access token. Scopes: `user:write:chat`.
 ///
 /// Authorization: A user token of the sender (`sender_id`), or an app token authorized by the sender with `user:bot` and by the broadcaster with `channel:bot` (or the sender is a moderator).
 ///
@@ -1443,24 +1214,11 @@ impl SendChatMessage {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SendChatMessage {
-    type Output = Result<models::SendMessageStatus>;
-    type IntoFuture = ResponseFuture<models::SendMessageStatus>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::SendMessageStatus>(req)
-    }
-}
-
+send_as!(SendChatMessage, single, models::SendMessageStatus);
+/// Unpins the pinned message of a broadcaster's chat room.
 /// Request builder for [`UserApi::unpin_chat_message`]: set options, then `.await` it to send the request.
 ///
-/// Unpins the pinned message of a broadcaster's chat room.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:chat_messages`.
+/// Token: user access token. Scopes: `moderator:manage:chat_messages`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1518,24 +1276,11 @@ impl UnpinChatMessage {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UnpinChatMessage {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UnpinChatMessage, none);
+/// Updates a broadcaster's chat settings.
 /// Request builder for [`UserApi::update_chat_settings`]: set options, then `.await` it to send the request.
 ///
-/// Updates a broadcaster's chat settings.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:chat_settings`.
+/// Token: user access token. Scopes: `moderator:manage:chat_settings`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1680,24 +1425,11 @@ impl UpdateChatSettings {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateChatSettings {
-    type Output = Result<models::ChatSettings>;
-    type IntoFuture = ResponseFuture<models::ChatSettings>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ChatSettings>(req)
-    }
-}
-
+send_as!(UpdateChatSettings, single, models::ChatSettings);
+/// Changes how long a pinned message stays pinned, counted from now.
 /// Request builder for [`UserApi::update_pinned_chat_message`]: set options, then `.await` it to send the request.
 ///
-/// Changes how long a pinned message stays pinned, counted from now.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:chat_messages`.
+/// Token: user access token. Scopes: `moderator:manage:chat_messages`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1766,24 +1498,11 @@ impl UpdatePinnedChatMessage {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdatePinnedChatMessage {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UpdatePinnedChatMessage, none);
+/// Changes the colour of the user's name in chat.
 /// Request builder for [`UserApi::update_chat_color`]: set options, then `.await` it to send the request.
 ///
-/// Changes the colour of the user's name in chat.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:manage:chat_color`.
+/// Token: user access token. Scopes: `user:manage:chat_color`.
 ///
 /// Authorization: The token holder must be the user (`user_id`).
 ///
@@ -1827,23 +1546,11 @@ impl UpdateChatColor {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateChatColor {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UpdateChatColor, none);
 impl AppApi {
     /// Gets a broadcaster's custom chat badges.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelChatBadges`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelChatBadges`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
     pub fn get_channel_chat_badges(
         &self,
         user_id: impl Into<String>,
@@ -1856,9 +1563,7 @@ impl AppApi {
 
     /// Gets a broadcaster's custom emotes.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
     pub fn get_channel_emotes(&self, user_id: impl Into<String>) -> GetChannelEmotes {
         GetChannelEmotes {
             api: self.api(),
@@ -1868,9 +1573,7 @@ impl AppApi {
 
     /// Gets a broadcaster's chat settings.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChatSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChatSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
     pub fn get_chat_settings(&self, user_id: impl Into<String>) -> GetChatSettings {
         GetChatSettings {
             api: self.api(),
@@ -1881,9 +1584,7 @@ impl AppApi {
 
     /// Gets the emotes of one or more emote sets.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEmoteSets`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEmoteSets`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
     pub fn get_emote_sets(
         &self,
         emote_set_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -1896,9 +1597,7 @@ impl AppApi {
 
     /// Gets the global chat badges.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetGlobalChatBadges`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetGlobalChatBadges`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
     pub fn get_global_chat_badges(&self) -> GetGlobalChatBadges {
         GetGlobalChatBadges {
             api: self.api(),
@@ -1907,18 +1606,14 @@ impl AppApi {
 
     /// Gets the global emotes.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetGlobalEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetGlobalEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
         GetGlobalEmotes { api: self.api() }
     }
 
     /// Gets the shared chat session a channel is in, if any.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetSharedChatSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetSharedChatSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
     pub fn get_shared_chat_session(
         &self,
         user_id: impl Into<String>,
@@ -1931,9 +1626,7 @@ impl AppApi {
 
     /// Gets the colours users have for their names in chat.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetUserChatColor`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetUserChatColor`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
     pub fn get_user_chat_color(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -1946,9 +1639,7 @@ impl AppApi {
 
     /// Sends a message to a broadcaster's chat room.
     ///
-    /// Token: app access token or user access token. Scopes: `user:write:chat`.
-    ///
-    /// Parameters, errors and notes: [`SendChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
+    /// Token: app access token or user access token. Scopes: `user:write:chat`. Parameters, errors and notes: [`SendChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
     pub fn send_chat_message(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1969,9 +1660,7 @@ impl AppApi {
 impl UserApi {
     /// Gets a broadcaster's custom chat badges.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelChatBadges`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelChatBadges`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
     pub fn get_channel_chat_badges(
         &self,
         user_id: impl Into<String>,
@@ -1984,9 +1673,7 @@ impl UserApi {
 
     /// Gets a broadcaster's custom emotes.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
     pub fn get_channel_emotes(&self, user_id: impl Into<String>) -> GetChannelEmotes {
         GetChannelEmotes {
             api: self.api(),
@@ -1996,9 +1683,7 @@ impl UserApi {
 
     /// Gets a broadcaster's chat settings.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChatSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChatSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
     pub fn get_chat_settings(&self, user_id: impl Into<String>) -> GetChatSettings {
         GetChatSettings {
             api: self.api(),
@@ -2009,9 +1694,7 @@ impl UserApi {
 
     /// Gets the users connected to a broadcaster's chat room.
     ///
-    /// Token: user access token. Scopes: `moderator:read:chatters`.
-    ///
-    /// Parameters, errors and notes: [`GetChatters`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chatters)
+    /// Token: user access token. Scopes: `moderator:read:chatters`. Parameters, errors and notes: [`GetChatters`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chatters)
     pub fn get_chatters(&self) -> GetChatters {
         GetChatters {
             api: self.api(),
@@ -2023,9 +1706,7 @@ impl UserApi {
 
     /// Gets the emotes of one or more emote sets.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEmoteSets`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEmoteSets`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
     pub fn get_emote_sets(
         &self,
         emote_set_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -2038,9 +1719,7 @@ impl UserApi {
 
     /// Gets the global chat badges.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetGlobalChatBadges`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetGlobalChatBadges`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
     pub fn get_global_chat_badges(&self) -> GetGlobalChatBadges {
         GetGlobalChatBadges {
             api: self.api(),
@@ -2049,18 +1728,14 @@ impl UserApi {
 
     /// Gets the global emotes.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetGlobalEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetGlobalEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
     pub fn get_global_emotes(&self) -> GetGlobalEmotes {
         GetGlobalEmotes { api: self.api() }
     }
 
     /// Gets the message pinned in a broadcaster's chat room, if any.
     ///
-    /// Token: user access token. Scopes: one of `moderator:read:chat_messages`, `moderator:manage:chat_messages`.
-    ///
-    /// Parameters, errors and notes: [`GetPinnedChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message)
+    /// Token: user access token. Scopes: one of `moderator:read:chat_messages`, `moderator:manage:chat_messages`. Parameters, errors and notes: [`GetPinnedChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message)
     pub fn get_pinned_chat_message(&self) -> GetPinnedChatMessage {
         GetPinnedChatMessage {
             api: self.api(),
@@ -2071,9 +1746,7 @@ impl UserApi {
 
     /// Gets the shared chat session a channel is in, if any.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetSharedChatSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetSharedChatSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
     pub fn get_shared_chat_session(
         &self,
         user_id: impl Into<String>,
@@ -2086,9 +1759,7 @@ impl UserApi {
 
     /// Gets the colours users have for their names in chat.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetUserChatColor`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetUserChatColor`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
     pub fn get_user_chat_color(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -2101,9 +1772,7 @@ impl UserApi {
 
     /// Gets the emotes a user may use in chat.
     ///
-    /// Token: user access token. Scopes: `user:read:emotes`.
-    ///
-    /// Parameters, errors and notes: [`GetUserEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-emotes)
+    /// Token: user access token. Scopes: `user:read:emotes`. Parameters, errors and notes: [`GetUserEmotes`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-emotes)
     pub fn get_user_emotes(&self) -> GetUserEmotes {
         GetUserEmotes {
             api: self.api(),
@@ -2115,9 +1784,7 @@ impl UserApi {
 
     /// Pins a message in a broadcaster's chat room, for a while or until the stream ends.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:chat_messages`.
-    ///
-    /// Parameters, errors and notes: [`PinChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#pin-chat-message)
+    /// Token: user access token. Scopes: `moderator:manage:chat_messages`. Parameters, errors and notes: [`PinChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#pin-chat-message)
     pub fn pin_chat_message(&self, message_id: impl Into<String>) -> PinChatMessage {
         PinChatMessage {
             api: self.api(),
@@ -2130,9 +1797,7 @@ impl UserApi {
 
     /// Gives another broadcaster a Shoutout.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:shoutouts`.
-    ///
-    /// Parameters, errors and notes: [`SendShoutout`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-a-shoutout)
+    /// Token: user access token. Scopes: `moderator:manage:shoutouts`. Parameters, errors and notes: [`SendShoutout`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-a-shoutout)
     pub fn send_shoutout(&self, to_broadcaster_id: impl Into<String>) -> SendShoutout {
         SendShoutout {
             api: self.api(),
@@ -2144,9 +1809,7 @@ impl UserApi {
 
     /// Sends an announcement to a broadcaster's chat room.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:announcements`.
-    ///
-    /// Parameters, errors and notes: [`SendChatAnnouncement`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-announcement)
+    /// Token: user access token. Scopes: `moderator:manage:announcements`. Parameters, errors and notes: [`SendChatAnnouncement`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-announcement)
     pub fn send_chat_announcement(
         &self,
         message: impl Into<String>,
@@ -2162,9 +1825,7 @@ impl UserApi {
 
     /// Sends a message to a broadcaster's chat room.
     ///
-    /// Token: app access token or user access token. Scopes: `user:write:chat`.
-    ///
-    /// Parameters, errors and notes: [`SendChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
+    /// Token: app access token or user access token. Scopes: `user:write:chat`. Parameters, errors and notes: [`SendChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
     pub fn send_chat_message(&self, message: impl Into<String>) -> SendChatMessage {
         SendChatMessage {
             api: self.api(),
@@ -2178,9 +1839,7 @@ impl UserApi {
 
     /// Unpins the pinned message of a broadcaster's chat room.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:chat_messages`.
-    ///
-    /// Parameters, errors and notes: [`UnpinChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#unpin-chat-message)
+    /// Token: user access token. Scopes: `moderator:manage:chat_messages`. Parameters, errors and notes: [`UnpinChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#unpin-chat-message)
     pub fn unpin_chat_message(&self, message_id: impl Into<String>) -> UnpinChatMessage {
         UnpinChatMessage {
             api: self.api(),
@@ -2192,9 +1851,7 @@ impl UserApi {
 
     /// Updates a broadcaster's chat settings.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:chat_settings`.
-    ///
-    /// Parameters, errors and notes: [`UpdateChatSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-chat-settings)
+    /// Token: user access token. Scopes: `moderator:manage:chat_settings`. Parameters, errors and notes: [`UpdateChatSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-chat-settings)
     pub fn update_chat_settings(&self) -> UpdateChatSettings {
         UpdateChatSettings {
             api: self.api(),
@@ -2214,9 +1871,7 @@ impl UserApi {
 
     /// Changes how long a pinned message stays pinned, counted from now.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:chat_messages`.
-    ///
-    /// Parameters, errors and notes: [`UpdatePinnedChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message)
+    /// Token: user access token. Scopes: `moderator:manage:chat_messages`. Parameters, errors and notes: [`UpdatePinnedChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message)
     pub fn update_pinned_chat_message(
         &self,
         message_id: impl Into<String>,
@@ -2232,9 +1887,7 @@ impl UserApi {
 
     /// Changes the colour of the user's name in chat.
     ///
-    /// Token: user access token. Scopes: `user:manage:chat_color`.
-    ///
-    /// Parameters, errors and notes: [`UpdateChatColor`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-chat-color)
+    /// Token: user access token. Scopes: `user:manage:chat_color`. Parameters, errors and notes: [`UpdateChatColor`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-chat-color)
     pub fn update_chat_color(&self, color: impl Into<String>) -> UpdateChatColor {
         UpdateChatColor {
             api: self.api(),

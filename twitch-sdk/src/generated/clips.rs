@@ -109,13 +109,10 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Starts making a clip of a broadcaster's live stream.
 /// Request builder for [`UserApi::create_clip`]: set options, then `.await` it to send the request.
 ///
-/// Starts making a clip of a broadcaster's live stream.
-///
-/// Token: user access token.
-///
-/// Scopes: `clips:edit`.
+/// Token: user access token. Scopes: `clips:edit`.
 ///
 /// Authorization: Any user who may clip the broadcaster's stream; the broadcaster must be live.
 ///
@@ -171,24 +168,11 @@ impl CreateClip {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateClip {
-    type Output = Result<models::CreatedClip>;
-    type IntoFuture = ResponseFuture<models::CreatedClip>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::CreatedClip>(req)
-    }
-}
-
+send_as!(CreateClip, single, models::CreatedClip);
+/// Starts making a clip from a VOD.
 /// Request builder for [`AppApi::create_clip_from_vod`] and [`UserApi::create_clip_from_vod`]: set options, then `.await` it to send the request.
 ///
-/// Starts making a clip from a VOD.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: one of `editor:manage:clips`, `channel:manage:clips`.
+/// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`.
 ///
 /// Authorization: The token holder (`editor_id`) must be the broadcaster or one of their editors.
 ///
@@ -254,26 +238,13 @@ impl CreateClipFromVod {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateClipFromVod {
-    type Output = Result<models::CreatedClip>;
-    type IntoFuture = ResponseFuture<models::CreatedClip>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::CreatedClip>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_clips_by_category_id`] and [`UserApi::get_clips_by_category_id`]: set options, then `.await` it to send the request.
-///
+send_as!(CreateClipFromVod, single, models::CreatedClip);
 /// Gets clips by broadcaster, by game or by ID.
+/// Request builder for [`AppApi::get_clips_by_category_id`] and [`UserApi::get_clips_by_category_id`]: set options, then `.await` it to send the request.
 ///
 /// Gets the clips captured while streams played one game or category (`game_id`).
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -333,27 +304,6 @@ impl GetClipsByCategoryId {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Clip> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Clip> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CLIPS);
@@ -364,27 +314,13 @@ impl GetClipsByCategoryId {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetClipsByCategoryId {
-    type Output = Result<Vec<models::Clip>>;
-    type IntoFuture = ResponseFuture<Vec<models::Clip>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::Clip>(req, limit)
-    }
-}
-
-/// Request builder for [`AppApi::get_clips_by_id`] and [`UserApi::get_clips_by_id`]: set options, then `.await` it to send the request.
-///
+paged!(GetClipsByCategoryId, models::Clip, 100);
 /// Gets clips by broadcaster, by game or by ID.
+/// Request builder for [`AppApi::get_clips_by_id`] and [`UserApi::get_clips_by_id`]: set options, then `.await` it to send the request.
 ///
 /// Looks clips up by ID (`id`, at most 100). Helix returns them in one page.
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -428,27 +364,6 @@ impl GetClipsById {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Clip> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Clip> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CLIPS);
@@ -457,27 +372,13 @@ impl GetClipsById {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetClipsById {
-    type Output = Result<Vec<models::Clip>>;
-    type IntoFuture = ResponseFuture<Vec<models::Clip>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        api.collect::<models::Clip>(req, limit)
-    }
-}
-
-/// Request builder for [`AppApi::get_clips_by_user_id`] and [`UserApi::get_clips_by_user_id`]: set options, then `.await` it to send the request.
-///
+paged!(GetClipsById, models::Clip);
 /// Gets clips by broadcaster, by game or by ID.
+/// Request builder for [`AppApi::get_clips_by_user_id`] and [`UserApi::get_clips_by_user_id`]: set options, then `.await` it to send the request.
 ///
 /// Gets the clips captured from one broadcaster's streams (`broadcaster_id`).
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -537,27 +438,6 @@ impl GetClipsByUserId {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Clip> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Clip> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CLIPS);
@@ -568,25 +448,11 @@ impl GetClipsByUserId {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetClipsByUserId {
-    type Output = Result<Vec<models::Clip>>;
-    type IntoFuture = ResponseFuture<Vec<models::Clip>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::Clip>(req, limit)
-    }
-}
-
+paged!(GetClipsByUserId, models::Clip, 100);
+/// Gets download links of clips.
 /// Request builder for [`AppApi::get_clips_downloads`] and [`UserApi::get_clips_downloads`]: set options, then `.await` it to send the request.
 ///
-/// Gets download links of clips.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: one of `editor:manage:clips`, `channel:manage:clips`.
+/// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`.
 ///
 /// Authorization: The token holder (`editor_id`) must be the broadcaster or one of their editors.
 ///
@@ -636,23 +502,11 @@ impl GetClipsDownloads {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetClipsDownloads {
-    type Output = Result<Vec<models::ClipDownload>>;
-    type IntoFuture = ResponseFuture<Vec<models::ClipDownload>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ClipDownload>(req)
-    }
-}
-
+send_as!(GetClipsDownloads, list, models::ClipDownload);
 impl AppApi {
     /// Starts making a clip from a VOD.
     ///
-    /// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`.
-    ///
-    /// Parameters, errors and notes: [`CreateClipFromVod`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
+    /// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`. Parameters, errors and notes: [`CreateClipFromVod`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
     pub fn create_clip_from_vod(
         &self,
         broadcaster_id: impl Into<String>,
@@ -674,9 +528,7 @@ impl AppApi {
 
     /// Gets clips by broadcaster, by game or by ID.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetClipsByCategoryId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetClipsByCategoryId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_category_id(
         &self,
         category_id: impl Into<String>,
@@ -693,9 +545,7 @@ impl AppApi {
 
     /// Gets clips by broadcaster, by game or by ID.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetClipsById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetClipsById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_id(
         &self,
         clip_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -710,9 +560,7 @@ impl AppApi {
 
     /// Gets clips by broadcaster, by game or by ID.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetClipsByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetClipsByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_user_id(&self, user_id: impl Into<String>) -> GetClipsByUserId {
         GetClipsByUserId {
             api: self.api(),
@@ -726,9 +574,7 @@ impl AppApi {
 
     /// Gets download links of clips.
     ///
-    /// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`.
-    ///
-    /// Parameters, errors and notes: [`GetClipsDownloads`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
+    /// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`. Parameters, errors and notes: [`GetClipsDownloads`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
     pub fn get_clips_downloads(
         &self,
         broadcaster_id: impl Into<String>,
@@ -747,9 +593,7 @@ impl AppApi {
 impl UserApi {
     /// Starts making a clip of a broadcaster's live stream.
     ///
-    /// Token: user access token. Scopes: `clips:edit`.
-    ///
-    /// Parameters, errors and notes: [`CreateClip`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip)
+    /// Token: user access token. Scopes: `clips:edit`. Parameters, errors and notes: [`CreateClip`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip)
     pub fn create_clip(&self, broadcaster_id: impl Into<String>) -> CreateClip {
         CreateClip {
             api: self.api(),
@@ -761,9 +605,7 @@ impl UserApi {
 
     /// Starts making a clip from a VOD.
     ///
-    /// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`.
-    ///
-    /// Parameters, errors and notes: [`CreateClipFromVod`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
+    /// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`. Parameters, errors and notes: [`CreateClipFromVod`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
     pub fn create_clip_from_vod(
         &self,
         broadcaster_id: impl Into<String>,
@@ -784,9 +626,7 @@ impl UserApi {
 
     /// Gets clips by broadcaster, by game or by ID.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetClipsByCategoryId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetClipsByCategoryId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_category_id(
         &self,
         category_id: impl Into<String>,
@@ -803,9 +643,7 @@ impl UserApi {
 
     /// Gets clips by broadcaster, by game or by ID.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetClipsById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetClipsById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_id(
         &self,
         clip_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -820,9 +658,7 @@ impl UserApi {
 
     /// Gets clips by broadcaster, by game or by ID.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetClipsByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetClipsByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
     pub fn get_clips_by_user_id(&self, user_id: impl Into<String>) -> GetClipsByUserId {
         GetClipsByUserId {
             api: self.api(),
@@ -836,9 +672,7 @@ impl UserApi {
 
     /// Gets download links of clips.
     ///
-    /// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`.
-    ///
-    /// Parameters, errors and notes: [`GetClipsDownloads`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
+    /// Token: app access token or user access token. Scopes: one of `editor:manage:clips`, `channel:manage:clips`. Parameters, errors and notes: [`GetClipsDownloads`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
     pub fn get_clips_downloads(
         &self,
         broadcaster_id: impl Into<String>,

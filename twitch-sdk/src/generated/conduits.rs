@@ -114,13 +114,10 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Creates an EventSub conduit.
 /// Request builder for [`AppApi::create_conduit`]: set options, then `.await` it to send the request.
 ///
-/// Creates an EventSub conduit.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token; the conduit belongs to its client ID.
 ///
@@ -154,24 +151,11 @@ impl CreateConduit {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateConduit {
-    type Output = Result<models::Conduit>;
-    type IntoFuture = ResponseFuture<models::Conduit>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Conduit>(req)
-    }
-}
-
+send_as!(CreateConduit, single, models::Conduit);
+/// Deletes an EventSub conduit.
 /// Request builder for [`AppApi::delete_conduit`]: set options, then `.await` it to send the request.
 ///
-/// Deletes an EventSub conduit.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token of the client that owns the conduit.
 ///
@@ -201,24 +185,11 @@ impl DeleteConduit {
         (self.api, req)
     }
 }
-
-impl IntoFuture for DeleteConduit {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(DeleteConduit, none);
+/// Gets an EventSub conduit's shards.
 /// Request builder for [`AppApi::get_conduit_shards`]: set options, then `.await` it to send the request.
 ///
-/// Gets an EventSub conduit's shards.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token of the client that owns the conduit.
 ///
@@ -258,27 +229,6 @@ impl GetConduitShards {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::ConduitShard> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::ConduitShard> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_CONDUIT_SHARDS);
@@ -287,25 +237,11 @@ impl GetConduitShards {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetConduitShards {
-    type Output = Result<Vec<models::ConduitShard>>;
-    type IntoFuture = ResponseFuture<Vec<models::ConduitShard>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::ConduitShard>(req, limit)
-    }
-}
-
+paged!(GetConduitShards, models::ConduitShard, 100);
+/// Gets the client's EventSub conduits.
 /// Request builder for [`AppApi::get_conduits`]: set options, then `.await` it to send the request.
 ///
-/// Gets the client's EventSub conduits.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token; conduits belong to its client ID.
 ///
@@ -327,24 +263,11 @@ impl GetConduits {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetConduits {
-    type Output = Result<Vec<models::Conduit>>;
-    type IntoFuture = ResponseFuture<Vec<models::Conduit>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::Conduit>(req)
-    }
-}
-
+send_as!(GetConduits, list, models::Conduit);
+/// Updates the transports of an EventSub conduit's shards.
 /// Request builder for [`AppApi::update_conduit_shards`]: set options, then `.await` it to send the request.
 ///
-/// Updates the transports of an EventSub conduit's shards.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token of the client that owns the conduit.
 ///
@@ -382,24 +305,11 @@ impl UpdateConduitShards {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateConduitShards {
-    type Output = Result<models::ConduitShardUpdate>;
-    type IntoFuture = ResponseFuture<models::ConduitShardUpdate>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::ConduitShardUpdate>(req)
-    }
-}
-
+send_as!(UpdateConduitShards, envelope, models::ConduitShardUpdate);
+/// Changes an EventSub conduit's shard count.
 /// Request builder for [`AppApi::update_conduit`]: set options, then `.await` it to send the request.
 ///
-/// Changes an EventSub conduit's shard count.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token of the client that owns the conduit.
 ///
@@ -437,23 +347,11 @@ impl UpdateConduit {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateConduit {
-    type Output = Result<models::Conduit>;
-    type IntoFuture = ResponseFuture<models::Conduit>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Conduit>(req)
-    }
-}
-
+send_as!(UpdateConduit, single, models::Conduit);
 impl AppApi {
     /// Creates an EventSub conduit.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`CreateConduit`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-conduits)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`CreateConduit`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-conduits)
     pub fn create_conduit(&self, shard_count: i32) -> CreateConduit {
         CreateConduit {
             api: self.api(),
@@ -463,9 +361,7 @@ impl AppApi {
 
     /// Deletes an EventSub conduit.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`DeleteConduit`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-conduit)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`DeleteConduit`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-conduit)
     pub fn delete_conduit(&self, conduit_id: impl Into<String>) -> DeleteConduit {
         DeleteConduit {
             api: self.api(),
@@ -475,9 +371,7 @@ impl AppApi {
 
     /// Gets an EventSub conduit's shards.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetConduitShards`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduit-shards)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`GetConduitShards`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduit-shards)
     pub fn get_conduit_shards(&self, conduit_id: impl Into<String>) -> GetConduitShards {
         GetConduitShards {
             api: self.api(),
@@ -489,18 +383,14 @@ impl AppApi {
 
     /// Gets the client's EventSub conduits.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetConduits`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduits)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`GetConduits`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduits)
     pub fn get_conduits(&self) -> GetConduits {
         GetConduits { api: self.api() }
     }
 
     /// Updates the transports of an EventSub conduit's shards.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`UpdateConduitShards`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduit-shards)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`UpdateConduitShards`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduit-shards)
     pub fn update_conduit_shards(
         &self,
         conduit_id: impl Into<String>,
@@ -515,9 +405,7 @@ impl AppApi {
 
     /// Changes an EventSub conduit's shard count.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`UpdateConduit`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduits)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`UpdateConduit`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduits)
     pub fn update_conduit(
         &self,
         conduit_id: impl Into<String>,

@@ -49,13 +49,10 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets Drops entitlements of the client's games.
 /// Request builder for [`AppApi::get_drops_entitlements`] and [`UserApi::get_drops_entitlements`]: set options, then `.await` it to send the request.
 ///
-/// Gets Drops entitlements of the client's games.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: The client ID must belong to an organization that owns the game.
 ///
@@ -125,27 +122,6 @@ impl GetDropsEntitlements {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::DropsEntitlement> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::DropsEntitlement> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_DROPS_ENTITLEMENTS);
@@ -156,25 +132,11 @@ impl GetDropsEntitlements {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetDropsEntitlements {
-    type Output = Result<Vec<models::DropsEntitlement>>;
-    type IntoFuture = ResponseFuture<Vec<models::DropsEntitlement>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(1000));
-        let (api, req) = self.into_request();
-        api.collect::<models::DropsEntitlement>(req, limit)
-    }
-}
-
+paged!(GetDropsEntitlements, models::DropsEntitlement, 1000);
+/// Updates the fulfillment state of Drops entitlements.
 /// Request builder for [`AppApi::update_drops_entitlements`] and [`UserApi::update_drops_entitlements`]: set options, then `.await` it to send the request.
 ///
-/// Updates the fulfillment state of Drops entitlements.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: The client ID must belong to an organization that owns the game.
 ///
@@ -212,23 +174,11 @@ impl UpdateDropsEntitlements {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateDropsEntitlements {
-    type Output = Result<Vec<models::DropsEntitlementUpdate>>;
-    type IntoFuture = ResponseFuture<Vec<models::DropsEntitlementUpdate>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::DropsEntitlementUpdate>(req)
-    }
-}
-
+send_as!(UpdateDropsEntitlements, list, models::DropsEntitlementUpdate);
 impl AppApi {
     /// Gets Drops entitlements of the client's games.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
     pub fn get_drops_entitlements(&self) -> GetDropsEntitlements {
         GetDropsEntitlements {
             api: self.api(),
@@ -242,9 +192,7 @@ impl AppApi {
 
     /// Updates the fulfillment state of Drops entitlements.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`UpdateDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`UpdateDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
         &self,
         fulfillment_status: impl Into<String>,
@@ -261,9 +209,7 @@ impl AppApi {
 impl UserApi {
     /// Gets Drops entitlements of the client's games.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
     pub fn get_drops_entitlements(&self) -> GetDropsEntitlements {
         GetDropsEntitlements {
             api: self.api(),
@@ -277,9 +223,7 @@ impl UserApi {
 
     /// Updates the fulfillment state of Drops entitlements.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`UpdateDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`UpdateDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
         &self,
         fulfillment_status: impl Into<String>,

@@ -87,13 +87,10 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Creates an EventSub subscription.
 /// Request builder for [`AppApi::create_eventsub_subscription`] and [`UserApi::create_eventsub_subscription`]: set options, then `.await` it to send the request.
 ///
-/// Creates an EventSub subscription.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: An app token for webhook and conduit transports, a user token for WebSocket. The scopes depend on the subscription type and must have been granted to the client.
 ///
@@ -144,24 +141,11 @@ impl CreateEventsubSubscription {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateEventsubSubscription {
-    type Output = Result<models::EventSubSubscriptions>;
-    type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::EventSubSubscriptions>(req)
-    }
-}
-
+send_as!(CreateEventsubSubscription, envelope, models::EventSubSubscriptions);
+/// Deletes an EventSub subscription.
 /// Request builder for [`AppApi::delete_eventsub_subscription`] and [`UserApi::delete_eventsub_subscription`]: set options, then `.await` it to send the request.
 ///
-/// Deletes an EventSub subscription.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: An app token for webhook and conduit subscriptions, a user token for WebSocket ones.
 ///
@@ -195,26 +179,13 @@ impl DeleteEventsubSubscription {
         (self.api, req)
     }
 }
-
-impl IntoFuture for DeleteEventsubSubscription {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_eventsub_subscription_by_id`] and [`UserApi::get_eventsub_subscription_by_id`]: set options, then `.await` it to send the request.
-///
+send_as!(DeleteEventsubSubscription, none);
 /// Gets the EventSub subscriptions the client created.
+/// Request builder for [`AppApi::get_eventsub_subscription_by_id`] and [`UserApi::get_eventsub_subscription_by_id`]: set options, then `.await` it to send the request.
 ///
 /// Looks one subscription up by ID (`subscription_id`); `data` is empty when it does not exist.
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
@@ -251,26 +222,13 @@ impl GetEventsubSubscriptionById {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetEventsubSubscriptionById {
-    type Output = Result<models::EventSubSubscriptions>;
-    type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::EventSubSubscriptions>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_eventsub_subscriptions`] and [`UserApi::get_eventsub_subscriptions`]: set options, then `.await` it to send the request.
-///
+send_as!(GetEventsubSubscriptionById, envelope, models::EventSubSubscriptions);
 /// Gets the EventSub subscriptions the client created.
+/// Request builder for [`AppApi::get_eventsub_subscriptions`] and [`UserApi::get_eventsub_subscriptions`]: set options, then `.await` it to send the request.
 ///
 /// Lists the EventSub subscriptions the client created, one page at a time (pass the returned `pagination.cursor` as `after` for the next page), with the totals.
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
@@ -313,26 +271,13 @@ impl GetEventsubSubscriptions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetEventsubSubscriptions {
-    type Output = Result<models::EventSubSubscriptions>;
-    type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::EventSubSubscriptions>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_eventsub_subscriptions_by_status`] and [`UserApi::get_eventsub_subscriptions_by_status`]: set options, then `.await` it to send the request.
-///
+send_as!(GetEventsubSubscriptions, envelope, models::EventSubSubscriptions);
 /// Gets the EventSub subscriptions the client created.
+/// Request builder for [`AppApi::get_eventsub_subscriptions_by_status`] and [`UserApi::get_eventsub_subscriptions_by_status`]: set options, then `.await` it to send the request.
 ///
 /// Lists the subscriptions in one status (`status`), one page at a time, with the totals.
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
@@ -378,26 +323,13 @@ impl GetEventsubSubscriptionsByStatus {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetEventsubSubscriptionsByStatus {
-    type Output = Result<models::EventSubSubscriptions>;
-    type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::EventSubSubscriptions>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_eventsub_subscriptions_by_type`] and [`UserApi::get_eventsub_subscriptions_by_type`]: set options, then `.await` it to send the request.
-///
+send_as!(GetEventsubSubscriptionsByStatus, envelope, models::EventSubSubscriptions);
 /// Gets the EventSub subscriptions the client created.
+/// Request builder for [`AppApi::get_eventsub_subscriptions_by_type`] and [`UserApi::get_eventsub_subscriptions_by_type`]: set options, then `.await` it to send the request.
 ///
 /// Lists the subscriptions of one type (`type`), one page at a time, with the totals.
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
@@ -443,26 +375,13 @@ impl GetEventsubSubscriptionsByType {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetEventsubSubscriptionsByType {
-    type Output = Result<models::EventSubSubscriptions>;
-    type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::EventSubSubscriptions>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_eventsub_subscriptions_by_user_id`] and [`UserApi::get_eventsub_subscriptions_by_user_id`]: set options, then `.await` it to send the request.
-///
+send_as!(GetEventsubSubscriptionsByType, envelope, models::EventSubSubscriptions);
 /// Gets the EventSub subscriptions the client created.
+/// Request builder for [`AppApi::get_eventsub_subscriptions_by_user_id`] and [`UserApi::get_eventsub_subscriptions_by_user_id`]: set options, then `.await` it to send the request.
 ///
 /// Lists the subscriptions whose condition names this user (`user_id`), one page at a time, with the totals.
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
@@ -508,26 +427,13 @@ impl GetEventsubSubscriptionsByUserId {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetEventsubSubscriptionsByUserId {
-    type Output = Result<models::EventSubSubscriptions>;
-    type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::EventSubSubscriptions>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_eventsub_subscriptions_summary`] and [`UserApi::get_eventsub_subscriptions_summary`]: set options, then `.await` it to send the request.
-///
+send_as!(GetEventsubSubscriptionsByUserId, envelope, models::EventSubSubscriptions);
 /// Gets the EventSub subscriptions the client created.
+/// Request builder for [`AppApi::get_eventsub_subscriptions_summary`] and [`UserApi::get_eventsub_subscriptions_summary`]: set options, then `.await` it to send the request.
 ///
 /// Reads only the totals: `total`, `total_cost` and `max_total_cost` of the response (one request, first page).
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
@@ -558,23 +464,11 @@ impl GetEventsubSubscriptionsSummary {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetEventsubSubscriptionsSummary {
-    type Output = Result<models::EventSubSubscriptions>;
-    type IntoFuture = ResponseFuture<models::EventSubSubscriptions>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::EventSubSubscriptions>(req)
-    }
-}
-
+send_as!(GetEventsubSubscriptionsSummary, envelope, models::EventSubSubscriptions);
 impl AppApi {
     /// Creates an EventSub subscription.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`CreateEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`CreateEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
     pub fn create_eventsub_subscription(
         &self,
         subscription_type: impl Into<String>,
@@ -593,9 +487,7 @@ impl AppApi {
 
     /// Deletes an EventSub subscription.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`DeleteEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`DeleteEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription)
     pub fn delete_eventsub_subscription(
         &self,
         subscription_id: impl Into<String>,
@@ -608,9 +500,7 @@ impl AppApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscription_by_id(
         &self,
         subscription_id: impl Into<String>,
@@ -623,9 +513,7 @@ impl AppApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions(&self) -> GetEventsubSubscriptions {
         GetEventsubSubscriptions {
             api: self.api(),
@@ -635,9 +523,7 @@ impl AppApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionsByStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_status(
         &self,
         status: impl Into<String>,
@@ -651,9 +537,7 @@ impl AppApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionsByType`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByType`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_type(
         &self,
         subscriptions_type: impl Into<String>,
@@ -667,9 +551,7 @@ impl AppApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionsByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_user_id(
         &self,
         user_id: impl Into<String>,
@@ -683,9 +565,7 @@ impl AppApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionsSummary`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsSummary`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_summary(&self) -> GetEventsubSubscriptionsSummary {
         GetEventsubSubscriptionsSummary {
             api: self.api(),
@@ -696,9 +576,7 @@ impl AppApi {
 impl UserApi {
     /// Creates an EventSub subscription.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`CreateEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`CreateEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
     pub fn create_eventsub_subscription(
         &self,
         subscription_type: impl Into<String>,
@@ -717,9 +595,7 @@ impl UserApi {
 
     /// Deletes an EventSub subscription.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`DeleteEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`DeleteEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription)
     pub fn delete_eventsub_subscription(
         &self,
         subscription_id: impl Into<String>,
@@ -732,9 +608,7 @@ impl UserApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscription_by_id(
         &self,
         subscription_id: impl Into<String>,
@@ -747,9 +621,7 @@ impl UserApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions(&self) -> GetEventsubSubscriptions {
         GetEventsubSubscriptions {
             api: self.api(),
@@ -759,9 +631,7 @@ impl UserApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionsByStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_status(
         &self,
         status: impl Into<String>,
@@ -775,9 +645,7 @@ impl UserApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionsByType`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByType`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_type(
         &self,
         subscriptions_type: impl Into<String>,
@@ -791,9 +659,7 @@ impl UserApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionsByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_user_id(
         &self,
         user_id: impl Into<String>,
@@ -807,9 +673,7 @@ impl UserApi {
 
     /// Gets the EventSub subscriptions the client created.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetEventsubSubscriptionsSummary`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsSummary`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_summary(&self) -> GetEventsubSubscriptionsSummary {
         GetEventsubSubscriptionsSummary {
             api: self.api(),

@@ -257,13 +257,10 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Creates a new shared secret for an extension.
 /// Request builder for [`AppApi::create_extension_secret`]: set options, then `.await` it to send the request.
 ///
-/// Creates a new shared secret for an extension.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: Twitch requires a JWT signed by the extension backend (role `external`).
 ///
@@ -307,24 +304,11 @@ impl CreateExtensionSecret {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateExtensionSecret {
-    type Output = Result<Vec<models::ExtensionSecret>>;
-    type IntoFuture = ResponseFuture<Vec<models::ExtensionSecret>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ExtensionSecret>(req)
-    }
-}
-
+send_as!(CreateExtensionSecret, list, models::ExtensionSecret);
+/// Gets the Bits products of the client's extension.
 /// Request builder for [`AppApi::get_extension_bits_products`]: set options, then `.await` it to send the request.
 ///
-/// Gets the Bits products of the client's extension.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token of the extension's own client.
 ///
@@ -365,24 +349,11 @@ impl GetExtensionBitsProducts {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetExtensionBitsProducts {
-    type Output = Result<Vec<models::ExtensionBitsProduct>>;
-    type IntoFuture = ResponseFuture<Vec<models::ExtensionBitsProduct>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ExtensionBitsProduct>(req)
-    }
-}
-
+send_as!(GetExtensionBitsProducts, list, models::ExtensionBitsProduct);
+/// Gets segments of an extension's configuration.
 /// Request builder for [`AppApi::get_extension_channel_configuration`] and [`UserApi::get_extension_channel_configuration`]: set options, then `.await` it to send the request.
 ///
-/// Gets segments of an extension's configuration.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Twitch requires a JWT signed by the extension backend (role `external`).
 ///
@@ -425,24 +396,11 @@ impl GetExtensionChannelConfiguration {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetExtensionChannelConfiguration {
-    type Output = Result<Vec<models::ExtensionConfiguration>>;
-    type IntoFuture = ResponseFuture<Vec<models::ExtensionConfiguration>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ExtensionConfiguration>(req)
-    }
-}
-
+send_as!(GetExtensionChannelConfiguration, list, models::ExtensionConfiguration);
+/// Gets the live channels that have an extension installed or active.
 /// Request builder for [`AppApi::get_extension_live_channels`] and [`UserApi::get_extension_live_channels`]: set options, then `.await` it to send the request.
 ///
-/// Gets the live channels that have an extension installed or active.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -474,27 +432,6 @@ pub struct GetExtensionLiveChannels {
 }
 
 impl GetExtensionLiveChannels {
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::ExtensionLiveChannel> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::ExtensionLiveChannel> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_EXTENSION_LIVE_CHANNELS);
@@ -502,25 +439,11 @@ impl GetExtensionLiveChannels {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetExtensionLiveChannels {
-    type Output = Result<Vec<models::ExtensionLiveChannel>>;
-    type IntoFuture = ResponseFuture<Vec<models::ExtensionLiveChannel>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::ExtensionLiveChannel>(req, limit)
-    }
-}
-
+paged!(GetExtensionLiveChannels, models::ExtensionLiveChannel, 100);
+/// Gets an extension's shared secrets.
 /// Request builder for [`AppApi::get_extension_secrets`]: set options, then `.await` it to send the request.
 ///
-/// Gets an extension's shared secrets.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: Twitch requires a JWT signed by the extension backend (role `external`).
 ///
@@ -547,24 +470,11 @@ impl GetExtensionSecrets {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetExtensionSecrets {
-    type Output = Result<Vec<models::ExtensionSecret>>;
-    type IntoFuture = ResponseFuture<Vec<models::ExtensionSecret>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ExtensionSecret>(req)
-    }
-}
-
+send_as!(GetExtensionSecrets, list, models::ExtensionSecret);
+/// Gets an extension, released or not.
 /// Request builder for [`AppApi::get_extensions`]: set options, then `.await` it to send the request.
 ///
-/// Gets an extension, released or not.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: Twitch requires a JWT signed by the extension backend (role `external`).
 ///
@@ -608,24 +518,11 @@ impl GetExtensions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetExtensions {
-    type Output = Result<models::Extension>;
-    type IntoFuture = ResponseFuture<models::Extension>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Extension>(req)
-    }
-}
-
+send_as!(GetExtensions, single, models::Extension);
+/// Gets a released extension.
 /// Request builder for [`AppApi::get_released_extensions`] and [`UserApi::get_released_extensions`]: set options, then `.await` it to send the request.
 ///
-/// Gets a released extension.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -668,24 +565,11 @@ impl GetReleasedExtensions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetReleasedExtensions {
-    type Output = Result<models::Extension>;
-    type IntoFuture = ResponseFuture<models::Extension>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Extension>(req)
-    }
-}
-
+send_as!(GetReleasedExtensions, single, models::Extension);
+/// Sends a chat message as an extension to a broadcaster's chat room.
 /// Request builder for [`AppApi::send_extension_chat_message`]: set options, then `.await` it to send the request.
 ///
-/// Sends a chat message as an extension to a broadcaster's chat room.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: Twitch requires a JWT signed by the extension backend (role `external`); the extension must be active on the channel.
 ///
@@ -727,24 +611,11 @@ impl SendExtensionChatMessage {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SendExtensionChatMessage {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(SendExtensionChatMessage, none);
+/// Sends a PubSub message to an extension's front ends.
 /// Request builder for [`AppApi::send_extension_pubsub_message`]: set options, then `.await` it to send the request.
 ///
-/// Sends a PubSub message to an extension's front ends.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: Twitch requires a JWT signed by the extension backend (role `external`, with `channel_id` and `pubsub_perms`).
 ///
@@ -807,24 +678,11 @@ impl SendExtensionPubsubMessage {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SendExtensionPubsubMessage {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(SendExtensionPubsubMessage, none);
+/// Sets a segment of an extension's configuration.
 /// Request builder for [`AppApi::set_extension_configuration_segment`]: set options, then `.await` it to send the request.
 ///
-/// Sets a segment of an extension's configuration.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: Twitch requires a JWT signed by the extension backend (role `external`).
 ///
@@ -887,24 +745,11 @@ impl SetExtensionConfigurationSegment {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SetExtensionConfigurationSegment {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(SetExtensionConfigurationSegment, none);
+/// Sets an extension's required configuration for a channel.
 /// Request builder for [`AppApi::set_extension_required_configuration`]: set options, then `.await` it to send the request.
 ///
-/// Sets an extension's required configuration for a channel.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: Twitch requires a JWT signed by the extension backend (role `external`, user ID of the extension owner).
 ///
@@ -946,24 +791,11 @@ impl SetExtensionRequiredConfiguration {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SetExtensionRequiredConfiguration {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(SetExtensionRequiredConfiguration, none);
+/// Adds or updates a Bits product of the client's extension.
 /// Request builder for [`AppApi::update_extension_bits_product`]: set options, then `.await` it to send the request.
 ///
-/// Adds or updates a Bits product of the client's extension.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token of the extension's own client.
 ///
@@ -1037,23 +869,11 @@ impl UpdateExtensionBitsProduct {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateExtensionBitsProduct {
-    type Output = Result<models::ExtensionBitsProduct>;
-    type IntoFuture = ResponseFuture<models::ExtensionBitsProduct>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ExtensionBitsProduct>(req)
-    }
-}
-
+send_as!(UpdateExtensionBitsProduct, single, models::ExtensionBitsProduct);
 impl AppApi {
     /// Creates a new shared secret for an extension.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`CreateExtensionSecret`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-extension-secret)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`CreateExtensionSecret`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-extension-secret)
     pub fn create_extension_secret(
         &self,
         extension_id: impl Into<String>,
@@ -1067,9 +887,7 @@ impl AppApi {
 
     /// Gets the Bits products of the client's extension.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetExtensionBitsProducts`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-bits-products)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`GetExtensionBitsProducts`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-bits-products)
     pub fn get_extension_bits_products(&self) -> GetExtensionBitsProducts {
         GetExtensionBitsProducts {
             api: self.api(),
@@ -1079,9 +897,7 @@ impl AppApi {
 
     /// Gets segments of an extension's configuration.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetExtensionChannelConfiguration`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetExtensionChannelConfiguration`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
     pub fn get_extension_channel_configuration(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1098,9 +914,7 @@ impl AppApi {
 
     /// Gets the live channels that have an extension installed or active.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetExtensionLiveChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetExtensionLiveChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
     pub fn get_extension_live_channels(
         &self,
         extension_id: impl Into<String>,
@@ -1114,9 +928,7 @@ impl AppApi {
 
     /// Gets an extension's shared secrets.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetExtensionSecrets`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-secrets)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`GetExtensionSecrets`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-secrets)
     pub fn get_extension_secrets(&self) -> GetExtensionSecrets {
         GetExtensionSecrets {
             api: self.api(),
@@ -1125,9 +937,7 @@ impl AppApi {
 
     /// Gets an extension, released or not.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extensions)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`GetExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extensions)
     pub fn get_extensions(&self, extension_id: impl Into<String>) -> GetExtensions {
         GetExtensions {
             api: self.api(),
@@ -1138,9 +948,7 @@ impl AppApi {
 
     /// Gets a released extension.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetReleasedExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetReleasedExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
     pub fn get_released_extensions(
         &self,
         extension_id: impl Into<String>,
@@ -1154,9 +962,7 @@ impl AppApi {
 
     /// Sends a chat message as an extension to a broadcaster's chat room.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`SendExtensionChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-chat-message)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`SendExtensionChatMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-chat-message)
     pub fn send_extension_chat_message(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1175,9 +981,7 @@ impl AppApi {
 
     /// Sends a PubSub message to an extension's front ends.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`SendExtensionPubsubMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-pubsub-message)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`SendExtensionPubsubMessage`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-pubsub-message)
     pub fn send_extension_pubsub_message(
         &self,
         targets: impl IntoIterator<Item = impl Into<String>>,
@@ -1194,9 +998,7 @@ impl AppApi {
 
     /// Sets a segment of an extension's configuration.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`SetExtensionConfigurationSegment`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`SetExtensionConfigurationSegment`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment)
     pub fn set_extension_configuration_segment(
         &self,
         extension_id: impl Into<String>,
@@ -1214,9 +1016,7 @@ impl AppApi {
 
     /// Sets an extension's required configuration for a channel.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`SetExtensionRequiredConfiguration`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`SetExtensionRequiredConfiguration`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration)
     pub fn set_extension_required_configuration(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1235,9 +1035,7 @@ impl AppApi {
 
     /// Adds or updates a Bits product of the client's extension.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`UpdateExtensionBitsProduct`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-extension-bits-product)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`UpdateExtensionBitsProduct`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-extension-bits-product)
     pub fn update_extension_bits_product(
         &self,
         sku: impl Into<String>,
@@ -1259,9 +1057,7 @@ impl AppApi {
 impl UserApi {
     /// Gets segments of an extension's configuration.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetExtensionChannelConfiguration`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetExtensionChannelConfiguration`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
     pub fn get_extension_channel_configuration(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1278,9 +1074,7 @@ impl UserApi {
 
     /// Gets the live channels that have an extension installed or active.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetExtensionLiveChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetExtensionLiveChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
     pub fn get_extension_live_channels(
         &self,
         extension_id: impl Into<String>,
@@ -1294,9 +1088,7 @@ impl UserApi {
 
     /// Gets a released extension.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetReleasedExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetReleasedExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
     pub fn get_released_extensions(
         &self,
         extension_id: impl Into<String>,

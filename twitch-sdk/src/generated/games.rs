@@ -38,13 +38,10 @@ pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets games and categories by ID, name or IGDB ID.
 /// Request builder for [`AppApi::get_games`] and [`UserApi::get_games`]: set options, then `.await` it to send the request.
 ///
-/// Gets games and categories by ID, name or IGDB ID.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -116,24 +113,11 @@ impl GetGames {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetGames {
-    type Output = Result<Vec<models::Game>>;
-    type IntoFuture = ResponseFuture<Vec<models::Game>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::Game>(req)
-    }
-}
-
+send_as!(GetGames, list, models::Game);
+/// Gets the most watched games and categories.
 /// Request builder for [`AppApi::get_top_games`] and [`UserApi::get_top_games`]: set options, then `.await` it to send the request.
 ///
-/// Gets the most watched games and categories.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -155,51 +139,17 @@ pub struct GetTopGames {
 }
 
 impl GetTopGames {
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Game> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Game> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let req = Request::new(&GET_TOP_GAMES);
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetTopGames {
-    type Output = Result<Vec<models::Game>>;
-    type IntoFuture = ResponseFuture<Vec<models::Game>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::Game>(req, limit)
-    }
-}
-
+paged!(GetTopGames, models::Game, 100);
 impl AppApi {
     /// Gets games and categories by ID, name or IGDB ID.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetGames`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-games)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetGames`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-games)
     pub fn get_games(&self) -> GetGames {
         GetGames {
             api: self.api(),
@@ -211,9 +161,7 @@ impl AppApi {
 
     /// Gets the most watched games and categories.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetTopGames`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-top-games)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetTopGames`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-top-games)
     pub fn get_top_games(&self) -> GetTopGames {
         GetTopGames {
             api: self.api(),
@@ -225,9 +173,7 @@ impl AppApi {
 impl UserApi {
     /// Gets games and categories by ID, name or IGDB ID.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetGames`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-games)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetGames`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-games)
     pub fn get_games(&self) -> GetGames {
         GetGames {
             api: self.api(),
@@ -239,9 +185,7 @@ impl UserApi {
 
     /// Gets the most watched games and categories.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetTopGames`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-top-games)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetTopGames`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-top-games)
     pub fn get_top_games(&self) -> GetTopGames {
         GetTopGames {
             api: self.api(),

@@ -21,13 +21,10 @@ pub(crate) static GET_CREATOR_GOALS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the broadcaster's active creator goals.
 /// Request builder for [`UserApi::get_creator_goals`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's active creator goals.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:read:goals`.
+/// Token: user access token. Scopes: `channel:read:goals`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -64,23 +61,11 @@ impl GetCreatorGoals {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetCreatorGoals {
-    type Output = Result<Vec<models::CreatorGoal>>;
-    type IntoFuture = ResponseFuture<Vec<models::CreatorGoal>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::CreatorGoal>(req)
-    }
-}
-
+send_as!(GetCreatorGoals, list, models::CreatorGoal);
 impl UserApi {
     /// Gets the broadcaster's active creator goals.
     ///
-    /// Token: user access token. Scopes: `channel:read:goals`.
-    ///
-    /// Parameters, errors and notes: [`GetCreatorGoals`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-creator-goals)
+    /// Token: user access token. Scopes: `channel:read:goals`. Parameters, errors and notes: [`GetCreatorGoals`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-creator-goals)
     pub fn get_creator_goals(&self) -> GetCreatorGoals {
         GetCreatorGoals {
             api: self.api(),

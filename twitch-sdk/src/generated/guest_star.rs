@@ -276,13 +276,10 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Puts an invited guest in a Guest Star slot.
 /// Request builder for [`UserApi::assign_guest_star_slot`]: set options, then `.await` it to send the request.
 ///
-/// Puts an invited guest in a Guest Star slot.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -332,24 +329,11 @@ impl AssignGuestStarSlot {
         (self.api, req)
     }
 }
-
-impl IntoFuture for AssignGuestStarSlot {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(AssignGuestStarSlot, none);
+/// Starts a Guest Star session.
 /// Request builder for [`UserApi::create_guest_star_session`]: set options, then `.await` it to send the request.
 ///
-/// Starts a Guest Star session.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:guest_star`.
+/// Token: user access token. Scopes: `channel:manage:guest_star`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -391,24 +375,11 @@ impl CreateGuestStarSession {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateGuestStarSession {
-    type Output = Result<models::GuestStarSession>;
-    type IntoFuture = ResponseFuture<models::GuestStarSession>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::GuestStarSession>(req)
-    }
-}
-
+send_as!(CreateGuestStarSession, single, models::GuestStarSession);
+/// Revokes a Guest Star invitation.
 /// Request builder for [`UserApi::delete_guest_star_invite`]: set options, then `.await` it to send the request.
 ///
-/// Revokes a Guest Star invitation.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -454,24 +425,11 @@ impl DeleteGuestStarInvite {
         (self.api, req)
     }
 }
-
-impl IntoFuture for DeleteGuestStarInvite {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(DeleteGuestStarInvite, none);
+/// Removes a guest from a Guest Star slot.
 /// Request builder for [`UserApi::delete_guest_star_slot`]: set options, then `.await` it to send the request.
 ///
-/// Removes a guest from a Guest Star slot.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -533,24 +491,11 @@ impl DeleteGuestStarSlot {
         (self.api, req)
     }
 }
-
-impl IntoFuture for DeleteGuestStarSlot {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(DeleteGuestStarSlot, none);
+/// Ends a Guest Star session.
 /// Request builder for [`UserApi::end_guest_star_session`]: set options, then `.await` it to send the request.
 ///
-/// Ends a Guest Star session.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:guest_star`.
+/// Token: user access token. Scopes: `channel:manage:guest_star`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -594,24 +539,11 @@ impl EndGuestStarSession {
         (self.api, req)
     }
 }
-
-impl IntoFuture for EndGuestStarSession {
-    type Output = Result<models::GuestStarSession>;
-    type IntoFuture = ResponseFuture<models::GuestStarSession>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::GuestStarSession>(req)
-    }
-}
-
+send_as!(EndGuestStarSession, single, models::GuestStarSession);
+/// Gets a channel's Guest Star settings.
 /// Request builder for [`UserApi::get_channel_guest_star_settings`]: set options, then `.await` it to send the request.
 ///
-/// Gets a channel's Guest Star settings.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -655,24 +587,11 @@ impl GetChannelGuestStarSettings {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelGuestStarSettings {
-    type Output = Result<models::GuestStarSettings>;
-    type IntoFuture = ResponseFuture<models::GuestStarSettings>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::GuestStarSettings>(req)
-    }
-}
-
+send_as!(GetChannelGuestStarSettings, single, models::GuestStarSettings);
+/// Gets the invitations of a Guest Star session.
 /// Request builder for [`UserApi::get_guest_star_invites`]: set options, then `.await` it to send the request.
 ///
-/// Gets the invitations of a Guest Star session.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -714,24 +633,11 @@ impl GetGuestStarInvites {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetGuestStarInvites {
-    type Output = Result<Vec<models::GuestStarInvite>>;
-    type IntoFuture = ResponseFuture<Vec<models::GuestStarInvite>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::GuestStarInvite>(req)
-    }
-}
-
+send_as!(GetGuestStarInvites, list, models::GuestStarInvite);
+/// Gets a channel's active Guest Star session.
 /// Request builder for [`UserApi::get_guest_star_session`]: set options, then `.await` it to send the request.
 ///
-/// Gets a channel's active Guest Star session.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators. Guests who are invited or assigned may also read it.
 ///
@@ -776,24 +682,11 @@ impl GetGuestStarSession {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetGuestStarSession {
-    type Output = Result<Option<models::GuestStarSession>>;
-    type IntoFuture = ResponseFuture<Option<models::GuestStarSession>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.optional::<models::GuestStarSession>(req)
-    }
-}
-
+send_as!(GetGuestStarSession, optional, models::GuestStarSession);
+/// Invites a guest to a Guest Star session.
 /// Request builder for [`UserApi::send_guest_star_invite`]: set options, then `.await` it to send the request.
 ///
-/// Invites a guest to a Guest Star session.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -839,24 +732,11 @@ impl SendGuestStarInvite {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SendGuestStarInvite {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(SendGuestStarInvite, none);
+/// Updates the broadcaster's Guest Star settings.
 /// Request builder for [`UserApi::update_channel_guest_star_settings`]: set options, then `.await` it to send the request.
 ///
-/// Updates the broadcaster's Guest Star settings.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:guest_star`.
+/// Token: user access token. Scopes: `channel:manage:guest_star`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -967,24 +847,11 @@ impl UpdateChannelGuestStarSettings {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateChannelGuestStarSettings {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UpdateChannelGuestStarSettings, none);
+/// Moves a Guest Star guest to another slot.
 /// Request builder for [`UserApi::update_guest_star_slot`]: set options, then `.await` it to send the request.
 ///
-/// Moves a Guest Star guest to another slot.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1041,24 +908,11 @@ impl UpdateGuestStarSlot {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateGuestStarSlot {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UpdateGuestStarSlot, none);
+/// Changes a Guest Star slot's audio, video and visibility settings.
 /// Request builder for [`UserApi::update_guest_star_slot_settings`]: set options, then `.await` it to send the request.
 ///
-/// Changes a Guest Star slot's audio, video and visibility settings.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
+/// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1154,23 +1008,11 @@ impl UpdateGuestStarSlotSettings {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateGuestStarSlotSettings {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UpdateGuestStarSlotSettings, none);
 impl UserApi {
     /// Puts an invited guest in a Guest Star slot.
     ///
-    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`AssignGuestStarSlot`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#assign-guest-star-slot)
+    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`AssignGuestStarSlot`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#assign-guest-star-slot)
     pub fn assign_guest_star_slot(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1190,9 +1032,7 @@ impl UserApi {
 
     /// Starts a Guest Star session.
     ///
-    /// Token: user access token. Scopes: `channel:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`CreateGuestStarSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-guest-star-session)
+    /// Token: user access token. Scopes: `channel:manage:guest_star`. Parameters, errors and notes: [`CreateGuestStarSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-guest-star-session)
     pub fn create_guest_star_session(&self) -> CreateGuestStarSession {
         CreateGuestStarSession {
             api: self.api(),
@@ -1202,9 +1042,7 @@ impl UserApi {
 
     /// Revokes a Guest Star invitation.
     ///
-    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`DeleteGuestStarInvite`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-invite)
+    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`DeleteGuestStarInvite`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-invite)
     pub fn delete_guest_star_invite(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1222,9 +1060,7 @@ impl UserApi {
 
     /// Removes a guest from a Guest Star slot.
     ///
-    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`DeleteGuestStarSlot`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-slot)
+    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`DeleteGuestStarSlot`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-slot)
     pub fn delete_guest_star_slot(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1245,9 +1081,7 @@ impl UserApi {
 
     /// Ends a Guest Star session.
     ///
-    /// Token: user access token. Scopes: `channel:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`EndGuestStarSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-guest-star-session)
+    /// Token: user access token. Scopes: `channel:manage:guest_star`. Parameters, errors and notes: [`EndGuestStarSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-guest-star-session)
     pub fn end_guest_star_session(
         &self,
         session_id: impl Into<String>,
@@ -1261,9 +1095,7 @@ impl UserApi {
 
     /// Gets a channel's Guest Star settings.
     ///
-    /// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`GetChannelGuestStarSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-guest-star-settings)
+    /// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`GetChannelGuestStarSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-guest-star-settings)
     pub fn get_channel_guest_star_settings(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1277,9 +1109,7 @@ impl UserApi {
 
     /// Gets the invitations of a Guest Star session.
     ///
-    /// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`GetGuestStarInvites`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-invites)
+    /// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`GetGuestStarInvites`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-invites)
     pub fn get_guest_star_invites(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1295,9 +1125,7 @@ impl UserApi {
 
     /// Gets a channel's active Guest Star session.
     ///
-    /// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`GetGuestStarSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-session)
+    /// Token: user access token. Scopes: one of `channel:read:guest_star`, `channel:manage:guest_star`, `moderator:read:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`GetGuestStarSession`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-session)
     pub fn get_guest_star_session(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1311,9 +1139,7 @@ impl UserApi {
 
     /// Invites a guest to a Guest Star session.
     ///
-    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`SendGuestStarInvite`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-guest-star-invite)
+    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`SendGuestStarInvite`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-guest-star-invite)
     pub fn send_guest_star_invite(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1331,9 +1157,7 @@ impl UserApi {
 
     /// Updates the broadcaster's Guest Star settings.
     ///
-    /// Token: user access token. Scopes: `channel:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`UpdateChannelGuestStarSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings)
+    /// Token: user access token. Scopes: `channel:manage:guest_star`. Parameters, errors and notes: [`UpdateChannelGuestStarSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings)
     pub fn update_channel_guest_star_settings(&self) -> UpdateChannelGuestStarSettings {
         UpdateChannelGuestStarSettings {
             api: self.api(),
@@ -1348,9 +1172,7 @@ impl UserApi {
 
     /// Moves a Guest Star guest to another slot.
     ///
-    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`UpdateGuestStarSlot`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot)
+    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`UpdateGuestStarSlot`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot)
     pub fn update_guest_star_slot(
         &self,
         broadcaster_id: impl Into<String>,
@@ -1369,9 +1191,7 @@ impl UserApi {
 
     /// Changes a Guest Star slot's audio, video and visibility settings.
     ///
-    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`.
-    ///
-    /// Parameters, errors and notes: [`UpdateGuestStarSlotSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot-settings)
+    /// Token: user access token. Scopes: one of `channel:manage:guest_star`, `moderator:manage:guest_star`. Parameters, errors and notes: [`UpdateGuestStarSlotSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot-settings)
     pub fn update_guest_star_slot_settings(
         &self,
         broadcaster_id: impl Into<String>,

@@ -22,13 +22,10 @@ pub(crate) static GET_HYPE_TRAIN_STATUS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the channel's Hype Train status and records.
 /// Request builder for [`UserApi::get_hype_train_status`]: set options, then `.await` it to send the request.
 ///
-/// Gets the channel's Hype Train status and records.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:read:hype_train`.
+/// Token: user access token. Scopes: `channel:read:hype_train`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -70,23 +67,11 @@ impl GetHypeTrainStatus {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetHypeTrainStatus {
-    type Output = Result<models::HypeTrainStatus>;
-    type IntoFuture = ResponseFuture<models::HypeTrainStatus>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::HypeTrainStatus>(req)
-    }
-}
-
+send_as!(GetHypeTrainStatus, single, models::HypeTrainStatus);
 impl UserApi {
     /// Gets the channel's Hype Train status and records.
     ///
-    /// Token: user access token. Scopes: `channel:read:hype_train`.
-    ///
-    /// Parameters, errors and notes: [`GetHypeTrainStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-hype-train-status)
+    /// Token: user access token. Scopes: `channel:read:hype_train`. Parameters, errors and notes: [`GetHypeTrainStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-hype-train-status)
     pub fn get_hype_train_status(&self) -> GetHypeTrainStatus {
         GetHypeTrainStatus {
             api: self.api(),

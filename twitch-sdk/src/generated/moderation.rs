@@ -636,13 +636,10 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Adds a word or phrase to a broadcaster's blocked terms.
 /// Request builder for [`UserApi::add_blocked_term`]: set options, then `.await` it to send the request.
 ///
-/// Adds a word or phrase to a broadcaster's blocked terms.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:blocked_terms`.
+/// Token: user access token. Scopes: `moderator:manage:blocked_terms`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -698,24 +695,11 @@ impl AddBlockedTerm {
         (self.api, req)
     }
 }
-
-impl IntoFuture for AddBlockedTerm {
-    type Output = Result<models::BlockedTerm>;
-    type IntoFuture = ResponseFuture<models::BlockedTerm>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::BlockedTerm>(req)
-    }
-}
-
+send_as!(AddBlockedTerm, single, models::BlockedTerm);
+/// Makes a user a moderator of the broadcaster's channel.
 /// Request builder for [`UserApi::add_channel_moderator`]: set options, then `.await` it to send the request.
 ///
-/// Makes a user a moderator of the broadcaster's channel.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:moderators`.
+/// Token: user access token. Scopes: `channel:manage:moderators`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -757,24 +741,11 @@ impl AddChannelModerator {
         (self.api, req)
     }
 }
-
-impl IntoFuture for AddChannelModerator {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(AddChannelModerator, none);
+/// Makes a user a VIP of the broadcaster's channel.
 /// Request builder for [`UserApi::add_channel_vip`]: set options, then `.await` it to send the request.
 ///
-/// Makes a user a VIP of the broadcaster's channel.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:vips`.
+/// Token: user access token. Scopes: `channel:manage:vips`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -820,24 +791,11 @@ impl AddChannelVip {
         (self.api, req)
     }
 }
-
-impl IntoFuture for AddChannelVip {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(AddChannelVip, none);
+/// Marks a chat user as suspicious.
 /// Request builder for [`AppApi::add_suspicious_user_status`] and [`UserApi::add_suspicious_user_status`]: set options, then `.await` it to send the request.
 ///
-/// Marks a chat user as suspicious.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: `moderator:manage:suspicious_users`.
+/// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -897,24 +855,11 @@ impl AddSuspiciousUserStatus {
         (self.api, req)
     }
 }
-
-impl IntoFuture for AddSuspiciousUserStatus {
-    type Output = Result<models::SuspiciousUserStatus>;
-    type IntoFuture = ResponseFuture<models::SuspiciousUserStatus>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::SuspiciousUserStatus>(req)
-    }
-}
-
+send_as!(AddSuspiciousUserStatus, single, models::SuspiciousUserStatus);
+/// Bans a user from a chat room or times them out.
 /// Request builder for [`UserApi::ban_user`]: set options, then `.await` it to send the request.
 ///
-/// Bans a user from a chat room or times them out.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:banned_users`.
+/// Token: user access token. Scopes: `moderator:manage:banned_users`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -996,24 +941,11 @@ impl BanUser {
         (self.api, req)
     }
 }
-
-impl IntoFuture for BanUser {
-    type Output = Result<models::UserBan>;
-    type IntoFuture = ResponseFuture<models::UserBan>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::UserBan>(req)
-    }
-}
-
+send_as!(BanUser, single, models::UserBan);
+/// Checks whether AutoMod would hold messages.
 /// Request builder for [`UserApi::check_automod_status`]: set options, then `.await` it to send the request.
 ///
-/// Checks whether AutoMod would hold messages.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderation:read`.
+/// Token: user access token. Scopes: `moderation:read`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -1060,24 +992,11 @@ impl CheckAutomodStatus {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CheckAutomodStatus {
-    type Output = Result<Vec<models::AutoModStatusMessage>>;
-    type IntoFuture = ResponseFuture<Vec<models::AutoModStatusMessage>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::AutoModStatusMessage>(req)
-    }
-}
-
+send_as!(CheckAutomodStatus, list, models::AutoModStatusMessage);
+/// Deletes one message or every message in a broadcaster's chat room.
 /// Request builder for [`UserApi::delete_chat_messages`]: set options, then `.await` it to send the request.
 ///
-/// Deletes one message or every message in a broadcaster's chat room.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:chat_messages`.
+/// Token: user access token. Scopes: `moderator:manage:chat_messages`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1140,24 +1059,11 @@ impl DeleteChatMessages {
         (self.api, req)
     }
 }
-
-impl IntoFuture for DeleteChatMessages {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(DeleteChatMessages, none);
+/// Gets a broadcaster's AutoMod settings.
 /// Request builder for [`UserApi::get_automod_settings`]: set options, then `.await` it to send the request.
 ///
-/// Gets a broadcaster's AutoMod settings.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:read:automod_settings`.
+/// Token: user access token. Scopes: `moderator:read:automod_settings`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1210,24 +1116,11 @@ impl GetAutomodSettings {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetAutomodSettings {
-    type Output = Result<models::AutoModSettings>;
-    type IntoFuture = ResponseFuture<models::AutoModSettings>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::AutoModSettings>(req)
-    }
-}
-
+send_as!(GetAutomodSettings, single, models::AutoModSettings);
+/// Gets the users banned or timed out in a channel.
 /// Request builder for [`UserApi::get_banned_users`]: set options, then `.await` it to send the request.
 ///
-/// Gets the users banned or timed out in a channel.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `moderation:read`, `moderator:manage:banned_users`.
+/// Token: user access token. Scopes: one of `moderation:read`, `moderator:manage:banned_users`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -1279,27 +1172,6 @@ impl GetBannedUsers {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::BannedUser> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::BannedUser> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_BANNED_USERS);
@@ -1308,25 +1180,11 @@ impl GetBannedUsers {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetBannedUsers {
-    type Output = Result<Vec<models::BannedUser>>;
-    type IntoFuture = ResponseFuture<Vec<models::BannedUser>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::BannedUser>(req, limit)
-    }
-}
-
+paged!(GetBannedUsers, models::BannedUser, 100);
+/// Gets a broadcaster's blocked terms.
 /// Request builder for [`UserApi::get_blocked_terms`]: set options, then `.await` it to send the request.
 ///
-/// Gets a broadcaster's blocked terms.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `moderator:read:blocked_terms`, `moderator:manage:blocked_terms`.
+/// Token: user access token. Scopes: one of `moderator:read:blocked_terms`, `moderator:manage:blocked_terms`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1377,27 +1235,6 @@ impl GetBlockedTerms {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::BlockedTerm> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::BlockedTerm> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_BLOCKED_TERMS);
@@ -1406,25 +1243,11 @@ impl GetBlockedTerms {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetBlockedTerms {
-    type Output = Result<Vec<models::BlockedTerm>>;
-    type IntoFuture = ResponseFuture<Vec<models::BlockedTerm>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::BlockedTerm>(req, limit)
-    }
-}
-
+paged!(GetBlockedTerms, models::BlockedTerm, 100);
+/// Gets the channels the user moderates.
 /// Request builder for [`UserApi::get_moderated_channels`]: set options, then `.await` it to send the request.
 ///
-/// Gets the channels the user moderates.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:read:moderated_channels`.
+/// Token: user access token. Scopes: `user:read:moderated_channels`.
 ///
 /// Authorization: The token holder must be the user (`user_id`).
 ///
@@ -1460,27 +1283,6 @@ impl GetModeratedChannels {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::ModeratedChannel> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::ModeratedChannel> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_MODERATED_CHANNELS);
@@ -1488,25 +1290,11 @@ impl GetModeratedChannels {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetModeratedChannels {
-    type Output = Result<Vec<models::ModeratedChannel>>;
-    type IntoFuture = ResponseFuture<Vec<models::ModeratedChannel>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        api.collect::<models::ModeratedChannel>(req, limit)
-    }
-}
-
+paged!(GetModeratedChannels, models::ModeratedChannel);
+/// Gets the broadcaster's moderators.
 /// Request builder for [`UserApi::get_moderators`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's moderators.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `moderation:read`, `channel:manage:moderators`.
+/// Token: user access token. Scopes: one of `moderation:read`, `channel:manage:moderators`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -1558,27 +1346,6 @@ impl GetModerators {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Moderator> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Moderator> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_MODERATORS);
@@ -1587,25 +1354,11 @@ impl GetModerators {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetModerators {
-    type Output = Result<Vec<models::Moderator>>;
-    type IntoFuture = ResponseFuture<Vec<models::Moderator>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::Moderator>(req, limit)
-    }
-}
-
+paged!(GetModerators, models::Moderator, 100);
+/// Gets a channel's Shield Mode state.
 /// Request builder for [`UserApi::get_shield_mode_status`]: set options, then `.await` it to send the request.
 ///
-/// Gets a channel's Shield Mode state.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `moderator:read:shield_mode`, `moderator:manage:shield_mode`.
+/// Token: user access token. Scopes: one of `moderator:read:shield_mode`, `moderator:manage:shield_mode`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1659,24 +1412,11 @@ impl GetShieldModeStatus {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetShieldModeStatus {
-    type Output = Result<models::ShieldModeStatus>;
-    type IntoFuture = ResponseFuture<models::ShieldModeStatus>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ShieldModeStatus>(req)
-    }
-}
-
+send_as!(GetShieldModeStatus, single, models::ShieldModeStatus);
+/// Gets the unban requests of a broadcaster's channel.
 /// Request builder for [`UserApi::get_unban_requests`]: set options, then `.await` it to send the request.
 ///
-/// Gets the unban requests of a broadcaster's channel.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `moderator:read:unban_requests`, `moderator:manage:unban_requests`.
+/// Token: user access token. Scopes: one of `moderator:read:unban_requests`, `moderator:manage:unban_requests`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -1737,27 +1477,6 @@ impl GetUnbanRequests {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::UnbanRequest> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::UnbanRequest> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_UNBAN_REQUESTS);
@@ -1768,25 +1487,11 @@ impl GetUnbanRequests {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetUnbanRequests {
-    type Output = Result<Vec<models::UnbanRequest>>;
-    type IntoFuture = ResponseFuture<Vec<models::UnbanRequest>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::UnbanRequest>(req, limit)
-    }
-}
-
+paged!(GetUnbanRequests, models::UnbanRequest, 100);
+/// Gets the broadcaster's VIPs.
 /// Request builder for [`UserApi::get_vips`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's VIPs.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:read:vips`, `channel:manage:vips`.
+/// Token: user access token. Scopes: one of `channel:read:vips`, `channel:manage:vips`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -1838,27 +1543,6 @@ impl GetVips {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::ChannelVIP> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::ChannelVIP> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_VIPS);
@@ -1867,25 +1551,11 @@ impl GetVips {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetVips {
-    type Output = Result<Vec<models::ChannelVIP>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChannelVIP>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::ChannelVIP>(req, limit)
-    }
-}
-
+paged!(GetVips, models::ChannelVIP, 100);
+/// Allows or denies a message AutoMod held.
 /// Request builder for [`UserApi::manage_held_automod_messages`]: set options, then `.await` it to send the request.
 ///
-/// Allows or denies a message AutoMod held.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:automod`.
+/// Token: user access token. Scopes: `moderator:manage:automod`.
 ///
 /// Authorization: The token holder (`user_id`) must be a moderator of the channel.
 ///
@@ -1934,24 +1604,11 @@ impl ManageHeldAutomodMessages {
         (self.api, req)
     }
 }
-
-impl IntoFuture for ManageHeldAutomodMessages {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(ManageHeldAutomodMessages, none);
+/// Removes a word or phrase from a broadcaster's blocked terms.
 /// Request builder for [`UserApi::remove_blocked_term`]: set options, then `.await` it to send the request.
 ///
-/// Removes a word or phrase from a broadcaster's blocked terms.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:blocked_terms`.
+/// Token: user access token. Scopes: `moderator:manage:blocked_terms`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -2008,24 +1665,11 @@ impl RemoveBlockedTerm {
         (self.api, req)
     }
 }
-
-impl IntoFuture for RemoveBlockedTerm {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(RemoveBlockedTerm, none);
+/// Removes a moderator from the broadcaster's channel.
 /// Request builder for [`UserApi::remove_channel_moderator`]: set options, then `.await` it to send the request.
 ///
-/// Removes a moderator from the broadcaster's channel.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:moderators`.
+/// Token: user access token. Scopes: `channel:manage:moderators`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -2066,24 +1710,11 @@ impl RemoveChannelModerator {
         (self.api, req)
     }
 }
-
-impl IntoFuture for RemoveChannelModerator {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(RemoveChannelModerator, none);
+/// Removes a VIP from the broadcaster's channel.
 /// Request builder for [`UserApi::remove_channel_vip`]: set options, then `.await` it to send the request.
 ///
-/// Removes a VIP from the broadcaster's channel.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:vips`.
+/// Token: user access token. Scopes: `channel:manage:vips`.
 ///
 /// Authorization: The token holder must be the broadcaster, or the VIP removing themselves.
 ///
@@ -2127,24 +1758,11 @@ impl RemoveChannelVip {
         (self.api, req)
     }
 }
-
-impl IntoFuture for RemoveChannelVip {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(RemoveChannelVip, none);
+/// Removes a chat user's suspicious status.
 /// Request builder for [`AppApi::remove_suspicious_user_status`] and [`UserApi::remove_suspicious_user_status`]: set options, then `.await` it to send the request.
 ///
-/// Removes a chat user's suspicious status.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: `moderator:manage:suspicious_users`.
+/// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -2201,24 +1819,11 @@ impl RemoveSuspiciousUserStatus {
         (self.api, req)
     }
 }
-
-impl IntoFuture for RemoveSuspiciousUserStatus {
-    type Output = Result<models::SuspiciousUserStatus>;
-    type IntoFuture = ResponseFuture<models::SuspiciousUserStatus>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::SuspiciousUserStatus>(req)
-    }
-}
-
+send_as!(RemoveSuspiciousUserStatus, single, models::SuspiciousUserStatus);
+/// Approves or denies an unban request.
 /// Request builder for [`UserApi::resolve_unban_request`]: set options, then `.await` it to send the request.
 ///
-/// Approves or denies an unban request.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:unban_requests`.
+/// Token: user access token. Scopes: `moderator:manage:unban_requests`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -2290,24 +1895,11 @@ impl ResolveUnbanRequest {
         (self.api, req)
     }
 }
-
-impl IntoFuture for ResolveUnbanRequest {
-    type Output = Result<models::UnbanRequest>;
-    type IntoFuture = ResponseFuture<models::UnbanRequest>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::UnbanRequest>(req)
-    }
-}
-
+send_as!(ResolveUnbanRequest, single, models::UnbanRequest);
+/// Lifts a ban or timeout.
 /// Request builder for [`UserApi::unban_user`]: set options, then `.await` it to send the request.
 ///
-/// Lifts a ban or timeout.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:banned_users`.
+/// Token: user access token. Scopes: `moderator:manage:banned_users`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -2365,24 +1957,11 @@ impl UnbanUser {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UnbanUser {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UnbanUser, none);
+/// Replaces a broadcaster's AutoMod settings.
 /// Request builder for [`UserApi::update_automod_settings`]: set options, then `.await` it to send the request.
 ///
-/// Replaces a broadcaster's AutoMod settings.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:automod_settings`.
+/// Token: user access token. Scopes: `moderator:manage:automod_settings`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -2523,24 +2102,11 @@ impl UpdateAutomodSettings {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateAutomodSettings {
-    type Output = Result<models::AutoModSettings>;
-    type IntoFuture = ResponseFuture<models::AutoModSettings>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::AutoModSettings>(req)
-    }
-}
-
+send_as!(UpdateAutomodSettings, single, models::AutoModSettings);
+/// Turns a channel's Shield Mode on or off.
 /// Request builder for [`UserApi::update_shield_mode_status`]: set options, then `.await` it to send the request.
 ///
-/// Turns a channel's Shield Mode on or off.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:shield_mode`.
+/// Token: user access token. Scopes: `moderator:manage:shield_mode`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -2596,24 +2162,11 @@ impl UpdateShieldModeStatus {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateShieldModeStatus {
-    type Output = Result<models::ShieldModeStatus>;
-    type IntoFuture = ResponseFuture<models::ShieldModeStatus>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ShieldModeStatus>(req)
-    }
-}
-
+send_as!(UpdateShieldModeStatus, single, models::ShieldModeStatus);
+/// Warns a user in a chat room.
 /// Request builder for [`UserApi::warn_chat_user`]: set options, then `.await` it to send the request.
 ///
-/// Warns a user in a chat room.
-///
-/// Token: user access token.
-///
-/// Scopes: `moderator:manage:warnings`.
+/// Token: user access token. Scopes: `moderator:manage:warnings`.
 ///
 /// Authorization: The token holder (`moderator_id`) must be the broadcaster or one of their moderators.
 ///
@@ -2676,23 +2229,11 @@ impl WarnChatUser {
         (self.api, req)
     }
 }
-
-impl IntoFuture for WarnChatUser {
-    type Output = Result<models::WarnReason>;
-    type IntoFuture = ResponseFuture<models::WarnReason>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::WarnReason>(req)
-    }
-}
-
+send_as!(WarnChatUser, single, models::WarnReason);
 impl AppApi {
     /// Marks a chat user as suspicious.
     ///
-    /// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`.
-    ///
-    /// Parameters, errors and notes: [`AddSuspiciousUserStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
+    /// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`. Parameters, errors and notes: [`AddSuspiciousUserStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
     pub fn add_suspicious_user_status(
         &self,
         target_user_id: impl Into<String>,
@@ -2711,9 +2252,7 @@ impl AppApi {
 
     /// Removes a chat user's suspicious status.
     ///
-    /// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`.
-    ///
-    /// Parameters, errors and notes: [`RemoveSuspiciousUserStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
+    /// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`. Parameters, errors and notes: [`RemoveSuspiciousUserStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
     pub fn remove_suspicious_user_status(
         &self,
         target_user_id: impl Into<String>,
@@ -2732,9 +2271,7 @@ impl AppApi {
 impl UserApi {
     /// Adds a word or phrase to a broadcaster's blocked terms.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:blocked_terms`.
-    ///
-    /// Parameters, errors and notes: [`AddBlockedTerm`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-blocked-term)
+    /// Token: user access token. Scopes: `moderator:manage:blocked_terms`. Parameters, errors and notes: [`AddBlockedTerm`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-blocked-term)
     pub fn add_blocked_term(&self, text: impl Into<String>) -> AddBlockedTerm {
         AddBlockedTerm {
             api: self.api(),
@@ -2746,9 +2283,7 @@ impl UserApi {
 
     /// Makes a user a moderator of the broadcaster's channel.
     ///
-    /// Token: user access token. Scopes: `channel:manage:moderators`.
-    ///
-    /// Parameters, errors and notes: [`AddChannelModerator`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-moderator)
+    /// Token: user access token. Scopes: `channel:manage:moderators`. Parameters, errors and notes: [`AddChannelModerator`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-moderator)
     pub fn add_channel_moderator(
         &self,
         user_id: impl Into<String>,
@@ -2762,9 +2297,7 @@ impl UserApi {
 
     /// Makes a user a VIP of the broadcaster's channel.
     ///
-    /// Token: user access token. Scopes: `channel:manage:vips`.
-    ///
-    /// Parameters, errors and notes: [`AddChannelVip`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-vip)
+    /// Token: user access token. Scopes: `channel:manage:vips`. Parameters, errors and notes: [`AddChannelVip`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-vip)
     pub fn add_channel_vip(&self, user_id: impl Into<String>) -> AddChannelVip {
         AddChannelVip {
             api: self.api(),
@@ -2775,9 +2308,7 @@ impl UserApi {
 
     /// Marks a chat user as suspicious.
     ///
-    /// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`.
-    ///
-    /// Parameters, errors and notes: [`AddSuspiciousUserStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
+    /// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`. Parameters, errors and notes: [`AddSuspiciousUserStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
     pub fn add_suspicious_user_status(
         &self,
         target_user_id: impl Into<String>,
@@ -2794,9 +2325,7 @@ impl UserApi {
 
     /// Bans a user from a chat room or times them out.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:banned_users`.
-    ///
-    /// Parameters, errors and notes: [`BanUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#ban-user)
+    /// Token: user access token. Scopes: `moderator:manage:banned_users`. Parameters, errors and notes: [`BanUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#ban-user)
     pub fn ban_user(&self, user_id: impl Into<String>) -> BanUser {
         BanUser {
             api: self.api(),
@@ -2810,9 +2339,7 @@ impl UserApi {
 
     /// Checks whether AutoMod would hold messages.
     ///
-    /// Token: user access token. Scopes: `moderation:read`.
-    ///
-    /// Parameters, errors and notes: [`CheckAutomodStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-automod-status)
+    /// Token: user access token. Scopes: `moderation:read`. Parameters, errors and notes: [`CheckAutomodStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-automod-status)
     pub fn check_automod_status(
         &self,
         messages: impl IntoIterator<Item = models::AutoModCheckMessage>,
@@ -2826,9 +2353,7 @@ impl UserApi {
 
     /// Deletes one message or every message in a broadcaster's chat room.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:chat_messages`.
-    ///
-    /// Parameters, errors and notes: [`DeleteChatMessages`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-chat-messages)
+    /// Token: user access token. Scopes: `moderator:manage:chat_messages`. Parameters, errors and notes: [`DeleteChatMessages`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-chat-messages)
     pub fn delete_chat_messages(&self) -> DeleteChatMessages {
         DeleteChatMessages {
             api: self.api(),
@@ -2840,9 +2365,7 @@ impl UserApi {
 
     /// Gets a broadcaster's AutoMod settings.
     ///
-    /// Token: user access token. Scopes: `moderator:read:automod_settings`.
-    ///
-    /// Parameters, errors and notes: [`GetAutomodSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-automod-settings)
+    /// Token: user access token. Scopes: `moderator:read:automod_settings`. Parameters, errors and notes: [`GetAutomodSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-automod-settings)
     pub fn get_automod_settings(&self) -> GetAutomodSettings {
         GetAutomodSettings {
             api: self.api(),
@@ -2853,9 +2376,7 @@ impl UserApi {
 
     /// Gets the users banned or timed out in a channel.
     ///
-    /// Token: user access token. Scopes: one of `moderation:read`, `moderator:manage:banned_users`.
-    ///
-    /// Parameters, errors and notes: [`GetBannedUsers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-banned-users)
+    /// Token: user access token. Scopes: one of `moderation:read`, `moderator:manage:banned_users`. Parameters, errors and notes: [`GetBannedUsers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-banned-users)
     pub fn get_banned_users(&self) -> GetBannedUsers {
         GetBannedUsers {
             api: self.api(),
@@ -2867,9 +2388,7 @@ impl UserApi {
 
     /// Gets a broadcaster's blocked terms.
     ///
-    /// Token: user access token. Scopes: one of `moderator:read:blocked_terms`, `moderator:manage:blocked_terms`.
-    ///
-    /// Parameters, errors and notes: [`GetBlockedTerms`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-blocked-terms)
+    /// Token: user access token. Scopes: one of `moderator:read:blocked_terms`, `moderator:manage:blocked_terms`. Parameters, errors and notes: [`GetBlockedTerms`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-blocked-terms)
     pub fn get_blocked_terms(&self) -> GetBlockedTerms {
         GetBlockedTerms {
             api: self.api(),
@@ -2881,9 +2400,7 @@ impl UserApi {
 
     /// Gets the channels the user moderates.
     ///
-    /// Token: user access token. Scopes: `user:read:moderated_channels`.
-    ///
-    /// Parameters, errors and notes: [`GetModeratedChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderated-channels)
+    /// Token: user access token. Scopes: `user:read:moderated_channels`. Parameters, errors and notes: [`GetModeratedChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderated-channels)
     pub fn get_moderated_channels(&self) -> GetModeratedChannels {
         GetModeratedChannels {
             api: self.api(),
@@ -2894,9 +2411,7 @@ impl UserApi {
 
     /// Gets the broadcaster's moderators.
     ///
-    /// Token: user access token. Scopes: one of `moderation:read`, `channel:manage:moderators`.
-    ///
-    /// Parameters, errors and notes: [`GetModerators`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderators)
+    /// Token: user access token. Scopes: one of `moderation:read`, `channel:manage:moderators`. Parameters, errors and notes: [`GetModerators`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderators)
     pub fn get_moderators(&self) -> GetModerators {
         GetModerators {
             api: self.api(),
@@ -2908,9 +2423,7 @@ impl UserApi {
 
     /// Gets a channel's Shield Mode state.
     ///
-    /// Token: user access token. Scopes: one of `moderator:read:shield_mode`, `moderator:manage:shield_mode`.
-    ///
-    /// Parameters, errors and notes: [`GetShieldModeStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shield-mode-status)
+    /// Token: user access token. Scopes: one of `moderator:read:shield_mode`, `moderator:manage:shield_mode`. Parameters, errors and notes: [`GetShieldModeStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shield-mode-status)
     pub fn get_shield_mode_status(&self) -> GetShieldModeStatus {
         GetShieldModeStatus {
             api: self.api(),
@@ -2921,9 +2434,7 @@ impl UserApi {
 
     /// Gets the unban requests of a broadcaster's channel.
     ///
-    /// Token: user access token. Scopes: one of `moderator:read:unban_requests`, `moderator:manage:unban_requests`.
-    ///
-    /// Parameters, errors and notes: [`GetUnbanRequests`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-unban-requests)
+    /// Token: user access token. Scopes: one of `moderator:read:unban_requests`, `moderator:manage:unban_requests`. Parameters, errors and notes: [`GetUnbanRequests`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-unban-requests)
     pub fn get_unban_requests(&self, status: impl Into<String>) -> GetUnbanRequests {
         GetUnbanRequests {
             api: self.api(),
@@ -2937,9 +2448,7 @@ impl UserApi {
 
     /// Gets the broadcaster's VIPs.
     ///
-    /// Token: user access token. Scopes: one of `channel:read:vips`, `channel:manage:vips`.
-    ///
-    /// Parameters, errors and notes: [`GetVips`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-vips)
+    /// Token: user access token. Scopes: one of `channel:read:vips`, `channel:manage:vips`. Parameters, errors and notes: [`GetVips`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-vips)
     pub fn get_vips(&self) -> GetVips {
         GetVips {
             api: self.api(),
@@ -2951,9 +2460,7 @@ impl UserApi {
 
     /// Allows or denies a message AutoMod held.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:automod`.
-    ///
-    /// Parameters, errors and notes: [`ManageHeldAutomodMessages`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#manage-held-automod-messages)
+    /// Token: user access token. Scopes: `moderator:manage:automod`. Parameters, errors and notes: [`ManageHeldAutomodMessages`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#manage-held-automod-messages)
     pub fn manage_held_automod_messages(
         &self,
         msg_id: impl Into<String>,
@@ -2969,9 +2476,7 @@ impl UserApi {
 
     /// Removes a word or phrase from a broadcaster's blocked terms.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:blocked_terms`.
-    ///
-    /// Parameters, errors and notes: [`RemoveBlockedTerm`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-blocked-term)
+    /// Token: user access token. Scopes: `moderator:manage:blocked_terms`. Parameters, errors and notes: [`RemoveBlockedTerm`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-blocked-term)
     pub fn remove_blocked_term(&self, term_id: impl Into<String>) -> RemoveBlockedTerm {
         RemoveBlockedTerm {
             api: self.api(),
@@ -2983,9 +2488,7 @@ impl UserApi {
 
     /// Removes a moderator from the broadcaster's channel.
     ///
-    /// Token: user access token. Scopes: `channel:manage:moderators`.
-    ///
-    /// Parameters, errors and notes: [`RemoveChannelModerator`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-moderator)
+    /// Token: user access token. Scopes: `channel:manage:moderators`. Parameters, errors and notes: [`RemoveChannelModerator`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-moderator)
     pub fn remove_channel_moderator(
         &self,
         user_id: impl Into<String>,
@@ -2999,9 +2502,7 @@ impl UserApi {
 
     /// Removes a VIP from the broadcaster's channel.
     ///
-    /// Token: user access token. Scopes: `channel:manage:vips`.
-    ///
-    /// Parameters, errors and notes: [`RemoveChannelVip`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-vip)
+    /// Token: user access token. Scopes: `channel:manage:vips`. Parameters, errors and notes: [`RemoveChannelVip`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-vip)
     pub fn remove_channel_vip(&self, user_id: impl Into<String>) -> RemoveChannelVip {
         RemoveChannelVip {
             api: self.api(),
@@ -3012,9 +2513,7 @@ impl UserApi {
 
     /// Removes a chat user's suspicious status.
     ///
-    /// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`.
-    ///
-    /// Parameters, errors and notes: [`RemoveSuspiciousUserStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
+    /// Token: app access token or user access token. Scopes: `moderator:manage:suspicious_users`. Parameters, errors and notes: [`RemoveSuspiciousUserStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
     pub fn remove_suspicious_user_status(
         &self,
         target_user_id: impl Into<String>,
@@ -3029,9 +2528,7 @@ impl UserApi {
 
     /// Approves or denies an unban request.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:unban_requests`.
-    ///
-    /// Parameters, errors and notes: [`ResolveUnbanRequest`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#resolve-unban-requests)
+    /// Token: user access token. Scopes: `moderator:manage:unban_requests`. Parameters, errors and notes: [`ResolveUnbanRequest`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#resolve-unban-requests)
     pub fn resolve_unban_request(
         &self,
         unban_request_id: impl Into<String>,
@@ -3049,9 +2546,7 @@ impl UserApi {
 
     /// Lifts a ban or timeout.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:banned_users`.
-    ///
-    /// Parameters, errors and notes: [`UnbanUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#unban-user)
+    /// Token: user access token. Scopes: `moderator:manage:banned_users`. Parameters, errors and notes: [`UnbanUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#unban-user)
     pub fn unban_user(&self, user_id: impl Into<String>) -> UnbanUser {
         UnbanUser {
             api: self.api(),
@@ -3063,9 +2558,7 @@ impl UserApi {
 
     /// Replaces a broadcaster's AutoMod settings.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:automod_settings`.
-    ///
-    /// Parameters, errors and notes: [`UpdateAutomodSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-automod-settings)
+    /// Token: user access token. Scopes: `moderator:manage:automod_settings`. Parameters, errors and notes: [`UpdateAutomodSettings`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-automod-settings)
     pub fn update_automod_settings(&self) -> UpdateAutomodSettings {
         UpdateAutomodSettings {
             api: self.api(),
@@ -3085,9 +2578,7 @@ impl UserApi {
 
     /// Turns a channel's Shield Mode on or off.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:shield_mode`.
-    ///
-    /// Parameters, errors and notes: [`UpdateShieldModeStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-shield-mode-status)
+    /// Token: user access token. Scopes: `moderator:manage:shield_mode`. Parameters, errors and notes: [`UpdateShieldModeStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-shield-mode-status)
     pub fn update_shield_mode_status(&self, is_active: bool) -> UpdateShieldModeStatus {
         UpdateShieldModeStatus {
             api: self.api(),
@@ -3099,9 +2590,7 @@ impl UserApi {
 
     /// Warns a user in a chat room.
     ///
-    /// Token: user access token. Scopes: `moderator:manage:warnings`.
-    ///
-    /// Parameters, errors and notes: [`WarnChatUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#warn-chat-user)
+    /// Token: user access token. Scopes: `moderator:manage:warnings`. Parameters, errors and notes: [`WarnChatUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#warn-chat-user)
     pub fn warn_chat_user(
         &self,
         user_id: impl Into<String>,

@@ -75,13 +75,10 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Starts a poll.
 /// Request builder for [`UserApi::create_poll`]: set options, then `.await` it to send the request.
 ///
-/// Starts a poll.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:polls`.
+/// Token: user access token. Scopes: `channel:manage:polls`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -160,24 +157,11 @@ impl CreatePoll {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreatePoll {
-    type Output = Result<models::Poll>;
-    type IntoFuture = ResponseFuture<models::Poll>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Poll>(req)
-    }
-}
-
+send_as!(CreatePoll, single, models::Poll);
+/// Ends a poll.
 /// Request builder for [`UserApi::end_poll`]: set options, then `.await` it to send the request.
 ///
-/// Ends a poll.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:polls`.
+/// Token: user access token. Scopes: `channel:manage:polls`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -224,24 +208,11 @@ impl EndPoll {
         (self.api, req)
     }
 }
-
-impl IntoFuture for EndPoll {
-    type Output = Result<models::Poll>;
-    type IntoFuture = ResponseFuture<models::Poll>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Poll>(req)
-    }
-}
-
+send_as!(EndPoll, single, models::Poll);
+/// Gets the broadcaster's polls.
 /// Request builder for [`UserApi::get_polls`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's polls.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:read:polls`, `channel:manage:polls`.
+/// Token: user access token. Scopes: one of `channel:read:polls`, `channel:manage:polls`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -295,27 +266,6 @@ impl GetPolls {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Poll> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Poll> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_POLLS);
@@ -324,24 +274,11 @@ impl GetPolls {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetPolls {
-    type Output = Result<Vec<models::Poll>>;
-    type IntoFuture = ResponseFuture<Vec<models::Poll>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(20));
-        let (api, req) = self.into_request();
-        api.collect::<models::Poll>(req, limit)
-    }
-}
-
+paged!(GetPolls, models::Poll, 20);
 impl UserApi {
     /// Starts a poll.
     ///
-    /// Token: user access token. Scopes: `channel:manage:polls`.
-    ///
-    /// Parameters, errors and notes: [`CreatePoll`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-poll)
+    /// Token: user access token. Scopes: `channel:manage:polls`. Parameters, errors and notes: [`CreatePoll`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-poll)
     pub fn create_poll(
         &self,
         title: impl Into<String>,
@@ -361,9 +298,7 @@ impl UserApi {
 
     /// Ends a poll.
     ///
-    /// Token: user access token. Scopes: `channel:manage:polls`.
-    ///
-    /// Parameters, errors and notes: [`EndPoll`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-poll)
+    /// Token: user access token. Scopes: `channel:manage:polls`. Parameters, errors and notes: [`EndPoll`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-poll)
     pub fn end_poll(
         &self,
         poll_id: impl Into<String>,
@@ -379,9 +314,7 @@ impl UserApi {
 
     /// Gets the broadcaster's polls.
     ///
-    /// Token: user access token. Scopes: one of `channel:read:polls`, `channel:manage:polls`.
-    ///
-    /// Parameters, errors and notes: [`GetPolls`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-polls)
+    /// Token: user access token. Scopes: one of `channel:read:polls`, `channel:manage:polls`. Parameters, errors and notes: [`GetPolls`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-polls)
     pub fn get_polls(&self) -> GetPolls {
         GetPolls {
             api: self.api(),

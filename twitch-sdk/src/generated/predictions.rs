@@ -81,13 +81,10 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Starts a prediction.
 /// Request builder for [`UserApi::create_prediction`]: set options, then `.await` it to send the request.
 ///
-/// Starts a prediction.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:predictions`.
+/// Token: user access token. Scopes: `channel:manage:predictions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -138,24 +135,11 @@ impl CreatePrediction {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreatePrediction {
-    type Output = Result<models::Prediction>;
-    type IntoFuture = ResponseFuture<models::Prediction>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Prediction>(req)
-    }
-}
-
+send_as!(CreatePrediction, single, models::Prediction);
+/// Locks, resolves or cancels a prediction.
 /// Request builder for [`UserApi::end_prediction`]: set options, then `.await` it to send the request.
 ///
-/// Locks, resolves or cancels a prediction.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:predictions`.
+/// Token: user access token. Scopes: `channel:manage:predictions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -212,24 +196,11 @@ impl EndPrediction {
         (self.api, req)
     }
 }
-
-impl IntoFuture for EndPrediction {
-    type Output = Result<models::Prediction>;
-    type IntoFuture = ResponseFuture<models::Prediction>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Prediction>(req)
-    }
-}
-
+send_as!(EndPrediction, single, models::Prediction);
+/// Gets the broadcaster's predictions.
 /// Request builder for [`UserApi::get_predictions`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's predictions.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `channel:read:predictions`, `channel:manage:predictions`.
+/// Token: user access token. Scopes: one of `channel:read:predictions`, `channel:manage:predictions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -281,27 +252,6 @@ impl GetPredictions {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Prediction> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Prediction> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_PREDICTIONS);
@@ -310,24 +260,11 @@ impl GetPredictions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetPredictions {
-    type Output = Result<Vec<models::Prediction>>;
-    type IntoFuture = ResponseFuture<Vec<models::Prediction>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(20));
-        let (api, req) = self.into_request();
-        api.collect::<models::Prediction>(req, limit)
-    }
-}
-
+paged!(GetPredictions, models::Prediction, 20);
 impl UserApi {
     /// Starts a prediction.
     ///
-    /// Token: user access token. Scopes: `channel:manage:predictions`.
-    ///
-    /// Parameters, errors and notes: [`CreatePrediction`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-prediction)
+    /// Token: user access token. Scopes: `channel:manage:predictions`. Parameters, errors and notes: [`CreatePrediction`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-prediction)
     pub fn create_prediction(
         &self,
         title: impl Into<String>,
@@ -345,9 +282,7 @@ impl UserApi {
 
     /// Locks, resolves or cancels a prediction.
     ///
-    /// Token: user access token. Scopes: `channel:manage:predictions`.
-    ///
-    /// Parameters, errors and notes: [`EndPrediction`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-prediction)
+    /// Token: user access token. Scopes: `channel:manage:predictions`. Parameters, errors and notes: [`EndPrediction`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-prediction)
     pub fn end_prediction(
         &self,
         prediction_id: impl Into<String>,
@@ -364,9 +299,7 @@ impl UserApi {
 
     /// Gets the broadcaster's predictions.
     ///
-    /// Token: user access token. Scopes: one of `channel:read:predictions`, `channel:manage:predictions`.
-    ///
-    /// Parameters, errors and notes: [`GetPredictions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-predictions)
+    /// Token: user access token. Scopes: one of `channel:read:predictions`, `channel:manage:predictions`. Parameters, errors and notes: [`GetPredictions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-predictions)
     pub fn get_predictions(&self) -> GetPredictions {
         GetPredictions {
             api: self.api(),

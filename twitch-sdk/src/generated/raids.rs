@@ -51,13 +51,10 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Cancels a pending raid.
 /// Request builder for [`UserApi::cancel_raid`]: set options, then `.await` it to send the request.
 ///
-/// Cancels a pending raid.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:raids`.
+/// Token: user access token. Scopes: `channel:manage:raids`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -96,24 +93,11 @@ impl CancelRaid {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CancelRaid {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(CancelRaid, none);
+/// Raids another channel with the broadcaster's viewers.
 /// Request builder for [`UserApi::start_raid`]: set options, then `.await` it to send the request.
 ///
-/// Raids another channel with the broadcaster's viewers.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:raids`.
+/// Token: user access token. Scopes: `channel:manage:raids`.
 ///
 /// Authorization: The token holder must be the raiding broadcaster (`from_broadcaster_id`).
 ///
@@ -167,23 +151,11 @@ impl StartRaid {
         (self.api, req)
     }
 }
-
-impl IntoFuture for StartRaid {
-    type Output = Result<models::Raid>;
-    type IntoFuture = ResponseFuture<models::Raid>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::Raid>(req)
-    }
-}
-
+send_as!(StartRaid, single, models::Raid);
 impl UserApi {
     /// Cancels a pending raid.
     ///
-    /// Token: user access token. Scopes: `channel:manage:raids`.
-    ///
-    /// Parameters, errors and notes: [`CancelRaid`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#cancel-a-raid)
+    /// Token: user access token. Scopes: `channel:manage:raids`. Parameters, errors and notes: [`CancelRaid`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#cancel-a-raid)
     pub fn cancel_raid(&self) -> CancelRaid {
         CancelRaid {
             api: self.api(),
@@ -193,9 +165,7 @@ impl UserApi {
 
     /// Raids another channel with the broadcaster's viewers.
     ///
-    /// Token: user access token. Scopes: `channel:manage:raids`.
-    ///
-    /// Parameters, errors and notes: [`StartRaid`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-a-raid)
+    /// Token: user access token. Scopes: `channel:manage:raids`. Parameters, errors and notes: [`StartRaid`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-a-raid)
     pub fn start_raid(&self, to_broadcaster_id: impl Into<String>) -> StartRaid {
         StartRaid {
             api: self.api(),

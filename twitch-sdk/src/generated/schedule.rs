@@ -144,13 +144,10 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Adds a broadcast to the broadcaster's schedule.
 /// Request builder for [`UserApi::create_channel_stream_schedule_segment`]: set options, then `.await` it to send the request.
 ///
-/// Adds a broadcast to the broadcaster's schedule.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:schedule`.
+/// Token: user access token. Scopes: `channel:manage:schedule`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -235,24 +232,11 @@ impl CreateChannelStreamScheduleSegment {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateChannelStreamScheduleSegment {
-    type Output = Result<models::ChannelStreamSchedule>;
-    type IntoFuture = ResponseFuture<models::ChannelStreamSchedule>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ChannelStreamSchedule>(req)
-    }
-}
-
+send_as!(CreateChannelStreamScheduleSegment, single, models::ChannelStreamSchedule);
+/// Removes a broadcast from the broadcaster's schedule.
 /// Request builder for [`UserApi::delete_channel_stream_schedule_segment`]: set options, then `.await` it to send the request.
 ///
-/// Removes a broadcast from the broadcaster's schedule.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:schedule`.
+/// Token: user access token. Scopes: `channel:manage:schedule`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -292,24 +276,11 @@ impl DeleteChannelStreamScheduleSegment {
         (self.api, req)
     }
 }
-
-impl IntoFuture for DeleteChannelStreamScheduleSegment {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(DeleteChannelStreamScheduleSegment, none);
+/// Gets a broadcaster's streaming schedule as iCalendar text.
 /// Request builder for [`AppApi::get_channel_icalendar`] and [`UserApi::get_channel_icalendar`]: set options, then `.await` it to send the request.
 ///
-/// Gets a broadcaster's streaming schedule as iCalendar text.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: None: Twitch needs no token or client ID for this call.
 ///
@@ -341,24 +312,11 @@ impl GetChannelIcalendar {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelIcalendar {
-    type Output = Result<String>;
-    type IntoFuture = ResponseFuture<String>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.text(req)
-    }
-}
-
+send_as!(GetChannelIcalendar, text);
+/// Gets a broadcaster's streaming schedule.
 /// Request builder for [`AppApi::get_channel_stream_schedule`] and [`UserApi::get_channel_stream_schedule`]: set options, then `.await` it to send the request.
 ///
-/// Gets a broadcaster's streaming schedule.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -440,24 +398,11 @@ impl GetChannelStreamSchedule {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelStreamSchedule {
-    type Output = Result<models::ChannelStreamSchedulePage>;
-    type IntoFuture = ResponseFuture<models::ChannelStreamSchedulePage>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::ChannelStreamSchedulePage>(req)
-    }
-}
-
+send_as!(GetChannelStreamSchedule, envelope, models::ChannelStreamSchedulePage);
+/// Updates the broadcaster's schedule settings (vacation).
 /// Request builder for [`UserApi::update_channel_stream_schedule`]: set options, then `.await` it to send the request.
 ///
-/// Updates the broadcaster's schedule settings (vacation).
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:schedule`.
+/// Token: user access token. Scopes: `channel:manage:schedule`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -532,24 +477,11 @@ impl UpdateChannelStreamSchedule {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateChannelStreamSchedule {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UpdateChannelStreamSchedule, none);
+/// Changes a broadcast in the broadcaster's schedule.
 /// Request builder for [`UserApi::update_channel_stream_schedule_segment`]: set options, then `.await` it to send the request.
 ///
-/// Changes a broadcast in the broadcaster's schedule.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:schedule`.
+/// Token: user access token. Scopes: `channel:manage:schedule`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -655,23 +587,11 @@ impl UpdateChannelStreamScheduleSegment {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateChannelStreamScheduleSegment {
-    type Output = Result<models::ChannelStreamSchedule>;
-    type IntoFuture = ResponseFuture<models::ChannelStreamSchedule>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ChannelStreamSchedule>(req)
-    }
-}
-
+send_as!(UpdateChannelStreamScheduleSegment, single, models::ChannelStreamSchedule);
 impl AppApi {
     /// Gets a broadcaster's streaming schedule as iCalendar text.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelIcalendar`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelIcalendar`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
     pub fn get_channel_icalendar(
         &self,
         broadcaster_id: impl Into<String>,
@@ -684,9 +604,7 @@ impl AppApi {
 
     /// Gets a broadcaster's streaming schedule.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelStreamSchedule`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelStreamSchedule`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
     pub fn get_channel_stream_schedule(
         &self,
         user_id: impl Into<String>,
@@ -705,9 +623,7 @@ impl AppApi {
 impl UserApi {
     /// Adds a broadcast to the broadcaster's schedule.
     ///
-    /// Token: user access token. Scopes: `channel:manage:schedule`.
-    ///
-    /// Parameters, errors and notes: [`CreateChannelStreamScheduleSegment`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment)
+    /// Token: user access token. Scopes: `channel:manage:schedule`. Parameters, errors and notes: [`CreateChannelStreamScheduleSegment`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment)
     pub fn create_channel_stream_schedule_segment(
         &self,
         start_time: models::Timestamp,
@@ -728,9 +644,7 @@ impl UserApi {
 
     /// Removes a broadcast from the broadcaster's schedule.
     ///
-    /// Token: user access token. Scopes: `channel:manage:schedule`.
-    ///
-    /// Parameters, errors and notes: [`DeleteChannelStreamScheduleSegment`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-channel-stream-schedule-segment)
+    /// Token: user access token. Scopes: `channel:manage:schedule`. Parameters, errors and notes: [`DeleteChannelStreamScheduleSegment`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-channel-stream-schedule-segment)
     pub fn delete_channel_stream_schedule_segment(
         &self,
         segment_id: impl Into<String>,
@@ -744,9 +658,7 @@ impl UserApi {
 
     /// Gets a broadcaster's streaming schedule as iCalendar text.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelIcalendar`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelIcalendar`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
     pub fn get_channel_icalendar(
         &self,
         broadcaster_id: impl Into<String>,
@@ -759,9 +671,7 @@ impl UserApi {
 
     /// Gets a broadcaster's streaming schedule.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelStreamSchedule`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelStreamSchedule`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
     pub fn get_channel_stream_schedule(
         &self,
         user_id: impl Into<String>,
@@ -778,9 +688,7 @@ impl UserApi {
 
     /// Updates the broadcaster's schedule settings (vacation).
     ///
-    /// Token: user access token. Scopes: `channel:manage:schedule`.
-    ///
-    /// Parameters, errors and notes: [`UpdateChannelStreamSchedule`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule)
+    /// Token: user access token. Scopes: `channel:manage:schedule`. Parameters, errors and notes: [`UpdateChannelStreamSchedule`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule)
     pub fn update_channel_stream_schedule(
         &self,
         is_vacation_enabled: bool,
@@ -797,9 +705,7 @@ impl UserApi {
 
     /// Changes a broadcast in the broadcaster's schedule.
     ///
-    /// Token: user access token. Scopes: `channel:manage:schedule`.
-    ///
-    /// Parameters, errors and notes: [`UpdateChannelStreamScheduleSegment`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule-segment)
+    /// Token: user access token. Scopes: `channel:manage:schedule`. Parameters, errors and notes: [`UpdateChannelStreamScheduleSegment`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule-segment)
     pub fn update_channel_stream_schedule_segment(
         &self,
         segment_id: impl Into<String>,

@@ -36,13 +36,10 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Searches games and categories by name.
 /// Request builder for [`AppApi::search_categories`] and [`UserApi::search_categories`]: set options, then `.await` it to send the request.
 ///
-/// Searches games and categories by name.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -69,27 +66,6 @@ pub struct SearchCategories {
 }
 
 impl SearchCategories {
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Category> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Category> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEARCH_CATEGORIES);
@@ -97,25 +73,11 @@ impl SearchCategories {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SearchCategories {
-    type Output = Result<Vec<models::Category>>;
-    type IntoFuture = ResponseFuture<Vec<models::Category>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::Category>(req, limit)
-    }
-}
-
+paged!(SearchCategories, models::Category, 100);
+/// Searches channels by login or title.
 /// Request builder for [`AppApi::search_channels`] and [`UserApi::search_channels`]: set options, then `.await` it to send the request.
 ///
-/// Searches channels by login or title.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -152,27 +114,6 @@ impl SearchChannels {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::SearchChannel> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::SearchChannel> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&SEARCH_CHANNELS);
@@ -181,24 +122,11 @@ impl SearchChannels {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SearchChannels {
-    type Output = Result<Vec<models::SearchChannel>>;
-    type IntoFuture = ResponseFuture<Vec<models::SearchChannel>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::SearchChannel>(req, limit)
-    }
-}
-
+paged!(SearchChannels, models::SearchChannel, 100);
 impl AppApi {
     /// Searches games and categories by name.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`SearchCategories`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-categories)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`SearchCategories`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-categories)
     pub fn search_categories(&self, query: impl Into<String>) -> SearchCategories {
         SearchCategories {
             api: self.api(),
@@ -209,9 +137,7 @@ impl AppApi {
 
     /// Searches channels by login or title.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`SearchChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-channels)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`SearchChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-channels)
     pub fn search_channels(&self, query: impl Into<String>) -> SearchChannels {
         SearchChannels {
             api: self.api(),
@@ -225,9 +151,7 @@ impl AppApi {
 impl UserApi {
     /// Searches games and categories by name.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`SearchCategories`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-categories)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`SearchCategories`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-categories)
     pub fn search_categories(&self, query: impl Into<String>) -> SearchCategories {
         SearchCategories {
             api: self.api(),
@@ -238,9 +162,7 @@ impl UserApi {
 
     /// Searches channels by login or title.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`SearchChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-channels)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`SearchChannels`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-channels)
     pub fn search_channels(&self, query: impl Into<String>) -> SearchChannels {
         SearchChannels {
             api: self.api(),

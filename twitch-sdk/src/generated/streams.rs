@@ -114,13 +114,10 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Adds a marker to a live stream.
 /// Request builder for [`UserApi::create_stream_marker`]: set options, then `.await` it to send the request.
 ///
-/// Adds a marker to a live stream.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:broadcast`.
+/// Token: user access token. Scopes: `channel:manage:broadcast`.
 ///
 /// Authorization: The token holder must be the broadcaster (`user_id`) or one of their editors; the broadcaster must be live.
 ///
@@ -174,24 +171,11 @@ impl CreateStreamMarker {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CreateStreamMarker {
-    type Output = Result<models::StreamMarker>;
-    type IntoFuture = ResponseFuture<models::StreamMarker>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::StreamMarker>(req)
-    }
-}
-
+send_as!(CreateStreamMarker, single, models::StreamMarker);
+/// Gets the live streams of channels the user follows.
 /// Request builder for [`UserApi::get_followed_streams`]: set options, then `.await` it to send the request.
 ///
-/// Gets the live streams of channels the user follows.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:read:follows`.
+/// Token: user access token. Scopes: `user:read:follows`.
 ///
 /// Authorization: The token holder must be the user (`user_id`).
 ///
@@ -226,27 +210,6 @@ impl GetFollowedStreams {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::StreamInfo> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::StreamInfo> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_FOLLOWED_STREAMS);
@@ -254,25 +217,11 @@ impl GetFollowedStreams {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetFollowedStreams {
-    type Output = Result<Vec<models::StreamInfo>>;
-    type IntoFuture = ResponseFuture<Vec<models::StreamInfo>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        api.collect::<models::StreamInfo>(req, limit)
-    }
-}
-
+paged!(GetFollowedStreams, models::StreamInfo);
+/// Gets the broadcaster's stream key.
 /// Request builder for [`UserApi::get_stream_key`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's stream key.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:read:stream_key`.
+/// Token: user access token. Scopes: `channel:read:stream_key`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
 ///
@@ -310,24 +259,11 @@ impl GetStreamKey {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetStreamKey {
-    type Output = Result<models::StreamKey>;
-    type IntoFuture = ResponseFuture<models::StreamKey>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::StreamKey>(req)
-    }
-}
-
+send_as!(GetStreamKey, single, models::StreamKey);
+/// Gets stream markers of a user's latest video or of a video.
 /// Request builder for [`UserApi::get_stream_markers`]: set options, then `.await` it to send the request.
 ///
-/// Gets stream markers of a user's latest video or of a video.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `user:read:broadcast`, `channel:manage:broadcast`.
+/// Token: user access token. Scopes: one of `user:read:broadcast`, `channel:manage:broadcast`.
 ///
 /// Authorization: The token holder must own the video or be one of the broadcaster's editors.
 ///
@@ -377,27 +313,6 @@ impl GetStreamMarkers {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::StreamMarkers> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::StreamMarkers> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_STREAM_MARKERS);
@@ -406,25 +321,11 @@ impl GetStreamMarkers {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetStreamMarkers {
-    type Output = Result<Vec<models::StreamMarkers>>;
-    type IntoFuture = ResponseFuture<Vec<models::StreamMarkers>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::StreamMarkers>(req, limit)
-    }
-}
-
+paged!(GetStreamMarkers, models::StreamMarkers, 100);
+/// Gets live streams, most viewers first.
 /// Request builder for [`AppApi::get_streams`] and [`UserApi::get_streams`]: set options, then `.await` it to send the request.
 ///
-/// Gets live streams, most viewers first.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -516,27 +417,6 @@ impl GetStreams {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::StreamInfo> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::StreamInfo> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_STREAMS);
@@ -548,24 +428,11 @@ impl GetStreams {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetStreams {
-    type Output = Result<Vec<models::StreamInfo>>;
-    type IntoFuture = ResponseFuture<Vec<models::StreamInfo>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::StreamInfo>(req, limit)
-    }
-}
-
+paged!(GetStreams, models::StreamInfo, 100);
 impl AppApi {
     /// Gets live streams, most viewers first.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetStreams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-streams)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetStreams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-streams)
     pub fn get_streams(&self) -> GetStreams {
         GetStreams {
             api: self.api(),
@@ -582,9 +449,7 @@ impl AppApi {
 impl UserApi {
     /// Adds a marker to a live stream.
     ///
-    /// Token: user access token. Scopes: `channel:manage:broadcast`.
-    ///
-    /// Parameters, errors and notes: [`CreateStreamMarker`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-stream-marker)
+    /// Token: user access token. Scopes: `channel:manage:broadcast`. Parameters, errors and notes: [`CreateStreamMarker`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-stream-marker)
     pub fn create_stream_marker(&self) -> CreateStreamMarker {
         CreateStreamMarker {
             api: self.api(),
@@ -595,9 +460,7 @@ impl UserApi {
 
     /// Gets the live streams of channels the user follows.
     ///
-    /// Token: user access token. Scopes: `user:read:follows`.
-    ///
-    /// Parameters, errors and notes: [`GetFollowedStreams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-streams)
+    /// Token: user access token. Scopes: `user:read:follows`. Parameters, errors and notes: [`GetFollowedStreams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-streams)
     pub fn get_followed_streams(&self) -> GetFollowedStreams {
         GetFollowedStreams {
             api: self.api(),
@@ -608,9 +471,7 @@ impl UserApi {
 
     /// Gets the broadcaster's stream key.
     ///
-    /// Token: user access token. Scopes: `channel:read:stream_key`.
-    ///
-    /// Parameters, errors and notes: [`GetStreamKey`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-key)
+    /// Token: user access token. Scopes: `channel:read:stream_key`. Parameters, errors and notes: [`GetStreamKey`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-key)
     pub fn get_stream_key(&self) -> GetStreamKey {
         GetStreamKey {
             api: self.api(),
@@ -620,9 +481,7 @@ impl UserApi {
 
     /// Gets stream markers of a user's latest video or of a video.
     ///
-    /// Token: user access token. Scopes: one of `user:read:broadcast`, `channel:manage:broadcast`.
-    ///
-    /// Parameters, errors and notes: [`GetStreamMarkers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-markers)
+    /// Token: user access token. Scopes: one of `user:read:broadcast`, `channel:manage:broadcast`. Parameters, errors and notes: [`GetStreamMarkers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-markers)
     pub fn get_stream_markers(&self) -> GetStreamMarkers {
         GetStreamMarkers {
             api: self.api(),
@@ -634,9 +493,7 @@ impl UserApi {
 
     /// Gets live streams, most viewers first.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetStreams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-streams)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetStreams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-streams)
     pub fn get_streams(&self) -> GetStreams {
         GetStreams {
             api: self.api(),

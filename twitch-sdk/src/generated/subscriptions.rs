@@ -46,13 +46,10 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Checks whether the user subscribes to a broadcaster.
 /// Request builder for [`AppApi::check_user_subscription`] and [`UserApi::check_user_subscription`]: set options, then `.await` it to send the request.
 ///
-/// Checks whether the user subscribes to a broadcaster.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: `user:read:subscriptions`.
+/// Token: app access token or user access token. Scopes: `user:read:subscriptions`.
 ///
 /// Authorization: The token holder must be the user (`user_id`). Extensions may use an app token once the user granted the scope.
 ///
@@ -98,24 +95,11 @@ impl CheckUserSubscription {
         (self.api, req)
     }
 }
-
-impl IntoFuture for CheckUserSubscription {
-    type Output = Result<models::UserSubscription>;
-    type IntoFuture = ResponseFuture<models::UserSubscription>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::UserSubscription>(req)
-    }
-}
-
+send_as!(CheckUserSubscription, single, models::UserSubscription);
+/// Gets the broadcaster's subscribers.
 /// Request builder for [`AppApi::get_broadcaster_subscriptions`] and [`UserApi::get_broadcaster_subscriptions`]: set options, then `.await` it to send the request.
 ///
-/// Gets the broadcaster's subscribers.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: `channel:read:subscriptions`.
+/// Token: app access token or user access token. Scopes: `channel:read:subscriptions`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). Extensions may use an app token once the broadcaster granted the scope.
 ///
@@ -169,27 +153,6 @@ impl GetBroadcasterSubscriptions {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::BroadcasterSubscription> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::BroadcasterSubscription> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_BROADCASTER_SUBSCRIPTIONS);
@@ -198,24 +161,11 @@ impl GetBroadcasterSubscriptions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetBroadcasterSubscriptions {
-    type Output = Result<Vec<models::BroadcasterSubscription>>;
-    type IntoFuture = ResponseFuture<Vec<models::BroadcasterSubscription>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::BroadcasterSubscription>(req, limit)
-    }
-}
-
+paged!(GetBroadcasterSubscriptions, models::BroadcasterSubscription, 100);
 impl AppApi {
     /// Checks whether the user subscribes to a broadcaster.
     ///
-    /// Token: app access token or user access token. Scopes: `user:read:subscriptions`.
-    ///
-    /// Parameters, errors and notes: [`CheckUserSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-user-subscription)
+    /// Token: app access token or user access token. Scopes: `user:read:subscriptions`. Parameters, errors and notes: [`CheckUserSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-user-subscription)
     pub fn check_user_subscription(
         &self,
         broadcaster_id: impl Into<String>,
@@ -230,9 +180,7 @@ impl AppApi {
 
     /// Gets the broadcaster's subscribers.
     ///
-    /// Token: app access token or user access token. Scopes: `channel:read:subscriptions`.
-    ///
-    /// Parameters, errors and notes: [`GetBroadcasterSubscriptions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)
+    /// Token: app access token or user access token. Scopes: `channel:read:subscriptions`. Parameters, errors and notes: [`GetBroadcasterSubscriptions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)
     pub fn get_broadcaster_subscriptions(
         &self,
         broadcaster_id: impl Into<String>,
@@ -249,9 +197,7 @@ impl AppApi {
 impl UserApi {
     /// Checks whether the user subscribes to a broadcaster.
     ///
-    /// Token: app access token or user access token. Scopes: `user:read:subscriptions`.
-    ///
-    /// Parameters, errors and notes: [`CheckUserSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-user-subscription)
+    /// Token: app access token or user access token. Scopes: `user:read:subscriptions`. Parameters, errors and notes: [`CheckUserSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-user-subscription)
     pub fn check_user_subscription(
         &self,
         broadcaster_id: impl Into<String>,
@@ -265,9 +211,7 @@ impl UserApi {
 
     /// Gets the broadcaster's subscribers.
     ///
-    /// Token: app access token or user access token. Scopes: `channel:read:subscriptions`.
-    ///
-    /// Parameters, errors and notes: [`GetBroadcasterSubscriptions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)
+    /// Token: app access token or user access token. Scopes: `channel:read:subscriptions`. Parameters, errors and notes: [`GetBroadcasterSubscriptions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)
     pub fn get_broadcaster_subscriptions(&self) -> GetBroadcasterSubscriptions {
         GetBroadcasterSubscriptions {
             api: self.api(),

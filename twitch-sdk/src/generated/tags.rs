@@ -35,13 +35,10 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the stream tags of the old tag system.
 /// Request builder for [`AppApi::get_all_stream_tags`] and [`UserApi::get_all_stream_tags`]: set options, then `.await` it to send the request.
 ///
-/// Gets the stream tags of the old tag system.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -79,27 +76,6 @@ impl GetAllStreamTags {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::StreamTag> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::StreamTag> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_ALL_STREAM_TAGS);
@@ -107,25 +83,11 @@ impl GetAllStreamTags {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetAllStreamTags {
-    type Output = Result<Vec<models::StreamTag>>;
-    type IntoFuture = ResponseFuture<Vec<models::StreamTag>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        api.collect::<models::StreamTag>(req, limit)
-    }
-}
-
+paged!(GetAllStreamTags, models::StreamTag);
+/// Gets a broadcaster's stream tags of the old tag system.
 /// Request builder for [`AppApi::get_stream_tags`] and [`UserApi::get_stream_tags`]: set options, then `.await` it to send the request.
 ///
-/// Gets a broadcaster's stream tags of the old tag system.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -154,23 +116,11 @@ impl GetStreamTags {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetStreamTags {
-    type Output = Result<Vec<models::StreamTag>>;
-    type IntoFuture = ResponseFuture<Vec<models::StreamTag>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::StreamTag>(req)
-    }
-}
-
+send_as!(GetStreamTags, list, models::StreamTag);
 impl AppApi {
     /// Gets the stream tags of the old tag system.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetAllStreamTags`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-all-stream-tags)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetAllStreamTags`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-all-stream-tags)
     pub fn get_all_stream_tags(&self) -> GetAllStreamTags {
         GetAllStreamTags {
             api: self.api(),
@@ -181,9 +131,7 @@ impl AppApi {
 
     /// Gets a broadcaster's stream tags of the old tag system.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetStreamTags`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-tags)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetStreamTags`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-tags)
     pub fn get_stream_tags(&self, broadcaster_id: impl Into<String>) -> GetStreamTags {
         GetStreamTags {
             api: self.api(),
@@ -195,9 +143,7 @@ impl AppApi {
 impl UserApi {
     /// Gets the stream tags of the old tag system.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetAllStreamTags`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-all-stream-tags)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetAllStreamTags`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-all-stream-tags)
     pub fn get_all_stream_tags(&self) -> GetAllStreamTags {
         GetAllStreamTags {
             api: self.api(),
@@ -208,9 +154,7 @@ impl UserApi {
 
     /// Gets a broadcaster's stream tags of the old tag system.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetStreamTags`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-tags)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetStreamTags`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-tags)
     pub fn get_stream_tags(&self, broadcaster_id: impl Into<String>) -> GetStreamTags {
         GetStreamTags {
             api: self.api(),

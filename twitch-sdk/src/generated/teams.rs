@@ -39,13 +39,10 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Gets the teams a broadcaster belongs to.
 /// Request builder for [`AppApi::get_channel_teams`] and [`UserApi::get_channel_teams`]: set options, then `.await` it to send the request.
 ///
-/// Gets the teams a broadcaster belongs to.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -75,26 +72,13 @@ impl GetChannelTeams {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetChannelTeams {
-    type Output = Result<Vec<models::ChannelTeam>>;
-    type IntoFuture = ResponseFuture<Vec<models::ChannelTeam>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::ChannelTeam>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_team_by_id`] and [`UserApi::get_team_by_id`]: set options, then `.await` it to send the request.
-///
+send_as!(GetChannelTeams, list, models::ChannelTeam);
 /// Gets a team and its members.
+/// Request builder for [`AppApi::get_team_by_id`] and [`UserApi::get_team_by_id`]: set options, then `.await` it to send the request.
 ///
 /// Looks the team up by its ID (`id`).
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -128,26 +112,13 @@ impl GetTeamById {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetTeamById {
-    type Output = Result<Option<models::TeamUsers>>;
-    type IntoFuture = ResponseFuture<Option<models::TeamUsers>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.optional::<models::TeamUsers>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_team_by_name`] and [`UserApi::get_team_by_name`]: set options, then `.await` it to send the request.
-///
+send_as!(GetTeamById, optional, models::TeamUsers);
 /// Gets a team and its members.
+/// Request builder for [`AppApi::get_team_by_name`] and [`UserApi::get_team_by_name`]: set options, then `.await` it to send the request.
 ///
 /// Looks the team up by its name (`name`).
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -181,23 +152,11 @@ impl GetTeamByName {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetTeamByName {
-    type Output = Result<Option<models::TeamUsers>>;
-    type IntoFuture = ResponseFuture<Option<models::TeamUsers>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.optional::<models::TeamUsers>(req)
-    }
-}
-
+send_as!(GetTeamByName, optional, models::TeamUsers);
 impl AppApi {
     /// Gets the teams a broadcaster belongs to.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelTeams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-teams)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelTeams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-teams)
     pub fn get_channel_teams(&self, user_id: impl Into<String>) -> GetChannelTeams {
         GetChannelTeams {
             api: self.api(),
@@ -207,9 +166,7 @@ impl AppApi {
 
     /// Gets a team and its members.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetTeamById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetTeamById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
     pub fn get_team_by_id(&self, team_id: impl Into<String>) -> GetTeamById {
         GetTeamById {
             api: self.api(),
@@ -219,9 +176,7 @@ impl AppApi {
 
     /// Gets a team and its members.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetTeamByName`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetTeamByName`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
     pub fn get_team_by_name(&self, team_name: impl Into<String>) -> GetTeamByName {
         GetTeamByName {
             api: self.api(),
@@ -233,9 +188,7 @@ impl AppApi {
 impl UserApi {
     /// Gets the teams a broadcaster belongs to.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetChannelTeams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-teams)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetChannelTeams`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-teams)
     pub fn get_channel_teams(&self, user_id: impl Into<String>) -> GetChannelTeams {
         GetChannelTeams {
             api: self.api(),
@@ -245,9 +198,7 @@ impl UserApi {
 
     /// Gets a team and its members.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetTeamById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetTeamById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
     pub fn get_team_by_id(&self, team_id: impl Into<String>) -> GetTeamById {
         GetTeamById {
             api: self.api(),
@@ -257,9 +208,7 @@ impl UserApi {
 
     /// Gets a team and its members.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetTeamByName`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetTeamByName`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
     pub fn get_team_by_name(&self, team_name: impl Into<String>) -> GetTeamByName {
         GetTeamByName {
             api: self.api(),

@@ -172,13 +172,10 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Blocks a user.
 /// Request builder for [`UserApi::block_user`]: set options, then `.await` it to send the request.
 ///
-/// Blocks a user.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:manage:blocked_users`.
+/// Token: user access token. Scopes: `user:manage:blocked_users`.
 ///
 /// Authorization: The token holder is the user who blocks.
 ///
@@ -229,24 +226,11 @@ impl BlockUser {
         (self.api, req)
     }
 }
-
-impl IntoFuture for BlockUser {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(BlockUser, none);
+/// Gets the scopes users granted the client.
 /// Request builder for [`AppApi::get_user_authorizations`]: set options, then `.await` it to send the request.
 ///
-/// Gets the scopes users granted the client.
-///
-/// Token: app access token.
-///
-/// Scopes: none.
+/// Token: app access token. Scopes: none.
 ///
 /// Authorization: An app token; reports what the users granted its client ID.
 ///
@@ -277,24 +261,11 @@ impl GetUserAuthorizations {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetUserAuthorizations {
-    type Output = Result<Vec<models::UserAuthorization>>;
-    type IntoFuture = ResponseFuture<Vec<models::UserAuthorization>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::UserAuthorization>(req)
-    }
-}
-
+send_as!(GetUserAuthorizations, list, models::UserAuthorization);
+/// Gets the extensions active in a broadcaster's slots.
 /// Request builder for [`AppApi::get_user_active_extensions`] and [`UserApi::get_user_active_extensions`]: set options, then `.await` it to send the request.
 ///
-/// Gets the extensions active in a broadcaster's slots.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed. An app token must name the user (`user_id`).
 ///
@@ -335,24 +306,11 @@ impl GetUserActiveExtensions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetUserActiveExtensions {
-    type Output = Result<models::ActiveUserExtension>;
-    type IntoFuture = ResponseFuture<models::ActiveUserExtension>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ActiveUserExtension>(req)
-    }
-}
-
+send_as!(GetUserActiveExtensions, single, models::ActiveUserExtension);
+/// Gets the user's block list.
 /// Request builder for [`UserApi::get_user_block_list`]: set options, then `.await` it to send the request.
 ///
-/// Gets the user's block list.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:read:blocked_users`.
+/// Token: user access token. Scopes: `user:read:blocked_users`.
 ///
 /// Authorization: The token holder must be the user (`broadcaster_id`).
 ///
@@ -391,27 +349,6 @@ impl GetUserBlockList {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::UserIdentity> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::UserIdentity> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_USER_BLOCK_LIST);
@@ -419,25 +356,11 @@ impl GetUserBlockList {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetUserBlockList {
-    type Output = Result<Vec<models::UserIdentity>>;
-    type IntoFuture = ResponseFuture<Vec<models::UserIdentity>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::UserIdentity>(req, limit)
-    }
-}
-
+paged!(GetUserBlockList, models::UserIdentity, 100);
+/// Gets the extensions the user installed.
 /// Request builder for [`UserApi::get_user_extensions`]: set options, then `.await` it to send the request.
 ///
-/// Gets the extensions the user installed.
-///
-/// Token: user access token.
-///
-/// Scopes: one of `user:read:broadcast`, `user:edit:broadcast`.
+/// Token: user access token. Scopes: one of `user:read:broadcast`, `user:edit:broadcast`.
 ///
 /// Authorization: The token holder is the user; inactive extensions need `user:edit:broadcast`.
 ///
@@ -463,24 +386,11 @@ impl GetUserExtensions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetUserExtensions {
-    type Output = Result<Vec<models::UserExtension>>;
-    type IntoFuture = ResponseFuture<Vec<models::UserExtension>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::UserExtension>(req)
-    }
-}
-
+send_as!(GetUserExtensions, list, models::UserExtension);
+/// Gets information about one or more users.
 /// Request builder for [`AppApi::get_users`] and [`UserApi::get_users`]: set options, then `.await` it to send the request.
 ///
-/// Gets information about one or more users.
-///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed. With a user token and no filter, returns the token holder; the email needs `user:read:email`.
 ///
@@ -539,24 +449,11 @@ impl GetUsers {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetUsers {
-    type Output = Result<Vec<models::UserInfo>>;
-    type IntoFuture = ResponseFuture<Vec<models::UserInfo>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.list::<models::UserInfo>(req)
-    }
-}
-
+send_as!(GetUsers, list, models::UserInfo);
+/// Unblocks a user.
 /// Request builder for [`UserApi::unblock_user`]: set options, then `.await` it to send the request.
 ///
-/// Unblocks a user.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:manage:blocked_users`.
+/// Token: user access token. Scopes: `user:manage:blocked_users`.
 ///
 /// Authorization: The token holder is the user who unblocks.
 ///
@@ -585,24 +482,11 @@ impl UnblockUser {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UnblockUser {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(UnblockUser, none);
+/// Updates the user's channel description.
 /// Request builder for [`UserApi::update_user`]: set options, then `.await` it to send the request.
 ///
-/// Updates the user's channel description.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:edit`.
+/// Token: user access token. Scopes: `user:edit`.
 ///
 /// Authorization: The token holder is the user being updated.
 ///
@@ -640,24 +524,11 @@ impl UpdateUser {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateUser {
-    type Output = Result<models::UserInfo>;
-    type IntoFuture = ResponseFuture<models::UserInfo>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::UserInfo>(req)
-    }
-}
-
+send_as!(UpdateUser, single, models::UserInfo);
+/// Activates or deactivates extensions in the user's slots.
 /// Request builder for [`UserApi::update_user_extensions`]: set options, then `.await` it to send the request.
 ///
-/// Activates or deactivates extensions in the user's slots.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:edit:broadcast`.
+/// Token: user access token. Scopes: `user:edit:broadcast`.
 ///
 /// Authorization: The token holder is the user whose slots change.
 ///
@@ -692,23 +563,11 @@ impl UpdateUserExtensions {
         (self.api, req)
     }
 }
-
-impl IntoFuture for UpdateUserExtensions {
-    type Output = Result<models::ActiveUserExtension>;
-    type IntoFuture = ResponseFuture<models::ActiveUserExtension>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.single::<models::ActiveUserExtension>(req)
-    }
-}
-
+send_as!(UpdateUserExtensions, single, models::ActiveUserExtension);
 impl AppApi {
     /// Gets the scopes users granted the client.
     ///
-    /// Token: app access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetUserAuthorizations`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-authorization-by-user)
+    /// Token: app access token. Scopes: none. Parameters, errors and notes: [`GetUserAuthorizations`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-authorization-by-user)
     pub fn get_user_authorizations(
         &self,
         user_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -721,9 +580,7 @@ impl AppApi {
 
     /// Gets the extensions active in a broadcaster's slots.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetUserActiveExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-active-extensions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetUserActiveExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-active-extensions)
     pub fn get_user_active_extensions(
         &self,
         user_id: impl Into<String>,
@@ -736,9 +593,7 @@ impl AppApi {
 
     /// Gets information about one or more users.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetUsers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-users)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetUsers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-users)
     pub fn get_users(&self) -> GetUsers {
         GetUsers {
             api: self.api(),
@@ -751,9 +606,7 @@ impl AppApi {
 impl UserApi {
     /// Blocks a user.
     ///
-    /// Token: user access token. Scopes: `user:manage:blocked_users`.
-    ///
-    /// Parameters, errors and notes: [`BlockUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#block-user)
+    /// Token: user access token. Scopes: `user:manage:blocked_users`. Parameters, errors and notes: [`BlockUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#block-user)
     pub fn block_user(&self, target_user_id: impl Into<String>) -> BlockUser {
         BlockUser {
             api: self.api(),
@@ -765,9 +618,7 @@ impl UserApi {
 
     /// Gets the extensions active in a broadcaster's slots.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetUserActiveExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-active-extensions)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetUserActiveExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-active-extensions)
     pub fn get_user_active_extensions(&self) -> GetUserActiveExtensions {
         GetUserActiveExtensions {
             api: self.api(),
@@ -777,9 +628,7 @@ impl UserApi {
 
     /// Gets the user's block list.
     ///
-    /// Token: user access token. Scopes: `user:read:blocked_users`.
-    ///
-    /// Parameters, errors and notes: [`GetUserBlockList`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-block-list)
+    /// Token: user access token. Scopes: `user:read:blocked_users`. Parameters, errors and notes: [`GetUserBlockList`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-block-list)
     pub fn get_user_block_list(&self) -> GetUserBlockList {
         GetUserBlockList {
             api: self.api(),
@@ -790,9 +639,7 @@ impl UserApi {
 
     /// Gets the extensions the user installed.
     ///
-    /// Token: user access token. Scopes: one of `user:read:broadcast`, `user:edit:broadcast`.
-    ///
-    /// Parameters, errors and notes: [`GetUserExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-extensions)
+    /// Token: user access token. Scopes: one of `user:read:broadcast`, `user:edit:broadcast`. Parameters, errors and notes: [`GetUserExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-extensions)
     pub fn get_user_extensions(&self) -> GetUserExtensions {
         GetUserExtensions {
             api: self.api(),
@@ -801,9 +648,7 @@ impl UserApi {
 
     /// Gets information about one or more users.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetUsers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-users)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetUsers`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-users)
     pub fn get_users(&self) -> GetUsers {
         GetUsers {
             api: self.api(),
@@ -814,9 +659,7 @@ impl UserApi {
 
     /// Unblocks a user.
     ///
-    /// Token: user access token. Scopes: `user:manage:blocked_users`.
-    ///
-    /// Parameters, errors and notes: [`UnblockUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#unblock-user)
+    /// Token: user access token. Scopes: `user:manage:blocked_users`. Parameters, errors and notes: [`UnblockUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#unblock-user)
     pub fn unblock_user(&self, target_user_id: impl Into<String>) -> UnblockUser {
         UnblockUser {
             api: self.api(),
@@ -826,9 +669,7 @@ impl UserApi {
 
     /// Updates the user's channel description.
     ///
-    /// Token: user access token. Scopes: `user:edit`.
-    ///
-    /// Parameters, errors and notes: [`UpdateUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user)
+    /// Token: user access token. Scopes: `user:edit`. Parameters, errors and notes: [`UpdateUser`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user)
     pub fn update_user(&self) -> UpdateUser {
         UpdateUser {
             api: self.api(),
@@ -838,9 +679,7 @@ impl UserApi {
 
     /// Activates or deactivates extensions in the user's slots.
     ///
-    /// Token: user access token. Scopes: `user:edit:broadcast`.
-    ///
-    /// Parameters, errors and notes: [`UpdateUserExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-extensions)
+    /// Token: user access token. Scopes: `user:edit:broadcast`. Parameters, errors and notes: [`UpdateUserExtensions`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-extensions)
     pub fn update_user_extensions(
         &self,
         data: models::ActiveUserExtensionsUpdate,

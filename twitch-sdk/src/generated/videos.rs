@@ -47,13 +47,10 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Deletes videos.
 /// Request builder for [`UserApi::delete_videos`]: set options, then `.await` it to send the request.
 ///
-/// Deletes videos.
-///
-/// Token: user access token.
-///
-/// Scopes: `channel:manage:videos`.
+/// Token: user access token. Scopes: `channel:manage:videos`.
 ///
 /// Authorization: The token holder must own the videos or be one of the broadcaster's editors.
 ///
@@ -82,26 +79,13 @@ impl DeleteVideos {
         (self.api, req)
     }
 }
-
-impl IntoFuture for DeleteVideos {
-    type Output = Result<models::DeletedVideos>;
-    type IntoFuture = ResponseFuture<models::DeletedVideos>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.envelope::<models::DeletedVideos>(req)
-    }
-}
-
-/// Request builder for [`AppApi::get_videos_by_category_id`] and [`UserApi::get_videos_by_category_id`]: set options, then `.await` it to send the request.
-///
+send_as!(DeleteVideos, envelope, models::DeletedVideos);
 /// Gets videos by ID, by user or by game.
+/// Request builder for [`AppApi::get_videos_by_category_id`] and [`UserApi::get_videos_by_category_id`]: set options, then `.await` it to send the request.
 ///
 /// Gets the videos of one game or category (`game_id`); Twitch returns at most 500.
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -171,27 +155,6 @@ impl GetVideosByCategoryId {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Video> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Video> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_VIDEOS);
@@ -203,27 +166,13 @@ impl GetVideosByCategoryId {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetVideosByCategoryId {
-    type Output = Result<Vec<models::Video>>;
-    type IntoFuture = ResponseFuture<Vec<models::Video>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::Video>(req, limit)
-    }
-}
-
-/// Request builder for [`AppApi::get_videos_by_id`] and [`UserApi::get_videos_by_id`]: set options, then `.await` it to send the request.
-///
+paged!(GetVideosByCategoryId, models::Video, 100);
 /// Gets videos by ID, by user or by game.
+/// Request builder for [`AppApi::get_videos_by_id`] and [`UserApi::get_videos_by_id`]: set options, then `.await` it to send the request.
 ///
 /// Looks videos up by ID (`id`, at most 100). Helix returns them in one page.
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -255,27 +204,6 @@ pub struct GetVideosById {
 }
 
 impl GetVideosById {
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Video> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Video> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_VIDEOS);
@@ -283,27 +211,13 @@ impl GetVideosById {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetVideosById {
-    type Output = Result<Vec<models::Video>>;
-    type IntoFuture = ResponseFuture<Vec<models::Video>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        api.collect::<models::Video>(req, limit)
-    }
-}
-
-/// Request builder for [`AppApi::get_videos_by_user_id`] and [`UserApi::get_videos_by_user_id`]: set options, then `.await` it to send the request.
-///
+paged!(GetVideosById, models::Video);
 /// Gets videos by ID, by user or by game.
+/// Request builder for [`AppApi::get_videos_by_user_id`] and [`UserApi::get_videos_by_user_id`]: set options, then `.await` it to send the request.
 ///
 /// Gets the videos of one user (`user_id`).
 ///
-/// Token: app access token or user access token.
-///
-/// Scopes: none.
+/// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
@@ -373,27 +287,6 @@ impl GetVideosByUserId {
         self
     }
 
-    /// Caps how many items are fetched in all: by awaiting the request, by
-    /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    /// Pages by hand, one request per page, forward or (where Helix allows) back.
-    #[inline]
-    pub fn paginate(self) -> Paginator<models::Video> {
-        let limit = self.limit;
-        let (api, req) = self.into_request();
-        Paginator::new(api, req, limit)
-    }
-
-    /// Yields the items one by one, fetching pages as they are needed.
-    #[inline]
-    pub fn into_stream(self) -> PageStream<models::Video> {
-        self.paginate().into_stream()
-    }
-
     #[inline]
     fn into_request(self) -> (Api, Request) {
         let mut req = Request::new(&GET_VIDEOS);
@@ -405,24 +298,11 @@ impl GetVideosByUserId {
         (self.api, req)
     }
 }
-
-impl IntoFuture for GetVideosByUserId {
-    type Output = Result<Vec<models::Video>>;
-    type IntoFuture = ResponseFuture<Vec<models::Video>>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let limit = self.limit.or(Some(100));
-        let (api, req) = self.into_request();
-        api.collect::<models::Video>(req, limit)
-    }
-}
-
+paged!(GetVideosByUserId, models::Video, 100);
 impl AppApi {
     /// Gets videos by ID, by user or by game.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetVideosByCategoryId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetVideosByCategoryId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_category_id(
         &self,
         category_id: impl Into<String>,
@@ -440,9 +320,7 @@ impl AppApi {
 
     /// Gets videos by ID, by user or by game.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetVideosById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetVideosById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_id(
         &self,
         video_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -456,9 +334,7 @@ impl AppApi {
 
     /// Gets videos by ID, by user or by game.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetVideosByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetVideosByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_user_id(
         &self,
         user_id: impl Into<String>,
@@ -478,9 +354,7 @@ impl AppApi {
 impl UserApi {
     /// Deletes videos.
     ///
-    /// Token: user access token. Scopes: `channel:manage:videos`.
-    ///
-    /// Parameters, errors and notes: [`DeleteVideos`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-videos)
+    /// Token: user access token. Scopes: `channel:manage:videos`. Parameters, errors and notes: [`DeleteVideos`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-videos)
     pub fn delete_videos(
         &self,
         video_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -493,9 +367,7 @@ impl UserApi {
 
     /// Gets videos by ID, by user or by game.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetVideosByCategoryId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetVideosByCategoryId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_category_id(
         &self,
         category_id: impl Into<String>,
@@ -513,9 +385,7 @@ impl UserApi {
 
     /// Gets videos by ID, by user or by game.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetVideosById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetVideosById`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_id(
         &self,
         video_ids: impl IntoIterator<Item = impl Into<String>>,
@@ -529,9 +399,7 @@ impl UserApi {
 
     /// Gets videos by ID, by user or by game.
     ///
-    /// Token: app access token or user access token. Scopes: none.
-    ///
-    /// Parameters, errors and notes: [`GetVideosByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
+    /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetVideosByUserId`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
     pub fn get_videos_by_user_id(
         &self,
         user_id: impl Into<String>,

@@ -28,13 +28,10 @@ pub(crate) static SEND_WHISPER: Endpoint = Endpoint {
     ..Endpoint::BLANK
 };
 
+/// Sends a whisper to a user.
 /// Request builder for [`UserApi::send_whisper`]: set options, then `.await` it to send the request.
 ///
-/// Sends a whisper to a user.
-///
-/// Token: user access token.
-///
-/// Scopes: `user:manage:whispers`.
+/// Token: user access token. Scopes: `user:manage:whispers`.
 ///
 /// Authorization: The token holder must be the sender (`from_user_id`) and have a verified phone number.
 ///
@@ -88,23 +85,11 @@ impl SendWhisper {
         (self.api, req)
     }
 }
-
-impl IntoFuture for SendWhisper {
-    type Output = Result<()>;
-    type IntoFuture = ResponseFuture<()>;
-    #[inline]
-    fn into_future(self) -> Self::IntoFuture {
-        let (api, req) = self.into_request();
-        api.none(req)
-    }
-}
-
+send_as!(SendWhisper, none);
 impl UserApi {
     /// Sends a whisper to a user.
     ///
-    /// Token: user access token. Scopes: `user:manage:whispers`.
-    ///
-    /// Parameters, errors and notes: [`SendWhisper`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-whisper)
+    /// Token: user access token. Scopes: `user:manage:whispers`. Parameters, errors and notes: [`SendWhisper`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-whisper)
     pub fn send_whisper(
         &self,
         to_user_id: impl Into<String>,
