@@ -16,6 +16,8 @@ pub struct Ir {
     pub endpoints: Vec<EndpointRef>,
     /// The builders each request module exports, by module; builders sorted by name.
     pub requests: Vec<(Ident, Vec<Ident>)>,
+    /// The spec's shared error meanings as `(constant, text)`, sorted by name.
+    pub shared_errors: Vec<(Ident, String)>,
     /// `(operation, minified JSON)` example response bodies, sorted by operation.
     pub examples: Vec<(String, String)>,
     /// One call of every API method, for the every-method test.
@@ -170,11 +172,22 @@ pub struct EndpointStatic {
     /// must moderate.
     pub acting_user: Option<(String, Option<String>)>,
     /// Error statuses, ascending.
-    pub errors: Vec<(u16, String)>,
+    pub errors: Vec<ErrorStatic>,
     /// Reference link.
     pub reference: String,
     /// The response model holds a secret field: errors must not quote the body.
     pub secret_response: bool,
+}
+
+/// One documented error status of an endpoint.
+#[derive(Debug, Clone)]
+pub struct ErrorStatic {
+    /// The status.
+    pub status: u16,
+    /// Its meaning, on one line.
+    pub text: String,
+    /// The `shared_errors` constant holding the meaning, when the spec refers to a shared one.
+    pub shared: Option<Ident>,
 }
 
 /// A `Param` literal.

@@ -69,6 +69,11 @@ pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
             (f.module.clone(), builders)
         })
         .collect();
+    let shared_errors = index
+        .shared_errors
+        .iter()
+        .map(|(name, text)| (l.ident(&shared_error_const(name)), one_line(text)))
+        .collect();
     let (calls, problems) = calls::lower(loaded);
     l.problems.extend(problems);
     if l.problems.is_empty() {
@@ -77,6 +82,7 @@ pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
             sdk_files,
             endpoints,
             requests,
+            shared_errors,
             examples,
             calls,
         })
@@ -370,7 +376,18 @@ impl Lowerer<'_> {
                 .acting_user
                 .as_ref()
                 .map(|a| (a.param.clone(), a.moderates.clone())),
-            errors: e.errors.iter().map(|(k, v)| (*k, one_line(v))).collect(),
+            errors: e
+                .errors
+                .iter()
+                .map(|(status, meaning)| {
+                    let (text, shared) = self.index.error_text(meaning);
+                    ErrorStatic {
+                        status: *status,
+                        text: one_line(text),
+                        shared: shared.map(|name| self.ident(&shared_error_const(name))),
+                    }
+                })
+                .collect(),
             reference: e.reference.clone(),
             secret_response: e
                 .response
@@ -487,7 +504,14 @@ impl Lowerer<'_> {
             .into_iter()
             .map(|class| format!("[`{}::{}`]", class_name(class), m.name))
             .collect();
-        let docs = builder_docs(e, m, &links.join(" and "), &ident.to_string(), bindings);
+        let docs = builder_docs(
+            self.index,
+            e,
+            m,
+            &links.join(" and "),
+            &ident.to_string(),
+            bindings,
+        );
         Builder {
             ident,
             endpoint: endpoint.clone(),
@@ -589,6 +613,11 @@ impl Lowerer<'_> {
             aliases,
         }
     }
+}
+
+/// The constant of shared error `name` in `generated::shared_errors` (`TOKEN`).
+fn shared_error_const(name: &str) -> String {
+    name.to_ascii_uppercase()
 }
 
 fn classes(m: &Method) -> Vec<TokenType> {
@@ -744,6 +773,7 @@ fn method_docs(e: &Endpoint, builder: &str) -> Vec<String> {
 /// The long docs, on the request builder: summary, method doc, tokens, scopes, authorization,
 /// parameters with their limits, paging, errors, notes and the reference link.
 fn builder_docs(
+    index: &Index,
     e: &Endpoint,
     m: &Method,
     methods: &str,
@@ -820,7 +850,8 @@ fn builder_docs(
         docs.push(String::new());
         docs.push("# Errors".to_owned());
         docs.push(String::new());
-        for (status, text) in &e.errors {
+        for (status, meaning) in &e.errors {
+            let (text, _) = index.error_text(meaning);
             docs.push(format!("- {status}: {}", one_line(text)));
         }
     }

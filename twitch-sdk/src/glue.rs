@@ -10,6 +10,7 @@ pub(crate) use twitch_models as models;
 pub(crate) use crate::endpoint::{
     ActingUser, Endpoint, HttpMethod, Limit, Location, Paging, Param, TokenTypes,
 };
+pub(crate) use crate::generated::shared_errors;
 pub(crate) use crate::request::Request;
 pub(crate) use crate::{Api, AppApi, PageStream, Paginator, ResponseFuture, Result, UserApi};
 

@@ -14,6 +14,13 @@ pub fn mod_file(ir: &Ir) -> TokenStream {
         let (module, ident) = (&e.module, &e.ident);
         quote!(&#module::#ident)
     });
+    let shared_errors = ir.shared_errors.iter().map(|(name, text)| {
+        let doc = format!(" `{}`", name.to_string().to_ascii_lowercase());
+        quote! {
+            #[doc = #doc]
+            pub(crate) const #name: &str = #text;
+        }
+    });
     let reexports = ir
         .requests
         .iter()
@@ -27,6 +34,11 @@ pub fn mod_file(ir: &Ir) -> TokenStream {
         pub(crate) use examples::EXAMPLES;
 
         use crate::endpoint::Endpoint;
+
+        /// Error meanings many operations share, defined once under `shared_errors` in the spec.
+        pub(crate) mod shared_errors {
+            #(#shared_errors)*
+        }
 
         /// Every Helix operation the SDK describes, sorted by path, then method.
         pub static ENDPOINTS: &[&Endpoint] = &[ #(#endpoints),* ];
@@ -194,9 +206,15 @@ fn endpoint_static(e: &EndpointStatic) -> TokenStream {
         fields.push(quote!(acting_user: Some(#rule)));
     }
     if !e.errors.is_empty() {
-        let errors = e.errors.iter().map(|(status, text)| {
-            let status = Literal::u16_unsuffixed(*status);
-            quote!((#status, #text))
+        let errors = e.errors.iter().map(|error| {
+            let status = Literal::u16_unsuffixed(error.status);
+            match &error.shared {
+                Some(name) => quote!((#status, shared_errors::#name)),
+                None => {
+                    let text = &error.text;
+                    quote!((#status, #text))
+                }
+            }
         });
         fields.push(quote!(errors: &[ #(#errors),* ]));
     }

@@ -10,10 +10,7 @@ pub(crate) static GET_AD_SCHEDULE: Endpoint = Endpoint {
     scopes_all_of: &["channel:read:ads"],
     params: &[Param::query("broadcaster_id").required()],
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "The broadcaster ID is invalid."),
-        (500, "Twitch had an internal error; retry later."),
-    ],
+    errors: &[(400, "The broadcaster ID is invalid."), (500, shared_errors::INTERNAL)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-ad-schedule",
     ..Endpoint::BLANK
 };
@@ -32,7 +29,7 @@ pub(crate) static SNOOZE_NEXT_AD: Endpoint = Endpoint {
             "The channel is offline, has no ad break scheduled, or the broadcaster ID is invalid.",
         ),
         (429, "No snoozes left."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#snooze-next-ad",
     ..Endpoint::BLANK
@@ -53,10 +50,7 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
             400,
             "Missing or invalid parameter, the channel is offline, or a commercial cooldown is running.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The broadcaster was not found."),
         (
             429,

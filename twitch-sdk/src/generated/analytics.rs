@@ -20,10 +20,7 @@ pub(crate) static GET_EXTENSION_ANALYTICS: Endpoint = Endpoint {
             400,
             "Only one of the dates was given, the end precedes the start, or the cursor is invalid.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The extension was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-analytics",
@@ -48,10 +45,7 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
             400,
             "Only one of the dates was given, the end precedes the start, or the cursor is invalid.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The game was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-game-analytics",

@@ -16,10 +16,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
     ],
     errors: &[
         (400, "`period`, `started_at` or `count` is invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (403, "The token holder may not read this leaderboard."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-bits-leaderboard",
@@ -31,12 +28,7 @@ pub(crate) static GET_CHEERMOTES: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/bits/cheermotes",
     params: &[Param::query("broadcaster_id").rust("user_id")],
-    errors: &[
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-cheermotes",
     ..Endpoint::BLANK
 };
@@ -52,11 +44,8 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
     ],
     paging: Some(Paging::sized("first", Some(100))),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "One or more transaction IDs were not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-transactions",

@@ -27,12 +27,9 @@ pub(crate) static CREATE_CUSTOM_REWARDS: Endpoint = Endpoint {
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
         (400, "Invalid reward, a duplicate title, or the channel has too many rewards."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (403, "The broadcaster is not a partner or affiliate."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-custom-rewards",
     ..Endpoint::BLANK
@@ -50,17 +47,14 @@ pub(crate) static DELETE_CUSTOM_REWARD: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (
             403,
             "The reward was created by another client, or the broadcaster is not a partner or affiliate.",
         ),
         (404, "The reward was not found."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-custom-reward",
     ..Endpoint::BLANK
@@ -79,14 +73,11 @@ pub(crate) static GET_CUSTOM_REWARD: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The broadcaster is not a partner or affiliate."),
         (404, "None of the requested rewards were found."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-custom-reward",
     ..Endpoint::BLANK
@@ -108,17 +99,14 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(50))),
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (
             403,
             "The reward was created by another client, or the broadcaster is not a partner or affiliate.",
         ),
         (404, "None of the requested redemptions were found."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-custom-reward-redemption",
     ..Endpoint::BLANK
@@ -150,17 +138,14 @@ pub(crate) static UPDATE_CUSTOM_REWARD: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (
             403,
             "The reward was created by another client, or the broadcaster is not a partner or affiliate.",
         ),
         (404, "The reward was not found."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-custom-reward",
     ..Endpoint::BLANK
@@ -180,11 +165,8 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (
             403,
             "The reward was created by another client, or the broadcaster is not a partner or affiliate.",
@@ -193,7 +175,7 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
             404,
             "The reward was not found, or the redemptions were not found or not unfulfilled.",
         ),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-redemption-status",
     ..Endpoint::BLANK

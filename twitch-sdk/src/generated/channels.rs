@@ -10,13 +10,7 @@ pub(crate) static GET_CHANNEL_EDITORS: Endpoint = Endpoint {
     scopes_all_of: &["channel:read:editors"],
     params: &[Param::query("broadcaster_id").required()],
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-editors",
     ..Endpoint::BLANK
 };
@@ -32,13 +26,7 @@ pub(crate) static GET_CHANNEL_FOLLOWERS: Endpoint = Endpoint {
     ),
     params: &[Param::query("user_id"), Param::query("broadcaster_id").required()],
     paging: Some(Paging::sized("first", Some(100))),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-followers",
     ..Endpoint::BLANK
 };
@@ -54,13 +42,10 @@ pub(crate) static GET_CHANNEL_INFORMATION: Endpoint = Endpoint {
             .items(Limit::between(1, 100)),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (429, "The app exceeded its per-minute rate limit."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-information",
     ..Endpoint::BLANK
@@ -75,13 +60,7 @@ pub(crate) static GET_FOLLOWED_CHANNELS: Endpoint = Endpoint {
     params: &[Param::query("user_id").required(), Param::query("broadcaster_id")],
     paging: Some(Paging::sized("first", Some(100))),
     acting_user: Some(ActingUser::new("user_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-followed-channels",
     ..Endpoint::BLANK
 };
@@ -108,16 +87,13 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
             400,
             "Nothing to update, an empty title, an unknown game, a delay without partner status, or invalid tags.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (
             403,
             "The content classification labels requested are not allowed for this channel.",
         ),
         (409, "The branded content flag was changed too often."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#modify-channel-information",
     ..Endpoint::BLANK

@@ -11,11 +11,8 @@ pub(crate) static GET_CHARITY_CAMPAIGN: Endpoint = Endpoint {
     params: &[Param::query("broadcaster_id").required()],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The broadcaster is not a partner or affiliate."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-charity-campaign",
@@ -32,11 +29,8 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(100))),
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The broadcaster is not a partner or affiliate."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-charity-campaign-donations",

@@ -7,13 +7,7 @@ pub(crate) static GET_CHANNEL_CHAT_BADGES: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/chat/badges",
     params: &[Param::query("broadcaster_id").rust("user_id").required()],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges",
     ..Endpoint::BLANK
 };
@@ -23,13 +17,7 @@ pub(crate) static GET_CHANNEL_EMOTES: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/chat/emotes",
     params: &[Param::query("broadcaster_id").rust("user_id").required()],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-emotes",
     ..Endpoint::BLANK
 };
@@ -42,13 +30,7 @@ pub(crate) static GET_CHAT_SETTINGS: Endpoint = Endpoint {
         Param::query("broadcaster_id").rust("user_id").required(),
         Param::query("moderator_id"),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-chat-settings",
     ..Endpoint::BLANK
 };
@@ -66,12 +48,9 @@ pub(crate) static GET_CHATTERS: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(1000))),
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-chatters",
     ..Endpoint::BLANK
@@ -87,13 +66,7 @@ pub(crate) static GET_EMOTE_SETS: Endpoint = Endpoint {
             .required()
             .items(Limit::between(1, 25)),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-emote-sets",
     ..Endpoint::BLANK
 };
@@ -102,12 +75,7 @@ pub(crate) static GET_GLOBAL_CHAT_BADGES: Endpoint = Endpoint {
     operation: "get-global-chat-badges",
     method: HttpMethod::Get,
     path: "/chat/badges/global",
-    errors: &[
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-global-chat-badges",
     ..Endpoint::BLANK
 };
@@ -116,12 +84,7 @@ pub(crate) static GET_GLOBAL_EMOTES: Endpoint = Endpoint {
     operation: "get-global-emotes",
     method: HttpMethod::Get,
     path: "/chat/emotes/global",
-    errors: &[
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-global-emotes",
     ..Endpoint::BLANK
 };
@@ -138,11 +101,8 @@ pub(crate) static GET_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The user is not the broadcaster or one of their moderators."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message",
@@ -155,12 +115,9 @@ pub(crate) static GET_SHARED_CHAT_SESSION: Endpoint = Endpoint {
     path: "/shared_chat/session",
     params: &[Param::query("broadcaster_id").rust("user_id").required()],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (500, "Twitch had an internal error; retry later."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-shared-chat-session",
     ..Endpoint::BLANK
@@ -173,13 +130,7 @@ pub(crate) static GET_USER_CHAT_COLOR: Endpoint = Endpoint {
     params: &[
         Param::query("user_id").rust("user_ids").required().items(Limit::between(1, 100)),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-chat-color",
     ..Endpoint::BLANK
 };
@@ -193,13 +144,7 @@ pub(crate) static GET_USER_EMOTES: Endpoint = Endpoint {
     params: &[Param::query("user_id").required(), Param::query("broadcaster_id")],
     paging: Some(Paging::CURSOR),
     acting_user: Some(ActingUser::new("user_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-emotes",
     ..Endpoint::BLANK
 };
@@ -218,11 +163,8 @@ pub(crate) static PIN_CHAT_MESSAGE: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The user is not the broadcaster or one of their moderators."),
         (404, "The message was not found."),
     ],
@@ -247,10 +189,7 @@ pub(crate) static SEND_A_SHOUTOUT: Endpoint = Endpoint {
             400,
             "Invalid broadcaster IDs, a Shoutout to oneself, or the broadcaster is not live or has no viewers.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (
             403,
             "The moderator is not one of the broadcaster's moderators, or this Shoutout is not allowed.",
@@ -282,10 +221,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
             400,
             "The message is missing, empty or failed review, or the colour is invalid.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (429, "Too many announcements to this channel; wait before sending more."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-chat-announcement",
@@ -305,11 +241,8 @@ pub(crate) static SEND_CHAT_MESSAGE: Endpoint = Endpoint {
         Param::body("for_source_only"),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The sender may not chat in this room."),
         (422, "The message is too long."),
     ],
@@ -330,11 +263,8 @@ pub(crate) static UNPIN_CHAT_MESSAGE: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The user is not the broadcaster or one of their moderators."),
         (404, "No such pinned message."),
     ],
@@ -367,11 +297,8 @@ pub(crate) static UPDATE_CHAT_SETTINGS: Endpoint = Endpoint {
             400,
             "A missing ID, or a duration set without its mode turned on or out of range.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-chat-settings",
     ..Endpoint::BLANK
@@ -391,11 +318,8 @@ pub(crate) static UPDATE_PINNED_CHAT_MESSAGE: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The user is not the broadcaster or one of their moderators."),
         (404, "No such pinned message."),
     ],
@@ -436,10 +360,7 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
     acting_user: Some(ActingUser::new("user_id")),
     errors: &[
         (400, "Invalid user ID or colour; hex colours need Turbo or Prime."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user-chat-color",
     ..Endpoint::BLANK

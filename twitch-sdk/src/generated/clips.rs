@@ -18,10 +18,7 @@ pub(crate) static CREATE_CLIP: Endpoint = Endpoint {
             400,
             "Invalid broadcaster, a category that cannot be clipped, or a title AutoMod rejected.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (
             403,
             "Clipping is restricted or disabled on the channel, or the user is banned or timed out there.",
@@ -46,11 +43,8 @@ pub(crate) static CREATE_CLIP_FROM_VOD: Endpoint = Endpoint {
         Param::query("title").required(),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (
             403,
             "Clipping is restricted or disabled, the editor may not clip, or the user is banned there.",
@@ -76,10 +70,7 @@ pub(crate) static GET_CLIPS: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(100)).before()),
     errors: &[
         (400, "Give exactly one of `id`, `game_id` and `broadcaster_id`."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The game was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-clips",
@@ -97,13 +88,10 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
         Param::query("clip_id").rust("clip_ids").required().items(Limit::between(1, 10)),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The user is not one of the broadcaster's editors."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-clips-download",
     ..Endpoint::BLANK

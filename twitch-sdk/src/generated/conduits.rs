@@ -10,10 +10,7 @@ pub(crate) static CREATE_CONDUITS: Endpoint = Endpoint {
     params: &[Param::body("shard_count").required().range(Limit::between(1, 20000))],
     errors: &[
         (400, "Invalid shard count."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (429, "The client has too many conduits."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-conduits",
@@ -27,11 +24,8 @@ pub(crate) static DELETE_CONDUIT: Endpoint = Endpoint {
     tokens: TokenTypes::APP,
     params: &[Param::query("id").rust("conduit_id").required()],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-conduit",
@@ -46,11 +40,8 @@ pub(crate) static GET_CONDUIT_SHARDS: Endpoint = Endpoint {
     params: &[Param::query("conduit_id").required(), Param::query("status")],
     paging: Some(Paging::CURSOR),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-conduit-shards",
@@ -62,12 +53,7 @@ pub(crate) static GET_CONDUITS: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/eventsub/conduits",
     tokens: TokenTypes::APP,
-    errors: &[
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-conduits",
     ..Endpoint::BLANK
 };
@@ -82,11 +68,8 @@ pub(crate) static UPDATE_CONDUIT_SHARDS: Endpoint = Endpoint {
         Param::body("shards").required().items(Limit::at_least(1)),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-conduit-shards",
@@ -104,10 +87,7 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
     ],
     errors: &[
         (400, "Invalid shard count or missing ID."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The conduit was not found or belongs to another client."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-conduits",

@@ -18,12 +18,9 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
             400,
             "Invalid status, a user ID that is not the token's user, or the client is not in a known organization.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (403, "The organization does not own the game or the entitlements."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-drops-entitlements",
     ..Endpoint::BLANK
@@ -39,11 +36,8 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
     ],
     errors: &[
         (400, "Invalid status, or the client is not in a known organization."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (500, "Twitch had an internal error; retry later."),
+        (401, shared_errors::TOKEN),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-drops-entitlements",
     ..Endpoint::BLANK

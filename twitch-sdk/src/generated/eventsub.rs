@@ -13,11 +13,8 @@ pub(crate) static CREATE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
         Param::body("transport").required(),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The token lacks the scopes the subscription type needs."),
         (409, "A subscription with this type and condition already exists."),
         (429, "Too many subscriptions with this type and condition."),
@@ -32,11 +29,8 @@ pub(crate) static DELETE_EVENTSUB_SUBSCRIPTION: Endpoint = Endpoint {
     path: "/eventsub/subscriptions",
     params: &[Param::query("id").rust("subscription_id").required()],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The subscription was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription",
@@ -78,10 +72,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
     ],
     errors: &[
         (400, "More than one filter, an invalid filter value, or an invalid cursor."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions",
     ..Endpoint::BLANK

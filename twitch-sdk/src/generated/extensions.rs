@@ -11,13 +11,7 @@ pub(crate) static CREATE_EXTENSION_SECRET: Endpoint = Endpoint {
         Param::query("extension_id").required(),
         Param::query("delay").range(Limit::at_least(300)),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     secret_response: true,
     reference: "https://dev.twitch.tv/docs/api/reference#create-extension-secret",
     ..Endpoint::BLANK
@@ -31,10 +25,7 @@ pub(crate) static GET_EXTENSION_BITS_PRODUCTS: Endpoint = Endpoint {
     params: &[Param::query("should_include_all")],
     errors: &[
         (400, "The client ID does not belong to an extension."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-bits-products",
     ..Endpoint::BLANK
@@ -54,11 +45,8 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
             .values(&["broadcaster", "developer", "global"]),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (429, "The app exceeded its per-minute rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment",
@@ -72,11 +60,8 @@ pub(crate) static GET_EXTENSION_LIVE_CHANNELS: Endpoint = Endpoint {
     params: &[Param::query("extension_id").required()],
     paging: Some(Paging::sized("first", None)),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The extension was not found or is not used in a live stream."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-live-channels",
@@ -88,13 +73,7 @@ pub(crate) static GET_EXTENSION_SECRETS: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/extensions/jwt/secrets",
     tokens: TokenTypes::APP,
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     secret_response: true,
     reference: "https://dev.twitch.tv/docs/api/reference#get-extension-secrets",
     ..Endpoint::BLANK
@@ -110,11 +89,8 @@ pub(crate) static GET_EXTENSIONS: Endpoint = Endpoint {
         Param::query("extension_version"),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The extension was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-extensions",
@@ -130,11 +106,8 @@ pub(crate) static GET_RELEASED_EXTENSIONS: Endpoint = Endpoint {
         Param::query("extension_version"),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The extension was not found or is not released."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-released-extensions",
@@ -152,13 +125,7 @@ pub(crate) static SEND_EXTENSION_CHAT_MESSAGE: Endpoint = Endpoint {
         Param::body("extension_id").required(),
         Param::body("extension_version").required(),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#send-extension-chat-message",
     ..Endpoint::BLANK
 };
@@ -175,11 +142,8 @@ pub(crate) static SEND_EXTENSION_PUBSUB_MESSAGE: Endpoint = Endpoint {
         Param::body("message").required(),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (422, "The message is too large."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-extension-pubsub-message",
@@ -200,13 +164,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
         Param::body("content"),
         Param::body("version"),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment",
     ..Endpoint::BLANK
 };
@@ -222,13 +180,7 @@ pub(crate) static SET_EXTENSION_REQUIRED_CONFIGURATION: Endpoint = Endpoint {
         Param::body("extension_version").required(),
         Param::body("required_configuration").required(),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration",
     ..Endpoint::BLANK
 };
@@ -246,13 +198,7 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
         Param::body("expiration"),
         Param::body("is_broadcast"),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#update-extension-bits-product",
     ..Endpoint::BLANK
 };

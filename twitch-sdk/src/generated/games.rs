@@ -13,10 +13,7 @@ pub(crate) static GET_GAMES: Endpoint = Endpoint {
     ],
     errors: &[
         (400, "Give at least one of `id`, `name` and `igdb_id`, at most 100 in total."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-games",
     ..Endpoint::BLANK
@@ -27,13 +24,7 @@ pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/games/top",
     paging: Some(Paging::sized("first", Some(100)).before()),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-top-games",
     ..Endpoint::BLANK
 };

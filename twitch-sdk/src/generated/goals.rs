@@ -10,13 +10,7 @@ pub(crate) static GET_CREATOR_GOALS: Endpoint = Endpoint {
     scopes_all_of: &["channel:read:goals"],
     params: &[Param::query("broadcaster_id").required()],
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-creator-goals",
     ..Endpoint::BLANK
 };

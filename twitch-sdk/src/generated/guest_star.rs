@@ -17,7 +17,7 @@ pub(crate) static ASSIGN_GUEST_STAR_SLOT: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
+        (400, shared_errors::BAD_PARAMETER),
         (401, "The moderator is not a Guest Star moderator."),
         (403, "The host slot, a guest who is not invited, ready or already seated."),
     ],
@@ -35,10 +35,7 @@ pub(crate) static CREATE_GUEST_STAR_SESSION: Endpoint = Endpoint {
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
         (400, "Missing broadcaster ID, or a session is already active."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (403, "The token holder may not start a session."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-guest-star-session",
@@ -59,7 +56,7 @@ pub(crate) static DELETE_GUEST_STAR_INVITE: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
+        (400, shared_errors::BAD_PARAMETER),
         (404, "The guest has no invitation."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-guest-star-invite",
@@ -82,7 +79,7 @@ pub(crate) static DELETE_GUEST_STAR_SLOT: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
+        (400, shared_errors::BAD_PARAMETER),
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),
         (404, "The guest or slot was not found."),
     ],
@@ -126,7 +123,7 @@ pub(crate) static GET_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
+        (400, shared_errors::BAD_PARAMETER),
         (403, "The token holder may not see these Guest Star settings."),
     ],
     secret_response: true,
@@ -151,7 +148,7 @@ pub(crate) static GET_GUEST_STAR_INVITES: Endpoint = Endpoint {
         Param::query("session_id").required(),
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
-    errors: &[(400, "A parameter is missing or invalid.")],
+    errors: &[(400, shared_errors::BAD_PARAMETER)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-guest-star-invites",
     ..Endpoint::BLANK
 };
@@ -172,13 +169,7 @@ pub(crate) static GET_GUEST_STAR_SESSION: Endpoint = Endpoint {
         Param::query("moderator_id").required(),
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-guest-star-session",
     ..Endpoint::BLANK
 };
@@ -197,7 +188,7 @@ pub(crate) static SEND_GUEST_STAR_INVITE: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
+        (400, shared_errors::BAD_PARAMETER),
         (403, "The guest may not be invited or is already invited."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#send-guest-star-invite",
@@ -227,7 +218,7 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         Param::body("regenerate_browser_sources"),
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[(400, "A parameter is missing or invalid.")],
+    errors: &[(400, shared_errors::BAD_PARAMETER)],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings",
     ..Endpoint::BLANK
 };
@@ -246,7 +237,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT: Endpoint = Endpoint {
         Param::query("destination_slot_id"),
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
-    errors: &[(400, "A parameter is missing or invalid.")],
+    errors: &[(400, shared_errors::BAD_PARAMETER)],
     reference: "https://dev.twitch.tv/docs/api/reference#update-guest-star-slot",
     ..Endpoint::BLANK
 };
@@ -269,7 +260,7 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
+        (400, shared_errors::BAD_PARAMETER),
         (403, "The moderator is not a Guest Star moderator, or the slot is restricted."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-guest-star-slot-settings",

@@ -11,12 +11,9 @@ pub(crate) static GET_HYPE_TRAIN_STATUS: Endpoint = Endpoint {
     params: &[Param::query("broadcaster_id").required()],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (500, "Twitch had an internal error; retry later."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-hype-train-status",
     ..Endpoint::BLANK

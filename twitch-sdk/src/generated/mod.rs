@@ -38,6 +38,18 @@ mod examples;
 pub(crate) use examples::EXAMPLES;
 use crate::endpoint::Endpoint;
 
+/// Error meanings many operations share, defined once under `shared_errors` in the spec.
+pub(crate) mod shared_errors {
+    /// `bad_parameter`
+    pub(crate) const BAD_PARAMETER: &str = "A parameter is missing or invalid.";
+    /// `internal`
+    pub(crate) const INTERNAL: &str = "Twitch had an internal error; retry later.";
+    /// `not_moderator`
+    pub(crate) const NOT_MODERATOR: &str = "The moderator is not one of the broadcaster's moderators.";
+    /// `token`
+    pub(crate) const TOKEN: &str = "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.";
+}
+
 /// Every Helix operation the SDK describes, sorted by path, then method.
 pub static ENDPOINTS: &[&Endpoint] = &[
     &analytics::GET_EXTENSION_ANALYTICS,

@@ -16,11 +16,8 @@ pub(crate) static ADD_BLOCKED_TERM: Endpoint = Endpoint {
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
         (400, "A missing ID, or the term is too short or too long."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-blocked-term",
     ..Endpoint::BLANK
@@ -39,10 +36,7 @@ pub(crate) static ADD_CHANNEL_MODERATOR: Endpoint = Endpoint {
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
         (400, "Unknown IDs, or the user is already a moderator or is banned."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (422, "The user is a VIP; remove the VIP status first."),
         (429, "Too many requests in ten seconds."),
     ],
@@ -62,11 +56,8 @@ pub(crate) static ADD_CHANNEL_VIP: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The broadcaster is not the token holder."),
         (404, "The broadcaster or user was not found."),
         (409, "The broadcaster has no VIP slots left."),
@@ -95,11 +86,8 @@ pub(crate) static ADD_SUSPICIOUS_STATUS_TO_CHAT_USER: Endpoint = Endpoint {
             400,
             "A missing field, an unknown broadcaster, an invalid status, or a user whose status cannot change.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user",
     ..Endpoint::BLANK
@@ -124,11 +112,8 @@ pub(crate) static BAN_USER: Endpoint = Endpoint {
             400,
             "A missing field, a reason too long, an invalid duration, or a user who cannot be banned or is already banned.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
         (409, "Someone else is changing this user's ban state; retry."),
         (429, "The app exceeded its per-minute limit for this broadcaster."),
     ],
@@ -148,11 +133,8 @@ pub(crate) static CHECK_AUTOMOD_STATUS: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The broadcaster is not the token holder."),
         (429, "Too many message checks; wait before retrying."),
     ],
@@ -174,11 +156,8 @@ pub(crate) static DELETE_CHAT_MESSAGES: Endpoint = Endpoint {
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
         (400, "The message belongs to the broadcaster or a moderator."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
         (404, "The message was not found or is older than six hours."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-chat-messages",
@@ -197,12 +176,9 @@ pub(crate) static GET_AUTOMOD_SETTINGS: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-automod-settings",
     ..Endpoint::BLANK
@@ -220,13 +196,7 @@ pub(crate) static GET_BANNED_USERS: Endpoint = Endpoint {
     ],
     paging: Some(Paging::sized("first", Some(100)).before()),
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-banned-users",
     ..Endpoint::BLANK
 };
@@ -244,12 +214,9 @@ pub(crate) static GET_BLOCKED_TERMS: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(100))),
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-blocked-terms",
     ..Endpoint::BLANK
@@ -265,12 +232,9 @@ pub(crate) static GET_MODERATED_CHANNELS: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(100))),
     acting_user: Some(ActingUser::new("user_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (500, "Twitch had an internal error; retry later."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-moderated-channels",
     ..Endpoint::BLANK
@@ -288,13 +252,7 @@ pub(crate) static GET_MODERATORS: Endpoint = Endpoint {
     ],
     paging: Some(Paging::sized("first", Some(100))),
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-moderators",
     ..Endpoint::BLANK
 };
@@ -311,12 +269,9 @@ pub(crate) static GET_SHIELD_MODE_STATUS: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-shield-mode-status",
     ..Endpoint::BLANK
@@ -338,13 +293,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
     ],
     paging: Some(Paging::sized("first", None)),
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-unban-requests",
     ..Endpoint::BLANK
 };
@@ -361,13 +310,7 @@ pub(crate) static GET_VIPS: Endpoint = Endpoint {
     ],
     paging: Some(Paging::sized("first", Some(100))),
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-vips",
     ..Endpoint::BLANK
 };
@@ -384,11 +327,8 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
         Param::body("action").required().values(&["ALLOW", "DENY"]),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The user is not one of the broadcaster's moderators."),
         (404, "The message was not found."),
     ],
@@ -409,12 +349,9 @@ pub(crate) static REMOVE_BLOCKED_TERM: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-blocked-term",
     ..Endpoint::BLANK
@@ -433,10 +370,7 @@ pub(crate) static REMOVE_CHANNEL_MODERATOR: Endpoint = Endpoint {
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
         (400, "Unknown IDs, or the user is not a moderator."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (429, "Too many requests in ten seconds."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-channel-moderator",
@@ -454,11 +388,8 @@ pub(crate) static REMOVE_CHANNEL_VIP: Endpoint = Endpoint {
         Param::query("broadcaster_id").required(),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The token holder may not remove this VIP."),
         (404, "The broadcaster or user was not found."),
         (422, "The user is not a VIP."),
@@ -484,11 +415,8 @@ pub(crate) static REMOVE_SUSPICIOUS_STATUS_FROM_CHAT_USER: Endpoint = Endpoint {
             400,
             "A missing field, an unknown broadcaster, or a user whose status cannot change.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user",
     ..Endpoint::BLANK
@@ -509,11 +437,8 @@ pub(crate) static RESOLVE_UNBAN_REQUESTS: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The unban request was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#resolve-unban-requests",
@@ -534,11 +459,8 @@ pub(crate) static UNBAN_USER: Endpoint = Endpoint {
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
         (400, "A missing parameter, or the user is not banned."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
         (409, "Someone else is changing this user's ban state; retry."),
         (429, "The app exceeded its per-minute limit for this broadcaster."),
     ],
@@ -571,11 +493,8 @@ pub(crate) static UPDATE_AUTOMOD_SETTINGS: Endpoint = Endpoint {
             400,
             "Missing IDs, no level given, both overall and individual levels given, or an invalid level.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-automod-settings",
     ..Endpoint::BLANK
@@ -594,12 +513,9 @@ pub(crate) static UPDATE_SHIELD_MODE_STATUS: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-shield-mode-status",
     ..Endpoint::BLANK
@@ -623,14 +539,11 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
         (400, "A missing field, a reason too long, or a user who cannot be warned."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-        (403, "The moderator is not one of the broadcaster's moderators."),
+        (401, shared_errors::TOKEN),
+        (403, shared_errors::NOT_MODERATOR),
         (409, "Someone else is changing this user's warning state; retry."),
         (429, "The app exceeded its per-minute limit for this broadcaster."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#warn-chat-user",
     ..Endpoint::BLANK

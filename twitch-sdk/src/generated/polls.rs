@@ -17,13 +17,7 @@ pub(crate) static CREATE_POLL: Endpoint = Endpoint {
         Param::body("channel_points_per_vote").range(Limit::between(1, 1000000)),
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#create-poll",
     ..Endpoint::BLANK
 };
@@ -42,10 +36,7 @@ pub(crate) static END_POLL: Endpoint = Endpoint {
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
         (400, "A missing or invalid field, or the poll is not active."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-poll",
     ..Endpoint::BLANK
@@ -64,11 +55,8 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(20))),
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "None of the requested polls were found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-polls",

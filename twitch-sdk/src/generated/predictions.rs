@@ -19,11 +19,8 @@ pub(crate) static CREATE_PREDICTION: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (429, "Too many requests."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-prediction",
@@ -48,10 +45,7 @@ pub(crate) static END_PREDICTION: Endpoint = Endpoint {
             400,
             "A missing or invalid field, or a status change the prediction's state does not allow.",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The prediction or the winning outcome was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#end-prediction",
@@ -70,13 +64,7 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
     ],
     paging: Some(Paging::sized("first", Some(25))),
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-predictions",
     ..Endpoint::BLANK
 };

@@ -11,11 +11,8 @@ pub(crate) static CANCEL_A_RAID: Endpoint = Endpoint {
     params: &[Param::query("broadcaster_id").required()],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "There is no pending raid."),
         (429, "More than 10 raid requests in ten minutes."),
     ],
@@ -39,10 +36,7 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
             400,
             "The raid is not allowed (blocked, refused, too many viewers, or the same channel).",
         ),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The target channel was not found."),
         (409, "The broadcaster is already raiding."),
         (429, "More than 10 raid requests in ten minutes."),

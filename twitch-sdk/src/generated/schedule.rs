@@ -19,11 +19,8 @@ pub(crate) static CREATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "Only partners and affiliates may add one-off broadcasts."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment",
@@ -41,13 +38,7 @@ pub(crate) static DELETE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
         Param::query("id").rust("segment_id").required(),
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-channel-stream-schedule-segment",
     ..Endpoint::BLANK
 };
@@ -57,7 +48,7 @@ pub(crate) static GET_CHANNEL_ICALENDAR: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/schedule/icalendar",
     params: &[Param::query("broadcaster_id").required()],
-    errors: &[(400, "A parameter is missing or invalid.")],
+    errors: &[(400, shared_errors::BAD_PARAMETER)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-icalendar",
     ..Endpoint::BLANK
 };
@@ -74,11 +65,8 @@ pub(crate) static GET_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
         Param::query("after").rust("cursor"),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (
             403,
             "Not allowed (Twitch documents: only partners and affiliates may add one-off segments).",
@@ -104,11 +92,8 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The broadcaster's schedule was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule",
@@ -133,11 +118,8 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The segment was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule-segment",

@@ -8,13 +8,7 @@ pub(crate) static SEARCH_CATEGORIES: Endpoint = Endpoint {
     path: "/search/categories",
     params: &[Param::query("query").required()],
     paging: Some(Paging::sized("first", Some(100))),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#search-categories",
     ..Endpoint::BLANK
 };
@@ -25,13 +19,7 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
     path: "/search/channels",
     params: &[Param::query("query").required(), Param::query("live_only")],
     paging: Some(Paging::sized("first", Some(100))),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#search-channels",
     ..Endpoint::BLANK
 };

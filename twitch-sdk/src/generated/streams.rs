@@ -14,11 +14,8 @@ pub(crate) static CREATE_STREAM_MARKER: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("user_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The token holder is not the broadcaster or one of their editors."),
         (404, "The user is not live, the ID is invalid, or VODs are disabled."),
     ],
@@ -35,13 +32,7 @@ pub(crate) static GET_FOLLOWED_STREAMS: Endpoint = Endpoint {
     params: &[Param::query("user_id").required()],
     paging: Some(Paging::sized("first", Some(100))),
     acting_user: Some(ActingUser::new("user_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-followed-streams",
     ..Endpoint::BLANK
 };
@@ -55,11 +46,8 @@ pub(crate) static GET_STREAM_KEY: Endpoint = Endpoint {
     params: &[Param::query("broadcaster_id").required()],
     acting_user: Some(ActingUser::new("broadcaster_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (
             403,
             "The user must complete extra steps before streaming; show them the error message.",
@@ -80,10 +68,7 @@ pub(crate) static GET_STREAM_MARKERS: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(100)).before()),
     errors: &[
         (400, "Give exactly one of `user_id` and `video_id`."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (403, "The token holder does not own the video and is not an editor."),
         (404, "The user has no videos."),
     ],
@@ -103,13 +88,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
         Param::query("language").rust("languages").items(Limit::at_most(100)),
     ],
     paging: Some(Paging::sized("first", Some(100)).before()),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-streams",
     ..Endpoint::BLANK
 };

@@ -13,11 +13,8 @@ pub(crate) static CHECK_USER_SUBSCRIPTION: Endpoint = Endpoint {
     ],
     acting_user: Some(ActingUser::new("user_id")),
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The user does not subscribe to the broadcaster."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#check-user-subscription",
@@ -35,13 +32,7 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
     ],
     paging: Some(Paging::sized("first", Some(100)).before()),
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions",
     ..Endpoint::BLANK
 };

@@ -8,13 +8,7 @@ pub(crate) static GET_ALL_STREAM_TAGS: Endpoint = Endpoint {
     path: "/tags/streams",
     params: &[Param::query("tag_id").rust("tag_ids").items(Limit::at_most(100))],
     paging: Some(Paging::sized("first", Some(100))),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-all-stream-tags",
     ..Endpoint::BLANK
 };
@@ -24,13 +18,7 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/streams/tags",
     params: &[Param::query("broadcaster_id").required()],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-stream-tags",
     ..Endpoint::BLANK
 };

@@ -8,11 +8,8 @@ pub(crate) static GET_CHANNEL_TEAMS: Endpoint = Endpoint {
     path: "/teams/channel",
     params: &[Param::query("broadcaster_id").rust("user_id").required()],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (404, "The broadcaster was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-channel-teams",
@@ -29,10 +26,7 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
     ],
     errors: &[
         (400, "Give exactly one of `name` and `id`."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The team was not found."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-teams",

@@ -13,13 +13,7 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
         Param::query("source_context").values(&["chat", "whisper"]),
         Param::query("reason").values(&["harassment", "spam", "other"]),
     ],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#block-user",
     ..Endpoint::BLANK
 };
@@ -33,13 +27,10 @@ pub(crate) static GET_AUTHORIZATION_BY_USER: Endpoint = Endpoint {
         Param::query("user_id").rust("user_ids").required().items(Limit::at_most(10)),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (400, shared_errors::BAD_PARAMETER),
+        (401, shared_errors::TOKEN),
         (403, "The Client-Id header does not match the token."),
-        (500, "Twitch had an internal error; retry later."),
+        (500, shared_errors::INTERNAL),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-authorization-by-user",
     ..Endpoint::BLANK
@@ -50,13 +41,7 @@ pub(crate) static GET_USER_ACTIVE_EXTENSIONS: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/users/extensions",
     params: &[Param::query("user_id")],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-active-extensions",
     ..Endpoint::BLANK
 };
@@ -70,13 +55,7 @@ pub(crate) static GET_USER_BLOCK_LIST: Endpoint = Endpoint {
     params: &[Param::query("broadcaster_id").required()],
     paging: Some(Paging::sized("first", Some(100))),
     acting_user: Some(ActingUser::new("broadcaster_id")),
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-block-list",
     ..Endpoint::BLANK
 };
@@ -87,12 +66,7 @@ pub(crate) static GET_USER_EXTENSIONS: Endpoint = Endpoint {
     path: "/users/extensions/list",
     tokens: TokenTypes::USER,
     scopes_any_of: &["user:read:broadcast", "user:edit:broadcast"],
-    errors: &[
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#get-user-extensions",
     ..Endpoint::BLANK
 };
@@ -107,10 +81,7 @@ pub(crate) static GET_USERS: Endpoint = Endpoint {
     ],
     errors: &[
         (400, "No `id` or `login` with an app token, or more than 100 in total."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-users",
     ..Endpoint::BLANK
@@ -123,13 +94,7 @@ pub(crate) static UNBLOCK_USER: Endpoint = Endpoint {
     tokens: TokenTypes::USER,
     scopes_all_of: &["user:manage:blocked_users"],
     params: &[Param::query("target_user_id").required()],
-    errors: &[
-        (400, "A parameter is missing or invalid."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
-    ],
+    errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#unblock-user",
     ..Endpoint::BLANK
 };
@@ -143,10 +108,7 @@ pub(crate) static UPDATE_USER: Endpoint = Endpoint {
     params: &[Param::query("description").length(Limit::at_most(300))],
     errors: &[
         (400, "The description is too long."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (429, "The app exceeded its rate limit."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user",
@@ -162,10 +124,7 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
     params: &[Param::body("data").required()],
     errors: &[
         (400, "The request body is malformed."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "No extension with that ID and version."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#update-user-extensions",

@@ -12,7 +12,7 @@ pub(crate) static DELETE_VIDEOS: Endpoint = Endpoint {
         Param::query("id").rust("video_ids").required().items(Limit::between(1, 5)),
     ],
     errors: &[
-        (400, "A parameter is missing or invalid."),
+        (400, shared_errors::BAD_PARAMETER),
         (401, "The token holder may not delete these videos, or the token is invalid."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#delete-videos",
@@ -37,10 +37,7 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
     paging: Some(Paging::sized("first", Some(100)).before()),
     errors: &[
         (400, "Give exactly one of `id`, `user_id` and `game_id`, with valid values."),
-        (
-            401,
-            "The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.",
-        ),
+        (401, shared_errors::TOKEN),
         (404, "The game was not found, or none of the videos were."),
     ],
     reference: "https://dev.twitch.tv/docs/api/reference#get-videos",
