@@ -42,7 +42,7 @@ pub struct ModelFile {
 pub struct ModelImports {
     /// `std::collections::BTreeMap`
     pub btree_map: bool,
-    /// `std::{convert::Infallible, fmt, str::FromStr}` and the serde (de)serializer traits, for enums.
+    /// `crate::string_enum::string_enum`, for enums.
     pub enums: bool,
     /// `crate::Timestamp`
     pub timestamp: bool,
