@@ -326,17 +326,20 @@ impl Lowerer<'_> {
     fn endpoint_static(&mut self, e: &Endpoint) -> EndpointStatic {
         let mut params = Vec::new();
         for p in &e.params {
-            let rust_name = e
-                .methods
-                .iter()
-                .flat_map(|m| {
-                    let b = bindings(e, m);
-                    b.args.into_iter().chain(b.options)
-                })
-                .find(|r| r.param == p.name)
-                .and_then(|r| binding_name(&r).ok())
-                .or_else(|| naming::field_name(&p.name).ok())
-                .unwrap_or_else(|| p.name.clone());
+            let resolved = self.index.rust_names.get(&e.operation);
+            let rust_name = match resolved.and_then(|names| names.get(&p.name)) {
+                Some(name) => name.clone(),
+                None => {
+                    self.problems.push(Diagnostic::file(
+                        self.file.clone(),
+                        format!(
+                            "internal error: parameter `{}` of `{}` has no resolved Rust name; please report this",
+                            p.name, e.operation
+                        ),
+                    ));
+                    p.name.clone()
+                }
+            };
             let bound = |limit: &Option<spec::Limit>| {
                 limit.map(|l| Bound {
                     min: l.min,

@@ -25,6 +25,9 @@ pub struct Index {
     pub secret_models: BTreeSet<String>,
     /// The shared error meanings of every file, by name.
     pub shared_errors: BTreeMap<String, String>,
+    /// By operation, then wire name: the Rust name of each parameter, which every method
+    /// binding it agrees on (the wire name's field name where no method binds it).
+    pub rust_names: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Index {
@@ -747,6 +750,46 @@ impl Validator<'_> {
         for m in &e.methods {
             self.check_method(file, item, e, m, seen);
         }
+        self.check_rust_names_agree(file, item, e);
+    }
+
+    /// The endpoint table carries one Rust name per wire parameter (for error messages about
+    /// it), so every method binding the parameter must call it the same.
+    fn check_rust_names_agree(&mut self, file: &str, item: &str, e: &Endpoint) {
+        let mut names: BTreeMap<&str, (String, &str)> = BTreeMap::new();
+        for m in &e.methods {
+            let b = bindings(e, m);
+            for r in b.args.iter().chain(&b.options) {
+                let Ok(name) = binding_name(r) else { continue };
+                let param = e.params.iter().find(|p| p.name == r.param);
+                let Some(param) = param else { continue };
+                match names.get(param.name.as_str()) {
+                    None => {
+                        names.insert(&param.name, (name, &m.name));
+                    }
+                    Some((first, first_method)) if *first != name && *first_method != m.name => {
+                        let message = format!(
+                            "method `{}` names parameter `{}` `{name}` but method `{first_method}` names it `{first}`; all methods must use one Rust name per parameter",
+                            m.name, param.name
+                        );
+                        self.report(file, Some(item), Some("methods"), message);
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        let resolved = e
+            .params
+            .iter()
+            .map(|p| {
+                let rust = match names.get(p.name.as_str()) {
+                    Some((name, _)) => name.clone(),
+                    None => naming::field_name(&p.name).unwrap_or_else(|_| p.name.clone()),
+                };
+                (p.name.clone(), rust)
+            })
+            .collect();
+        self.index.rust_names.insert(e.operation.clone(), resolved);
     }
 
     /// Checks an `acting_user` rule: it needs user tokens and names string parameters.
