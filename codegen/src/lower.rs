@@ -863,7 +863,7 @@ fn builder_docs(
         docs.push("# Notes".to_owned());
         docs.push(String::new());
         for note in &e.notes {
-            docs.push(format!("- {}", one_line(crate::diff::note_text(note))));
+            docs.push(format!("- {}", one_line(note.text())));
         }
     }
     docs.push(String::new());

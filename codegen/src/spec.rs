@@ -89,7 +89,38 @@ pub struct Endpoint {
     pub methods: Vec<Method>,
     /// Deliberate differences from Helix or from the reference library, with the reason.
     #[serde(default)]
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// A note on an endpoint: words, or `{spec_diff: [line, ...], why: reason}` explaining lines
+/// of `cargo xtask spec-diff`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Note {
+    /// A note in words.
+    Text(String),
+    /// An explanation of deliberate differences from Helix's OpenAPI description.
+    SpecDiff(SpecDiffNote),
+}
+
+impl Note {
+    /// What the note says to people (the reason, for a spec-diff note).
+    pub fn text(&self) -> &str {
+        match self {
+            Note::Text(text) => text,
+            Note::SpecDiff(n) => &n.why,
+        }
+    }
+}
+
+/// `{spec_diff: [line, ...], why: reason}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecDiffNote {
+    /// The `spec-diff` lines explained, exactly as it prints them.
+    pub spec_diff: Vec<String>,
+    /// Why the spec differs on purpose.
+    pub why: String,
 }
 
 /// HTTP methods Helix uses.
