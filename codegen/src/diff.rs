@@ -3,11 +3,13 @@
 //! [`diff`] matches the spec's endpoints with the OpenAPI operations (by operation id, then by
 //! method and path) and lists, per operation, every difference as one [`Finding`] line:
 //! operations, query and body parameters (presence, location, required, type, accepted values,
-//! limits), pagination, scopes, the response (shape, fields at every depth, types, optionality,
-//! enum values). Lines are plain text without backticks, stable and specific, for example
+//! limits), pagination, token types, scopes, the response (shape, fields at every depth, types,
+//! optionality, enum values). Lines are plain text without backticks, stable and specific, for
+//! example
 //!
 //! ```text
 //! param query.id items.max: Helix 100, spec none
+//! tokens: Helix jwt, spec app
 //! scope user:read:email: Helix only
 //! response data[].type value "admin": spec only
 //! response total: Helix only
@@ -29,7 +31,8 @@
 //! not use it.
 //!
 //! What the OpenAPI file states is taken as it is: `security` scopes (or, where an operation has
-//! none, the scopes its "Authorization" text names), `required`, `enum`, `format: date-time`,
+//! none, the scopes its "Authorization" text names), the token types that text names (app access
+//! token, user access token, JWT; none when it names none), `required`, `enum`, `format: date-time`,
 //! `nullable`. Limits come from `maxItems` / `minItems`, `maxLength` / `minLength` and `maximum` /
 //! `minimum` where present; otherwise from the parameter's description ("You may specify a maximum
 //! of 100 IDs"), in which case only a limit the text states is compared.
@@ -40,7 +43,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use crate::load::Loaded;
-use crate::spec::{Endpoint, Limit, Location, Model, Note, Param, Shape};
+use crate::spec::{Endpoint, Limit, Location, Model, Note, Param, Shape, TokenType};
 use crate::types::{Prim, TypeExpr};
 
 /// The old text form of a spec-diff note (``spec-diff: `<line>` <reason>``), reported when found.
@@ -347,6 +350,7 @@ impl<'a> Cx<'a> {
         if h.path != e.path {
             out.push(format!("path: Helix {}, spec {}", h.path, e.path));
         }
+        tokens(e, h.op, out);
         self.scopes(e, h.op, out);
         self.query(e, h.op, out);
         self.body(e, h.op, out);
@@ -354,16 +358,7 @@ impl<'a> Cx<'a> {
     }
 
     fn scopes(&self, e: &Endpoint, op: &Value, out: &mut Vec<String>) {
-        let mut helix: BTreeSet<String> = op
-            .get("security")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|s| s.get("twitch_auth").and_then(Value::as_array))
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
+        let mut helix = security_scopes(op);
         if helix.is_empty() {
             let description = op.get("description").and_then(Value::as_str).unwrap_or("");
             helix = scopes_in_text(authorization_text(description));
@@ -965,6 +960,72 @@ fn authorization_text(description: &str) -> &str {
     }
 }
 
+/// The scopes of an operation's `security` entry.
+fn security_scopes(op: &Value) -> BTreeSet<String> {
+    op.get("security")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("twitch_auth").and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The token types line: what the operation's "Authorization" text names against the spec's
+/// `tokens`.
+fn tokens(e: &Endpoint, op: &Value, out: &mut Vec<String>) {
+    let description = op.get("description").and_then(Value::as_str).unwrap_or("");
+    let text = authorization_text(description);
+    let mut helix = tokens_in_text(text);
+    // Scopes without a named token type mean a user token: only those carry scopes.
+    if helix.is_empty() && !(security_scopes(op).is_empty() && scopes_in_text(text).is_empty()) {
+        helix.insert("user");
+    }
+    let ours: BTreeSet<&str> = e
+        .tokens
+        .iter()
+        .map(|t| match t {
+            TokenType::App => "app",
+            TokenType::User => "user",
+        })
+        .collect();
+    if helix != ours {
+        out.push(format!(
+            "tokens: Helix {}, spec {}",
+            token_list(&helix),
+            token_list(&ours)
+        ));
+    }
+}
+
+/// The token types a text names: `app` (app access token), `user` (user access token, also
+/// written "User-Access token") and `jwt` (an Extension's signed JSON Web Token).
+fn tokens_in_text(text: &str) -> BTreeSet<&'static str> {
+    let text = text.to_lowercase().replace('-', " ");
+    let mut found = BTreeSet::new();
+    if text.contains("app access token") {
+        found.insert("app");
+    }
+    if text.contains("user access token") {
+        found.insert("user");
+    }
+    if text.contains("jwt") || text.contains("json web token") {
+        found.insert("jwt");
+    }
+    found
+}
+
+/// `app, user`, or `none`.
+fn token_list(tokens: &BTreeSet<&str>) -> String {
+    if tokens.is_empty() {
+        "none".to_owned()
+    } else {
+        tokens.iter().copied().collect::<Vec<_>>().join(", ")
+    }
+}
+
 /// Scope names (`word:word[:word]`, lowercase and `_`) in a text, Markdown escapes removed.
 fn scopes_in_text(text: &str) -> BTreeSet<String> {
     let text = text.replace("\\_", "_");
@@ -1046,6 +1107,29 @@ mod tests {
         for (text, kind, want) in cases {
             assert_eq!(limits_in_text(text, kind), want, "{text}");
         }
+    }
+
+    #[test]
+    fn token_types_from_authorization_text() {
+        let text = |t: &str| {
+            tokens_in_text(authorization_text(&format!(
+                "x\n__Authorization:__\n{t}\n__Request:__\nuser access token"
+            )))
+        };
+        assert_eq!(
+            text("Requires an [app access token](a) or [user access token](b)."),
+            BTreeSet::from(["app", "user"])
+        );
+        assert_eq!(
+            text("Query parameter `id` must match the [User-Access token](b)"),
+            BTreeSet::from(["user"])
+        );
+        assert_eq!(
+            text("Requires a signed JSON Web Token (JWT) created by an EBS."),
+            BTreeSet::from(["jwt"])
+        );
+        assert!(text("The Client-Id and Authorization headers are not required.").is_empty());
+        assert_eq!(token_list(&BTreeSet::new()), "none");
     }
 
     #[test]

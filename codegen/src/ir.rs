@@ -247,6 +247,8 @@ pub struct Builder {
     pub ident: Ident,
     /// The endpoint static it calls.
     pub endpoint: Ident,
+    /// Twitch's operation id, for the `OPERATION` constant.
+    pub operation: String,
     /// Doc lines.
     pub docs: Vec<String>,
     /// Fields besides `api`, `limit` last for paginated builders.
@@ -259,6 +261,9 @@ pub struct Builder {
     pub send: Send,
     /// The model type `T` of the runtime call (`api.list::<T>`), if the shape has one.
     pub model: Option<TokenStream>,
+    /// The item model `paginate()` and `into_stream()` page over: the model of a paginated
+    /// response, or the item of a paged envelope; `None` when the builder does not page.
+    pub page_item: Option<TokenStream>,
     /// For paginated builders: how many items awaiting collects when `limit` is not set
     /// (`paginate` and `into_stream` have no cap unless `limit` is set).
     pub default_limit: Option<u32>,
@@ -310,6 +315,11 @@ pub enum Input {
     Plain(TokenStream),
     /// `impl IntoIterator<Item = T>`, collected into `Vec<T>`.
     List(TokenStream),
+    /// An enum model `E`: `impl Into<E>`, so a known variant, a `&str` or a `String` (a value
+    /// newer than the SDK) all fit.
+    Enum(TokenStream),
+    /// A list of an enum model: `impl IntoIterator<Item = impl Into<E>>`, collected.
+    EnumList(TokenStream),
 }
 
 /// How a converted value is stored.

@@ -15,6 +15,9 @@
 //! and writes them, which is what `cargo xtask codegen [--check]` and the up-to-date test use.
 //! Nothing here panics on a bad spec: every problem comes back as a [`Diagnostic`].
 //!
+//! EventSub (`spec/eventsub/`) runs through its own small pipeline in [`events`], whose files
+//! are added to the same output.
+//!
 //! Beside the pipeline, [`diff`] compares the spec with a Helix OpenAPI description
 //! (`cargo xtask spec-diff PATH`).
 
@@ -23,6 +26,7 @@
 pub mod diag;
 pub mod diff;
 pub mod emit;
+pub mod events;
 pub mod ir;
 pub mod load;
 pub mod lower;
@@ -50,5 +54,8 @@ pub fn generate(spec_dir: &Path) -> Result<Vec<Output>, Diagnostics> {
     let loaded = load::load(spec_dir)?;
     let index = validate::validate(&loaded)?;
     let ir = lower::lower(&loaded, &index)?;
-    emit::emit(&ir)
+    let mut outputs = emit::emit(&ir)?;
+    outputs.extend(events::generate(spec_dir, &loaded)?);
+    outputs.sort();
+    Ok(outputs)
 }

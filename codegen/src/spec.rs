@@ -260,6 +260,10 @@ pub struct Pagination {
     /// Whether Helix accepts a `before` cursor for the previous page.
     #[serde(default)]
     pub before: bool,
+    /// For an `envelope` response that is also a cursor-paged list: the model of one item of
+    /// `data`. The builders then page over the items too (`paginate()`, `into_stream()`).
+    #[serde(default)]
+    pub item: Option<String>,
 }
 
 /// What a successful call returns.
@@ -315,6 +319,9 @@ pub struct Method {
     /// For paginated methods: how many items awaiting the request fetches when `limit` is not set.
     #[serde(default)]
     pub default_limit: Option<u32>,
+    /// The order the results come in, where Twitch defines one (`Most viewed first.`).
+    #[serde(default)]
+    pub order: Option<String>,
     /// Another name the reference library uses for the same call.
     #[serde(default)]
     pub aliases: Vec<String>,

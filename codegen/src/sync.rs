@@ -14,7 +14,13 @@ use crate::emit::{MODELS_DIR, SDK_DIR, TESTS_DIR};
 use crate::{Output, generate};
 
 /// The folders whose every file the generator owns, relative to the workspace root.
-pub const OWNED_DIRS: [&str; 3] = [MODELS_DIR, SDK_DIR, TESTS_DIR];
+pub const OWNED_DIRS: [&str; 5] = [
+    MODELS_DIR,
+    SDK_DIR,
+    TESTS_DIR,
+    crate::events::MODELS_DIR,
+    crate::events::SDK_DIR,
+];
 
 /// The command that brings generated files up to date.
 pub const FIX_COMMAND: &str = "cargo xtask codegen";

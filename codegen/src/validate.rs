@@ -675,11 +675,33 @@ impl Validator<'_> {
                 Some("pagination"),
                 "a paginated response needs a `pagination` block",
             ),
+            (Shape::Paginated, Some(p)) if p.item.is_some() => self.report(
+                file,
+                Some(item),
+                Some("pagination.item"),
+                "only an `envelope` response names its item model; a paginated one pages `response.model`",
+            ),
+            (Shape::Envelope, Some(p)) => match &p.item {
+                None => self.report(
+                    file,
+                    Some(item),
+                    Some("pagination.item"),
+                    "a paged `envelope` response needs the model of one item of `data`",
+                ),
+                Some(model) if self.index.models.get(model).is_none_or(|m| m.is_enum) => self
+                    .report(
+                        file,
+                        Some(item),
+                        Some("pagination.item"),
+                        format!("unknown struct model reference `{model}`"),
+                    ),
+                Some(_) => {}
+            },
             (shape, Some(_)) if shape != Shape::Paginated => self.report(
                 file,
                 Some(item),
                 Some("pagination"),
-                "a `pagination` block needs `response.shape: paginated`",
+                "a `pagination` block needs `response.shape: paginated` (or `envelope` with `item`)",
             ),
             _ => {}
         }
@@ -1010,6 +1032,14 @@ impl Validator<'_> {
                     ),
                 );
             }
+        }
+        if m.order.as_deref().is_some_and(|o| o.trim().is_empty()) {
+            self.report(
+                file,
+                Some(item),
+                Some(&format!("{at}.order")),
+                "empty: say in which order the results come, or leave `order` out",
+            );
         }
         if m.default_limit.is_some() && e.response.shape != Shape::Paginated {
             self.report(

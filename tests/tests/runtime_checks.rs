@@ -10,6 +10,8 @@
 mod support;
 
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::models::{BitsLeaderboardPeriod, VideoPeriod, VideoSort, VideoTypeFilter};
+use twitch_sdk::requests::GetChannelFollowers;
 use twitch_sdk::{Error, MissingScopes, TokenError, TokenErrorKind, TokenType, UserToken};
 
 use support::{USER_ID, client, helix_requests};
@@ -106,6 +108,7 @@ async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
         "moderator:manage:banned_users",
         "bits:read",
         "moderator:manage:announcements",
+        "channel:manage:polls",
     ];
     let (user, _) = support::user(&mock, &scopes).await;
     let app = support::app(&mock).await;
@@ -139,20 +142,9 @@ async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
             "must be 1 to 1209600, got 1209601",
         ),
         (
-            user.get_bits_leaderboard()
-                .period("forever")
-                .await
-                .unwrap_err(),
-            "period",
-            "must be one of: day, week, month, year, all; got `forever`",
-        ),
-        (
-            user.send_chat_announcement("hello")
-                .color("red")
-                .await
-                .unwrap_err(),
-            "color",
-            "must be one of: blue, green, orange, purple, primary; got `red`",
+            user.end_poll("poll-1", "ACTIVE").await.unwrap_err(),
+            "status",
+            "must be one of: TERMINATED, ARCHIVED; got `ACTIVE`",
         ),
     ];
     for (err, name, reason) in &cases {
@@ -182,6 +174,39 @@ async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
         .unwrap();
     user.get_bits_leaderboard().period("week").await.unwrap();
     assert_eq!(helix_requests(&mock).len(), 3);
+}
+
+/// A parameter with a fixed set of values is an enum: a variant, a known string, or a value
+/// newer than the SDK all go out as written, none refused.
+#[tokio::test]
+async fn enum_parameters_take_variants_and_new_values() {
+    let mock = MockServer::start().await;
+    let (user, _) = support::user(&mock, &["bits:read"]).await;
+    let app = support::app(&mock).await;
+    mock.clear_requests();
+
+    user.get_bits_leaderboard()
+        .period(BitsLeaderboardPeriod::Week)
+        .await
+        .unwrap();
+    user.get_bits_leaderboard().period("decade").await.unwrap();
+    app.get_videos_by_category_id("33214")
+        .sort(VideoSort::Views)
+        .video_type(VideoTypeFilter::Archive)
+        .period("month")
+        .await
+        .unwrap();
+    let sent = helix_requests(&mock);
+    assert_eq!(sent[0].query_value("period"), Some("week"));
+    assert_eq!(sent[1].query_value("period"), Some("decade"));
+    assert_eq!(sent[2].query_value("sort"), Some("views"));
+    assert_eq!(sent[2].query_value("type"), Some("archive"));
+    assert_eq!(sent[2].query_value("period"), Some("month"));
+    assert_eq!(
+        VideoPeriod::from("month"),
+        VideoPeriod::Month,
+        "known strings become variants"
+    );
 }
 
 #[tokio::test]
@@ -226,8 +251,11 @@ async fn a_scope_needed_for_part_of_the_answer_does_not_refuse_the_call() {
             .unwrap(),
         42
     );
-    let sent = helix_requests(&mock);
+    // Each request builder names its operation, as the stand-in's log does.
+    assert_eq!(GetChannelFollowers::OPERATION, "get-channel-followers");
+    let sent = mock.requests_to(GetChannelFollowers::OPERATION);
     assert_eq!(sent.len(), 1);
+    assert_eq!(helix_requests(&mock).len(), 1);
     assert_eq!(
         sent[0].query_value("first"),
         Some("1"),

@@ -183,4 +183,59 @@ async fn empty_data_is_the_empty_answer_of_every_shape() {
             route.remove();
         }
     }
+    // An envelope (the whole body is the model) with an empty `data`.
+    for data in [Value::Null, json!([])] {
+        let route = mock
+            .on("get-global-emotes")
+            .reply(Reply::json(200, json!({"data": data, "template": "t"})));
+        let emotes = user.get_global_emotes().await.unwrap();
+        assert!(emotes.data.is_empty(), "{data}");
+        route.remove();
+    }
+}
+
+/// Twitch's own example and schema disagree on the marker link's key (`URL` in the example, which
+/// the spec follows, `url` in the schema): either spelling is read, the other one logged.
+#[tokio::test]
+async fn a_key_in_another_case_is_read_under_its_name() {
+    let mock = MockServer::start().await;
+    let lenient = support::client(&mock).strict_decoding(false);
+    let (access, _) = support::issue(&mock, &["user:read:broadcast"]);
+    let user = lenient
+        .build()
+        .unwrap()
+        .user(twitch_sdk::UserToken::new(
+            mock.client_id(),
+            access.as_str(),
+        ))
+        .await
+        .unwrap();
+    let example = include_str!("../../spec/examples/get-stream-markers.json");
+    let schema_spelling: Value =
+        serde_json::from_str(&example.replace("\"URL\"", "\"url\"")).unwrap();
+    mock.on("get-stream-markers")
+        .reply(Reply::json(200, schema_spelling.clone()));
+    let markers = user.get_stream_markers().await.unwrap();
+    let marker = &markers[0].videos[0].markers[0];
+    assert!(
+        marker.url.starts_with("https://twitch.tv/"),
+        "{}",
+        marker.url
+    );
+
+    // Strict: the difference is an error naming the object that lacks `URL`.
+    let strict = support::client(&mock).build().unwrap();
+    let user = strict
+        .user(twitch_sdk::UserToken::new(
+            mock.client_id(),
+            access.as_str(),
+        ))
+        .await
+        .unwrap();
+    let err = user.get_stream_markers().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { path, message, .. }
+            if path == "data[0].videos[0].markers[0]" && message.contains("URL")),
+        "{err:?}"
+    );
 }

@@ -118,7 +118,7 @@ async fn proxies_from_the_environment_are_ignored_and_named_ones_carry_only_http
         .await
         .expect("plain HTTP bypasses the named proxy");
     assert_eq!(mock.oauth_counts().client_credentials, 2);
-    std::thread::sleep(Duration::from_millis(400));
+    tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(recorder.seen(), "", "no byte may reach a proxy so far");
 
     // ... while HTTPS goes through it as a CONNECT tunnel: the proxy sees the host, not the grant.

@@ -47,6 +47,7 @@ fn every_kind_of_difference_is_found() {
         "get-widgets: response data[].color: Helix only",
         "get-widgets: response data[].extra: spec only",
         "get-widgets: response total: Helix only (explained)",
+        "make-widget: tokens: Helix jwt, spec user",
         "make-widget: scope widgets:admin: Helix only",
         "make-widget: param body.name length.max: Helix 25, spec 20",
         "make-widget: param body.data.size range.max: Helix 12, spec 10",
@@ -86,7 +87,7 @@ fn notes_explain_and_stale_or_malformed_notes_are_reported() {
             "get-widgets: is stale (no difference `scope widgets:admin: Helix only`)",
         ]
     );
-    assert_eq!(report.unexplained(), 28);
+    assert_eq!(report.unexplained(), 29);
     assert!(!report.is_clean());
 
     let text = report.render(false);
@@ -102,7 +103,7 @@ fn notes_explain_and_stale_or_malformed_notes_are_reported() {
     );
     assert_eq!(
         report.summary(),
-        "spec-diff: 29 difference(s), 1 explained by spec notes, 28 unexplained; 3 note problem(s)"
+        "spec-diff: 30 difference(s), 1 explained by spec notes, 29 unexplained; 3 note problem(s)"
     );
 }
 

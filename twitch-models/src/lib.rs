@@ -9,6 +9,8 @@
 //! - [`Redacted`], what a field the spec marks `secret` (a stream key, a webhook secret) prints
 //!   as in `Debug`.
 //!
+//! [`events`] holds the EventSub event payloads, generated from `spec/eventsub/*.yaml`.
+//!
 //! Decoding is lenient where Twitch is: unknown fields are ignored, and an enum value the spec
 //! does not list decodes as the enum's `Unknown` variant instead of failing.
 
@@ -28,6 +30,8 @@ mod generated;
 
 mod string_enum;
 mod transport;
+
+pub mod events;
 
 pub use generated::*;
 

@@ -1,5 +1,5 @@
-//! Managing EventSub: a conduit with webhook shards, subscriptions delivered through it, the
-//! subscription list page by page, the cost budget, and pruning subscriptions that stopped working.
+//! Managing EventSub: a conduit with webhook shards, typed subscriptions delivered through it,
+//! decoding a delivered notification, the subscription list page by page, the cost budget, and pruning subscriptions that stopped working.
 //!
 //! ```sh
 //! cargo run --example eventsub
@@ -9,19 +9,22 @@
 //! app API (an app access token from the client credentials). The example runs against the
 //! built-in Helix stand-in, which answers with Twitch's documented example responses (so ids in
 //! the answers differ from the ones asked for); it is told to answer one subscription with
-//! `409 Conflict`, as Twitch does for a duplicate, to show how to treat that as success.
+//! `409 Conflict`, as Twitch does for a duplicate, which the SDK reports as
+//! `Subscribed::AlreadyExists`.
 //! For real Twitch, build the client with `Client::new()` and your own `ClientCredentials`.
 
 use std::error::Error as StdError;
 use std::process::ExitCode;
 
+use twitch_sdk::eventsub::types::{ChannelFollowV2, StreamOnlineV1};
+use twitch_sdk::eventsub::{Event, Notification, Subscribed};
 use twitch_sdk::mock::{MockServer, Reply};
 use twitch_sdk::models::{
     ConduitShardUpdateRequest, EventSubSubscription, EventSubSubscriptionStatus, EventSubTransport,
-    TransportMethod,
+    Timestamp,
 };
 use twitch_sdk::serde_json::{self, json};
-use twitch_sdk::{AppApi, Client, ClientCredentials, Error, Result};
+use twitch_sdk::{AppApi, Client, ClientCredentials, Result};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -61,8 +64,10 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     // Point each shard at a webhook (a WebSocket session id works the same way).
     let shards = (0..2).map(|n| ConduitShardUpdateRequest {
         id: n.to_string(),
-        transport: webhook(
-            &format!("https://bot.example.com/eventsub/{n}"),
+        // Twitch wants an https callback and a secret of 10 to 100 characters; the SDK checks
+        // both before sending.
+        transport: EventSubTransport::webhook(
+            format!("https://bot.example.com/eventsub/{n}"),
             "s3cret-s3cret",
         ),
     });
@@ -87,11 +92,8 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
             .as_deref()
             .or(shard.transport.session_id.as_deref())
             .unwrap_or("-");
-        println!(
-            "    shard {:<2} {:<38} {target}",
-            shard.id,
-            shard.status.as_str()
-        );
+        // Enums print their wire value and honour width and alignment.
+        println!("    shard {:<2} {:<38} {target}", shard.id, shard.status);
     }
     let resized = app.update_conduit(&conduit.id, 4).await?;
     println!(
@@ -104,33 +106,55 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     println!();
 
     println!("Subscriptions through the conduit");
-    let wanted = [
-        ("stream.online", "1", json!({"broadcaster_user_id": "1234"})),
-        (
-            "channel.follow",
-            "2",
-            json!({"broadcaster_user_id": "1234", "moderator_user_id": "1234"}),
-        ),
-    ];
-    for (kind, version, condition) in wanted.clone() {
-        report(
-            kind,
-            version,
-            subscribe(&app, kind, version, &conduit.id, condition).await?,
-        );
+    // Typed conditions: the SDK knows each type's version, transports and scopes, and checks
+    // them (and the condition) before anything is sent.
+    let online = StreamOnlineV1::new("1234");
+    report(
+        "stream.online v1",
+        app.subscribe(online.clone()).conduit(&conduit.id).await?,
+    );
+    let follows = ChannelFollowV2::new("1234").moderator_user_id("1234");
+    report(
+        "channel.follow v2",
+        app.subscribe(follows).conduit(&conduit.id).await?,
+    );
+    // A mistake is caught before sending: with an app token nobody fills in the moderator.
+    if let Err(e) = app
+        .subscribe(ChannelFollowV2::new("1234"))
+        .conduit(&conduit.id)
+        .await
+    {
+        println!("  refused before sending: {e}");
     }
     // Running the setup again, as a restarted bot does: Twitch answers 409 Conflict for a
-    // subscription that exists already (simulated here for the first one).
+    // subscription that exists already (simulated here), which the SDK reports as
+    // `Subscribed::AlreadyExists` rather than an error.
     println!("  again after a restart:");
     mock.on("create-eventsub-subscription")
         .once()
         .reply(Reply::error(409, "subscription already exists"));
-    let (kind, version, condition) = wanted[0].clone();
     report(
-        kind,
-        version,
-        subscribe(&app, kind, version, &conduit.id, condition).await?,
+        "stream.online v1",
+        app.subscribe(online).conduit(&conduit.id).await?,
     );
+    println!();
+
+    println!("Decoding what a shard delivers");
+    let payload = br#"{"subscription": {"id": "f1c2a387", "type": "stream.online", "version": "1",
+        "status": "enabled", "cost": 0, "condition": {"broadcaster_user_id": "1234"},
+        "transport": {"method": "conduit", "conduit_id": "bfcfc993"},
+        "created_at": "2026-02-27T10:11:12Z"},
+        "event": {"id": "9001", "broadcaster_user_id": "1234", "broadcaster_user_login": "cool_user",
+        "broadcaster_user_name": "Cool_User", "type": "live", "started_at": "2026-02-27T10:12:00Z"}}"#;
+    let at = Timestamp::parse("2026-02-27T10:12:01Z")?;
+    let notification = Notification::from_payload("message-1", at, payload)?;
+    match &notification.event {
+        Event::StreamOnlineV1(online) => println!(
+            "  {} went live at {}",
+            online.broadcaster_user_name, online.started_at
+        ),
+        other => println!("  something else: {:?}", other.subscription_type()),
+    }
     println!();
 
     // What the app has subscribed to over time: two pages, two subscriptions that stopped working.
@@ -140,11 +164,7 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     for sub in &subs {
         println!(
             "    {} {:<22} v{} {:<30} cost {}",
-            sub.id,
-            sub.type_.as_str(),
-            sub.version,
-            sub.status.as_str(),
-            sub.cost
+            sub.id, sub.type_, sub.version, sub.status, sub.cost
         );
     }
     let summary = app.get_eventsub_subscriptions_summary().await?;
@@ -157,12 +177,7 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     let mut pruned = 0;
     for sub in subs.iter().filter(|s| is_dead(s)) {
         app.delete_eventsub_subscription(&sub.id).await?;
-        println!(
-            "  deleted {} ({}: {})",
-            sub.id,
-            sub.type_.as_str(),
-            sub.status.as_str()
-        );
+        println!("  deleted {} ({}: {})", sub.id, sub.type_, sub.status);
         pruned += 1;
     }
     if pruned == 0 {
@@ -175,74 +190,29 @@ async fn run() -> std::result::Result<(), Box<dyn StdError>> {
     Ok(())
 }
 
-fn report(kind: &str, version: &str, created: Option<EventSubSubscription>) {
-    match created {
+fn report(what: &str, done: Subscribed) {
+    match done.subscription() {
         Some(sub) => println!(
-            "  {kind} v{version}: created {} ({}, cost {})",
+            "  {what}: created {} ({}, cost {})",
             sub.id,
             sub.status.as_str(),
             sub.cost
         ),
-        None => println!("  {kind} v{version}: exists already"),
+        None => println!("  {what}: exists already"),
     }
 }
 
-/// A webhook transport (Twitch wants a secret of 10 to 100 characters to sign events with).
-fn webhook(callback: &str, secret: &str) -> EventSubTransport {
-    EventSubTransport {
-        method: TransportMethod::Webhook,
-        callback: Some(callback.to_owned()),
-        secret: Some(secret.to_owned()),
-        session_id: None,
-        conduit_id: None,
-    }
-}
-
-/// Subscribes to `kind` through the conduit; `None` when the subscription exists already.
-async fn subscribe(
-    app: &AppApi,
-    kind: &str,
-    version: &str,
-    conduit_id: &str,
-    condition: serde_json::Value,
-) -> Result<Option<EventSubSubscription>> {
-    let transport = EventSubTransport {
-        method: TransportMethod::Conduit,
-        callback: None,
-        secret: None,
-        session_id: None,
-        conduit_id: Some(conduit_id.to_owned()),
-    };
-    match app
-        .create_eventsub_subscription(kind, version, transport, condition)
-        .await
-    {
-        Ok(created) => Ok(created.data.into_iter().next()),
-        Err(Error::Conflict { .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Every subscription of the app: the list is one page per call, with `after` for the next.
+/// Every subscription of the app, page by page like any other list (`into_stream()` would
+/// yield them one by one).
 async fn all_subscriptions(app: &AppApi) -> Result<Vec<EventSubSubscription>> {
     let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut request = app.get_eventsub_subscriptions();
-        if let Some(after) = cursor.take() {
-            request = request.after(after);
-        }
-        let page = request.await?;
-        println!("  page of {} (total {})", page.data.len(), page.total);
-        all.extend(page.data);
-        cursor = page
-            .pagination
-            .and_then(|p| p.cursor)
-            .filter(|c| !c.is_empty());
-        if cursor.is_none() {
-            return Ok(all);
-        }
+    let mut pages = app.get_eventsub_subscriptions().paginate();
+    while let Some(page) = pages.next_page().await? {
+        let total = pages.total().unwrap_or_default();
+        println!("  page of {} (total {total})", page.len());
+        all.extend(page);
     }
+    Ok(all)
 }
 
 /// Whether Twitch gave up on a subscription: it will never deliver again and only costs budget.

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::requests::GetChannelFollowers;
 use twitch_sdk::serde_json::{self, json};
 use twitch_sdk::{Client, UserApi, UserToken};
 
@@ -63,7 +64,9 @@ async fn run() -> Result<(), Box<dyn StdError>> {
     };
 
     let channel = broadcaster.unwrap_or_else(|| api.user_id());
-    println!("Followers of channel {channel}:");
+    // The count alone needs no scope and one small request.
+    let count = api.get_channel_follower_count(&channel).await?;
+    println!("Channel {channel} has {count} followers:");
     let started = Instant::now();
     let mut progress = Progress::new();
     let mut by_year: BTreeMap<String, usize> = BTreeMap::new();
@@ -107,7 +110,7 @@ async fn run() -> Result<(), Box<dyn StdError>> {
         );
     }
     if let Some(mock) = &mock {
-        let requests = mock.requests_to("get-channel-followers");
+        let requests = mock.requests_to(GetChannelFollowers::OPERATION);
         let refused = requests.iter().filter(|r| r.status == Some(429)).count();
         println!(
             "The stand-in received {} page requests and answered 429 to {refused} of them: the SDK \

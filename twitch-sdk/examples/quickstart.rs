@@ -21,6 +21,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use twitch_sdk::mock::MockServer;
+use twitch_sdk::requests::GetBlockedTerms;
 use twitch_sdk::serde_json::{self, json};
 use twitch_sdk::{AppApi, Client, ClientCredentials, Error, UserToken};
 
@@ -96,10 +97,18 @@ async fn stand_in() -> Result<(), Box<dyn StdError>> {
     );
     match user.get_blocked_terms().await {
         Ok(terms) => println!("   unexpectedly got {} terms", terms.len()),
-        Err(e @ Error::Token(_)) => println!("   Error: {e}"),
+        // `missing_scopes()` recognises this refusal and Twitch's own 401 for a missing scope.
+        Err(e) if e.is_missing_scope() => {
+            println!("   Error: {e}");
+            let missing = e.missing_scopes().unwrap_or_default();
+            println!(
+                "   ask the user to authorize one of: {}",
+                missing.any_of.join(", ")
+            );
+        }
         Err(e) => return Err(e.into()),
     }
-    let sent = mock.requests_to("get-blocked-terms").len();
+    let sent = mock.requests_to(GetBlockedTerms::OPERATION).len();
     println!("   requests the stand-in received for it: {sent}\n");
 
     println!("4. Moderation: time user 1003 (viewer_vic) out for 10 minutes");

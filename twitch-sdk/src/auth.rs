@@ -17,6 +17,11 @@
 //! token. Every renewed user token is validated before it is used: one issued to another client
 //! id, or belonging to another user than the session's, is refused with [`Error::Token`].
 //! [`TokenCell::revoke`] signs out (Twitch's `/revoke`); the cell then refuses every call.
+//!
+//! With a [`SharedTokens`] store (the `redis` feature's fleet), renewal is also single-flight
+//! across processes: under the store's lock, a token another process renewed since ours is taken
+//! from the store instead of renewing again (and validated like any renewed token), and a token
+//! renewed here is stored for the others. `on_refresh` fires only where the token was renewed.
 
 use std::fmt;
 use std::future::Future;
@@ -24,6 +29,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
+use futures_core::future::BoxFuture;
 use serde::Deserialize;
 
 use crate::error::{Error, Result, TokenError, TokenErrorKind, TokenType};
@@ -179,6 +185,69 @@ impl UserToken {
         self.on_refresh = Some(Arc::new(hook));
         self
     }
+}
+
+/// A renewed token as a [`SharedTokens`] store keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StoredToken {
+    /// The tokens; `expires_in` counts from `issued_at`.
+    pub(crate) set: TokenSet,
+    pub(crate) issued_at: SystemTime,
+}
+
+impl StoredToken {
+    /// When the access token expires, if it does.
+    fn expires_at(&self) -> Option<SystemTime> {
+        let lifetime = self.set.expires_in?;
+        self.issued_at.checked_add(lifetime)
+    }
+
+    /// Whether the access token is still good for a while (not due for renewal at `now`).
+    fn usable(&self, now: SystemTime) -> bool {
+        let renew_at = self.set.expires_in.and_then(|lifetime| {
+            let margin = RENEW_MARGIN.min(lifetime / 10);
+            self.issued_at.checked_add(lifetime - margin)
+        });
+        renew_at.is_none_or(|at| at > now)
+    }
+
+    /// The token set with its lifetime counted from `now`.
+    fn adopt(&self, now: SystemTime) -> TokenSet {
+        let mut set = self.set.clone();
+        set.expires_in = set.expires_in.map(|lifetime| {
+            let expires_at = self.issued_at.checked_add(lifetime).unwrap_or(now);
+            expires_at.duration_since(now).unwrap_or_default()
+        });
+        set
+    }
+}
+
+/// The renewal lock on one token in a [`SharedTokens`] store, and what the store held then.
+#[derive(Debug)]
+pub(crate) struct TokenLease {
+    /// The stored token, read under the lock.
+    pub(crate) stored: Option<StoredToken>,
+    /// The lock's owner id; `None` when the store could not be locked (it is unavailable, or
+    /// the holder did not let go in time) and this process renews on its own.
+    // Read only by the `redis` feature's fleet store.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) owner: Option<String>,
+}
+
+/// Tokens shared between processes, so that one renews and the others reuse its token (the
+/// `redis` feature's fleet store). Both calls are bounded in time and never fail: a store that
+/// cannot answer yields an unlocked, empty lease, and the token is renewed locally.
+pub(crate) trait SharedTokens: Send + Sync + 'static {
+    /// Takes the renewal lock of `key` (waiting while another process holds it) and reads the
+    /// token stored there.
+    fn lock<'a>(&'a self, key: &'a str) -> BoxFuture<'a, TokenLease>;
+    /// Stores `token`, when given, and releases the lock.
+    fn unlock<'a>(
+        &'a self,
+        key: &'a str,
+        lease: TokenLease,
+        token: Option<StoredToken>,
+    ) -> BoxFuture<'a, ()>;
 }
 
 /// What `/validate` says about a user token.
@@ -605,9 +674,9 @@ impl Cell {
     /// Renews; the caller holds the gate. A user token is validated before it is adopted: it
     /// must belong to this client and to the session's user.
     async fn renew_locked(&self, http: &Http) -> Result<()> {
-        let fresh = match self.fetch_new(http).await {
-            Ok(fresh) => fresh,
-            Err(e) => return Err(self.fail(e)),
+        let (fresh, fetched) = match self.obtain(http).await {
+            (Ok(fresh), fetched) => (fresh, fetched),
+            (Err(e), _) => return Err(self.fail(e)),
         };
         let validation = if self.is_user() {
             match self.validate_renewed(http, &fresh).await {
@@ -621,8 +690,11 @@ impl Cell {
         if let Some(v) = validation {
             self.accept_validation(http, v);
         }
-        tracing::debug!(generation, "token renewed");
-        self.notify(&fresh);
+        tracing::debug!(generation, fetched, "token renewed");
+        // Another process renewed a token taken from the fleet's store, and called its hook.
+        if fetched {
+            self.notify(&fresh);
+        }
         Ok(())
     }
 
@@ -694,6 +766,66 @@ impl Cell {
         state.attempts += 1;
         state.failure = Some((state.attempts, failure.clone()));
         Error::Token(failure)
+    }
+
+    /// A new token set, and whether it was fetched here (`false`: another process renewed it).
+    ///
+    /// With a shared token store this runs under the store's lock: a token another process
+    /// renewed since ours is taken from the store, and a token fetched here is stored.
+    async fn obtain(&self, http: &Http) -> (Result<TokenSet>, bool) {
+        let Some((store, key)) = self.shared_store(http) else {
+            return (self.fetch_new(http).await, true);
+        };
+        let lease = store.lock(&key).await;
+        let now = http.clock.now();
+        let (used, ours) = {
+            let state = self.lock();
+            (state.token.clone(), state.expires_at)
+        };
+        // A stored token older than ours (this process renewed while the store was out of reach)
+        // is neither reused nor renewed from: its refresh token may be spent.
+        let newer = |stored: &&StoredToken| match (stored.expires_at(), ours) {
+            (Some(theirs), Some(ours)) => theirs > ours,
+            _ => true,
+        };
+        if let Some(stored) = lease.stored.as_ref().filter(newer) {
+            if stored.set.access_token != used && stored.usable(now) {
+                let set = stored.adopt(now);
+                store.unlock(&key, lease, None).await;
+                tracing::debug!("another process renewed the token; using theirs");
+                return (Ok(set), false);
+            }
+            // Renew with the newest refresh token: another process may have rotated ours away.
+            if let Some(refresh) = &stored.set.refresh_token {
+                self.lock().refresh_token = Some(refresh.clone());
+            }
+        }
+        let result = self.fetch_new(http).await;
+        let save = result.as_ref().ok().map(|set| {
+            let mut set = set.clone();
+            if set.refresh_token.is_none() {
+                set.refresh_token = self.lock().refresh_token.clone();
+            }
+            StoredToken {
+                set,
+                issued_at: now,
+            }
+        });
+        store.unlock(&key, lease, save).await;
+        (result, true)
+    }
+
+    /// The shared token store and this token's key there (`app:<client id>`,
+    /// `user:<client id>:<user id>`), once the user is known.
+    fn shared_store<'h>(&self, http: &'h Http) -> Option<(&'h dyn SharedTokens, String)> {
+        let store = http.sharing.tokens.as_deref()?;
+        let user = self.lock().user.clone();
+        let key = match (self.is_user(), user) {
+            (false, _) => format!("app:{}", self.client_id),
+            (true, Some(user)) => format!("user:{}:{}", self.client_id, user.user_id),
+            (true, None) => return None,
+        };
+        Some((store, key))
     }
 
     async fn fetch_new(&self, http: &Http) -> Result<TokenSet> {
@@ -908,6 +1040,31 @@ mod tests {
         s.set_expiry(t0, Some(Duration::from_secs(u64::MAX)));
         assert_eq!(s.expires_at, None);
         assert!(matches!(s.due(t0, true), Due::Nothing));
+    }
+
+    #[test]
+    fn a_stored_token_is_reused_until_its_renewal_is_due() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let stored = StoredToken {
+            set: TokenSet::new("a").with_expires_in(Duration::from_secs(3600)),
+            issued_at: t0,
+        };
+        assert!(stored.usable(t0 + Duration::from_secs(3299)));
+        assert!(!stored.usable(t0 + Duration::from_secs(3300)));
+        // Taken 20 minutes after it was issued: 40 minutes left.
+        let adopted = stored.adopt(t0 + Duration::from_secs(1200));
+        assert_eq!(adopted.expires_in, Some(Duration::from_secs(2400)));
+        assert_eq!(
+            stored.adopt(t0 + Duration::from_secs(7200)).expires_in,
+            Some(Duration::ZERO)
+        );
+        // No lifetime: good until replaced.
+        let forever = StoredToken {
+            set: TokenSet::new("a"),
+            issued_at: t0,
+        };
+        assert!(forever.usable(t0 + Duration::from_secs(u32::MAX as u64)));
+        assert_eq!(forever.adopt(t0).expires_in, None);
     }
 
     #[test]

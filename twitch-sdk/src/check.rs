@@ -38,7 +38,64 @@ where
             name: param.rust_name.to_owned(),
             reason,
         })
-    })
+    })?;
+    body.map_or(Ok(()), |body| webhook_transports(body, ""))
+}
+
+/// Twitch's rules for a webhook transport, wherever one sits in a body (`transport`, or
+/// `shards[i].transport` of a conduit update): the callback is an `https` URL and the secret
+/// holds 10 to 100 characters. `at` is the path of `value`, for the error's name.
+fn webhook_transports(value: &Value, at: &str) -> Result<(), Error> {
+    let child = |key: &str| {
+        if at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            if map.get("method").and_then(Value::as_str) == Some("webhook") {
+                webhook_transport(map, at)?;
+            }
+            map.iter()
+                .try_for_each(|(key, value)| webhook_transports(value, &child(key)))
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| webhook_transports(item, &format!("{at}[{i}]"))),
+        _ => Ok(()),
+    }
+}
+
+fn webhook_transport(map: &serde_json::Map<String, Value>, at: &str) -> Result<(), Error> {
+    let name = if at.is_empty() { "transport" } else { at };
+    let invalid = |reason: String| Error::InvalidArgument {
+        name: name.to_owned(),
+        reason,
+    };
+    match map.get("callback").and_then(Value::as_str) {
+        Some(url)
+            if url
+                .get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://")) => {}
+        Some(_) => return Err(invalid("a webhook callback must be an https:// URL".into())),
+        None => return Err(invalid("a webhook transport needs a callback URL".into())),
+    }
+    // The secret is never quoted: only its length is reported.
+    let Some(secret) = map.get("secret").and_then(Value::as_str) else {
+        return Err(invalid("a webhook transport needs a secret".into()));
+    };
+    if !secret.is_ascii() {
+        return Err(invalid("a webhook secret must be ASCII".into()));
+    }
+    match secret.len() {
+        10..=100 => Ok(()),
+        n => Err(invalid(format!(
+            "a webhook secret must hold 10 to 100 characters, got {n}"
+        ))),
+    }
 }
 
 /// Checks that a token with `granted` scopes may call `endpoint`.
@@ -535,6 +592,39 @@ mod tests {
     fn owned_query_pairs_work_too() {
         let query = vec![("broadcaster_id".to_owned(), "1".to_owned())];
         assert!(arguments(&ENDPOINT, &query, Some(&json!({"title": "t"}))).is_ok());
+    }
+
+    #[test]
+    fn webhook_transports_need_https_and_a_sized_secret() {
+        let open = Endpoint {
+            params: &[],
+            ..ENDPOINT
+        };
+        let check = |body: Value| arguments::<&str, &str>(&open, &[], Some(&body));
+        let hook = |callback: &str, secret: &str| json!({"method": "webhook", "callback": callback, "secret": secret});
+        let ok = hook("https://example.com/cb", "0123456789");
+        assert!(check(json!({"transport": ok})).is_ok());
+        assert!(check(json!({"transport": {"method": "websocket", "session_id": "x"}})).is_ok());
+        let reason = |body: Value| match check(body) {
+            Err(Error::InvalidArgument { name, reason }) => format!("{name}: {reason}"),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason(json!({"transport": hook("http://example.com/cb", "0123456789")})),
+            "transport: a webhook callback must be an https:// URL"
+        );
+        assert_eq!(
+            reason(json!({"transport": hook("https://example.com/cb", "short")})),
+            "transport: a webhook secret must hold 10 to 100 characters, got 5"
+        );
+        let long = "x".repeat(101);
+        assert_eq!(
+            reason(
+                json!({"shards": [{"id": "0", "transport": ok}, {"id": "1", "transport": hook("https://a.b", &long)}]})
+            ),
+            "shards[1].transport: a webhook secret must hold 10 to 100 characters, got 101"
+        );
+        assert!(!reason(json!({"transport": hook("https://a.b", "short")})).contains("short"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::api::{Api, AppApi, UserApi};
 use crate::auth::{ClientCredentials, TokenCell, UserToken};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
-use crate::http::{self, Http};
+use crate::http::{self, Http, Sharing};
 use crate::retry::Backoff;
 use crate::session::Session;
 
@@ -99,6 +99,8 @@ pub struct ClientBuilder {
     clock: Arc<dyn Clock>,
     max_rate_limit_wait: Duration,
     strict_decoding: bool,
+    /// Set by `ClientBuilder::fleet` (the `redis` feature).
+    pub(crate) sharing: Sharing,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -117,6 +119,7 @@ impl fmt::Debug for ClientBuilder {
             .field("clock", &self.clock)
             .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .field("strict_decoding", &self.strict_decoding)
+            .field("sharing", &self.sharing)
             .finish()
     }
 }
@@ -134,6 +137,7 @@ impl Default for ClientBuilder {
             clock: Arc::new(SystemClock),
             max_rate_limit_wait: crate::ratelimit::MAX_RESET_WAIT,
             strict_decoding: false,
+            sharing: Sharing::default(),
         }
     }
 }
@@ -246,6 +250,7 @@ impl ClientBuilder {
                 max_reset_wait: self.max_rate_limit_wait,
                 decoding: crate::decode::Policy::new(self.strict_decoding),
                 buckets: Default::default(),
+                sharing: self.sharing,
             }),
         })
     }

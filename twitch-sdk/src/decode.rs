@@ -110,7 +110,7 @@ pub(crate) fn whole<T: DeserializeOwned>(
         Err(e) if e.classify() != serde_json::error::Category::Data => {
             Err(decode_error(endpoint, body, json, "", e))
         }
-        Err(e) => repair::read_mended(endpoint.operation, policy, json, e, |json| {
+        Err(e) => repair::read_mended(endpoint.operation, policy, json, false, e, |json| {
             serde_json::from_slice(json)
         })
         .map_err(|failure| mended_error(endpoint, body, failure)),
@@ -144,7 +144,7 @@ fn envelope<T: DeserializeOwned>(
             Err(decode_error(endpoint, body, body, "", e))
         }
         // The slow path: `data` that is not a list, or a field that differs from the spec.
-        Err(e) => repair::read_mended(endpoint.operation, policy, body, e, |json| {
+        Err(e) => repair::read_mended(endpoint.operation, policy, body, true, e, |json| {
             read_envelope(json, first)
         })
         .map_err(|failure| mended_error(endpoint, body, failure)),
@@ -241,7 +241,7 @@ pub(crate) enum Segment {
 
 /// The JSON path (`data[1].count`; `.` for the root) of the value serde_json was reading at
 /// `line` and `column` (1-based; serde_json reports the last byte it looked at).
-fn json_path(json: &[u8], line: usize, column: usize) -> String {
+pub(crate) fn json_path(json: &[u8], line: usize, column: usize) -> String {
     let mut path = String::new();
     for segment in json_segments(json, line, column) {
         match segment {
@@ -844,6 +844,44 @@ mod tests {
         let one: Stream = single(&EP, &strict, format!(r#"{{"data":{FULL}}}"#).as_bytes()).unwrap();
         assert_eq!(one.id, "1");
         assert!(strict.reported().is_empty());
+    }
+
+    /// The whole body as the model (`envelope` shapes): `data` is what the model says, an
+    /// object stays an object, and `data: null` for a list is the empty answer in both modes.
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Listing {
+        data: Vec<Stream>,
+        template: String,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Schedule {
+        data: Thing,
+        note: String,
+    }
+
+    #[test]
+    fn whole_bodies_are_mended_without_touching_data() {
+        for policy in [Policy::default(), Policy::new(true)] {
+            let empty: Listing = whole(&EP, &policy, br#"{"data":null,"template":"t"}"#).unwrap();
+            assert!(empty.data.is_empty());
+            assert!(policy.reported().is_empty());
+        }
+        let policy = Policy::default();
+        let schedule: Schedule =
+            whole(&EP, &policy, br#"{"data":{"id":"1"},"note":null}"#).unwrap();
+        assert_eq!(
+            (schedule.data.id.as_str(), schedule.note.as_str()),
+            ("1", "")
+        );
+        assert!(
+            policy
+                .reported()
+                .contains(&("get-things", "note".to_owned()))
+        );
+        let listing: Listing =
+            whole(&EP, &policy, format!(r#"{{"data":[{FULL}]}}"#).as_bytes()).unwrap();
+        assert_eq!((listing.data.len(), listing.template.as_str()), (1, ""));
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub enum Error {
         message: String,
     },
 
-    /// 404: what the call refers to does not exist.
+    /// 404: what the call refers to does not exist; also a single-item answer with no item.
     #[error("not found ({endpoint}): {message}")]
     NotFound {
         /// Operation id.

@@ -23,10 +23,11 @@ use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
 use tracing::Instrument;
 
+use crate::auth::SharedTokens;
 use crate::clock::Clock;
 use crate::decode;
 use crate::error::{Error, Result, TokenErrorKind};
-use crate::ratelimit::Bucket;
+use crate::ratelimit::{Bucket, SharedBudget};
 use crate::retry::Backoff;
 use crate::secret::Secret;
 
@@ -49,6 +50,24 @@ pub(crate) struct Http {
     pub(crate) decoding: decode::Policy,
     /// Rate-limit buckets by token identity, shared by every handle of the same token.
     pub(crate) buckets: Mutex<HashMap<String, Weak<Bucket>>>,
+    /// What is shared with other processes (a fleet); nothing by default.
+    pub(crate) sharing: Sharing,
+}
+
+/// The stores a client shares with other processes: a rate-limit budget and a token store.
+#[derive(Clone, Default)]
+pub(crate) struct Sharing {
+    pub(crate) budget: Option<Arc<dyn SharedBudget>>,
+    pub(crate) tokens: Option<Arc<dyn SharedTokens>>,
+}
+
+impl std::fmt::Debug for Sharing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sharing")
+            .field("budget", &self.budget.is_some())
+            .field("tokens", &self.tokens.is_some())
+            .finish()
+    }
 }
 
 /// An answer with any status.
@@ -245,7 +264,8 @@ impl Http {
         if let Some(bucket) = buckets.get(&key).and_then(Weak::upgrade) {
             return bucket;
         }
-        let bucket = Bucket::new(self.max_reset_wait);
+        let shared = self.sharing.budget.clone().map(|b| (b, key.clone()));
+        let bucket = Bucket::with_shared(self.max_reset_wait, shared);
         buckets.insert(key, Arc::downgrade(&bucket));
         bucket
     }

@@ -16,6 +16,8 @@ mod client;
 mod clock;
 mod decode;
 pub mod eventsub;
+#[cfg(feature = "redis")]
+pub mod fleet;
 mod glue;
 mod http;
 mod paginate;

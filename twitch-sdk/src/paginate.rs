@@ -157,6 +157,8 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         let remaining = self.remaining();
         let mut req = self.page_request(remaining);
         if let Some(cursor) = &self.cursor {
+            // The cursor replaces a starting `after` the caller set on the builder.
+            req.query.retain(|(name, _)| *name != "after");
             req.query("after", cursor.clone());
         }
         let page = self.api.page::<T>(req).await?;

@@ -16,20 +16,57 @@
 //!   longest wait ahead of the moment the response arrived (by default a little over Helix's
 //!   one-minute window), so a broken or hostile `Ratelimit-Reset` stalls the token's callers for
 //!   that long at most, not until the time it names.
+//!
+//! A bucket can also draw on a [`SharedBudget`]: a count kept outside the process (the `redis`
+//! feature's fleet bucket), so that many processes on one token share Helix's one bucket. Callers
+//! still queue here first; the head of the queue then asks the shared budget. When the shared
+//! budget cannot answer, the local count above takes over for that request.
 
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_core::future::BoxFuture;
 use reqwest::header::HeaderMap;
 use tokio::sync::Notify;
 
 /// Slack added to the reset time, for clock skew and the whole-second header.
-const RESET_SLACK: Duration = Duration::from_millis(100);
+pub(crate) const RESET_SLACK: Duration = Duration::from_millis(100);
 /// The default of the longest wait one reset header can cause: a Helix bucket refills within a
 /// minute, plus a few seconds for clock skew. A reset further ahead (a broken or hostile header)
 /// is not trusted beyond it.
 pub(crate) const MAX_RESET_WAIT: Duration = Duration::from_secs(65);
+
+/// What a [`SharedBudget`] tells the head of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// Only the `redis` feature's fleet budget answers with these.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub(crate) enum Take {
+    /// A point was taken: send now.
+    Go,
+    /// Ask again after this long (a reset ahead, or another process's request in flight).
+    Wait(Duration),
+}
+
+/// A rate-limit budget kept outside this process and shared with others on the same token.
+///
+/// `key` names the bucket (`app:<client id>` or `user:<client id>:<user id>`). Every method is
+/// best effort: [`take`](Self::take) answers `None` when the shared count is unavailable, and the
+/// caller then uses its local count; reports are fire and forget.
+pub(crate) trait SharedBudget: Send + Sync + 'static {
+    /// Takes a point of `key`'s bucket at `now`, or says how long to wait.
+    fn take<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Option<Take>>;
+    /// A request that took a shared point finished: with its response's headers, or none.
+    fn answered(&self, key: &str, headers: Option<RateHeaders>);
+    /// Helix answered 429: the bucket is empty until the reset in `headers`.
+    fn exhausted(&self, key: &str, headers: RateHeaders);
+}
+
+/// The shared budget a bucket draws on, and the bucket's name there.
+struct Shared {
+    budget: Arc<dyn SharedBudget>,
+    key: String,
+}
 
 /// The rate-limit headers of one response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -194,6 +231,14 @@ impl State {
         }
     }
 
+    /// Headers of a request that did not take its point here (it drew on the shared budget),
+    /// answered at `now`: they keep the local count current for when the shared budget is
+    /// unavailable.
+    fn observe(&mut self, headers: RateHeaders, now: SystemTime) {
+        self.in_flight += 1;
+        self.finish(Some(headers), now);
+    }
+
     /// A 429 answered at `now`: the bucket is empty until `reset` (trusted as far as
     /// [`RateHeaders::trusted`] allows).
     fn exhausted(&mut self, headers: RateHeaders, now: SystemTime) {
@@ -219,8 +264,9 @@ fn ready_at(reset: SystemTime) -> SystemTime {
 }
 
 /// The bucket of one token.
-#[derive(Debug)]
 pub(crate) struct Bucket {
+    /// The shared budget drawn on first, if any.
+    shared: Option<Shared>,
     state: Mutex<State>,
     /// The head of the queue; the others wait for it.
     queue: tokio::sync::Mutex<()>,
@@ -233,12 +279,34 @@ pub(crate) struct Bucket {
 pub(crate) struct Permit {
     bucket: Arc<Bucket>,
     done: bool,
+    /// The point came from the shared budget.
+    shared: bool,
+}
+
+impl std::fmt::Debug for Bucket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bucket")
+            .field("shared", &self.shared.as_ref().map(|s| &s.key))
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Bucket {
     /// An empty bucket whose resets are trusted at most `max_wait` ahead.
+    #[cfg(test)]
     pub(crate) fn new(max_wait: Duration) -> Arc<Self> {
+        Self::with_shared(max_wait, None)
+    }
+
+    /// An empty bucket (resets trusted at most `max_wait` ahead) that draws on `shared` (a
+    /// budget and this bucket's key there) when it can.
+    pub(crate) fn with_shared(
+        max_wait: Duration,
+        shared: Option<(Arc<dyn SharedBudget>, String)>,
+    ) -> Arc<Self> {
         Arc::new(Bucket {
+            shared: shared.map(|(budget, key)| Shared { budget, key }),
             state: Mutex::new(State::new(max_wait)),
             queue: tokio::sync::Mutex::new(()),
             answered: Notify::new(),
@@ -256,6 +324,14 @@ impl Bucket {
     ) -> (Permit, Duration) {
         let started = tokio::time::Instant::now();
         let _head = self.queue.lock().await;
+        if self.take_shared(&now).await {
+            let permit = Permit {
+                bucket: self.clone(),
+                done: false,
+                shared: true,
+            };
+            return (permit, started.elapsed());
+        }
         loop {
             let mut answered = pin!(self.answered.notified());
             answered.as_mut().enable();
@@ -278,12 +354,37 @@ impl Bucket {
         let permit = Permit {
             bucket: self.clone(),
             done: false,
+            shared: false,
         };
         (permit, started.elapsed())
     }
 
+    /// Waits for a point of the shared budget; `false` when there is none or it cannot answer
+    /// (then the local count decides).
+    async fn take_shared(&self, now: &impl Fn() -> SystemTime) -> bool {
+        let Some(shared) = &self.shared else {
+            return false;
+        };
+        loop {
+            match shared.budget.take(&shared.key, now()).await {
+                Some(Take::Go) => return true,
+                Some(Take::Wait(wait)) => {
+                    let max_wait = self.lock().max_wait;
+                    tokio::time::sleep(wait.min(max_wait)).await;
+                }
+                None => return false,
+            }
+        }
+    }
+
     /// A 429 answered at `now`: nothing left until the reset in `headers`.
     pub(crate) fn exhausted(&self, headers: RateHeaders, now: SystemTime) {
+        if let Some(shared) = &self.shared {
+            let max_wait = self.lock().max_wait;
+            shared
+                .budget
+                .exhausted(&shared.key, headers.trusted(now, max_wait));
+        }
         self.lock().exhausted(headers, now);
         self.answered.notify_waiters();
     }
@@ -301,8 +402,23 @@ impl Permit {
     /// The request answered at `now` with `headers`, or got no answer (`None`).
     pub(crate) fn finish(mut self, headers: Option<RateHeaders>, now: SystemTime) {
         self.done = true;
-        self.bucket.lock().finish(headers, now);
-        self.bucket.answered.notify_waiters();
+        self.settle(headers, now);
+    }
+
+    fn settle(&self, headers: Option<RateHeaders>, now: SystemTime) {
+        let bucket = &self.bucket;
+        match (&bucket.shared, self.shared) {
+            (Some(shared), true) => {
+                let max_wait = bucket.lock().max_wait;
+                let trusted = headers.map(|h| h.trusted(now, max_wait));
+                shared.budget.answered(&shared.key, trusted);
+                if let Some(headers) = headers {
+                    bucket.lock().observe(headers, now);
+                }
+            }
+            _ => bucket.lock().finish(headers, now),
+        }
+        bucket.answered.notify_waiters();
     }
 }
 
@@ -310,8 +426,7 @@ impl Drop for Permit {
     fn drop(&mut self) {
         if !self.done {
             // No headers: the time does not matter.
-            self.bucket.lock().finish(None, UNIX_EPOCH);
-            self.bucket.answered.notify_waiters();
+            self.settle(None, UNIX_EPOCH);
         }
     }
 }

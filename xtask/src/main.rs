@@ -10,6 +10,10 @@
 //!   explains (with `--all`, the explained ones too), then stale or malformed notes. Exits 0
 //!   when everything is explained, 1 otherwise. See `twitch_codegen::diff` and spec/README.md.
 //!
+//! - `cargo xtask eventsub-diff DIR [--all]`: compares `spec/eventsub/` with Twitch's EventSub
+//!   pages saved in DIR: types and versions missing on either side, and condition and event
+//!   fields that differ, each explained by a spec note or reported (see `eventsub_diff.rs`).
+//!
 //! - `cargo xtask bench-compile [--reps N] [--no-cold]` and `cargo xtask bench-runtime
 //!   [--quick]`: the comparisons with the `twitch_api` crate in scratch projects under
 //!   `/tmp/twitch-sdk-bench` (see `bench.rs` and BENCHMARKS.md); `cargo xtask bench-chart`
@@ -25,8 +29,10 @@ use twitch_codegen::sync;
 
 mod bench;
 mod chart;
+mod eventsub_diff;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check]\n       cargo xtask spec-diff PATH [--all]\n       \
+     cargo xtask eventsub-diff DIR [--all]\n       \
      cargo xtask bench-compile [--reps N] [--no-cold]\n       cargo xtask bench-runtime [--quick]\n       \
      cargo xtask bench-chart";
 
@@ -39,6 +45,10 @@ fn main() -> ExitCode {
         ["spec-diff", path] => spec_diff(Path::new(path), false),
         ["spec-diff", path, "--all"] | ["spec-diff", "--all", path] => {
             spec_diff(Path::new(path), true)
+        }
+        ["eventsub-diff", dir] => eventsub_diff::run(Path::new(dir), false, &workspace_root()),
+        ["eventsub-diff", dir, "--all"] | ["eventsub-diff", "--all", dir] => {
+            eventsub_diff::run(Path::new(dir), true, &workspace_root())
         }
         ["bench-compile", rest @ ..] => bench::compile(rest, &workspace_root()),
         ["bench-runtime", rest @ ..] => bench::runtime(rest, &workspace_root()),

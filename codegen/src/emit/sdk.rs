@@ -265,6 +265,8 @@ fn input_type(input: &Input) -> TokenStream {
         Input::StrList => quote!(impl IntoIterator<Item = impl Into<String>>),
         Input::Plain(ty) => quote!(#ty),
         Input::List(ty) => quote!(impl IntoIterator<Item = #ty>),
+        Input::Enum(ty) => quote!(impl Into<#ty>),
+        Input::EnumList(ty) => quote!(impl IntoIterator<Item = impl Into<#ty>>),
     }
 }
 
@@ -275,6 +277,8 @@ fn stored(input: &Input, store: Store, name: &proc_macro2::Ident) -> TokenStream
         Input::StrList => quote!(#name.into_iter().map(Into::into).collect()),
         Input::Plain(_) => quote!(#name),
         Input::List(_) => quote!(#name.into_iter().collect()),
+        Input::Enum(_) => quote!(#name.into()),
+        Input::EnumList(_) => quote!(#name.into_iter().map(Into::into).collect()),
     };
     match store {
         Store::Direct => value,
@@ -337,15 +341,22 @@ fn builder(b: &Builder) -> TokenStream {
         Send::Collect => quote!(collect),
     };
     // Sending is the same for every builder of a shape: one hand-written macro in `glue`.
-    let future = match b.default_limit {
-        _ if matches!(b.send, Send::None | Send::Text) => quote!(send_as!(#ident, #send);),
-        _ if b.send != Send::Collect => quote!(send_as!(#ident, #send, #model);),
+    let operation = &b.operation;
+    let mut future = match b.default_limit {
+        _ if matches!(b.send, Send::None | Send::Text) => {
+            quote!(send_as!(#ident, #operation, #send);)
+        }
+        _ if b.send != Send::Collect => quote!(send_as!(#ident, #operation, #send, #model);),
         Some(n) => {
             let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
-            quote!(paged!(#ident, #model, #n);)
+            quote!(paged!(#ident, #operation, #model, #n);)
         }
-        None => quote!(paged!(#ident, #model);),
+        None => quote!(paged!(#ident, #operation, #model);),
     };
+    // An envelope that pages: awaiting returns the page; `paginate`/`into_stream` page the items.
+    if let (false, Some(item)) = (b.send == Send::Collect, &b.page_item) {
+        future.extend(quote!(pages!(#ident, #item);));
+    }
     let (derive, debug) = if b.fields.iter().any(|f| f.secret) {
         (quote!(), redacting_debug(b))
     } else {

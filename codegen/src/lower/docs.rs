@@ -156,6 +156,10 @@ pub(super) fn builder_docs(
         docs.push(String::new());
         docs.push(format!("Authorization: {}", one_line(authorization)));
     }
+    if let Some(order) = &m.order {
+        docs.push(String::new());
+        docs.push(format!("Order: {}", one_line(order)));
+    }
     if !bindings.is_empty() {
         docs.push(String::new());
         docs.push("# Parameters".to_owned());
@@ -182,6 +186,17 @@ pub(super) fn builder_docs(
             }
             docs.push(format!("- {name}: {}", text.join(" ")));
         }
+    }
+    if e.response.shape == Shape::Envelope && e.pagination.is_some() {
+        docs.push(String::new());
+        docs.push("# Paging".to_owned());
+        docs.push(String::new());
+        docs.push(format!(
+            "Awaiting the request returns the first page (or the page at `after`) with its totals; \
+             [`paginate`]({builder}::paginate) pages through every item by hand and \
+             [`into_stream`]({builder}::into_stream) yields them one by one, uncapped unless \
+             [`limit`]({builder}::limit) is set."
+        ));
     }
     if e.response.shape == Shape::Paginated {
         docs.push(String::new());
@@ -216,6 +231,12 @@ pub(super) fn builder_docs(
             docs.push(format!("- {}", one_line(note.text())));
         }
     }
+    docs.push(String::new());
+    docs.push(format!(
+        "Operation id: `{}` ([`{builder}::OPERATION`]), the name the stand-in \
+         (`mock.on`, `set_items`, `requests_to`) and errors use.",
+        e.operation
+    ));
     docs.push(String::new());
     docs.push(format!("[Twitch reference]({})", e.reference));
     docs

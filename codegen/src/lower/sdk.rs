@@ -117,10 +117,20 @@ impl Lowerer<'_> {
         })
     }
 
+    fn is_enum(&self, model: &str) -> bool {
+        self.index.models.get(model).is_some_and(|m| m.is_enum)
+    }
+
     pub(super) fn input(&mut self, ty: &TypeExpr) -> Input {
         match ty {
             TypeExpr::Prim(Prim::String) => Input::Str,
             TypeExpr::List(inner) if **inner == TypeExpr::Prim(Prim::String) => Input::StrList,
+            TypeExpr::Model(name) if self.is_enum(name) => {
+                Input::Enum(self.rust_type(ty, Side::Sdk))
+            }
+            TypeExpr::List(inner) if matches!(&**inner, TypeExpr::Model(n) if self.is_enum(n)) => {
+                Input::EnumList(self.rust_type(inner, Side::Sdk))
+            }
             TypeExpr::List(inner) => Input::List(self.rust_type(inner, Side::Sdk)),
             other => Input::Plain(self.rust_type(other, Side::Sdk)),
         }
@@ -205,7 +215,14 @@ impl Lowerer<'_> {
             }
         }
         let (send, model) = self.response(e);
-        if send == Send::Collect {
+        let page_item = match (send, e.pagination.as_ref().and_then(|p| p.item.as_ref())) {
+            (Send::Collect, _) => model.clone(),
+            (Send::Envelope, Some(item)) => {
+                Some(self.rust_type(&TypeExpr::Model(item.clone()), Side::Sdk))
+            }
+            _ => None,
+        };
+        if page_item.is_some() {
             fields.push(BuilderField {
                 ident: self.ident("limit"),
                 ty: quote!(Option<usize>),
@@ -228,12 +245,14 @@ impl Lowerer<'_> {
         Builder {
             ident,
             endpoint: endpoint.clone(),
+            operation: e.operation.clone(),
             docs,
             fields,
             setters,
             request,
             send,
             model,
+            page_item,
             default_limit: m.default_limit,
         }
     }
@@ -293,7 +312,7 @@ impl Lowerer<'_> {
             };
             init.push(FieldInit { field, value });
         }
-        if builder.send == Send::Collect {
+        if builder.page_item.is_some() {
             init.push(FieldInit {
                 field: self.ident("limit"),
                 value: Init::Value(quote!(None)),

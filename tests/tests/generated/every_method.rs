@@ -92,19 +92,21 @@ pub(crate) static CASES: &[Case] = &[
         path: "/eventsub/subscriptions",
         query: &[],
         body: Some(
-            r#"{"condition":{"user_id":"1234"},"transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"},"type":"type-1","version":"version-1"}"#,
+            r#"{"condition":{"user_id":"1234"},"transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"},"type":"automod.message.hold","version":"version-1"}"#,
         ),
         token_user: &[],
         decoded: Decoded::One,
         call: Call::App(|api| send(
             api
                 .create_eventsub_subscription(
-                    "type-1",
+                    twitch_models::EventSubSubscriptionType::from(
+                        "automod.message.hold",
+                    ),
                     "version-1",
                     from_json::<
                         twitch_models::EventSubTransport,
                     >(
-                        r#"{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"}"#,
+                        r#"{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"}"#,
                     ),
                     from_json::<serde_json::Value>(r#"{"user_id":"1234"}"#),
                 ),
@@ -440,7 +442,12 @@ pub(crate) static CASES: &[Case] = &[
         body: None,
         token_user: &[],
         decoded: Decoded::One,
-        call: Call::App(|api| send(api.get_eventsub_subscriptions_by_status("enabled"))),
+        call: Call::App(|api| send(
+            api
+                .get_eventsub_subscriptions_by_status(
+                    twitch_models::EventSubSubscriptionStatus::from("enabled"),
+                ),
+        )),
     },
     Case {
         name: "AppApi::get_eventsub_subscriptions_by_type",
@@ -448,11 +455,16 @@ pub(crate) static CASES: &[Case] = &[
         operation: "get-eventsub-subscriptions",
         method: "GET",
         path: "/eventsub/subscriptions",
-        query: &[("type", &["type-1"])],
+        query: &[("type", &["automod.message.hold"])],
         body: None,
         token_user: &[],
         decoded: Decoded::One,
-        call: Call::App(|api| send(api.get_eventsub_subscriptions_by_type("type-1"))),
+        call: Call::App(|api| send(
+            api
+                .get_eventsub_subscriptions_by_type(
+                    twitch_models::EventSubSubscriptionType::from("automod.message.hold"),
+                ),
+        )),
     },
     Case {
         name: "AppApi::get_eventsub_subscriptions_by_user_id",
@@ -501,7 +513,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[
             ("broadcaster_id", &["broadcaster_id-1"]),
             ("extension_id", &["extension_id-1"]),
-            ("segment", &["broadcaster", "developer"]),
+            ("segment", &["broadcaster", "broadcaster"]),
         ],
         body: None,
         token_user: &[],
@@ -511,7 +523,10 @@ pub(crate) static CASES: &[Case] = &[
                 .get_extension_channel_configuration(
                     "broadcaster_id-1",
                     "extension_id-1",
-                    ["broadcaster", "developer"],
+                    [
+                        twitch_models::ExtensionSegment::from("broadcaster"),
+                        twitch_models::ExtensionSegment::from("broadcaster"),
+                    ],
                 ),
         )),
     },
@@ -910,7 +925,11 @@ pub(crate) static CASES: &[Case] = &[
         token_user: &[],
         decoded: Decoded::Nothing,
         call: Call::App(|api| send(
-            api.set_extension_configuration_segment("extension_id-1", "broadcaster"),
+            api
+                .set_extension_configuration_segment(
+                    "extension_id-1",
+                    twitch_models::ExtensionSegment::from("broadcaster"),
+                ),
         )),
     },
     Case {
@@ -955,7 +974,7 @@ pub(crate) static CASES: &[Case] = &[
         path: "/eventsub/conduits/shards",
         query: &[],
         body: Some(
-            r#"{"conduit_id":"conduit_id-1","shards":[{"id":"0","transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"}},{"id":"1","transport":{"callback":"https://this-is-a-callback-2.com","method":"webhook","secret":"s3cre7"}},{"id":"3","transport":{"callback":"https://this-is-a-callback-3.com","method":"webhook","secret":"s3cre7"}}]}"#,
+            r#"{"conduit_id":"conduit_id-1","shards":[{"id":"0","transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"}},{"id":"1","transport":{"callback":"https://this-is-a-callback-2.com","method":"webhook","secret":"s3cr3t-value"}},{"id":"3","transport":{"callback":"https://this-is-a-callback-3.com","method":"webhook","secret":"s3cr3t-value"}}]}"#,
         ),
         token_user: &[],
         decoded: Decoded::One,
@@ -967,17 +986,17 @@ pub(crate) static CASES: &[Case] = &[
                         from_json::<
                             twitch_models::ConduitShardUpdateRequest,
                         >(
-                            r#"{"id":"0","transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"}}"#,
+                            r#"{"id":"0","transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"}}"#,
                         ),
                         from_json::<
                             twitch_models::ConduitShardUpdateRequest,
                         >(
-                            r#"{"id":"1","transport":{"callback":"https://this-is-a-callback-2.com","method":"webhook","secret":"s3cre7"}}"#,
+                            r#"{"id":"1","transport":{"callback":"https://this-is-a-callback-2.com","method":"webhook","secret":"s3cr3t-value"}}"#,
                         ),
                         from_json::<
                             twitch_models::ConduitShardUpdateRequest,
                         >(
-                            r#"{"id":"3","transport":{"callback":"https://this-is-a-callback-3.com","method":"webhook","secret":"s3cre7"}}"#,
+                            r#"{"id":"3","transport":{"callback":"https://this-is-a-callback-3.com","method":"webhook","secret":"s3cr3t-value"}}"#,
                         ),
                     ],
                 ),
@@ -998,7 +1017,7 @@ pub(crate) static CASES: &[Case] = &[
         call: Call::App(|api| send(
             api
                 .update_drops_entitlements(
-                    "CLAIMED",
+                    twitch_models::FulfillmentStatus::from("CLAIMED"),
                     [
                         "entitlement_ids-1",
                         "entitlement_ids-2",
@@ -1252,19 +1271,21 @@ pub(crate) static CASES: &[Case] = &[
         path: "/eventsub/subscriptions",
         query: &[],
         body: Some(
-            r#"{"condition":{"user_id":"1234"},"transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"},"type":"type-1","version":"version-1"}"#,
+            r#"{"condition":{"user_id":"1234"},"transport":{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"},"type":"automod.message.hold","version":"version-1"}"#,
         ),
         token_user: &[],
         decoded: Decoded::One,
         call: Call::User(|api| send(
             api
                 .create_eventsub_subscription(
-                    "type-1",
+                    twitch_models::EventSubSubscriptionType::from(
+                        "automod.message.hold",
+                    ),
                     "version-1",
                     from_json::<
                         twitch_models::EventSubTransport,
                     >(
-                        r#"{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cre7"}"#,
+                        r#"{"callback":"https://this-is-a-callback.com","method":"webhook","secret":"s3cr3t-value"}"#,
                     ),
                     from_json::<serde_json::Value>(r#"{"user_id":"1234"}"#),
                 ),
@@ -1949,7 +1970,12 @@ pub(crate) static CASES: &[Case] = &[
         body: None,
         token_user: &[],
         decoded: Decoded::One,
-        call: Call::User(|api| send(api.get_eventsub_subscriptions_by_status("enabled"))),
+        call: Call::User(|api| send(
+            api
+                .get_eventsub_subscriptions_by_status(
+                    twitch_models::EventSubSubscriptionStatus::from("enabled"),
+                ),
+        )),
     },
     Case {
         name: "UserApi::get_eventsub_subscriptions_by_type",
@@ -1957,11 +1983,16 @@ pub(crate) static CASES: &[Case] = &[
         operation: "get-eventsub-subscriptions",
         method: "GET",
         path: "/eventsub/subscriptions",
-        query: &[("type", &["type-1"])],
+        query: &[("type", &["automod.message.hold"])],
         body: None,
         token_user: &[],
         decoded: Decoded::One,
-        call: Call::User(|api| send(api.get_eventsub_subscriptions_by_type("type-1"))),
+        call: Call::User(|api| send(
+            api
+                .get_eventsub_subscriptions_by_type(
+                    twitch_models::EventSubSubscriptionType::from("automod.message.hold"),
+                ),
+        )),
     },
     Case {
         name: "UserApi::get_eventsub_subscriptions_by_user_id",
@@ -2010,7 +2041,7 @@ pub(crate) static CASES: &[Case] = &[
         query: &[
             ("broadcaster_id", &["broadcaster_id-1"]),
             ("extension_id", &["extension_id-1"]),
-            ("segment", &["broadcaster", "developer"]),
+            ("segment", &["broadcaster", "broadcaster"]),
         ],
         body: None,
         token_user: &[],
@@ -2020,7 +2051,10 @@ pub(crate) static CASES: &[Case] = &[
                 .get_extension_channel_configuration(
                     "broadcaster_id-1",
                     "extension_id-1",
-                    ["broadcaster", "developer"],
+                    [
+                        twitch_models::ExtensionSegment::from("broadcaster"),
+                        twitch_models::ExtensionSegment::from("broadcaster"),
+                    ],
                 ),
         )),
     },
@@ -2376,7 +2410,9 @@ pub(crate) static CASES: &[Case] = &[
         body: None,
         token_user: &["broadcaster_id", "moderator_id"],
         decoded: Decoded::Items(1),
-        call: Call::User(|api| send(api.get_unban_requests("pending"))),
+        call: Call::User(|api| send(
+            api.get_unban_requests(twitch_models::UnbanRequestStatus::from("pending")),
+        )),
     },
     Case {
         name: "UserApi::get_user_active_extensions",
@@ -2517,7 +2553,11 @@ pub(crate) static CASES: &[Case] = &[
         token_user: &["user_id"],
         decoded: Decoded::Nothing,
         call: Call::User(|api| send(
-            api.manage_held_automod_messages("msg_id-1", "ALLOW"),
+            api
+                .manage_held_automod_messages(
+                    "msg_id-1",
+                    twitch_models::AutomodAction::from("ALLOW"),
+                ),
         )),
     },
     Case {
@@ -2916,7 +2956,7 @@ pub(crate) static CASES: &[Case] = &[
         call: Call::User(|api| send(
             api
                 .update_drops_entitlements(
-                    "CLAIMED",
+                    twitch_models::FulfillmentStatus::from("CLAIMED"),
                     [
                         "entitlement_ids-1",
                         "entitlement_ids-2",

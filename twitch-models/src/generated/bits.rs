@@ -30,6 +30,48 @@ pub struct BitsLeaderboardEntry {
     pub score: i32,
 }
 
+/// The time period a Bits leaderboard covers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BitsLeaderboardPeriod {
+    /// The day of `started_at`.
+    Day,
+    /// The week of `started_at` (Monday to Sunday).
+    Week,
+    /// The month of `started_at`.
+    Month,
+    /// The year of `started_at`.
+    Year,
+    /// All time.
+    All,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl BitsLeaderboardPeriod {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BitsLeaderboardPeriod::Day => "day",
+            BitsLeaderboardPeriod::Week => "week",
+            BitsLeaderboardPeriod::Month => "month",
+            BitsLeaderboardPeriod::Year => "year",
+            BitsLeaderboardPeriod::All => "all",
+            BitsLeaderboardPeriod::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "day" => Some(BitsLeaderboardPeriod::Day),
+            "week" => Some(BitsLeaderboardPeriod::Week),
+            "month" => Some(BitsLeaderboardPeriod::Month),
+            "year" => Some(BitsLeaderboardPeriod::Year),
+            "all" => Some(BitsLeaderboardPeriod::All),
+            _ => None,
+        }
+    }
+}
+string_enum!(BitsLeaderboardPeriod);
 /// A Cheermote: a prefix users type followed by an amount of Bits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cheermote {

@@ -135,6 +135,36 @@ pub struct RedemptionReward {
     pub cost: i64,
 }
 
+/// The order redemptions are listed in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RedemptionSort {
+    /// Oldest first.
+    Oldest,
+    /// Newest first.
+    Newest,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl RedemptionSort {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            RedemptionSort::Oldest => "OLDEST",
+            RedemptionSort::Newest => "NEWEST",
+            RedemptionSort::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "OLDEST" => Some(RedemptionSort::Oldest),
+            "NEWEST" => Some(RedemptionSort::Newest),
+            _ => None,
+        }
+    }
+}
+string_enum!(RedemptionSort);
 /// States of a custom reward redemption.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RedemptionStatus {

@@ -4,6 +4,48 @@ use serde::{Deserialize, Serialize};
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
+/// The colour of an announcement's border.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AnnouncementColor {
+    /// Blue.
+    Blue,
+    /// Green.
+    Green,
+    /// Orange.
+    Orange,
+    /// Purple.
+    Purple,
+    /// The channel's accent colour.
+    Primary,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl AnnouncementColor {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AnnouncementColor::Blue => "blue",
+            AnnouncementColor::Green => "green",
+            AnnouncementColor::Orange => "orange",
+            AnnouncementColor::Purple => "purple",
+            AnnouncementColor::Primary => "primary",
+            AnnouncementColor::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "blue" => Some(AnnouncementColor::Blue),
+            "green" => Some(AnnouncementColor::Green),
+            "orange" => Some(AnnouncementColor::Orange),
+            "purple" => Some(AnnouncementColor::Purple),
+            "primary" => Some(AnnouncementColor::Primary),
+            _ => None,
+        }
+    }
+}
+string_enum!(AnnouncementColor);
 /// A custom emote of a channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelEmote {

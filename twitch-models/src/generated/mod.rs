@@ -68,22 +68,23 @@ pub use videos::*;
 macro_rules! __for_each_model {
     ($callback:ident) => {
         $callback ! { AdSchedule AdSnooze StartCommercial StarCommercial AnalyticsReport
-        DateRange BitsLeaderboard BitsLeaderboardEntry Cheermote CheermoteImageFormat
-        CheermoteImageTheme CheermoteImages CheermoteTier CheermoteType
-        ExtensionBitsProductCost ExtensionCurrency ExtensionProductData
+        DateRange BitsLeaderboard BitsLeaderboardEntry BitsLeaderboardPeriod Cheermote
+        CheermoteImageFormat CheermoteImageTheme CheermoteImages CheermoteTier
+        CheermoteType ExtensionBitsProductCost ExtensionCurrency ExtensionProductData
         ExtensionProductType ExtensionTransaction ContentClassificationLabel CustomReward
         CustomRewardImage CustomRewardRedemption GlobalCooldownSetting
-        MaxPerStreamSetting MaxPerUserPerStreamSetting RedemptionReward RedemptionStatus
-        ChannelEditor ChannelFollower ChannelInfo ContentClassificationLabelId
-        ContentClassificationLabelSetting FollowedChannel CharityAmount CharityCampaign
-        CharityDonation ChannelEmote ChannelEmoteList ChatBadgeSet ChatBadgeVersion
-        ChatMessageFragment ChatSettings Chatter DropReason EmoteFormat EmoteImages
-        EmoteSet EmoteSetList EmoteThemeMode EmoteType FragmentCheermote FragmentEmote
-        FragmentMention GlobalEmote GlobalEmoteList PinnedChatMessage PinnedMessageText
-        SendMessageStatus SharedChatParticipant SharedChatSession UserChatColor UserEmote
-        Clip ClipDownload CreatedClip Conduit ConduitShard ConduitShardError
-        ConduitShardStatus ConduitShardUpdate ConduitShardUpdateRequest
-        EventSubTransportInfo TransportMethod DropsEntitlement DropsEntitlementUpdate
+        MaxPerStreamSetting MaxPerUserPerStreamSetting RedemptionReward RedemptionSort
+        RedemptionStatus ChannelEditor ChannelFollower ChannelInfo
+        ContentClassificationLabelId ContentClassificationLabelSetting FollowedChannel
+        CharityAmount CharityCampaign CharityDonation AnnouncementColor ChannelEmote
+        ChannelEmoteList ChatBadgeSet ChatBadgeVersion ChatMessageFragment ChatSettings
+        Chatter DropReason EmoteFormat EmoteImages EmoteSet EmoteSetList EmoteThemeMode
+        EmoteType FragmentCheermote FragmentEmote FragmentMention GlobalEmote
+        GlobalEmoteList PinnedChatMessage PinnedMessageText SendMessageStatus
+        SharedChatParticipant SharedChatSession UserChatColor UserEmote Clip ClipDownload
+        CreatedClip Conduit ConduitShard ConduitShardError ConduitShardStatus
+        ConduitShardUpdate ConduitShardUpdateRequest EventSubTransportInfo
+        TransportMethod DropsEntitlement DropsEntitlementUpdate
         DropsEntitlementUpdateStatus FulfillmentStatus EventSubSubscription Subscription
         EventSubSubscriptionStatus EventSubSubscriptionType EventSubSubscriptions
         EventSubTransport Pagination Extension ExtensionBitsProduct
@@ -95,20 +96,22 @@ macro_rules! __for_each_model {
         GuestStarGuest GuestStarInvite GuestStarLayout GuestStarSession GuestStarSettings
         HypeTrain HypeTrainContribution HypeTrainContributionType HypeTrainParticipant
         HypeTrainRecord HypeTrainStatus HypeTrainType AutoModCheckMessage AutoModSettings
-        AutoModStatusMessage BanUserRequest BannedUser BlockedTerm ChannelVIP
-        ModeratedChannel Moderator ShieldModeStatus SuspiciousStatus SuspiciousUserStatus
-        SuspiciousUserType UnbanRequest UnbanRequestStatus UserBan WarnChatUserRequest
-        WarnReason Poll PollChoice PollChoiceInput PollStatus Prediction
-        PredictionOutcome PredictionOutcomeColor PredictionOutcomeInput PredictionStatus
-        PredictionTopPredictor Raid ChannelStreamSchedule ChannelStreamSchedulePage
-        ChannelStreamScheduleSegment ScheduleCategory ScheduleVacation Category
-        SearchChannel StreamInfo StreamKey StreamMarker StreamMarkers StreamType
-        VideoMarker VideoMarkers BroadcasterSubscription SubscriptionTier
-        UserSubscription StreamTag ChannelTeam TeamUser TeamUsers ActiveUserExtension
-        UserActiveExtensionUpdate ActiveUserExtensionsUpdate BroadcasterType
+        AutoModStatusMessage AutomodAction BanUserRequest BannedUser BlockedTerm
+        ChannelVIP ModeratedChannel Moderator ShieldModeStatus SuspiciousStatus
+        SuspiciousUserStatus SuspiciousUserType UnbanRequest UnbanRequestStatus UserBan
+        WarnChatUserRequest WarnReason Poll PollChoice PollChoiceInput PollStatus
+        Prediction PredictionOutcome PredictionOutcomeColor PredictionOutcomeInput
+        PredictionStatus PredictionTopPredictor Raid ChannelStreamSchedule
+        ChannelStreamSchedulePage ChannelStreamScheduleSegment ScheduleCategory
+        ScheduleVacation Category SearchChannel StreamInfo StreamKey StreamMarker
+        StreamMarkers StreamType StreamTypeFilter VideoMarker VideoMarkers
+        BroadcasterSubscription SubscriptionTier UserSubscription StreamTag ChannelTeam
+        TeamUser TeamUsers ActiveUserExtension UserActiveExtensionUpdate
+        ActiveUserExtensionsUpdate BlockReason BlockSourceContext BroadcasterType
         ExtensionType Scope UserAuthorization UserExtension UserExtensionComponent
         UserExtensionComponentUpdate UserExtensionOverlay UserExtensionOverlayUpdate
         UserExtensionPanel UserExtensionPanelUpdate UserIdentity UserInfo UserType
-        DeletedVideos Video VideoMutedSegment VideoType }
+        DeletedVideos Video VideoMutedSegment VideoPeriod VideoSort VideoType
+        VideoTypeFilter }
     };
 }

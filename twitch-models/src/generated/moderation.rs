@@ -50,6 +50,36 @@ pub struct AutoModStatusMessage {
     pub is_permitted: bool,
 }
 
+/// What to do with a message AutoMod held.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AutomodAction {
+    /// Let the message into the chat.
+    Allow,
+    /// Drop the message.
+    Deny,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl AutomodAction {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AutomodAction::Allow => "ALLOW",
+            AutomodAction::Deny => "DENY",
+            AutomodAction::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "ALLOW" => Some(AutomodAction::Allow),
+            "DENY" => Some(AutomodAction::Deny),
+            _ => None,
+        }
+    }
+}
+string_enum!(AutomodAction);
 /// Who to ban and for how long (the `data` object of the request body).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BanUserRequest {

@@ -108,6 +108,36 @@ impl StreamType {
     }
 }
 string_enum!(StreamType);
+/// Which streams to list by type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StreamTypeFilter {
+    /// Every stream.
+    All,
+    /// Live streams only.
+    Live,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl StreamTypeFilter {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            StreamTypeFilter::All => "all",
+            StreamTypeFilter::Live => "live",
+            StreamTypeFilter::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "all" => Some(StreamTypeFilter::All),
+            "live" => Some(StreamTypeFilter::Live),
+            _ => None,
+        }
+    }
+}
+string_enum!(StreamTypeFilter);
 /// A marker in a video.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VideoMarker {

@@ -32,6 +32,70 @@ pub struct ActiveUserExtensionsUpdate {
     pub component: Option<BTreeMap<String, UserExtensionComponentUpdate>>,
 }
 
+/// Why a user is blocked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BlockReason {
+    /// Harassment.
+    Harassment,
+    /// Spam.
+    Spam,
+    /// Another reason.
+    Other,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl BlockReason {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BlockReason::Harassment => "harassment",
+            BlockReason::Spam => "spam",
+            BlockReason::Other => "other",
+            BlockReason::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "harassment" => Some(BlockReason::Harassment),
+            "spam" => Some(BlockReason::Spam),
+            "other" => Some(BlockReason::Other),
+            _ => None,
+        }
+    }
+}
+string_enum!(BlockReason);
+/// Where the blocked user bothered the blocker.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum BlockSourceContext {
+    /// In chat.
+    Chat,
+    /// In whispers.
+    Whisper,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl BlockSourceContext {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            BlockSourceContext::Chat => "chat",
+            BlockSourceContext::Whisper => "whisper",
+            BlockSourceContext::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "chat" => Some(BlockSourceContext::Chat),
+            "whisper" => Some(BlockSourceContext::Whisper),
+            _ => None,
+        }
+    }
+}
+string_enum!(BlockSourceContext);
 /// Partner program status of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BroadcasterType {

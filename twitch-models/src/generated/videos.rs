@@ -62,6 +62,78 @@ pub struct VideoMutedSegment {
     pub offset: i32,
 }
 
+/// How far back to look for videos, by publication date.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VideoPeriod {
+    /// Any time.
+    All,
+    /// The last day.
+    Day,
+    /// The last month.
+    Month,
+    /// The last week.
+    Week,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl VideoPeriod {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VideoPeriod::All => "all",
+            VideoPeriod::Day => "day",
+            VideoPeriod::Month => "month",
+            VideoPeriod::Week => "week",
+            VideoPeriod::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "all" => Some(VideoPeriod::All),
+            "day" => Some(VideoPeriod::Day),
+            "month" => Some(VideoPeriod::Month),
+            "week" => Some(VideoPeriod::Week),
+            _ => None,
+        }
+    }
+}
+string_enum!(VideoPeriod);
+/// The order videos are listed in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VideoSort {
+    /// Newest first.
+    Time,
+    /// Trending first.
+    Trending,
+    /// Most viewed first.
+    Views,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl VideoSort {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VideoSort::Time => "time",
+            VideoSort::Trending => "trending",
+            VideoSort::Views => "views",
+            VideoSort::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "time" => Some(VideoSort::Time),
+            "trending" => Some(VideoSort::Trending),
+            "views" => Some(VideoSort::Views),
+            _ => None,
+        }
+    }
+}
+string_enum!(VideoSort);
 /// Kinds of video.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VideoType {
@@ -96,3 +168,41 @@ impl VideoType {
     }
 }
 string_enum!(VideoType);
+/// Which videos to list by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum VideoTypeFilter {
+    /// Every kind.
+    All,
+    /// Past broadcasts.
+    Archive,
+    /// Highlights.
+    Highlight,
+    /// Uploads.
+    Upload,
+    /// A value this version of the SDK does not know, kept as Twitch sent it.
+    Unknown(String),
+}
+
+impl VideoTypeFilter {
+    /// The value as Twitch writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VideoTypeFilter::All => "all",
+            VideoTypeFilter::Archive => "archive",
+            VideoTypeFilter::Highlight => "highlight",
+            VideoTypeFilter::Upload => "upload",
+            VideoTypeFilter::Unknown(value) => value,
+        }
+    }
+
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "all" => Some(VideoTypeFilter::All),
+            "archive" => Some(VideoTypeFilter::Archive),
+            "highlight" => Some(VideoTypeFilter::Highlight),
+            "upload" => Some(VideoTypeFilter::Upload),
+            _ => None,
+        }
+    }
+}
+string_enum!(VideoTypeFilter);

@@ -87,11 +87,13 @@ pub(crate) struct Failure {
 }
 
 /// Mends `body` after `read` failed on it with `error`, and reads it again until it succeeds,
-/// cannot be mended further, or (strict) needs a deviation.
+/// cannot be mended further, or (strict) needs a deviation. `data_list`: `read` wants `data` as
+/// a list of items (every shape but `envelope`, whose model says what `data` is).
 pub(crate) fn read_mended<R>(
     operation: &'static str,
     policy: &Policy,
     body: &[u8],
+    data_list: bool,
     error: serde_json::Error,
     read: impl Fn(&[u8]) -> serde_json::Result<R>,
 ) -> Result<R, Failure> {
@@ -106,7 +108,7 @@ pub(crate) fn read_mended<R>(
     // The silent mends first; when there are none, the failure at hand is already a deviation
     // (and the one a strict policy reports, at its place in the original body).
     let mut silent = false;
-    if let Some(data) = root.get_mut("data") {
+    if let Some(data) = root.get_mut("data").filter(|_| data_list) {
         match data {
             Value::Null => {
                 *data = Value::Array(Vec::new());
@@ -126,13 +128,17 @@ pub(crate) fn read_mended<R>(
                 return Err(failure);
             };
             let path = pattern(&fix.path, failure.wrapped_data);
-            if policy.strict {
+            // `data: null` where the model wants a list is the empty answer, not a deviation.
+            let empty_data = path == "data" && fix.kind == Kind::Null(Value::Array(Vec::new()));
+            if policy.strict && !empty_data {
                 return Err(failure);
             }
             if !apply_everywhere(&mut root, &fix.path, &fix.kind) {
                 return Err(failure);
             }
-            policy.report(operation, &path, &fix.kind.describe());
+            if !empty_data {
+                policy.report(operation, &path, &fix.kind.describe());
+            }
         }
         silent = false;
         let json = serde_json::to_vec(&root).unwrap_or_default();

@@ -6,7 +6,30 @@
 //! - [`DedupeStore`]: "have I seen this message id?", because Twitch delivers at least once and
 //!   may send a message again with the same id. [`MemoryDedupe`] keeps ids in this process for
 //!   Twitch's ten-minute horizon; a shared store lets several processes agree.
+//! - [`Notification`], [`Revocation`], [`Subscription`]: the messages every transport delivers,
+//!   decoded with `from_payload`; [`Event`] is the typed event, one variant per subscription type
+//!   and version, with [`Event::Unknown`] for anything newer than this SDK.
+//! - [`types`]: the typed subscriptions; `user.subscribe(ChannelFollowV2::new(id)).websocket(session)`
+//!   checks token, transport, scopes and condition before sending (see [`Subscribe`]).
 
 mod dedupe;
+mod event;
+#[rustfmt::skip]
+mod generated;
+mod notification;
+mod subscribe;
+
+/// Typed subscriptions, one per subscription type and version (generated from
+/// `spec/eventsub/*.yaml`): a condition that knows its type, version, transports and scopes.
+/// Hand one to [`UserApi::subscribe`](crate::UserApi::subscribe) or
+/// [`AppApi::subscribe`](crate::AppApi::subscribe).
+pub mod types {
+    pub use super::generated::*;
+}
 
 pub use dedupe::{DEDUPE_HORIZON, DedupeFuture, DedupeStore, MemoryDedupe};
+pub use event::Event;
+pub use notification::{Notification, Revocation, Subscription, Transport};
+pub use subscribe::{
+    Subscribe, SubscribeRequest, Subscribed, SubscriptionType, Transports, TypeSpec,
+};

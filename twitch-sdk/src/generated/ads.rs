@@ -79,8 +79,10 @@ pub(crate) static START_COMMERCIAL: Endpoint = Endpoint {
 ///
 /// # Notes
 ///
-/// - The reference library returns a paginated request; Helix returns one object, so the shape is `single`.
+/// - Returns the one schedule object Helix sends; the reference library returns a paginated request.
 /// - Twitch documents integers/timestamps but its example sends strings, so the fields are raw JSON.
+///
+/// Operation id: `get-ad-schedule` ([`GetAdSchedule::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-ad-schedule)
 #[derive(Debug)]
@@ -106,7 +108,7 @@ impl GetAdSchedule {
         (self.api, req)
     }
 }
-send_as!(GetAdSchedule, single, models::AdSchedule);
+send_as!(GetAdSchedule, "get-ad-schedule", single, models::AdSchedule);
 /// Pushes the next scheduled ad break back by five minutes.
 /// Request builder for [`UserApi::snooze_next_ad`]: set options, then `.await` it to send the request.
 ///
@@ -127,6 +129,8 @@ send_as!(GetAdSchedule, single, models::AdSchedule);
 /// # Notes
 ///
 /// - Twitch documents integers/timestamps but its example sends strings, so the fields are raw JSON.
+///
+/// Operation id: `snooze-next-ad` ([`SnoozeNextAd::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#snooze-next-ad)
 #[derive(Debug)]
@@ -152,7 +156,7 @@ impl SnoozeNextAd {
         (self.api, req)
     }
 }
-send_as!(SnoozeNextAd, single, models::AdSnooze);
+send_as!(SnoozeNextAd, "snooze-next-ad", single, models::AdSnooze);
 /// Starts a commercial on the broadcaster's live channel.
 /// Request builder for [`UserApi::start_commercial`]: set options, then `.await` it to send the request.
 ///
@@ -175,6 +179,8 @@ send_as!(SnoozeNextAd, single, models::AdSnooze);
 /// # Notes
 ///
 /// - The model is `StartCommercial`; the reference library's misspelled `StarCommercial` is kept as an alias.
+///
+/// Operation id: `start-commercial` ([`StartCommercial::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-commercial)
 #[derive(Debug)]
@@ -202,7 +208,7 @@ impl StartCommercial {
         (self.api, req)
     }
 }
-send_as!(StartCommercial, single, models::StartCommercial);
+send_as!(StartCommercial, "start-commercial", single, models::StartCommercial);
 impl UserApi {
     /// Gets the channel's ad schedule and snooze state.
     ///

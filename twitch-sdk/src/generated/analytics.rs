@@ -82,6 +82,8 @@ pub(crate) static GET_GAME_ANALYTICS: Endpoint = Endpoint {
 /// - Helix accepts a page size up to 100 but serves at most 20 reports per page.
 /// - One `AnalyticsReport` model serves extension and game reports, as in the reference library; the ID of the other kind is optional and absent.
 ///
+/// Operation id: `get-extension-analytics` ([`GetExtensionAnalytics::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-analytics)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -131,7 +133,7 @@ impl GetExtensionAnalytics {
         (self.api, req)
     }
 }
-paged!(GetExtensionAnalytics, models::AnalyticsReport, 100);
+paged!(GetExtensionAnalytics, "get-extension-analytics", models::AnalyticsReport, 100);
 /// Gets download links for analytics reports of the user's games.
 /// Request builder for [`UserApi::get_game_analytics`]: set options, then `.await` it to send the request.
 ///
@@ -161,6 +163,8 @@ paged!(GetExtensionAnalytics, models::AnalyticsReport, 100);
 /// - Reference parameter `report_type` is the Helix `type` parameter.
 /// - Helix accepts a page size up to 100 but serves at most 20 reports per page.
 /// - One `AnalyticsReport` model serves extension and game reports, as in the reference library; the ID of the other kind is optional and absent.
+///
+/// Operation id: `get-game-analytics` ([`GetGameAnalytics::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-game-analytics)
 #[derive(Debug)]
@@ -211,7 +215,7 @@ impl GetGameAnalytics {
         (self.api, req)
     }
 }
-paged!(GetGameAnalytics, models::AnalyticsReport, 100);
+paged!(GetGameAnalytics, "get-game-analytics", models::AnalyticsReport, 100);
 impl UserApi {
     /// Gets download links for analytics reports of the user's extensions.
     ///

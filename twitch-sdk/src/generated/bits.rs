@@ -10,7 +10,7 @@ pub(crate) static GET_BITS_LEADERBOARD: Endpoint = Endpoint {
     scopes_all_of: &["bits:read"],
     params: &[
         Param::query("count").range(Limit::between(1, 100)),
-        Param::query("period").values(&["day", "week", "month", "year", "all"]),
+        Param::query("period"),
         Param::query("started_at"),
         Param::query("user_id").rust("user_id_filter"),
     ],
@@ -62,7 +62,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
 /// # Parameters
 ///
 /// - [`count`](GetBitsLeaderboard::count) (optional): How many leaders to return. From 1 to 100. Helix assumes `10` when it is not set.
-/// - [`period`](GetBitsLeaderboard::period) (optional): Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`. One of `day`, `week`, `month`, `year`, `all`. Helix assumes `all` when it is not set.
+/// - [`period`](GetBitsLeaderboard::period) (optional): Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`. Helix assumes `all` when it is not set.
 /// - [`started_at`](GetBitsLeaderboard::started_at) (optional): A moment within the period to report on; ignored when `period` is `all`.
 /// - [`user_id_filter`](GetBitsLeaderboard::user_id_filter) (optional): Center the leaderboard on this user (with neighbours when `count` is above 1).
 ///
@@ -74,8 +74,10 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
 ///
 /// # Notes
 ///
-/// - Shape `envelope` (data, date_range, total) instead of the reference library's tuple of entries, so the period is not lost.
+/// - Returns the whole answer: the entries in `data`, the `date_range` they cover and the `total`; the reference library returns a tuple of entries, which loses the period.
 /// - Reference parameter `user_id_filter` is the Helix `user_id` parameter.
+///
+/// Operation id: `get-bits-leaderboard` ([`GetBitsLeaderboard::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-bits-leaderboard)
 #[derive(Debug)]
@@ -83,7 +85,7 @@ pub(crate) static GET_EXTENSION_TRANSACTIONS: Endpoint = Endpoint {
 pub struct GetBitsLeaderboard {
     api: Api,
     count: Option<i32>,
-    period: Option<String>,
+    period: Option<models::BitsLeaderboardPeriod>,
     started_at: Option<models::Timestamp>,
     user_id_filter: Option<String>,
 }
@@ -99,8 +101,8 @@ impl GetBitsLeaderboard {
 
     /// Aggregation period, in Pacific time: `day`, `week`, `month`, `year` or `all`.
     ///
-    /// One of `day`, `week`, `month`, `year`, `all`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::BitsLeaderboardPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
@@ -127,7 +129,7 @@ impl GetBitsLeaderboard {
         (self.api, req)
     }
 }
-send_as!(GetBitsLeaderboard, envelope, models::BitsLeaderboard);
+send_as!(GetBitsLeaderboard, "get-bits-leaderboard", envelope, models::BitsLeaderboard);
 /// Gets the Cheermotes available globally or in a channel.
 /// Request builder for [`AppApi::get_cheermotes`] and [`UserApi::get_cheermotes`]: set options, then `.await` it to send the request.
 ///
@@ -147,6 +149,8 @@ send_as!(GetBitsLeaderboard, envelope, models::BitsLeaderboard);
 ///
 /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
 /// - Tier IDs stay strings (`1`, `100`, ..., `100000`): they name Bits thresholds, which Twitch may extend.
+///
+/// Operation id: `get-cheermotes` ([`GetCheermotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-cheermotes)
 #[derive(Debug)]
@@ -170,7 +174,7 @@ impl GetCheermotes {
         (self.api, req)
     }
 }
-send_as!(GetCheermotes, list, models::Cheermote);
+send_as!(GetCheermotes, "get-cheermotes", list, models::Cheermote);
 /// Gets the Bits product transactions of the client's extension.
 /// Request builder for [`AppApi::get_extension_transactions`]: set options, then `.await` it to send the request.
 ///
@@ -192,6 +196,8 @@ send_as!(GetCheermotes, list, models::Cheermote);
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 404: One or more transaction IDs were not found.
+///
+/// Operation id: `get-extension-transactions` ([`GetExtensionTransactions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-transactions)
 #[derive(Debug)]
@@ -223,7 +229,10 @@ impl GetExtensionTransactions {
         (self.api, req)
     }
 }
-paged!(GetExtensionTransactions, models::ExtensionTransaction, 100);
+paged!(
+    GetExtensionTransactions, "get-extension-transactions", models::ExtensionTransaction,
+    100
+);
 impl AppApi {
     /// Gets the Cheermotes available globally or in a channel.
     ///

@@ -72,6 +72,8 @@ pub(crate) static GET_CONTENT_CLASSIFICATION_LABELS: Endpoint = Endpoint {
 ///
 /// - The accepted locales follow the reference library; Helix's list repeats `da-DK` and misspells `pt-BR` as `pt-BT`.
 ///
+/// Operation id: `get-content-classification-labels` ([`GetContentClassificationLabels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-content-classification-labels)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -96,7 +98,10 @@ impl GetContentClassificationLabels {
         (self.api, req)
     }
 }
-send_as!(GetContentClassificationLabels, list, models::ContentClassificationLabel);
+send_as!(
+    GetContentClassificationLabels, "get-content-classification-labels", list,
+    models::ContentClassificationLabel
+);
 impl AppApi {
     /// Gets the content classification labels Twitch defines.
     ///

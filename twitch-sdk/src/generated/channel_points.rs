@@ -92,9 +92,9 @@ pub(crate) static GET_CUSTOM_REWARD_REDEMPTION: Endpoint = Endpoint {
     params: &[
         Param::query("broadcaster_id").required(),
         Param::query("reward_id").required(),
-        Param::query("status").values(&["CANCELED", "FULFILLED", "UNFULFILLED"]),
+        Param::query("status"),
         Param::query("id").rust("redemption_ids").items(Limit::at_most(50)),
-        Param::query("sort").values(&["OLDEST", "NEWEST"]),
+        Param::query("sort"),
     ],
     paging: Some(Paging::sized("first", Some(50))),
     acting_user: Some(ActingUser::new("broadcaster_id")),
@@ -211,6 +211,8 @@ pub(crate) static UPDATE_REDEMPTION_STATUS: Endpoint = Endpoint {
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 403: The broadcaster is not a partner or affiliate.
 /// - 500: Twitch had an internal error; retry later.
+///
+/// Operation id: `create-custom-rewards` ([`CreateCustomRewards::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-custom-rewards)
 #[derive(Debug)]
@@ -393,7 +395,7 @@ impl CreateCustomRewards {
         (self.api, req)
     }
 }
-send_as!(CreateCustomRewards, single, models::CustomReward);
+send_as!(CreateCustomRewards, "create-custom-rewards", single, models::CustomReward);
 /// Deletes a Channel Points custom reward the client created.
 /// Request builder for [`UserApi::delete_custom_reward`]: set options, then `.await` it to send the request.
 ///
@@ -413,6 +415,8 @@ send_as!(CreateCustomRewards, single, models::CustomReward);
 /// - 403: The reward was created by another client, or the broadcaster is not a partner or affiliate.
 /// - 404: The reward was not found.
 /// - 500: Twitch had an internal error; retry later.
+///
+/// Operation id: `delete-custom-reward` ([`DeleteCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-custom-reward)
 #[derive(Debug)]
@@ -440,7 +444,7 @@ impl DeleteCustomReward {
         (self.api, req)
     }
 }
-send_as!(DeleteCustomReward, none);
+send_as!(DeleteCustomReward, "delete-custom-reward", none);
 /// Gets the broadcaster's Channel Points custom rewards.
 /// Request builder for [`UserApi::get_custom_reward`]: set options, then `.await` it to send the request.
 ///
@@ -461,6 +465,8 @@ send_as!(DeleteCustomReward, none);
 /// - 403: The broadcaster is not a partner or affiliate.
 /// - 404: None of the requested rewards were found.
 /// - 500: Twitch had an internal error; retry later.
+///
+/// Operation id: `get-custom-reward` ([`GetCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward)
 #[derive(Debug)]
@@ -509,7 +515,7 @@ impl GetCustomReward {
         (self.api, req)
     }
 }
-send_as!(GetCustomReward, list, models::CustomReward);
+send_as!(GetCustomReward, "get-custom-reward", list, models::CustomReward);
 /// Gets the redemptions of a custom reward.
 /// Request builder for [`UserApi::get_custom_reward_redemption`]: set options, then `.await` it to send the request.
 ///
@@ -517,13 +523,15 @@ send_as!(GetCustomReward, list, models::CustomReward);
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`). Only rewards created by the same client ID.
 ///
+/// Order: As `sort` says: oldest first by default.
+///
 /// # Parameters
 ///
 /// - [`broadcaster_id`](GetCustomRewardRedemption::broadcaster_id) (optional): ID of the broadcaster who owns the reward; must be the token's user. Defaults to the token's user.
 /// - `reward_id`: ID of the reward whose redemptions to list.
-/// - [`status`](GetCustomRewardRedemption::status) (optional): Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days. One of `CANCELED`, `FULFILLED`, `UNFULFILLED`.
+/// - [`status`](GetCustomRewardRedemption::status) (optional): Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days.
 /// - [`redemption_ids`](GetCustomRewardRedemption::redemption_ids) (optional): Only these redemption IDs. At most 50 items.
-/// - [`sort`](GetCustomRewardRedemption::sort) (optional): Order of the results: `OLDEST` or `NEWEST` first. One of `OLDEST`, `NEWEST`. Helix assumes `OLDEST` when it is not set.
+/// - [`sort`](GetCustomRewardRedemption::sort) (optional): Order of the results: `OLDEST` or `NEWEST` first. Helix assumes `OLDEST` when it is not set.
 ///
 /// # Paging
 ///
@@ -537,6 +545,8 @@ send_as!(GetCustomReward, list, models::CustomReward);
 /// - 404: None of the requested redemptions were found.
 /// - 500: Twitch had an internal error; retry later.
 ///
+/// Operation id: `get-custom-reward-redemption` ([`GetCustomRewardRedemption::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-custom-reward-redemption)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -544,9 +554,9 @@ pub struct GetCustomRewardRedemption {
     api: Api,
     broadcaster_id: Option<String>,
     reward_id: String,
-    status: Option<String>,
+    status: Option<models::RedemptionStatus>,
     redemption_ids: Vec<String>,
-    sort: Option<String>,
+    sort: Option<models::RedemptionSort>,
     limit: Option<usize>,
 }
 
@@ -560,9 +570,7 @@ impl GetCustomRewardRedemption {
     }
 
     /// Only redemptions in this state; needed unless `id` is given. Canceled and fulfilled ones are kept only a few days.
-    ///
-    /// One of `CANCELED`, `FULFILLED`, `UNFULFILLED`.
-    pub fn status(mut self, status: impl Into<String>) -> Self {
+    pub fn status(mut self, status: impl Into<models::RedemptionStatus>) -> Self {
         self.status = Some(status.into());
         self
     }
@@ -580,8 +588,8 @@ impl GetCustomRewardRedemption {
 
     /// Order of the results: `OLDEST` or `NEWEST` first.
     ///
-    /// One of `OLDEST`, `NEWEST`. Helix assumes `OLDEST` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `OLDEST` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::RedemptionSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
@@ -597,7 +605,10 @@ impl GetCustomRewardRedemption {
         (self.api, req)
     }
 }
-paged!(GetCustomRewardRedemption, models::CustomRewardRedemption);
+paged!(
+    GetCustomRewardRedemption, "get-custom-reward-redemption",
+    models::CustomRewardRedemption
+);
 /// Updates a Channel Points custom reward the client created.
 /// Request builder for [`UserApi::update_custom_reward`]: set options, then `.await` it to send the request.
 ///
@@ -631,6 +642,8 @@ paged!(GetCustomRewardRedemption, models::CustomRewardRedemption);
 /// - 403: The reward was created by another client, or the broadcaster is not a partner or affiliate.
 /// - 404: The reward was not found.
 /// - 500: Twitch had an internal error; retry later.
+///
+/// Operation id: `update-custom-reward` ([`UpdateCustomReward::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-custom-reward)
 #[derive(Debug)]
@@ -831,7 +844,7 @@ impl UpdateCustomReward {
         (self.api, req)
     }
 }
-send_as!(UpdateCustomReward, single, models::CustomReward);
+send_as!(UpdateCustomReward, "update-custom-reward", single, models::CustomReward);
 /// Marks custom reward redemptions as fulfilled or canceled.
 /// Request builder for [`UserApi::update_redemption_status`]: set options, then `.await` it to send the request.
 ///
@@ -853,6 +866,8 @@ send_as!(UpdateCustomReward, single, models::CustomReward);
 /// - 403: The reward was created by another client, or the broadcaster is not a partner or affiliate.
 /// - 404: The reward was not found, or the redemptions were not found or not unfulfilled.
 /// - 500: Twitch had an internal error; retry later.
+///
+/// Operation id: `update-redemption-status` ([`UpdateRedemptionStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-redemption-status)
 #[derive(Debug)]
@@ -884,7 +899,10 @@ impl UpdateRedemptionStatus {
         (self.api, req)
     }
 }
-send_as!(UpdateRedemptionStatus, list, models::CustomRewardRedemption);
+send_as!(
+    UpdateRedemptionStatus, "update-redemption-status", list,
+    models::CustomRewardRedemption
+);
 impl UserApi {
     /// Creates a Channel Points custom reward.
     ///

@@ -115,6 +115,8 @@ pub(crate) static MODIFY_CHANNEL_INFORMATION: Endpoint = Endpoint {
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 ///
+/// Operation id: `get-channel-editors` ([`GetChannelEditors::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-editors)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -139,7 +141,7 @@ impl GetChannelEditors {
         (self.api, req)
     }
 }
-send_as!(GetChannelEditors, list, models::ChannelEditor);
+send_as!(GetChannelEditors, "get-channel-editors", list, models::ChannelEditor);
 /// Gets the users who follow a broadcaster's channel.
 /// Request builder for [`UserApi::get_channel_followers`]: set options, then `.await` it to send the request.
 ///
@@ -163,8 +165,10 @@ send_as!(GetChannelEditors, list, models::ChannelEditor);
 ///
 /// # Notes
 ///
-/// - The paginated shape returns the followers; the `total` follower count Helix adds to each page is read from the paginator (`paginate()`, then `total()`), or in one call with `UserApi::get_channel_follower_count`.
+/// - Returns the followers; the follower count comes with each page (`paginate()`, then `total()`), or in one call from `UserApi::get_channel_follower_count`.
 /// - `broadcaster_id` defaults to the token user (implicit in the reference library); a moderator may name the channel.
+///
+/// Operation id: `get-channel-followers` ([`GetChannelFollowers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-followers)
 #[derive(Debug)]
@@ -199,7 +203,7 @@ impl GetChannelFollowers {
         (self.api, req)
     }
 }
-paged!(GetChannelFollowers, models::ChannelFollower, 100);
+paged!(GetChannelFollowers, "get-channel-followers", models::ChannelFollower, 100);
 /// Gets information about one or more channels.
 /// Request builder for [`AppApi::get_channel_information`] and [`UserApi::get_channel_information`]: set options, then `.await` it to send the request.
 ///
@@ -223,6 +227,8 @@ paged!(GetChannelFollowers, models::ChannelFollower, 100);
 /// - Reference parameter `user_ids` is the Helix `broadcaster_id` list.
 /// - Also on UserApi: Helix accepts user tokens (the reference library has it there undocumented).
 ///
+/// Operation id: `get-channel-information` ([`GetChannelInformation::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-information)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -239,7 +245,7 @@ impl GetChannelInformation {
         (self.api, req)
     }
 }
-send_as!(GetChannelInformation, list, models::ChannelInfo);
+send_as!(GetChannelInformation, "get-channel-information", list, models::ChannelInfo);
 /// Gets the channels a user follows.
 /// Request builder for [`UserApi::get_followed_channels`]: set options, then `.await` it to send the request.
 ///
@@ -263,7 +269,9 @@ send_as!(GetChannelInformation, list, models::ChannelInfo);
 ///
 /// # Notes
 ///
-/// - The paginated shape returns the channels; the `total` Helix adds to each page (how many channels the user follows) is read from the paginator: `paginate()`, then `total()`.
+/// - Returns the channels; how many channels the user follows in all comes with each page: `paginate()`, then `total()`.
+///
+/// Operation id: `get-followed-channels` ([`GetFollowedChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-channels)
 #[derive(Debug)]
@@ -298,7 +306,7 @@ impl GetFollowedChannels {
         (self.api, req)
     }
 }
-paged!(GetFollowedChannels, models::FollowedChannel, 100);
+paged!(GetFollowedChannels, "get-followed-channels", models::FollowedChannel, 100);
 /// Updates the broadcaster's channel properties.
 /// Request builder for [`UserApi::modify_channel_information`]: set options, then `.await` it to send the request.
 ///
@@ -329,6 +337,8 @@ paged!(GetFollowedChannels, models::FollowedChannel, 100);
 ///
 /// - Reference parameter `language` is the Helix `broadcaster_language` field.
 /// - Helix takes `content_classification_labels` as `{id, is_enabled}` objects, not a set of IDs as the reference library does.
+///
+/// Operation id: `modify-channel-information` ([`ModifyChannelInformation::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#modify-channel-information)
 #[derive(Debug)]
@@ -432,7 +442,7 @@ impl ModifyChannelInformation {
         (self.api, req)
     }
 }
-send_as!(ModifyChannelInformation, none);
+send_as!(ModifyChannelInformation, "modify-channel-information", none);
 impl AppApi {
     /// Gets information about one or more channels.
     ///

@@ -58,6 +58,8 @@ pub(crate) static GET_CHARITY_CAMPAIGN_DONATIONS: Endpoint = Endpoint {
 ///
 /// - Shape `optional`: Helix returns an empty list when no campaign is running (the reference library declares a plain `CharityCampaign`).
 ///
+/// Operation id: `get-charity-campaign` ([`GetCharityCampaign::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-charity-campaign)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -82,7 +84,7 @@ impl GetCharityCampaign {
         (self.api, req)
     }
 }
-send_as!(GetCharityCampaign, optional, models::CharityCampaign);
+send_as!(GetCharityCampaign, "get-charity-campaign", optional, models::CharityCampaign);
 /// Gets the donations to the broadcaster's active charity campaign.
 /// Request builder for [`UserApi::get_charity_campaign_donations`]: set options, then `.await` it to send the request.
 ///
@@ -103,6 +105,8 @@ send_as!(GetCharityCampaign, optional, models::CharityCampaign);
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 403: The broadcaster is not a partner or affiliate.
+///
+/// Operation id: `get-charity-campaign-donations` ([`GetCharityCampaignDonations::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-charity-campaign-donations)
 #[derive(Debug)]
@@ -129,7 +133,10 @@ impl GetCharityCampaignDonations {
         (self.api, req)
     }
 }
-paged!(GetCharityCampaignDonations, models::CharityDonation, 100);
+paged!(
+    GetCharityCampaignDonations, "get-charity-campaign-donations",
+    models::CharityDonation, 100
+);
 impl UserApi {
     /// Gets the broadcaster's active charity campaign.
     ///

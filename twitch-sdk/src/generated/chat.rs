@@ -213,7 +213,7 @@ pub(crate) static SEND_CHAT_ANNOUNCEMENT: Endpoint = Endpoint {
         Param::query("broadcaster_id").required(),
         Param::query("moderator_id").required(),
         Param::body("message").required(),
-        Param::body("color").values(&["blue", "green", "orange", "purple", "primary"]),
+        Param::body("color"),
     ],
     acting_user: Some(ActingUser::moderating("moderator_id", "broadcaster_id")),
     errors: &[
@@ -386,6 +386,8 @@ pub(crate) static UPDATE_USER_CHAT_COLOR: Endpoint = Endpoint {
 ///
 /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
 ///
+/// Operation id: `get-channel-chat-badges` ([`GetChannelChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-chat-badges)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -402,7 +404,7 @@ impl GetChannelChatBadges {
         (self.api, req)
     }
 }
-send_as!(GetChannelChatBadges, list, models::ChatBadgeSet);
+send_as!(GetChannelChatBadges, "get-channel-chat-badges", list, models::ChatBadgeSet);
 /// Gets a broadcaster's custom emotes.
 /// Request builder for [`AppApi::get_channel_emotes`] and [`UserApi::get_channel_emotes`]: set options, then `.await` it to send the request.
 ///
@@ -421,10 +423,12 @@ send_as!(GetChannelChatBadges, list, models::ChatBadgeSet);
 ///
 /// # Notes
 ///
-/// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+/// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
 /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
 /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
 /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
+///
+/// Operation id: `get-channel-emotes` ([`GetChannelEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-emotes)
 #[derive(Debug)]
@@ -442,7 +446,7 @@ impl GetChannelEmotes {
         (self.api, req)
     }
 }
-send_as!(GetChannelEmotes, envelope, models::ChannelEmoteList);
+send_as!(GetChannelEmotes, "get-channel-emotes", envelope, models::ChannelEmoteList);
 /// Gets a broadcaster's chat settings.
 /// Request builder for [`AppApi::get_chat_settings`] and [`UserApi::get_chat_settings`]: set options, then `.await` it to send the request.
 ///
@@ -464,6 +468,8 @@ send_as!(GetChannelEmotes, envelope, models::ChannelEmoteList);
 ///
 /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter.
 /// - `moderator_id` (not in the reference library) is an option; it is not defaulted to the token user because an app token cannot use it.
+///
+/// Operation id: `get-chat-settings` ([`GetChatSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chat-settings)
 #[derive(Debug)]
@@ -489,7 +495,7 @@ impl GetChatSettings {
         (self.api, req)
     }
 }
-send_as!(GetChatSettings, single, models::ChatSettings);
+send_as!(GetChatSettings, "get-chat-settings", single, models::ChatSettings);
 /// Gets the users connected to a broadcaster's chat room.
 /// Request builder for [`UserApi::get_chatters`]: set options, then `.await` it to send the request.
 ///
@@ -514,8 +520,10 @@ send_as!(GetChatSettings, single, models::ChatSettings);
 ///
 /// # Notes
 ///
-/// - The paginated shape returns the chatters; the `total` Helix adds to each page (how many users are in the chat) is read from the paginator: `paginate()`, then `total()`.
+/// - Returns the chatters; how many users are in the chat comes with each page: `paginate()`, then `total()`.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `get-chatters` ([`GetChatters::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-chatters)
 #[derive(Debug)]
@@ -552,7 +560,7 @@ impl GetChatters {
         (self.api, req)
     }
 }
-paged!(GetChatters, models::Chatter, 100);
+paged!(GetChatters, "get-chatters", models::Chatter, 100);
 /// Gets the emotes of one or more emote sets.
 /// Request builder for [`AppApi::get_emote_sets`] and [`UserApi::get_emote_sets`]: set options, then `.await` it to send the request.
 ///
@@ -571,10 +579,12 @@ paged!(GetChatters, models::Chatter, 100);
 ///
 /// # Notes
 ///
-/// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+/// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
 /// - The item model keeps the reference library's name `EmoteSet` although each item is one emote.
 /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
 /// - One emote-type enum serves every emote endpoint, with all the types Twitch documents for Get User Emotes.
+///
+/// Operation id: `get-emote-sets` ([`GetEmoteSets::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-emote-sets)
 #[derive(Debug)]
@@ -592,7 +602,7 @@ impl GetEmoteSets {
         (self.api, req)
     }
 }
-send_as!(GetEmoteSets, envelope, models::EmoteSetList);
+send_as!(GetEmoteSets, "get-emote-sets", envelope, models::EmoteSetList);
 /// Gets the global chat badges.
 /// Request builder for [`AppApi::get_global_chat_badges`] and [`UserApi::get_global_chat_badges`]: set options, then `.await` it to send the request.
 ///
@@ -603,6 +613,8 @@ send_as!(GetEmoteSets, envelope, models::EmoteSetList);
 /// # Errors
 ///
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `get-global-chat-badges` ([`GetGlobalChatBadges::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-chat-badges)
 #[derive(Debug)]
@@ -618,7 +630,7 @@ impl GetGlobalChatBadges {
         (self.api, req)
     }
 }
-send_as!(GetGlobalChatBadges, list, models::ChatBadgeSet);
+send_as!(GetGlobalChatBadges, "get-global-chat-badges", list, models::ChatBadgeSet);
 /// Gets the global emotes.
 /// Request builder for [`AppApi::get_global_emotes`] and [`UserApi::get_global_emotes`]: set options, then `.await` it to send the request.
 ///
@@ -632,8 +644,10 @@ send_as!(GetGlobalChatBadges, list, models::ChatBadgeSet);
 ///
 /// # Notes
 ///
-/// - Shape `envelope` (`data` and Helix's `template`) instead of the reference library's tuple, so the URL template for emote images is not lost; the list is `.data`.
+/// - Returns the emotes in `.data` together with Helix's `template`, the URL pattern of emote images; the reference library returns a tuple and loses the template.
 /// - Scales stay the strings Twitch sends (`1.0`, `2.0`, `3.0`), which is what an emote URL needs.
+///
+/// Operation id: `get-global-emotes` ([`GetGlobalEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-global-emotes)
 #[derive(Debug)]
@@ -649,7 +663,7 @@ impl GetGlobalEmotes {
         (self.api, req)
     }
 }
-send_as!(GetGlobalEmotes, envelope, models::GlobalEmoteList);
+send_as!(GetGlobalEmotes, "get-global-emotes", envelope, models::GlobalEmoteList);
 /// Gets the message pinned in a broadcaster's chat room, if any.
 /// Request builder for [`UserApi::get_pinned_chat_message`]: set options, then `.await` it to send the request.
 ///
@@ -673,6 +687,8 @@ send_as!(GetGlobalEmotes, envelope, models::GlobalEmoteList);
 /// - Added by Twitch in 2026; the reference library has no equivalent.
 /// - No message pinned: `None` (Helix answers with an empty `data`).
 /// - The OpenAPI description predates pinned chat messages.
+///
+/// Operation id: `get-pinned-chat-message` ([`GetPinnedChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-pinned-chat-message)
 #[derive(Debug)]
@@ -708,7 +724,9 @@ impl GetPinnedChatMessage {
         (self.api, req)
     }
 }
-send_as!(GetPinnedChatMessage, optional, models::PinnedChatMessage);
+send_as!(
+    GetPinnedChatMessage, "get-pinned-chat-message", optional, models::PinnedChatMessage
+);
 /// Gets the shared chat session a channel is in, if any.
 /// Request builder for [`AppApi::get_shared_chat_session`] and [`UserApi::get_shared_chat_session`]: set options, then `.await` it to send the request.
 ///
@@ -730,6 +748,8 @@ send_as!(GetPinnedChatMessage, optional, models::PinnedChatMessage);
 ///
 /// - Reference parameter `user_id` is the Helix `broadcaster_id` parameter. Also on UserApi.
 ///
+/// Operation id: `get-shared-chat-session` ([`GetSharedChatSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shared-chat-session)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -746,7 +766,9 @@ impl GetSharedChatSession {
         (self.api, req)
     }
 }
-send_as!(GetSharedChatSession, optional, models::SharedChatSession);
+send_as!(
+    GetSharedChatSession, "get-shared-chat-session", optional, models::SharedChatSession
+);
 /// Gets the colours users have for their names in chat.
 /// Request builder for [`AppApi::get_user_chat_color`] and [`UserApi::get_user_chat_color`]: set options, then `.await` it to send the request.
 ///
@@ -762,6 +784,8 @@ send_as!(GetSharedChatSession, optional, models::SharedChatSession);
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `get-user-chat-color` ([`GetUserChatColor::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-chat-color)
 #[derive(Debug)]
@@ -779,7 +803,7 @@ impl GetUserChatColor {
         (self.api, req)
     }
 }
-send_as!(GetUserChatColor, list, models::UserChatColor);
+send_as!(GetUserChatColor, "get-user-chat-color", list, models::UserChatColor);
 /// Gets the emotes a user may use in chat.
 /// Request builder for [`UserApi::get_user_emotes`]: set options, then `.await` it to send the request.
 ///
@@ -805,6 +829,8 @@ send_as!(GetUserChatColor, list, models::UserChatColor);
 ///
 /// - The emotes page like any list; Helix's `template` (the emote image URL template) is `Paginator::template()` after a page was fetched.
 /// - The template travels beside the pages (`Paginator::template()`), not in the item model.
+///
+/// Operation id: `get-user-emotes` ([`GetUserEmotes::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-emotes)
 #[derive(Debug)]
@@ -839,7 +865,7 @@ impl GetUserEmotes {
         (self.api, req)
     }
 }
-paged!(GetUserEmotes, models::UserEmote);
+paged!(GetUserEmotes, "get-user-emotes", models::UserEmote);
 /// Pins a message in a broadcaster's chat room, for a while or until the stream ends.
 /// Request builder for [`UserApi::pin_chat_message`]: set options, then `.await` it to send the request.
 ///
@@ -866,6 +892,8 @@ paged!(GetUserEmotes, models::UserEmote);
 /// - Added by Twitch in 2026; the reference library has no equivalent.
 /// - Sources disagree on the verb (POST in third-party docs quoting Twitch, PUT in one client library); POST is used, as Helix does for the other calls that create something.
 /// - The OpenAPI description predates pinned chat messages.
+///
+/// Operation id: `pin-chat-message` ([`PinChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#pin-chat-message)
 #[derive(Debug)]
@@ -913,7 +941,7 @@ impl PinChatMessage {
         (self.api, req)
     }
 }
-send_as!(PinChatMessage, none);
+send_as!(PinChatMessage, "pin-chat-message", none);
 /// Gives another broadcaster a Shoutout.
 /// Request builder for [`UserApi::send_shoutout`]: set options, then `.await` it to send the request.
 ///
@@ -937,6 +965,8 @@ send_as!(PinChatMessage, none);
 /// # Notes
 ///
 /// - `from_broadcaster_id` defaults to the token user in the user API, as in the reference library.
+///
+/// Operation id: `send-a-shoutout` ([`SendShoutout::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-a-shoutout)
 #[derive(Debug)]
@@ -981,7 +1011,7 @@ impl SendShoutout {
         (self.api, req)
     }
 }
-send_as!(SendShoutout, none);
+send_as!(SendShoutout, "send-a-shoutout", none);
 /// Sends an announcement to a broadcaster's chat room.
 /// Request builder for [`UserApi::send_chat_announcement`]: set options, then `.await` it to send the request.
 ///
@@ -994,7 +1024,7 @@ send_as!(SendShoutout, none);
 /// - `message`: The announcement; Twitch truncates it after 500 characters.
 /// - [`moderator_id`](SendChatAnnouncement::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
 /// - [`broadcaster_id`](SendChatAnnouncement::broadcaster_id) (optional): ID of the broadcaster whose chat room gets the announcement.
-/// - [`color`](SendChatAnnouncement::color) (optional): Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour). One of `blue`, `green`, `orange`, `purple`, `primary`. Helix assumes `primary` when it is not set.
+/// - [`color`](SendChatAnnouncement::color) (optional): Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour). Helix assumes `primary` when it is not set.
 ///
 /// # Errors
 ///
@@ -1007,6 +1037,8 @@ send_as!(SendShoutout, none);
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
 /// - No client-side length check: Helix truncates announcements after 500 characters instead of rejecting them.
 ///
+/// Operation id: `send-chat-announcement` ([`SendChatAnnouncement::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-announcement)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -1015,7 +1047,7 @@ pub struct SendChatAnnouncement {
     message: String,
     moderator_id: Option<String>,
     broadcaster_id: Option<String>,
-    color: Option<String>,
+    color: Option<models::AnnouncementColor>,
 }
 
 impl SendChatAnnouncement {
@@ -1037,8 +1069,8 @@ impl SendChatAnnouncement {
 
     /// Highlight colour: `blue`, `green`, `orange`, `purple` or `primary` (the channel's accent colour).
     ///
-    /// One of `blue`, `green`, `orange`, `purple`, `primary`. Helix assumes `primary` when it is not set.
-    pub fn color(mut self, color: impl Into<String>) -> Self {
+    /// Helix assumes `primary` when it is not set.
+    pub fn color(mut self, color: impl Into<models::AnnouncementColor>) -> Self {
         self.color = Some(color.into());
         self
     }
@@ -1053,7 +1085,7 @@ impl SendChatAnnouncement {
         (self.api, req)
     }
 }
-send_as!(SendChatAnnouncement, none);
+send_as!(SendChatAnnouncement, "send-chat-announcement", none);
 /// Sends a message to a broadcaster's chat room.
 /// Request builder for [`AppApi::send_chat_message`] and [`UserApi::send_chat_message`]: set options, then `.await` it to send the request.
 ///
@@ -1082,6 +1114,8 @@ send_as!(SendChatAnnouncement, none);
 /// - Reference parameter `reply_message_id` is the Helix `reply_parent_message_id` field.
 /// - Only `user:write:chat` is checked: `user:bot` and `channel:bot` are grants of other users when an app token is used.
 /// - `for_source_only` is accepted by Helix with app tokens only.
+///
+/// Operation id: `send-chat-message` ([`SendChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-chat-message)
 #[derive(Debug)]
@@ -1135,7 +1169,7 @@ impl SendChatMessage {
         (self.api, req)
     }
 }
-send_as!(SendChatMessage, single, models::SendMessageStatus);
+send_as!(SendChatMessage, "send-chat-message", single, models::SendMessageStatus);
 /// Unpins the pinned message of a broadcaster's chat room.
 /// Request builder for [`UserApi::unpin_chat_message`]: set options, then `.await` it to send the request.
 ///
@@ -1160,6 +1194,8 @@ send_as!(SendChatMessage, single, models::SendMessageStatus);
 ///
 /// - Added by Twitch in 2026; the reference library has no equivalent.
 /// - The OpenAPI description predates pinned chat messages.
+///
+/// Operation id: `unpin-chat-message` ([`UnpinChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unpin-chat-message)
 #[derive(Debug)]
@@ -1197,7 +1233,7 @@ impl UnpinChatMessage {
         (self.api, req)
     }
 }
-send_as!(UnpinChatMessage, none);
+send_as!(UnpinChatMessage, "unpin-chat-message", none);
 /// Updates a broadcaster's chat settings.
 /// Request builder for [`UserApi::update_chat_settings`]: set options, then `.await` it to send the request.
 ///
@@ -1229,6 +1265,8 @@ send_as!(UnpinChatMessage, none);
 ///
 /// - The reference library takes a `settings` dict; here every body field is its own option.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `update-chat-settings` ([`UpdateChatSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-chat-settings)
 #[derive(Debug)]
@@ -1346,7 +1384,7 @@ impl UpdateChatSettings {
         (self.api, req)
     }
 }
-send_as!(UpdateChatSettings, single, models::ChatSettings);
+send_as!(UpdateChatSettings, "update-chat-settings", single, models::ChatSettings);
 /// Changes how long a pinned message stays pinned, counted from now.
 /// Request builder for [`UserApi::update_pinned_chat_message`]: set options, then `.await` it to send the request.
 ///
@@ -1372,6 +1410,8 @@ send_as!(UpdateChatSettings, single, models::ChatSettings);
 ///
 /// - Added by Twitch in 2026; the reference library has no equivalent.
 /// - The OpenAPI description predates pinned chat messages.
+///
+/// Operation id: `update-pinned-chat-message` ([`UpdatePinnedChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-pinned-chat-message)
 #[derive(Debug)]
@@ -1419,7 +1459,7 @@ impl UpdatePinnedChatMessage {
         (self.api, req)
     }
 }
-send_as!(UpdatePinnedChatMessage, none);
+send_as!(UpdatePinnedChatMessage, "update-pinned-chat-message", none);
 /// Changes the colour of the user's name in chat.
 /// Request builder for [`UserApi::update_chat_color`]: set options, then `.await` it to send the request.
 ///
@@ -1440,6 +1480,8 @@ send_as!(UpdatePinnedChatMessage, none);
 /// # Notes
 ///
 /// - The reference library names the method `update_chat_color`.
+///
+/// Operation id: `update-user-chat-color` ([`UpdateChatColor::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-chat-color)
 #[derive(Debug)]
@@ -1467,7 +1509,7 @@ impl UpdateChatColor {
         (self.api, req)
     }
 }
-send_as!(UpdateChatColor, none);
+send_as!(UpdateChatColor, "update-user-chat-color", none);
 impl AppApi {
     /// Gets a broadcaster's custom chat badges.
     ///

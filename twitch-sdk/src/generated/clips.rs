@@ -122,6 +122,8 @@ pub(crate) static GET_CLIPS_DOWNLOAD: Endpoint = Endpoint {
 /// - The reference library's `has_delay` is no longer a Helix parameter and is not exposed; Helix `title` and `duration` are.
 /// - Helix returns `{id, edit_url}` (model `CreatedClip`), not a `Clip` as the reference library declares.
 ///
+/// Operation id: `create-clip` ([`CreateClip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -156,7 +158,7 @@ impl CreateClip {
         (self.api, req)
     }
 }
-send_as!(CreateClip, single, models::CreatedClip);
+send_as!(CreateClip, "create-clip", single, models::CreatedClip);
 /// Starts making a clip from a VOD.
 /// Request builder for [`AppApi::create_clip_from_vod`] and [`UserApi::create_clip_from_vod`]: set options, then `.await` it to send the request.
 ///
@@ -183,6 +185,8 @@ send_as!(CreateClip, single, models::CreatedClip);
 /// # Notes
 ///
 /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi (the reference library defaults it to `broadcaster_id`).
+///
+/// Operation id: `create-clip-from-vod` ([`CreateClipFromVod::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-clip-from-vod)
 #[derive(Debug)]
@@ -226,7 +230,7 @@ impl CreateClipFromVod {
         (self.api, req)
     }
 }
-send_as!(CreateClipFromVod, single, models::CreatedClip);
+send_as!(CreateClipFromVod, "create-clip-from-vod", single, models::CreatedClip);
 /// Gets clips by broadcaster, by game or by ID.
 /// Request builder for [`AppApi::get_clips_by_category_id`] and [`UserApi::get_clips_by_category_id`]: set options, then `.await` it to send the request.
 ///
@@ -235,6 +239,8 @@ send_as!(CreateClipFromVod, single, models::CreatedClip);
 /// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
+///
+/// Order: Most viewed first.
 ///
 /// # Parameters
 ///
@@ -256,6 +262,8 @@ send_as!(CreateClipFromVod, single, models::CreatedClip);
 /// # Notes
 ///
 /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+///
+/// Operation id: `get-clips` ([`GetClipsByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
 #[derive(Debug)]
@@ -302,7 +310,7 @@ impl GetClipsByCategoryId {
         (self.api, req)
     }
 }
-paged!(GetClipsByCategoryId, models::Clip, 100);
+paged!(GetClipsByCategoryId, "get-clips", models::Clip, 100);
 /// Gets clips by broadcaster, by game or by ID.
 /// Request builder for [`AppApi::get_clips_by_id`] and [`UserApi::get_clips_by_id`]: set options, then `.await` it to send the request.
 ///
@@ -311,6 +319,8 @@ paged!(GetClipsByCategoryId, models::Clip, 100);
 /// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
+///
+/// Order: The order of the IDs given.
 ///
 /// # Parameters
 ///
@@ -330,6 +340,8 @@ paged!(GetClipsByCategoryId, models::Clip, 100);
 /// # Notes
 ///
 /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+///
+/// Operation id: `get-clips` ([`GetClipsById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
 #[derive(Debug)]
@@ -360,7 +372,7 @@ impl GetClipsById {
         (self.api, req)
     }
 }
-paged!(GetClipsById, models::Clip);
+paged!(GetClipsById, "get-clips", models::Clip);
 /// Gets clips by broadcaster, by game or by ID.
 /// Request builder for [`AppApi::get_clips_by_user_id`] and [`UserApi::get_clips_by_user_id`]: set options, then `.await` it to send the request.
 ///
@@ -369,6 +381,8 @@ paged!(GetClipsById, models::Clip);
 /// Token: app access token or user access token. Scopes: none.
 ///
 /// Authorization: Any app or user token; no scope needed.
+///
+/// Order: Most viewed first.
 ///
 /// # Parameters
 ///
@@ -390,6 +404,8 @@ paged!(GetClipsById, models::Clip);
 /// # Notes
 ///
 /// - `get_clips_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
+///
+/// Operation id: `get-clips` ([`GetClipsByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips)
 #[derive(Debug)]
@@ -436,7 +452,7 @@ impl GetClipsByUserId {
         (self.api, req)
     }
 }
-paged!(GetClipsByUserId, models::Clip, 100);
+paged!(GetClipsByUserId, "get-clips", models::Clip, 100);
 /// Gets download links of clips.
 /// Request builder for [`AppApi::get_clips_downloads`] and [`UserApi::get_clips_downloads`]: set options, then `.await` it to send the request.
 ///
@@ -461,6 +477,8 @@ paged!(GetClipsByUserId, models::Clip, 100);
 ///
 /// - The reference library names the method `get_clips_downloads` and the list `clip_ids` (Helix `clip_id`).
 /// - `editor_id` must be the token user, so it defaults to it on UserApi and is required on AppApi.
+///
+/// Operation id: `get-clips-download` ([`GetClipsDownloads::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-clips-download)
 #[derive(Debug)]
@@ -490,7 +508,7 @@ impl GetClipsDownloads {
         (self.api, req)
     }
 }
-send_as!(GetClipsDownloads, list, models::ClipDownload);
+send_as!(GetClipsDownloads, "get-clips-download", list, models::ClipDownload);
 impl AppApi {
     /// Starts making a clip from a VOD.
     ///

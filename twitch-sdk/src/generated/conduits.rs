@@ -115,6 +115,8 @@ pub(crate) static UPDATE_CONDUITS: Endpoint = Endpoint {
 ///
 /// - The limit of 20,000 shards comes from the reference library; the Helix reference states none.
 ///
+/// Operation id: `create-conduits` ([`CreateConduit::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-conduits)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -131,7 +133,7 @@ impl CreateConduit {
         (self.api, req)
     }
 }
-send_as!(CreateConduit, single, models::Conduit);
+send_as!(CreateConduit, "create-conduits", single, models::Conduit);
 /// Deletes an EventSub conduit.
 /// Request builder for [`AppApi::delete_conduit`]: set options, then `.await` it to send the request.
 ///
@@ -149,6 +151,8 @@ send_as!(CreateConduit, single, models::Conduit);
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 404: The conduit was not found or belongs to another client.
 ///
+/// Operation id: `delete-conduit` ([`DeleteConduit::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-conduit)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -165,7 +169,7 @@ impl DeleteConduit {
         (self.api, req)
     }
 }
-send_as!(DeleteConduit, none);
+send_as!(DeleteConduit, "delete-conduit", none);
 /// Gets an EventSub conduit's shards.
 /// Request builder for [`AppApi::get_conduit_shards`]: set options, then `.await` it to send the request.
 ///
@@ -192,6 +196,8 @@ send_as!(DeleteConduit, none);
 ///
 /// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
 ///
+/// Operation id: `get-conduit-shards` ([`GetConduitShards::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduit-shards)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -217,7 +223,7 @@ impl GetConduitShards {
         (self.api, req)
     }
 }
-paged!(GetConduitShards, models::ConduitShard, 100);
+paged!(GetConduitShards, "get-conduit-shards", models::ConduitShard, 100);
 /// Gets the client's EventSub conduits.
 /// Request builder for [`AppApi::get_conduits`]: set options, then `.await` it to send the request.
 ///
@@ -228,6 +234,8 @@ paged!(GetConduitShards, models::ConduitShard, 100);
 /// # Errors
 ///
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `get-conduits` ([`GetConduits::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-conduits)
 #[derive(Debug)]
@@ -243,7 +251,7 @@ impl GetConduits {
         (self.api, req)
     }
 }
-send_as!(GetConduits, list, models::Conduit);
+send_as!(GetConduits, "get-conduits", list, models::Conduit);
 /// Updates the transports of an EventSub conduit's shards.
 /// Request builder for [`AppApi::update_conduit_shards`]: set options, then `.await` it to send the request.
 ///
@@ -264,8 +272,10 @@ send_as!(GetConduits, list, models::Conduit);
 ///
 /// # Notes
 ///
-/// - Shape `envelope` (model `ConduitShardUpdate`): Helix returns updated shards and per-shard errors side by side.
+/// - Returns the updated shards and, beside them, an error for each shard that could not be updated.
 /// - Shards use the shared EventSub transport model; its `conduit` method and `conduit_id` belong to subscriptions and are never set for a shard.
+///
+/// Operation id: `update-conduit-shards` ([`UpdateConduitShards::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduit-shards)
 #[derive(Debug)]
@@ -285,7 +295,9 @@ impl UpdateConduitShards {
         (self.api, req)
     }
 }
-send_as!(UpdateConduitShards, envelope, models::ConduitShardUpdate);
+send_as!(
+    UpdateConduitShards, "update-conduit-shards", envelope, models::ConduitShardUpdate
+);
 /// Changes an EventSub conduit's shard count.
 /// Request builder for [`AppApi::update_conduit`]: set options, then `.await` it to send the request.
 ///
@@ -309,6 +321,8 @@ send_as!(UpdateConduitShards, envelope, models::ConduitShardUpdate);
 /// - Helix uses PATCH; the reference library's source sends POST, which is not copied.
 /// - The limit of 20,000 shards comes from the reference library; the Helix reference states none.
 ///
+/// Operation id: `update-conduits` ([`UpdateConduit::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-conduits)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -327,7 +341,7 @@ impl UpdateConduit {
         (self.api, req)
     }
 }
-send_as!(UpdateConduit, single, models::Conduit);
+send_as!(UpdateConduit, "update-conduits", single, models::Conduit);
 impl AppApi {
     /// Creates an EventSub conduit.
     ///

@@ -10,7 +10,7 @@ pub(crate) static GET_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
         Param::query("id").rust("entitlement_ids").items(Limit::at_most(100)),
         Param::query("user_id"),
         Param::query("game_id"),
-        Param::query("fulfillment_status").values(&["CLAIMED", "FULFILLED"]),
+        Param::query("fulfillment_status"),
     ],
     paging: Some(Paging::sized("first", Some(1000))),
     errors: &[
@@ -32,7 +32,7 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
     path: "/entitlements/drops",
     params: &[
         Param::body("entitlement_ids").items(Limit::at_most(100)),
-        Param::body("fulfillment_status").values(&["CLAIMED", "FULFILLED"]),
+        Param::body("fulfillment_status"),
     ],
     errors: &[
         (400, "Invalid status, or the client is not in a known organization."),
@@ -50,12 +50,14 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
 ///
 /// Authorization: The client ID must belong to an organization that owns the game.
 ///
+/// Order: No particular order; Twitch does not sort entitlements.
+///
 /// # Parameters
 ///
 /// - [`entitlement_ids`](GetDropsEntitlements::entitlement_ids) (optional): Only these entitlement IDs. At most 100 items.
 /// - [`user_id`](GetDropsEntitlements::user_id) (optional): Only entitlements of this user.
 /// - [`game_id`](GetDropsEntitlements::game_id) (optional): Only entitlements of this game.
-/// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`. One of `CLAIMED`, `FULFILLED`.
+/// - [`fulfillment_status`](GetDropsEntitlements::fulfillment_status) (optional): Only entitlements in this state: `CLAIMED` or `FULFILLED`.
 ///
 /// # Paging
 ///
@@ -72,6 +74,8 @@ pub(crate) static UPDATE_DROPS_ENTITLEMENTS: Endpoint = Endpoint {
 ///
 /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only).
 ///
+/// Operation id: `get-drops-entitlements` ([`GetDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-drops-entitlements)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -80,7 +84,7 @@ pub struct GetDropsEntitlements {
     entitlement_ids: Vec<String>,
     user_id: Option<String>,
     game_id: Option<String>,
-    fulfillment_status: Option<String>,
+    fulfillment_status: Option<models::FulfillmentStatus>,
     limit: Option<usize>,
 }
 
@@ -109,9 +113,10 @@ impl GetDropsEntitlements {
     }
 
     /// Only entitlements in this state: `CLAIMED` or `FULFILLED`.
-    ///
-    /// One of `CLAIMED`, `FULFILLED`.
-    pub fn fulfillment_status(mut self, fulfillment_status: impl Into<String>) -> Self {
+    pub fn fulfillment_status(
+        mut self,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
+    ) -> Self {
         self.fulfillment_status = Some(fulfillment_status.into());
         self
     }
@@ -126,7 +131,7 @@ impl GetDropsEntitlements {
         (self.api, req)
     }
 }
-paged!(GetDropsEntitlements, models::DropsEntitlement, 1000);
+paged!(GetDropsEntitlements, "get-drops-entitlements", models::DropsEntitlement, 1000);
 /// Updates the fulfillment state of Drops entitlements.
 /// Request builder for [`AppApi::update_drops_entitlements`] and [`UserApi::update_drops_entitlements`]: set options, then `.await` it to send the request.
 ///
@@ -136,7 +141,7 @@ paged!(GetDropsEntitlements, models::DropsEntitlement, 1000);
 ///
 /// # Parameters
 ///
-/// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it). One of `CLAIMED`, `FULFILLED`.
+/// - `fulfillment_status`: New state: `CLAIMED` (the user claimed it) or `FULFILLED` (the developer granted it).
 /// - `entitlement_ids`: IDs of the entitlements to update. At most 100 items.
 ///
 /// # Errors
@@ -150,12 +155,14 @@ paged!(GetDropsEntitlements, models::DropsEntitlement, 1000);
 /// - No scope: the reference library's `drops:edit` does not exist in Helix.
 /// - Helix marks both body fields optional; they stay arguments as in the reference library.
 ///
+/// Operation id: `update-drops-entitlements` ([`UpdateDropsEntitlements::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateDropsEntitlements {
     api: Api,
-    fulfillment_status: String,
+    fulfillment_status: models::FulfillmentStatus,
     entitlement_ids: Vec<String>,
 }
 
@@ -168,7 +175,10 @@ impl UpdateDropsEntitlements {
         (self.api, req)
     }
 }
-send_as!(UpdateDropsEntitlements, list, models::DropsEntitlementUpdate);
+send_as!(
+    UpdateDropsEntitlements, "update-drops-entitlements", list,
+    models::DropsEntitlementUpdate
+);
 impl AppApi {
     /// Gets Drops entitlements of the client's games.
     ///
@@ -189,7 +199,7 @@ impl AppApi {
     /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`UpdateDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
         &self,
-        fulfillment_status: impl Into<String>,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
         entitlement_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateDropsEntitlements {
         UpdateDropsEntitlements {
@@ -220,7 +230,7 @@ impl UserApi {
     /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`UpdateDropsEntitlements`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-drops-entitlements)
     pub fn update_drops_entitlements(
         &self,
-        fulfillment_status: impl Into<String>,
+        fulfillment_status: impl Into<models::FulfillmentStatus>,
         entitlement_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> UpdateDropsEntitlements {
         UpdateDropsEntitlements {

@@ -42,34 +42,13 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
     method: HttpMethod::Get,
     path: "/eventsub/subscriptions",
     params: &[
-        Param::query("status")
-            .values(
-                &[
-                    "enabled",
-                    "webhook_callback_verification_pending",
-                    "webhook_callback_verification_failed",
-                    "notification_failures_exceeded",
-                    "authorization_revoked",
-                    "moderator_removed",
-                    "user_removed",
-                    "chat_user_banned",
-                    "version_removed",
-                    "beta_maintenance",
-                    "websocket_disconnected",
-                    "websocket_failed_ping_pong",
-                    "websocket_received_inbound_traffic",
-                    "websocket_connection_unused",
-                    "websocket_internal_error",
-                    "websocket_network_timeout",
-                    "websocket_network_error",
-                    "websocket_failed_to_reconnect",
-                ],
-            ),
+        Param::query("status"),
         Param::query("type").rust("subscriptions_type"),
         Param::query("user_id"),
         Param::query("subscription_id"),
         Param::query("after"),
     ],
+    paging: Some(Paging::CURSOR),
     errors: &[
         (400, "More than one filter, an invalid filter value, or an invalid cursor."),
         (401, shared_errors::TOKEN),
@@ -87,7 +66,7 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
 ///
 /// # Parameters
 ///
-/// - `subscription_type`: The subscription type, such as `channel.follow`.
+/// - `subscription_type`: The subscription type, such as `channel.follow`; a type newer than the SDK fits as text.
 /// - `subscription_version`: Version of the subscription type.
 /// - `transport`: Where to deliver events.
 /// - `condition`: Parameters of the subscription; the keys depend on the type.
@@ -102,20 +81,23 @@ pub(crate) static GET_EVENTSUB_SUBSCRIPTIONS: Endpoint = Endpoint {
 ///
 /// # Notes
 ///
-/// - Shape `envelope` (model `EventSubSubscriptions`): the created subscription plus the totals, which the reference library returns as a tuple.
+/// - Returns the created subscription in `data` together with the client's totals (`total`, `total_cost`, `max_total_cost`); the reference library returns them as a tuple.
+/// - A webhook transport is checked before sending: the callback must be an `https://` URL and the secret 10 to 100 ASCII characters.
 /// - No scopes are checked client-side: they depend on the subscription type (Twitch names `channel:read:subscriptions` only as an example).
-/// - `type` accepts any string (no value list) so that new subscription types work without an SDK update.
+/// - `subscription_type` takes an `EventSubSubscriptionType`, or any string for a type newer than the SDK.
 /// - The subscription model is `EventSubSubscription`, with the reference library's name `Subscription` as an alias.
 /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-/// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
-/// - The created subscription comes in the listing's envelope model, whose optional `pagination` Helix leaves out here.
+/// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+/// - The result has the same type as a page of Get EventSub Subscriptions, whose `pagination` is empty here.
+///
+/// Operation id: `create-eventsub-subscription` ([`CreateEventsubSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateEventsubSubscription {
     api: Api,
-    subscription_type: String,
+    subscription_type: models::EventSubSubscriptionType,
     subscription_version: String,
     transport: models::EventSubTransport,
     condition: serde_json::Value,
@@ -132,7 +114,10 @@ impl CreateEventsubSubscription {
         (self.api, req)
     }
 }
-send_as!(CreateEventsubSubscription, envelope, models::EventSubSubscriptions);
+send_as!(
+    CreateEventsubSubscription, "create-eventsub-subscription", envelope,
+    models::EventSubSubscriptions
+);
 /// Deletes an EventSub subscription.
 /// Request builder for [`AppApi::delete_eventsub_subscription`] and [`UserApi::delete_eventsub_subscription`]: set options, then `.await` it to send the request.
 ///
@@ -154,6 +139,8 @@ send_as!(CreateEventsubSubscription, envelope, models::EventSubSubscriptions);
 ///
 /// - Also on UserApi (WebSocket subscriptions need a user token); the reference library has it there undocumented.
 ///
+/// Operation id: `delete-eventsub-subscription` ([`DeleteEventsubSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-eventsub-subscription)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -170,7 +157,7 @@ impl DeleteEventsubSubscription {
         (self.api, req)
     }
 }
-send_as!(DeleteEventsubSubscription, none);
+send_as!(DeleteEventsubSubscription, "delete-eventsub-subscription", none);
 /// Gets the EventSub subscriptions the client created.
 /// Request builder for [`AppApi::get_eventsub_subscription_by_id`] and [`UserApi::get_eventsub_subscription_by_id`]: set options, then `.await` it to send the request.
 ///
@@ -184,6 +171,10 @@ send_as!(DeleteEventsubSubscription, none);
 ///
 /// - `subscription_id`: Only the subscription with this ID.
 ///
+/// # Paging
+///
+/// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionById::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionById::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionById::limit) is set.
+///
 /// # Errors
 ///
 /// - 400: More than one filter, an invalid filter value, or an invalid cursor.
@@ -191,11 +182,13 @@ send_as!(DeleteEventsubSubscription, none);
 ///
 /// # Notes
 ///
-/// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+/// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
 /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-/// - `type` accepts any string (no value list) so that new subscription types work.
+/// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
 /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-/// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+/// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+///
+/// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
 #[derive(Debug)]
@@ -203,6 +196,7 @@ send_as!(DeleteEventsubSubscription, none);
 pub struct GetEventsubSubscriptionById {
     api: Api,
     subscription_id: String,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionById {
@@ -213,7 +207,11 @@ impl GetEventsubSubscriptionById {
         (self.api, req)
     }
 }
-send_as!(GetEventsubSubscriptionById, envelope, models::EventSubSubscriptions);
+send_as!(
+    GetEventsubSubscriptionById, "get-eventsub-subscriptions", envelope,
+    models::EventSubSubscriptions
+);
+pages!(GetEventsubSubscriptionById, models::EventSubSubscription);
 /// Gets the EventSub subscriptions the client created.
 /// Request builder for [`AppApi::get_eventsub_subscriptions`] and [`UserApi::get_eventsub_subscriptions`]: set options, then `.await` it to send the request.
 ///
@@ -223,9 +221,15 @@ send_as!(GetEventsubSubscriptionById, envelope, models::EventSubSubscriptions);
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
+/// Order: Oldest subscription first.
+///
 /// # Parameters
 ///
-/// - [`after`](GetEventsubSubscriptions::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+/// - [`after`](GetEventsubSubscriptions::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+///
+/// # Paging
+///
+/// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptions::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptions::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptions::limit) is set.
 ///
 /// # Errors
 ///
@@ -234,11 +238,13 @@ send_as!(GetEventsubSubscriptionById, envelope, models::EventSubSubscriptions);
 ///
 /// # Notes
 ///
-/// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+/// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
 /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-/// - `type` accepts any string (no value list) so that new subscription types work.
+/// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
 /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-/// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+/// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+///
+/// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
 #[derive(Debug)]
@@ -246,10 +252,11 @@ send_as!(GetEventsubSubscriptionById, envelope, models::EventSubSubscriptions);
 pub struct GetEventsubSubscriptions {
     api: Api,
     after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptions {
-    /// Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
@@ -262,7 +269,11 @@ impl GetEventsubSubscriptions {
         (self.api, req)
     }
 }
-send_as!(GetEventsubSubscriptions, envelope, models::EventSubSubscriptions);
+send_as!(
+    GetEventsubSubscriptions, "get-eventsub-subscriptions", envelope,
+    models::EventSubSubscriptions
+);
+pages!(GetEventsubSubscriptions, models::EventSubSubscription);
 /// Gets the EventSub subscriptions the client created.
 /// Request builder for [`AppApi::get_eventsub_subscriptions_by_status`] and [`UserApi::get_eventsub_subscriptions_by_status`]: set options, then `.await` it to send the request.
 ///
@@ -272,10 +283,16 @@ send_as!(GetEventsubSubscriptions, envelope, models::EventSubSubscriptions);
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
+/// Order: Oldest subscription first.
+///
 /// # Parameters
 ///
-/// - `status`: Only subscriptions in this status. One of `enabled`, `webhook_callback_verification_pending`, `webhook_callback_verification_failed`, `notification_failures_exceeded`, `authorization_revoked`, `moderator_removed`, `user_removed`, `chat_user_banned`, `version_removed`, `beta_maintenance`, `websocket_disconnected`, `websocket_failed_ping_pong`, `websocket_received_inbound_traffic`, `websocket_connection_unused`, `websocket_internal_error`, `websocket_network_timeout`, `websocket_network_error`, `websocket_failed_to_reconnect`.
-/// - [`after`](GetEventsubSubscriptionsByStatus::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+/// - `status`: Only subscriptions in this status.
+/// - [`after`](GetEventsubSubscriptionsByStatus::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+///
+/// # Paging
+///
+/// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByStatus::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByStatus::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByStatus::limit) is set.
 ///
 /// # Errors
 ///
@@ -284,23 +301,26 @@ send_as!(GetEventsubSubscriptions, envelope, models::EventSubSubscriptions);
 ///
 /// # Notes
 ///
-/// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+/// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
 /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-/// - `type` accepts any string (no value list) so that new subscription types work.
+/// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
 /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-/// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+/// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+///
+/// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptionsByStatus {
     api: Api,
-    status: String,
+    status: models::EventSubSubscriptionStatus,
     after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionsByStatus {
-    /// Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
@@ -314,7 +334,11 @@ impl GetEventsubSubscriptionsByStatus {
         (self.api, req)
     }
 }
-send_as!(GetEventsubSubscriptionsByStatus, envelope, models::EventSubSubscriptions);
+send_as!(
+    GetEventsubSubscriptionsByStatus, "get-eventsub-subscriptions", envelope,
+    models::EventSubSubscriptions
+);
+pages!(GetEventsubSubscriptionsByStatus, models::EventSubSubscription);
 /// Gets the EventSub subscriptions the client created.
 /// Request builder for [`AppApi::get_eventsub_subscriptions_by_type`] and [`UserApi::get_eventsub_subscriptions_by_type`]: set options, then `.await` it to send the request.
 ///
@@ -324,10 +348,16 @@ send_as!(GetEventsubSubscriptionsByStatus, envelope, models::EventSubSubscriptio
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
+/// Order: Oldest subscription first.
+///
 /// # Parameters
 ///
 /// - `subscriptions_type`: Only subscriptions of this type.
-/// - [`after`](GetEventsubSubscriptionsByType::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+/// - [`after`](GetEventsubSubscriptionsByType::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+///
+/// # Paging
+///
+/// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByType::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByType::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByType::limit) is set.
 ///
 /// # Errors
 ///
@@ -336,23 +366,26 @@ send_as!(GetEventsubSubscriptionsByStatus, envelope, models::EventSubSubscriptio
 ///
 /// # Notes
 ///
-/// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+/// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
 /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-/// - `type` accepts any string (no value list) so that new subscription types work.
+/// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
 /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-/// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+/// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+///
+/// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByType::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptionsByType {
     api: Api,
-    subscriptions_type: String,
+    subscriptions_type: models::EventSubSubscriptionType,
     after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionsByType {
-    /// Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
@@ -366,7 +399,11 @@ impl GetEventsubSubscriptionsByType {
         (self.api, req)
     }
 }
-send_as!(GetEventsubSubscriptionsByType, envelope, models::EventSubSubscriptions);
+send_as!(
+    GetEventsubSubscriptionsByType, "get-eventsub-subscriptions", envelope,
+    models::EventSubSubscriptions
+);
+pages!(GetEventsubSubscriptionsByType, models::EventSubSubscription);
 /// Gets the EventSub subscriptions the client created.
 /// Request builder for [`AppApi::get_eventsub_subscriptions_by_user_id`] and [`UserApi::get_eventsub_subscriptions_by_user_id`]: set options, then `.await` it to send the request.
 ///
@@ -376,10 +413,16 @@ send_as!(GetEventsubSubscriptionsByType, envelope, models::EventSubSubscriptions
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
+/// Order: Oldest subscription first.
+///
 /// # Parameters
 ///
 /// - `user_id`: Only subscriptions whose condition names this user.
-/// - [`after`](GetEventsubSubscriptionsByUserId::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page.
+/// - [`after`](GetEventsubSubscriptionsByUserId::after) (optional): Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
+///
+/// # Paging
+///
+/// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsByUserId::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsByUserId::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsByUserId::limit) is set.
 ///
 /// # Errors
 ///
@@ -388,11 +431,13 @@ send_as!(GetEventsubSubscriptionsByType, envelope, models::EventSubSubscriptions
 ///
 /// # Notes
 ///
-/// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+/// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
 /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-/// - `type` accepts any string (no value list) so that new subscription types work.
+/// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
 /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-/// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+/// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+///
+/// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
 #[derive(Debug)]
@@ -401,10 +446,11 @@ pub struct GetEventsubSubscriptionsByUserId {
     api: Api,
     user_id: String,
     after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionsByUserId {
-    /// Cursor of the page to get: `pagination.cursor` of the previous page.
+    /// Cursor of the page to get: `pagination.cursor` of the previous page. `paginate()` and `into_stream()` follow the cursor on their own.
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
@@ -418,7 +464,11 @@ impl GetEventsubSubscriptionsByUserId {
         (self.api, req)
     }
 }
-send_as!(GetEventsubSubscriptionsByUserId, envelope, models::EventSubSubscriptions);
+send_as!(
+    GetEventsubSubscriptionsByUserId, "get-eventsub-subscriptions", envelope,
+    models::EventSubSubscriptions
+);
+pages!(GetEventsubSubscriptionsByUserId, models::EventSubSubscription);
 /// Gets the EventSub subscriptions the client created.
 /// Request builder for [`AppApi::get_eventsub_subscriptions_summary`] and [`UserApi::get_eventsub_subscriptions_summary`]: set options, then `.await` it to send the request.
 ///
@@ -428,6 +478,10 @@ send_as!(GetEventsubSubscriptionsByUserId, envelope, models::EventSubSubscriptio
 ///
 /// Authorization: An app token lists webhook and conduit subscriptions, a user token lists WebSocket ones.
 ///
+/// # Paging
+///
+/// Awaiting the request returns the first page (or the page at `after`) with its totals; [`paginate`](GetEventsubSubscriptionsSummary::paginate) pages through every item by hand and [`into_stream`](GetEventsubSubscriptionsSummary::into_stream) yields them one by one, uncapped unless [`limit`](GetEventsubSubscriptionsSummary::limit) is set.
+///
 /// # Errors
 ///
 /// - 400: More than one filter, an invalid filter value, or an invalid cursor.
@@ -435,17 +489,20 @@ send_as!(GetEventsubSubscriptionsByUserId, envelope, models::EventSubSubscriptio
 ///
 /// # Notes
 ///
-/// - One entry carries one shape, and Helix returns the totals on every page, so the shape is `envelope` (model `EventSubSubscriptions`) for all six methods: `get_eventsub_subscriptions_summary` reads the totals, the listing methods return one page with them and page through `after`. The reference library returns paginated requests for the listing methods.
+/// - Awaiting a listing returns one page with the client's totals (`total`, `total_cost`, `max_total_cost`); `paginate()` and `into_stream()` page through every subscription like other lists, and `get_eventsub_subscriptions_summary` reads just the totals.
 /// - The status values follow Helix: the reference library's `websocket_state_unused` is `websocket_connection_unused`.
-/// - `type` accepts any string (no value list) so that new subscription types work.
+/// - The type and status filters take the `EventSubSubscriptionType` and `EventSubSubscriptionStatus` enums, or any string for a value newer than the SDK.
 /// - The status enum includes `chat_user_banned` and `websocket_failed_to_reconnect`, which the `status` filter of Get EventSub Subscriptions lists but Twitch's response schemas omit.
-/// - The EventSub transport model is shared by subscriptions and conduit shards; subscriptions can use a `conduit` transport, which Twitch's response schemas leave out of the method values.
+/// - A subscription's transport may also be a conduit, which Twitch's response schemas leave out of the method values.
+///
+/// Operation id: `get-eventsub-subscriptions` ([`GetEventsubSubscriptionsSummary::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEventsubSubscriptionsSummary {
     api: Api,
+    limit: Option<usize>,
 }
 
 impl GetEventsubSubscriptionsSummary {
@@ -455,14 +512,18 @@ impl GetEventsubSubscriptionsSummary {
         (self.api, req)
     }
 }
-send_as!(GetEventsubSubscriptionsSummary, envelope, models::EventSubSubscriptions);
+send_as!(
+    GetEventsubSubscriptionsSummary, "get-eventsub-subscriptions", envelope,
+    models::EventSubSubscriptions
+);
+pages!(GetEventsubSubscriptionsSummary, models::EventSubSubscription);
 impl AppApi {
     /// Creates an EventSub subscription.
     ///
     /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`CreateEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
     pub fn create_eventsub_subscription(
         &self,
-        subscription_type: impl Into<String>,
+        subscription_type: impl Into<models::EventSubSubscriptionType>,
         subscription_version: impl Into<String>,
         transport: models::EventSubTransport,
         condition: serde_json::Value,
@@ -499,6 +560,7 @@ impl AppApi {
         GetEventsubSubscriptionById {
             api: self.api(),
             subscription_id: subscription_id.into(),
+            limit: None,
         }
     }
 
@@ -509,6 +571,7 @@ impl AppApi {
         GetEventsubSubscriptions {
             api: self.api(),
             after: None,
+            limit: None,
         }
     }
 
@@ -517,12 +580,13 @@ impl AppApi {
     /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_status(
         &self,
-        status: impl Into<String>,
+        status: impl Into<models::EventSubSubscriptionStatus>,
     ) -> GetEventsubSubscriptionsByStatus {
         GetEventsubSubscriptionsByStatus {
             api: self.api(),
             status: status.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -531,12 +595,13 @@ impl AppApi {
     /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByType`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_type(
         &self,
-        subscriptions_type: impl Into<String>,
+        subscriptions_type: impl Into<models::EventSubSubscriptionType>,
     ) -> GetEventsubSubscriptionsByType {
         GetEventsubSubscriptionsByType {
             api: self.api(),
             subscriptions_type: subscriptions_type.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -551,6 +616,7 @@ impl AppApi {
             api: self.api(),
             user_id: user_id.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -560,6 +626,7 @@ impl AppApi {
     pub fn get_eventsub_subscriptions_summary(&self) -> GetEventsubSubscriptionsSummary {
         GetEventsubSubscriptionsSummary {
             api: self.api(),
+            limit: None,
         }
     }
 }
@@ -570,7 +637,7 @@ impl UserApi {
     /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`CreateEventsubSubscription`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-eventsub-subscription)
     pub fn create_eventsub_subscription(
         &self,
-        subscription_type: impl Into<String>,
+        subscription_type: impl Into<models::EventSubSubscriptionType>,
         subscription_version: impl Into<String>,
         transport: models::EventSubTransport,
         condition: serde_json::Value,
@@ -607,6 +674,7 @@ impl UserApi {
         GetEventsubSubscriptionById {
             api: self.api(),
             subscription_id: subscription_id.into(),
+            limit: None,
         }
     }
 
@@ -617,6 +685,7 @@ impl UserApi {
         GetEventsubSubscriptions {
             api: self.api(),
             after: None,
+            limit: None,
         }
     }
 
@@ -625,12 +694,13 @@ impl UserApi {
     /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByStatus`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_status(
         &self,
-        status: impl Into<String>,
+        status: impl Into<models::EventSubSubscriptionStatus>,
     ) -> GetEventsubSubscriptionsByStatus {
         GetEventsubSubscriptionsByStatus {
             api: self.api(),
             status: status.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -639,12 +709,13 @@ impl UserApi {
     /// Token: app access token or user access token. Scopes: none. Parameters, errors and notes: [`GetEventsubSubscriptionsByType`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-eventsub-subscriptions)
     pub fn get_eventsub_subscriptions_by_type(
         &self,
-        subscriptions_type: impl Into<String>,
+        subscriptions_type: impl Into<models::EventSubSubscriptionType>,
     ) -> GetEventsubSubscriptionsByType {
         GetEventsubSubscriptionsByType {
             api: self.api(),
             subscriptions_type: subscriptions_type.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -659,6 +730,7 @@ impl UserApi {
             api: self.api(),
             user_id: user_id.into(),
             after: None,
+            limit: None,
         }
     }
 
@@ -668,6 +740,7 @@ impl UserApi {
     pub fn get_eventsub_subscriptions_summary(&self) -> GetEventsubSubscriptionsSummary {
         GetEventsubSubscriptionsSummary {
             api: self.api(),
+            limit: None,
         }
     }
 }

@@ -38,11 +38,7 @@ pub(crate) static GET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
     params: &[
         Param::query("broadcaster_id"),
         Param::query("extension_id").required(),
-        Param::query("segment")
-            .rust("segments")
-            .required()
-            .items(Limit::between(1, 3))
-            .values(&["broadcaster", "developer", "global"]),
+        Param::query("segment").rust("segments").required().items(Limit::between(1, 3)),
     ],
     errors: &[
         (400, shared_errors::BAD_PARAMETER),
@@ -157,9 +153,7 @@ pub(crate) static SET_EXTENSION_CONFIGURATION_SEGMENT: Endpoint = Endpoint {
     tokens: TokenTypes::APP,
     params: &[
         Param::body("extension_id").required(),
-        Param::body("segment")
-            .required()
-            .values(&["broadcaster", "developer", "global"]),
+        Param::body("segment").required(),
         Param::body("broadcaster_id"),
         Param::body("content"),
         Param::body("version"),
@@ -222,7 +216,10 @@ pub(crate) static UPDATE_EXTENSION_BITS_PRODUCT: Endpoint = Endpoint {
 ///
 /// # Notes
 ///
+/// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
 /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+///
+/// Operation id: `create-extension-secret` ([`CreateExtensionSecret::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-extension-secret)
 #[derive(Debug)]
@@ -250,7 +247,9 @@ impl CreateExtensionSecret {
         (self.api, req)
     }
 }
-send_as!(CreateExtensionSecret, list, models::ExtensionSecret);
+send_as!(
+    CreateExtensionSecret, "create-extension-secret", list, models::ExtensionSecret
+);
 /// Gets the Bits products of the client's extension.
 /// Request builder for [`AppApi::get_extension_bits_products`]: set options, then `.await` it to send the request.
 ///
@@ -270,6 +269,8 @@ send_as!(CreateExtensionSecret, list, models::ExtensionSecret);
 /// # Notes
 ///
 /// - The reference library's `extension_id` is not a Helix parameter (the client ID identifies the extension) and is not exposed.
+///
+/// Operation id: `get-extension-bits-products` ([`GetExtensionBitsProducts::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-bits-products)
 #[derive(Debug)]
@@ -295,7 +296,10 @@ impl GetExtensionBitsProducts {
         (self.api, req)
     }
 }
-send_as!(GetExtensionBitsProducts, list, models::ExtensionBitsProduct);
+send_as!(
+    GetExtensionBitsProducts, "get-extension-bits-products", list,
+    models::ExtensionBitsProduct
+);
 /// Gets segments of an extension's configuration.
 /// Request builder for [`AppApi::get_extension_channel_configuration`] and [`UserApi::get_extension_channel_configuration`]: set options, then `.await` it to send the request.
 ///
@@ -307,7 +311,7 @@ send_as!(GetExtensionBitsProducts, list, models::ExtensionBitsProduct);
 ///
 /// - `broadcaster_id`: ID of the broadcaster who installed the extension; needed for the `broadcaster` and `developer` segments, not for `global`.
 /// - `extension_id`: ID of the extension.
-/// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items. One of `broadcaster`, `developer`, `global`.
+/// - `segments`: Segments to get: `broadcaster`, `developer` and/or `global`. 1 to 3 items.
 ///
 /// # Errors
 ///
@@ -317,10 +321,13 @@ send_as!(GetExtensionBitsProducts, list, models::ExtensionBitsProduct);
 ///
 /// # Notes
 ///
+/// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
 /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the methods send the app or user token as the reference library does, so Twitch will answer 401 until JWT support exists. Listed for coverage.
 /// - Helix requires `segment` (absent from the reference library); it is an argument here.
 /// - Shape `list`: Helix returns one item per requested segment (the reference library declares one object).
 /// - Twitch's schema types `segment` as one string, but its description accepts the parameter repeated for several segments, which the list allows.
+///
+/// Operation id: `get-extension-configuration-segment` ([`GetExtensionChannelConfiguration::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-configuration-segment)
 #[derive(Debug)]
@@ -329,7 +336,7 @@ pub struct GetExtensionChannelConfiguration {
     api: Api,
     broadcaster_id: String,
     extension_id: String,
-    segments: Vec<String>,
+    segments: Vec<models::ExtensionSegment>,
 }
 
 impl GetExtensionChannelConfiguration {
@@ -342,7 +349,10 @@ impl GetExtensionChannelConfiguration {
         (self.api, req)
     }
 }
-send_as!(GetExtensionChannelConfiguration, list, models::ExtensionConfiguration);
+send_as!(
+    GetExtensionChannelConfiguration, "get-extension-configuration-segment", list,
+    models::ExtensionConfiguration
+);
 /// Gets the live channels that have an extension installed or active.
 /// Request builder for [`AppApi::get_extension_live_channels`] and [`UserApi::get_extension_live_channels`]: set options, then `.await` it to send the request.
 ///
@@ -368,6 +378,8 @@ send_as!(GetExtensionChannelConfiguration, list, models::ExtensionConfiguration)
 ///
 /// - Helix sends `pagination` as a bare cursor string here, not as an object; the runtime must accept both.
 ///
+/// Operation id: `get-extension-live-channels` ([`GetExtensionLiveChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-live-channels)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -385,7 +397,10 @@ impl GetExtensionLiveChannels {
         (self.api, req)
     }
 }
-paged!(GetExtensionLiveChannels, models::ExtensionLiveChannel, 100);
+paged!(
+    GetExtensionLiveChannels, "get-extension-live-channels",
+    models::ExtensionLiveChannel, 100
+);
 /// Gets an extension's shared secrets.
 /// Request builder for [`AppApi::get_extension_secrets`]: set options, then `.await` it to send the request.
 ///
@@ -400,7 +415,10 @@ paged!(GetExtensionLiveChannels, models::ExtensionLiveChannel, 100);
 ///
 /// # Notes
 ///
+/// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
 /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+///
+/// Operation id: `get-extension-secrets` ([`GetExtensionSecrets::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extension-secrets)
 #[derive(Debug)]
@@ -416,7 +434,7 @@ impl GetExtensionSecrets {
         (self.api, req)
     }
 }
-send_as!(GetExtensionSecrets, list, models::ExtensionSecret);
+send_as!(GetExtensionSecrets, "get-extension-secrets", list, models::ExtensionSecret);
 /// Gets an extension, released or not.
 /// Request builder for [`AppApi::get_extensions`]: set options, then `.await` it to send the request.
 ///
@@ -437,8 +455,11 @@ send_as!(GetExtensionSecrets, list, models::ExtensionSecret);
 ///
 /// # Notes
 ///
+/// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
 /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
 /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
+///
+/// Operation id: `get-extensions` ([`GetExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-extensions)
 #[derive(Debug)]
@@ -464,7 +485,7 @@ impl GetExtensions {
         (self.api, req)
     }
 }
-send_as!(GetExtensions, single, models::Extension);
+send_as!(GetExtensions, "get-extensions", single, models::Extension);
 /// Gets a released extension.
 /// Request builder for [`AppApi::get_released_extensions`] and [`UserApi::get_released_extensions`]: set options, then `.await` it to send the request.
 ///
@@ -486,6 +507,8 @@ send_as!(GetExtensions, single, models::Extension);
 /// # Notes
 ///
 /// - Twitch's example component views carry `aspect_width`, `aspect_height`, `size`, `zoom` and `zoom_pixels`, which its schema omits; the model keeps them, optional.
+///
+/// Operation id: `get-released-extensions` ([`GetReleasedExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-released-extensions)
 #[derive(Debug)]
@@ -511,7 +534,7 @@ impl GetReleasedExtensions {
         (self.api, req)
     }
 }
-send_as!(GetReleasedExtensions, single, models::Extension);
+send_as!(GetReleasedExtensions, "get-released-extensions", single, models::Extension);
 /// Sends a chat message as an extension to a broadcaster's chat room.
 /// Request builder for [`AppApi::send_extension_chat_message`]: set options, then `.await` it to send the request.
 ///
@@ -533,7 +556,10 @@ send_as!(GetReleasedExtensions, single, models::Extension);
 ///
 /// # Notes
 ///
+/// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
 /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+///
+/// Operation id: `send-extension-chat-message` ([`SendExtensionChatMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-chat-message)
 #[derive(Debug)]
@@ -557,7 +583,7 @@ impl SendExtensionChatMessage {
         (self.api, req)
     }
 }
-send_as!(SendExtensionChatMessage, none);
+send_as!(SendExtensionChatMessage, "send-extension-chat-message", none);
 /// Sends a PubSub message to an extension's front ends.
 /// Request builder for [`AppApi::send_extension_pubsub_message`]: set options, then `.await` it to send the request.
 ///
@@ -580,9 +606,12 @@ send_as!(SendExtensionChatMessage, none);
 ///
 /// # Notes
 ///
+/// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
 /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
 /// - Twitch's schema marks `broadcaster_id` required, but it must be left out for a global broadcast, so it is optional here.
 /// - `target` accepts `broadcast`, `global` or `whisper-<user-id>`; the pattern is not checked client-side.
+///
+/// Operation id: `send-extension-pubsub-message` ([`SendExtensionPubsubMessage::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-extension-pubsub-message)
 #[derive(Debug)]
@@ -624,7 +653,7 @@ impl SendExtensionPubsubMessage {
         (self.api, req)
     }
 }
-send_as!(SendExtensionPubsubMessage, none);
+send_as!(SendExtensionPubsubMessage, "send-extension-pubsub-message", none);
 /// Sets a segment of an extension's configuration.
 /// Request builder for [`AppApi::set_extension_configuration_segment`]: set options, then `.await` it to send the request.
 ///
@@ -635,7 +664,7 @@ send_as!(SendExtensionPubsubMessage, none);
 /// # Parameters
 ///
 /// - `extension_id`: ID of the extension.
-/// - `segment`: Segment to set: `broadcaster`, `developer` or `global`. One of `broadcaster`, `developer`, `global`.
+/// - `segment`: Segment to set: `broadcaster`, `developer` or `global`.
 /// - [`broadcaster_id`](SetExtensionConfigurationSegment::broadcaster_id) (optional): ID of the broadcaster who installed the extension; only for the `broadcaster` and `developer` segments.
 /// - [`content`](SetExtensionConfigurationSegment::content) (optional): New content: plain text or encoded JSON.
 /// - [`version`](SetExtensionConfigurationSegment::version) (optional): Version of the content; the latest is updated when unset.
@@ -647,7 +676,10 @@ send_as!(SendExtensionPubsubMessage, none);
 ///
 /// # Notes
 ///
+/// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
 /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+///
+/// Operation id: `set-extension-configuration-segment` ([`SetExtensionConfigurationSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-configuration-segment)
 #[derive(Debug)]
@@ -655,7 +687,7 @@ send_as!(SendExtensionPubsubMessage, none);
 pub struct SetExtensionConfigurationSegment {
     api: Api,
     extension_id: String,
-    segment: String,
+    segment: models::ExtensionSegment,
     broadcaster_id: Option<String>,
     content: Option<String>,
     version: Option<String>,
@@ -691,7 +723,7 @@ impl SetExtensionConfigurationSegment {
         (self.api, req)
     }
 }
-send_as!(SetExtensionConfigurationSegment, none);
+send_as!(SetExtensionConfigurationSegment, "set-extension-configuration-segment", none);
 /// Sets an extension's required configuration for a channel.
 /// Request builder for [`AppApi::set_extension_required_configuration`]: set options, then `.await` it to send the request.
 ///
@@ -713,7 +745,10 @@ send_as!(SetExtensionConfigurationSegment, none);
 ///
 /// # Notes
 ///
+/// - The SDK cannot sign extension JWTs, so the call is typed with the token the reference library sends.
 /// - Helix authenticates this call with a JWT signed by the extension backend, which the SDK does not model (token types are app and user only); the method sends the app token, so Twitch will answer 401 until JWT support exists. Listed for coverage.
+///
+/// Operation id: `set-extension-required-configuration` ([`SetExtensionRequiredConfiguration::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#set-extension-required-configuration)
 #[derive(Debug)]
@@ -737,7 +772,9 @@ impl SetExtensionRequiredConfiguration {
         (self.api, req)
     }
 }
-send_as!(SetExtensionRequiredConfiguration, none);
+send_as!(
+    SetExtensionRequiredConfiguration, "set-extension-required-configuration", none
+);
 /// Adds or updates a Bits product of the client's extension.
 /// Request builder for [`AppApi::update_extension_bits_product`]: set options, then `.await` it to send the request.
 ///
@@ -762,6 +799,8 @@ send_as!(SetExtensionRequiredConfiguration, none);
 /// # Notes
 ///
 /// - The reference library's `extension_id` and `name` are not Helix fields and are not exposed; Helix requires `display_name`.
+///
+/// Operation id: `update-extension-bits-product` ([`UpdateExtensionBitsProduct::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-extension-bits-product)
 #[derive(Debug)]
@@ -815,7 +854,10 @@ impl UpdateExtensionBitsProduct {
         (self.api, req)
     }
 }
-send_as!(UpdateExtensionBitsProduct, single, models::ExtensionBitsProduct);
+send_as!(
+    UpdateExtensionBitsProduct, "update-extension-bits-product", single,
+    models::ExtensionBitsProduct
+);
 impl AppApi {
     /// Creates a new shared secret for an extension.
     ///
@@ -848,7 +890,7 @@ impl AppApi {
         &self,
         broadcaster_id: impl Into<String>,
         extension_id: impl Into<String>,
-        segments: impl IntoIterator<Item = impl Into<String>>,
+        segments: impl IntoIterator<Item = impl Into<models::ExtensionSegment>>,
     ) -> GetExtensionChannelConfiguration {
         GetExtensionChannelConfiguration {
             api: self.api(),
@@ -948,7 +990,7 @@ impl AppApi {
     pub fn set_extension_configuration_segment(
         &self,
         extension_id: impl Into<String>,
-        segment: impl Into<String>,
+        segment: impl Into<models::ExtensionSegment>,
     ) -> SetExtensionConfigurationSegment {
         SetExtensionConfigurationSegment {
             api: self.api(),
@@ -1008,7 +1050,7 @@ impl UserApi {
         &self,
         broadcaster_id: impl Into<String>,
         extension_id: impl Into<String>,
-        segments: impl IntoIterator<Item = impl Into<String>>,
+        segments: impl IntoIterator<Item = impl Into<models::ExtensionSegment>>,
     ) -> GetExtensionChannelConfiguration {
         GetExtensionChannelConfiguration {
             api: self.api(),

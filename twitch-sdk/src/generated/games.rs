@@ -51,6 +51,8 @@ pub(crate) static GET_TOP_GAMES: Endpoint = Endpoint {
 ///
 /// - Helix allows 100 IDs and names in total; each list is checked against 100 on its own.
 ///
+/// Operation id: `get-games` ([`GetGames::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-games)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -104,7 +106,7 @@ impl GetGames {
         (self.api, req)
     }
 }
-send_as!(GetGames, list, models::Game);
+send_as!(GetGames, "get-games", list, models::Game);
 /// Gets the most watched games and categories.
 /// Request builder for [`AppApi::get_top_games`] and [`UserApi::get_top_games`]: set options, then `.await` it to send the request.
 ///
@@ -121,6 +123,8 @@ send_as!(GetGames, list, models::Game);
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 ///
+/// Operation id: `get-top-games` ([`GetTopGames::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-top-games)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -136,7 +140,7 @@ impl GetTopGames {
         (self.api, req)
     }
 }
-paged!(GetTopGames, models::Game, 100);
+paged!(GetTopGames, "get-top-games", models::Game, 100);
 impl AppApi {
     /// Gets games and categories by ID, name or IGDB ID.
     ///

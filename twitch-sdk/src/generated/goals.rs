@@ -31,6 +31,8 @@ pub(crate) static GET_CREATOR_GOALS: Endpoint = Endpoint {
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 ///
+/// Operation id: `get-creator-goals` ([`GetCreatorGoals::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-creator-goals)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -55,7 +57,7 @@ impl GetCreatorGoals {
         (self.api, req)
     }
 }
-send_as!(GetCreatorGoals, list, models::CreatorGoal);
+send_as!(GetCreatorGoals, "get-creator-goals", list, models::CreatorGoal);
 impl UserApi {
     /// Gets the broadcaster's active creator goals.
     ///

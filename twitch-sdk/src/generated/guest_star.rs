@@ -206,15 +206,7 @@ pub(crate) static UPDATE_CHANNEL_GUEST_STAR_SETTINGS: Endpoint = Endpoint {
         Param::body("is_moderator_send_live_enabled"),
         Param::body("slot_count").range(Limit::between(1, 6)),
         Param::body("is_browser_source_audio_enabled"),
-        Param::body("group_layout")
-            .values(
-                &[
-                    "TILED_LAYOUT",
-                    "SCREENSHARE_LAYOUT",
-                    "HORIZONTAL_LAYOUT",
-                    "VERTICAL_LAYOUT",
-                ],
-            ),
+        Param::body("group_layout"),
         Param::body("regenerate_browser_sources"),
     ],
     acting_user: Some(ActingUser::new("broadcaster_id")),
@@ -288,6 +280,8 @@ pub(crate) static UPDATE_GUEST_STAR_SLOT_SETTINGS: Endpoint = Endpoint {
 /// - 401: The moderator is not a Guest Star moderator.
 /// - 403: The host slot, a guest who is not invited, ready or already seated.
 ///
+/// Operation id: `assign-guest-star-slot` ([`AssignGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#assign-guest-star-slot)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -320,7 +314,7 @@ impl AssignGuestStarSlot {
         (self.api, req)
     }
 }
-send_as!(AssignGuestStarSlot, none);
+send_as!(AssignGuestStarSlot, "assign-guest-star-slot", none);
 /// Starts a Guest Star session.
 /// Request builder for [`UserApi::create_guest_star_session`]: set options, then `.await` it to send the request.
 ///
@@ -341,6 +335,8 @@ send_as!(AssignGuestStarSlot, none);
 /// # Notes
 ///
 /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
+///
+/// Operation id: `create-guest-star-session` ([`CreateGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-guest-star-session)
 #[derive(Debug)]
@@ -366,7 +362,9 @@ impl CreateGuestStarSession {
         (self.api, req)
     }
 }
-send_as!(CreateGuestStarSession, single, models::GuestStarSession);
+send_as!(
+    CreateGuestStarSession, "create-guest-star-session", single, models::GuestStarSession
+);
 /// Revokes a Guest Star invitation.
 /// Request builder for [`UserApi::delete_guest_star_invite`]: set options, then `.await` it to send the request.
 ///
@@ -385,6 +383,8 @@ send_as!(CreateGuestStarSession, single, models::GuestStarSession);
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 404: The guest has no invitation.
+///
+/// Operation id: `delete-guest-star-invite` ([`DeleteGuestStarInvite::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-invite)
 #[derive(Debug)]
@@ -416,7 +416,7 @@ impl DeleteGuestStarInvite {
         (self.api, req)
     }
 }
-send_as!(DeleteGuestStarInvite, none);
+send_as!(DeleteGuestStarInvite, "delete-guest-star-invite", none);
 /// Removes a guest from a Guest Star slot.
 /// Request builder for [`UserApi::delete_guest_star_slot`]: set options, then `.await` it to send the request.
 ///
@@ -438,6 +438,8 @@ send_as!(DeleteGuestStarInvite, none);
 /// - 400: A parameter is missing or invalid.
 /// - 403: The moderator is not a Guest Star moderator, or the slot is restricted.
 /// - 404: The guest or slot was not found.
+///
+/// Operation id: `delete-guest-star-slot` ([`DeleteGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-guest-star-slot)
 #[derive(Debug)]
@@ -482,7 +484,7 @@ impl DeleteGuestStarSlot {
         (self.api, req)
     }
 }
-send_as!(DeleteGuestStarSlot, none);
+send_as!(DeleteGuestStarSlot, "delete-guest-star-slot", none);
 /// Ends a Guest Star session.
 /// Request builder for [`UserApi::end_guest_star_session`]: set options, then `.await` it to send the request.
 ///
@@ -503,6 +505,8 @@ send_as!(DeleteGuestStarSlot, none);
 /// # Notes
 ///
 /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
+///
+/// Operation id: `end-guest-star-session` ([`EndGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-guest-star-session)
 #[derive(Debug)]
@@ -530,7 +534,9 @@ impl EndGuestStarSession {
         (self.api, req)
     }
 }
-send_as!(EndGuestStarSession, single, models::GuestStarSession);
+send_as!(
+    EndGuestStarSession, "end-guest-star-session", single, models::GuestStarSession
+);
 /// Gets a channel's Guest Star settings.
 /// Request builder for [`UserApi::get_channel_guest_star_settings`]: set options, then `.await` it to send the request.
 ///
@@ -551,6 +557,8 @@ send_as!(EndGuestStarSession, single, models::GuestStarSession);
 /// # Notes
 ///
 /// - Twitch's schema puts the settings at the top level of the body; its example wraps them in `data` (and names `group_layout` `layout`), and the model follows the example, keeping both layout fields optional.
+///
+/// Operation id: `get-channel-guest-star-settings` ([`GetChannelGuestStarSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-guest-star-settings)
 #[derive(Debug)]
@@ -578,7 +586,10 @@ impl GetChannelGuestStarSettings {
         (self.api, req)
     }
 }
-send_as!(GetChannelGuestStarSettings, single, models::GuestStarSettings);
+send_as!(
+    GetChannelGuestStarSettings, "get-channel-guest-star-settings", single,
+    models::GuestStarSettings
+);
 /// Gets the invitations of a Guest Star session.
 /// Request builder for [`UserApi::get_guest_star_invites`]: set options, then `.await` it to send the request.
 ///
@@ -595,6 +606,8 @@ send_as!(GetChannelGuestStarSettings, single, models::GuestStarSettings);
 /// # Errors
 ///
 /// - 400: A parameter is missing or invalid.
+///
+/// Operation id: `get-guest-star-invites` ([`GetGuestStarInvites::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-invites)
 #[derive(Debug)]
@@ -624,7 +637,7 @@ impl GetGuestStarInvites {
         (self.api, req)
     }
 }
-send_as!(GetGuestStarInvites, list, models::GuestStarInvite);
+send_as!(GetGuestStarInvites, "get-guest-star-invites", list, models::GuestStarInvite);
 /// Gets a channel's active Guest Star session.
 /// Request builder for [`UserApi::get_guest_star_session`]: set options, then `.await` it to send the request.
 ///
@@ -646,6 +659,8 @@ send_as!(GetGuestStarInvites, list, models::GuestStarInvite);
 ///
 /// - Twitch lists no token type for this call; it reads a user token's moderator ID, so the method is on UserApi.
 /// - Twitch's Create and End Guest Star Session examples name a guest's slot `id` where the schema says `slot_id`; the guest model accepts both (optional).
+///
+/// Operation id: `get-guest-star-session` ([`GetGuestStarSession::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-guest-star-session)
 #[derive(Debug)]
@@ -673,7 +688,9 @@ impl GetGuestStarSession {
         (self.api, req)
     }
 }
-send_as!(GetGuestStarSession, optional, models::GuestStarSession);
+send_as!(
+    GetGuestStarSession, "get-guest-star-session", optional, models::GuestStarSession
+);
 /// Invites a guest to a Guest Star session.
 /// Request builder for [`UserApi::send_guest_star_invite`]: set options, then `.await` it to send the request.
 ///
@@ -692,6 +709,8 @@ send_as!(GetGuestStarSession, optional, models::GuestStarSession);
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 403: The guest may not be invited or is already invited.
+///
+/// Operation id: `send-guest-star-invite` ([`SendGuestStarInvite::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-guest-star-invite)
 #[derive(Debug)]
@@ -723,7 +742,7 @@ impl SendGuestStarInvite {
         (self.api, req)
     }
 }
-send_as!(SendGuestStarInvite, none);
+send_as!(SendGuestStarInvite, "send-guest-star-invite", none);
 /// Updates the broadcaster's Guest Star settings.
 /// Request builder for [`UserApi::update_channel_guest_star_settings`]: set options, then `.await` it to send the request.
 ///
@@ -737,12 +756,14 @@ send_as!(SendGuestStarInvite, none);
 /// - [`is_moderator_send_live_enabled`](UpdateChannelGuestStarSettings::is_moderator_send_live_enabled) (optional): Whether moderators may take guests live.
 /// - [`slot_count`](UpdateChannelGuestStarSettings::slot_count) (optional): Number of guest slots. From 1 to 6.
 /// - [`is_browser_source_audio_enabled`](UpdateChannelGuestStarSettings::is_browser_source_audio_enabled) (optional): Whether browser sources play audio.
-/// - [`group_layout`](UpdateChannelGuestStarSettings::group_layout) (optional): Layout of guests in the browser source. One of `TILED_LAYOUT`, `SCREENSHARE_LAYOUT`, `HORIZONTAL_LAYOUT`, `VERTICAL_LAYOUT`.
+/// - [`group_layout`](UpdateChannelGuestStarSettings::group_layout) (optional): Layout of guests in the browser source.
 /// - [`regenerate_browser_sources`](UpdateChannelGuestStarSettings::regenerate_browser_sources) (optional): Whether to issue a new browser source token, invalidating every configured browser source.
 ///
 /// # Errors
 ///
 /// - 400: A parameter is missing or invalid.
+///
+/// Operation id: `update-channel-guest-star-settings` ([`UpdateChannelGuestStarSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-guest-star-settings)
 #[derive(Debug)]
@@ -753,7 +774,7 @@ pub struct UpdateChannelGuestStarSettings {
     is_moderator_send_live_enabled: Option<bool>,
     slot_count: Option<i32>,
     is_browser_source_audio_enabled: Option<bool>,
-    group_layout: Option<String>,
+    group_layout: Option<models::GuestStarLayout>,
     regenerate_browser_sources: Option<bool>,
 }
 
@@ -801,9 +822,10 @@ impl UpdateChannelGuestStarSettings {
     }
 
     /// Layout of guests in the browser source.
-    ///
-    /// One of `TILED_LAYOUT`, `SCREENSHARE_LAYOUT`, `HORIZONTAL_LAYOUT`, `VERTICAL_LAYOUT`.
-    pub fn group_layout(mut self, group_layout: impl Into<String>) -> Self {
+    pub fn group_layout(
+        mut self,
+        group_layout: impl Into<models::GuestStarLayout>,
+    ) -> Self {
         self.group_layout = Some(group_layout.into());
         self
     }
@@ -838,7 +860,7 @@ impl UpdateChannelGuestStarSettings {
         (self.api, req)
     }
 }
-send_as!(UpdateChannelGuestStarSettings, none);
+send_as!(UpdateChannelGuestStarSettings, "update-channel-guest-star-settings", none);
 /// Moves a Guest Star guest to another slot.
 /// Request builder for [`UserApi::update_guest_star_slot`]: set options, then `.await` it to send the request.
 ///
@@ -857,6 +879,8 @@ send_as!(UpdateChannelGuestStarSettings, none);
 /// # Errors
 ///
 /// - 400: A parameter is missing or invalid.
+///
+/// Operation id: `update-guest-star-slot` ([`UpdateGuestStarSlot::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot)
 #[derive(Debug)]
@@ -899,7 +923,7 @@ impl UpdateGuestStarSlot {
         (self.api, req)
     }
 }
-send_as!(UpdateGuestStarSlot, none);
+send_as!(UpdateGuestStarSlot, "update-guest-star-slot", none);
 /// Changes a Guest Star slot's audio, video and visibility settings.
 /// Request builder for [`UserApi::update_guest_star_slot_settings`]: set options, then `.await` it to send the request.
 ///
@@ -922,6 +946,8 @@ send_as!(UpdateGuestStarSlot, none);
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 403: The moderator is not a Guest Star moderator, or the slot is restricted.
+///
+/// Operation id: `update-guest-star-slot-settings` ([`UpdateGuestStarSlotSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-guest-star-slot-settings)
 #[derive(Debug)]
@@ -999,7 +1025,7 @@ impl UpdateGuestStarSlotSettings {
         (self.api, req)
     }
 }
-send_as!(UpdateGuestStarSlotSettings, none);
+send_as!(UpdateGuestStarSlotSettings, "update-guest-star-slot-settings", none);
 impl UserApi {
     /// Puts an invited guest in a Guest Star slot.
     ///

@@ -40,6 +40,8 @@ pub(crate) static GET_HYPE_TRAIN_STATUS: Endpoint = Endpoint {
 ///
 /// - The models follow Twitch's example response; its schema places the train's fields inside the contributions and the all-time highs beside `data`.
 ///
+/// Operation id: `get-hype-train-status` ([`GetHypeTrainStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-hype-train-status)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -64,7 +66,7 @@ impl GetHypeTrainStatus {
         (self.api, req)
     }
 }
-send_as!(GetHypeTrainStatus, single, models::HypeTrainStatus);
+send_as!(GetHypeTrainStatus, "get-hype-train-status", single, models::HypeTrainStatus);
 impl UserApi {
     /// Gets the channel's Hype Train status and records.
     ///

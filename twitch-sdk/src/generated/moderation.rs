@@ -286,9 +286,7 @@ pub(crate) static GET_UNBAN_REQUESTS: Endpoint = Endpoint {
     params: &[
         Param::query("broadcaster_id").required(),
         Param::query("moderator_id").required(),
-        Param::query("status")
-            .required()
-            .values(&["pending", "approved", "denied", "acknowledged", "canceled"]),
+        Param::query("status").required(),
         Param::query("user_id"),
     ],
     paging: Some(Paging::sized("first", None)),
@@ -324,7 +322,7 @@ pub(crate) static MANAGE_HELD_AUTOMOD_MESSAGES: Endpoint = Endpoint {
     params: &[
         Param::body("user_id").required(),
         Param::body("msg_id").required(),
-        Param::body("action").required().values(&["ALLOW", "DENY"]),
+        Param::body("action").required(),
     ],
     errors: &[
         (400, shared_errors::BAD_PARAMETER),
@@ -572,6 +570,8 @@ pub(crate) static WARN_CHAT_USER: Endpoint = Endpoint {
 ///
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
 ///
+/// Operation id: `add-blocked-term` ([`AddBlockedTerm::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-blocked-term)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -608,7 +608,7 @@ impl AddBlockedTerm {
         (self.api, req)
     }
 }
-send_as!(AddBlockedTerm, single, models::BlockedTerm);
+send_as!(AddBlockedTerm, "add-blocked-term", single, models::BlockedTerm);
 /// Makes a user a moderator of the broadcaster's channel.
 /// Request builder for [`UserApi::add_channel_moderator`]: set options, then `.await` it to send the request.
 ///
@@ -627,6 +627,8 @@ send_as!(AddBlockedTerm, single, models::BlockedTerm);
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 422: The user is a VIP; remove the VIP status first.
 /// - 429: Too many requests in ten seconds.
+///
+/// Operation id: `add-channel-moderator` ([`AddChannelModerator::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-moderator)
 #[derive(Debug)]
@@ -654,7 +656,7 @@ impl AddChannelModerator {
         (self.api, req)
     }
 }
-send_as!(AddChannelModerator, none);
+send_as!(AddChannelModerator, "add-channel-moderator", none);
 /// Makes a user a VIP of the broadcaster's channel.
 /// Request builder for [`UserApi::add_channel_vip`]: set options, then `.await` it to send the request.
 ///
@@ -677,6 +679,8 @@ send_as!(AddChannelModerator, none);
 /// - 422: The user is a moderator or already a VIP.
 /// - 425: The broadcaster has not completed the Build a Community requirement.
 /// - 429: Too many VIPs added in ten seconds.
+///
+/// Operation id: `add-channel-vip` ([`AddChannelVip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-channel-vip)
 #[derive(Debug)]
@@ -704,7 +708,7 @@ impl AddChannelVip {
         (self.api, req)
     }
 }
-send_as!(AddChannelVip, none);
+send_as!(AddChannelVip, "add-channel-vip", none);
 /// Marks a chat user as suspicious.
 /// Request builder for [`AppApi::add_suspicious_user_status`] and [`UserApi::add_suspicious_user_status`]: set options, then `.await` it to send the request.
 ///
@@ -729,6 +733,8 @@ send_as!(AddChannelVip, none);
 ///
 /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` field.
 /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists `NO_TREATMENT` only for the removal.
+///
+/// Operation id: `add-suspicious-status-to-chat-user` ([`AddSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#add-suspicious-status-to-chat-user)
 #[derive(Debug)]
@@ -768,7 +774,10 @@ impl AddSuspiciousUserStatus {
         (self.api, req)
     }
 }
-send_as!(AddSuspiciousUserStatus, single, models::SuspiciousUserStatus);
+send_as!(
+    AddSuspiciousUserStatus, "add-suspicious-status-to-chat-user", single,
+    models::SuspiciousUserStatus
+);
 /// Bans a user from a chat room or times them out.
 /// Request builder for [`UserApi::ban_user`]: set options, then `.await` it to send the request.
 ///
@@ -797,6 +806,8 @@ send_as!(AddSuspiciousUserStatus, single, models::SuspiciousUserStatus);
 /// - Helix nests `user_id`, `duration` and `reason` in a `data` object; dotted parameter names place them there, so the method keeps the reference library's separate arguments and their limits are checked client-side.
 /// - The response model is `UserBan`: the reference library calls it `BannedUser`, which here is the item of Get Banned Users.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `ban-user` ([`BanUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#ban-user)
 #[derive(Debug)]
@@ -854,7 +865,7 @@ impl BanUser {
         (self.api, req)
     }
 }
-send_as!(BanUser, single, models::UserBan);
+send_as!(BanUser, "ban-user", single, models::UserBan);
 /// Checks whether AutoMod would hold messages.
 /// Request builder for [`UserApi::check_automod_status`]: set options, then `.await` it to send the request.
 ///
@@ -878,6 +889,8 @@ send_as!(BanUser, single, models::UserBan);
 ///
 /// - Scope `moderation:read` per Helix (the reference library says `moderator:manage:automod`).
 /// - Reference parameter `messages` is the Helix `data` field.
+///
+/// Operation id: `check-automod-status` ([`CheckAutomodStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-automod-status)
 #[derive(Debug)]
@@ -905,7 +918,7 @@ impl CheckAutomodStatus {
         (self.api, req)
     }
 }
-send_as!(CheckAutomodStatus, list, models::AutoModStatusMessage);
+send_as!(CheckAutomodStatus, "check-automod-status", list, models::AutoModStatusMessage);
 /// Deletes one message or every message in a broadcaster's chat room.
 /// Request builder for [`UserApi::delete_chat_messages`]: set options, then `.await` it to send the request.
 ///
@@ -929,6 +942,8 @@ send_as!(CheckAutomodStatus, list, models::AutoModStatusMessage);
 /// # Notes
 ///
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `delete-chat-messages` ([`DeleteChatMessages::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-chat-messages)
 #[derive(Debug)]
@@ -972,7 +987,7 @@ impl DeleteChatMessages {
         (self.api, req)
     }
 }
-send_as!(DeleteChatMessages, none);
+send_as!(DeleteChatMessages, "delete-chat-messages", none);
 /// Gets a broadcaster's AutoMod settings.
 /// Request builder for [`UserApi::get_automod_settings`]: set options, then `.await` it to send the request.
 ///
@@ -994,6 +1009,8 @@ send_as!(DeleteChatMessages, none);
 /// # Notes
 ///
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `get-automod-settings` ([`GetAutomodSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-automod-settings)
 #[derive(Debug)]
@@ -1029,13 +1046,15 @@ impl GetAutomodSettings {
         (self.api, req)
     }
 }
-send_as!(GetAutomodSettings, single, models::AutoModSettings);
+send_as!(GetAutomodSettings, "get-automod-settings", single, models::AutoModSettings);
 /// Gets the users banned or timed out in a channel.
 /// Request builder for [`UserApi::get_banned_users`]: set options, then `.await` it to send the request.
 ///
 /// Token: user access token. Scopes: one of `moderation:read`, `moderator:manage:banned_users`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
+///
+/// Order: When `user_ids` are given, the order of those IDs.
 ///
 /// # Parameters
 ///
@@ -1054,6 +1073,8 @@ send_as!(GetAutomodSettings, single, models::AutoModSettings);
 /// # Notes
 ///
 /// - Helix also accepts `moderator:manage:banned_users` (the reference library lists only `moderation:read`).
+///
+/// Operation id: `get-banned-users` ([`GetBannedUsers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-banned-users)
 #[derive(Debug)]
@@ -1093,7 +1114,7 @@ impl GetBannedUsers {
         (self.api, req)
     }
 }
-paged!(GetBannedUsers, models::BannedUser, 100);
+paged!(GetBannedUsers, "get-banned-users", models::BannedUser, 100);
 /// Gets a broadcaster's blocked terms.
 /// Request builder for [`UserApi::get_blocked_terms`]: set options, then `.await` it to send the request.
 ///
@@ -1120,6 +1141,8 @@ paged!(GetBannedUsers, models::BannedUser, 100);
 ///
 /// - Helix also accepts `moderator:manage:blocked_terms`.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `get-blocked-terms` ([`GetBlockedTerms::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-blocked-terms)
 #[derive(Debug)]
@@ -1156,7 +1179,7 @@ impl GetBlockedTerms {
         (self.api, req)
     }
 }
-paged!(GetBlockedTerms, models::BlockedTerm, 100);
+paged!(GetBlockedTerms, "get-blocked-terms", models::BlockedTerm, 100);
 /// Gets the channels the user moderates.
 /// Request builder for [`UserApi::get_moderated_channels`]: set options, then `.await` it to send the request.
 ///
@@ -1177,6 +1200,8 @@ paged!(GetBlockedTerms, models::BlockedTerm, 100);
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 500: Twitch had an internal error; retry later.
+///
+/// Operation id: `get-moderated-channels` ([`GetModeratedChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderated-channels)
 #[derive(Debug)]
@@ -1203,13 +1228,15 @@ impl GetModeratedChannels {
         (self.api, req)
     }
 }
-paged!(GetModeratedChannels, models::ModeratedChannel);
+paged!(GetModeratedChannels, "get-moderated-channels", models::ModeratedChannel);
 /// Gets the broadcaster's moderators.
 /// Request builder for [`UserApi::get_moderators`]: set options, then `.await` it to send the request.
 ///
 /// Token: user access token. Scopes: one of `moderation:read`, `channel:manage:moderators`.
 ///
 /// Authorization: The token holder must be the broadcaster (`broadcaster_id`).
+///
+/// Order: When `user_ids` are given, the order of those IDs.
 ///
 /// # Parameters
 ///
@@ -1228,6 +1255,8 @@ paged!(GetModeratedChannels, models::ModeratedChannel);
 /// # Notes
 ///
 /// - Helix also accepts `channel:manage:moderators`.
+///
+/// Operation id: `get-moderators` ([`GetModerators::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-moderators)
 #[derive(Debug)]
@@ -1267,7 +1296,7 @@ impl GetModerators {
         (self.api, req)
     }
 }
-paged!(GetModerators, models::Moderator, 100);
+paged!(GetModerators, "get-moderators", models::Moderator, 100);
 /// Gets a channel's Shield Mode state.
 /// Request builder for [`UserApi::get_shield_mode_status`]: set options, then `.await` it to send the request.
 ///
@@ -1290,6 +1319,8 @@ paged!(GetModerators, models::Moderator, 100);
 ///
 /// - Helix also accepts `moderator:manage:shield_mode`.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `get-shield-mode-status` ([`GetShieldModeStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-shield-mode-status)
 #[derive(Debug)]
@@ -1325,7 +1356,9 @@ impl GetShieldModeStatus {
         (self.api, req)
     }
 }
-send_as!(GetShieldModeStatus, single, models::ShieldModeStatus);
+send_as!(
+    GetShieldModeStatus, "get-shield-mode-status", single, models::ShieldModeStatus
+);
 /// Gets the unban requests of a broadcaster's channel.
 /// Request builder for [`UserApi::get_unban_requests`]: set options, then `.await` it to send the request.
 ///
@@ -1335,7 +1368,7 @@ send_as!(GetShieldModeStatus, single, models::ShieldModeStatus);
 ///
 /// # Parameters
 ///
-/// - `status`: Only requests in this status. One of `pending`, `approved`, `denied`, `acknowledged`, `canceled`.
+/// - `status`: Only requests in this status.
 /// - [`broadcaster_id`](GetUnbanRequests::broadcaster_id) (optional): ID of the broadcaster whose unban requests to list. Defaults to the token's user.
 /// - [`moderator_id`](GetUnbanRequests::moderator_id) (optional): ID of the broadcaster or of one of their moderators making the request; must be the user the token belongs to. Defaults to the token's user.
 /// - [`user_id`](GetUnbanRequests::user_id) (optional): Only requests from this user.
@@ -1355,12 +1388,14 @@ send_as!(GetShieldModeStatus, single, models::ShieldModeStatus);
 /// - Helix also accepts `moderator:manage:unban_requests`.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
 ///
+/// Operation id: `get-unban-requests` ([`GetUnbanRequests::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-unban-requests)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetUnbanRequests {
     api: Api,
-    status: String,
+    status: models::UnbanRequestStatus,
     broadcaster_id: Option<String>,
     moderator_id: Option<String>,
     user_id: Option<String>,
@@ -1400,7 +1435,7 @@ impl GetUnbanRequests {
         (self.api, req)
     }
 }
-paged!(GetUnbanRequests, models::UnbanRequest, 100);
+paged!(GetUnbanRequests, "get-unban-requests", models::UnbanRequest, 100);
 /// Gets the broadcaster's VIPs.
 /// Request builder for [`UserApi::get_vips`]: set options, then `.await` it to send the request.
 ///
@@ -1425,6 +1460,8 @@ paged!(GetUnbanRequests, models::UnbanRequest, 100);
 /// # Notes
 ///
 /// - Helix also accepts `channel:manage:vips`.
+///
+/// Operation id: `get-vips` ([`GetVips::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-vips)
 #[derive(Debug)]
@@ -1464,7 +1501,7 @@ impl GetVips {
         (self.api, req)
     }
 }
-paged!(GetVips, models::ChannelVIP, 100);
+paged!(GetVips, "get-vips", models::ChannelVIP, 100);
 /// Allows or denies a message AutoMod held.
 /// Request builder for [`UserApi::manage_held_automod_messages`]: set options, then `.await` it to send the request.
 ///
@@ -1475,7 +1512,7 @@ paged!(GetVips, models::ChannelVIP, 100);
 /// # Parameters
 ///
 /// - `msg_id`: ID of the held message.
-/// - `action`: `ALLOW` or `DENY` the message. One of `ALLOW`, `DENY`.
+/// - `action`: `ALLOW` or `DENY` the message.
 /// - [`user_id`](ManageHeldAutomodMessages::user_id) (optional): ID of the moderator allowing or denying the message; must be the token's user. Defaults to the token's user.
 ///
 /// # Errors
@@ -1489,13 +1526,15 @@ paged!(GetVips, models::ChannelVIP, 100);
 ///
 /// - Scope `moderator:manage:automod` per Helix (the reference library names a non-existent scope).
 ///
+/// Operation id: `manage-held-automod-messages` ([`ManageHeldAutomodMessages::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#manage-held-automod-messages)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ManageHeldAutomodMessages {
     api: Api,
     msg_id: String,
-    action: String,
+    action: models::AutomodAction,
     user_id: Option<String>,
 }
 
@@ -1517,7 +1556,7 @@ impl ManageHeldAutomodMessages {
         (self.api, req)
     }
 }
-send_as!(ManageHeldAutomodMessages, none);
+send_as!(ManageHeldAutomodMessages, "manage-held-automod-messages", none);
 /// Removes a word or phrase from a broadcaster's blocked terms.
 /// Request builder for [`UserApi::remove_blocked_term`]: set options, then `.await` it to send the request.
 ///
@@ -1541,6 +1580,8 @@ send_as!(ManageHeldAutomodMessages, none);
 ///
 /// - Reference parameter `term_id` is the Helix `id` parameter.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `remove-blocked-term` ([`RemoveBlockedTerm::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-blocked-term)
 #[derive(Debug)]
@@ -1578,7 +1619,7 @@ impl RemoveBlockedTerm {
         (self.api, req)
     }
 }
-send_as!(RemoveBlockedTerm, none);
+send_as!(RemoveBlockedTerm, "remove-blocked-term", none);
 /// Removes a moderator from the broadcaster's channel.
 /// Request builder for [`UserApi::remove_channel_moderator`]: set options, then `.await` it to send the request.
 ///
@@ -1596,6 +1637,8 @@ send_as!(RemoveBlockedTerm, none);
 /// - 400: Unknown IDs, or the user is not a moderator.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 429: Too many requests in ten seconds.
+///
+/// Operation id: `remove-channel-moderator` ([`RemoveChannelModerator::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-moderator)
 #[derive(Debug)]
@@ -1623,7 +1666,7 @@ impl RemoveChannelModerator {
         (self.api, req)
     }
 }
-send_as!(RemoveChannelModerator, none);
+send_as!(RemoveChannelModerator, "remove-channel-moderator", none);
 /// Removes a VIP from the broadcaster's channel.
 /// Request builder for [`UserApi::remove_channel_vip`]: set options, then `.await` it to send the request.
 ///
@@ -1644,6 +1687,8 @@ send_as!(RemoveChannelModerator, none);
 /// - 404: The broadcaster or user was not found.
 /// - 422: The user is not a VIP.
 /// - 429: Too many VIPs removed in ten seconds.
+///
+/// Operation id: `remove-channel-vip` ([`RemoveChannelVip::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-channel-vip)
 #[derive(Debug)]
@@ -1671,7 +1716,7 @@ impl RemoveChannelVip {
         (self.api, req)
     }
 }
-send_as!(RemoveChannelVip, none);
+send_as!(RemoveChannelVip, "remove-channel-vip", none);
 /// Removes a chat user's suspicious status.
 /// Request builder for [`AppApi::remove_suspicious_user_status`] and [`UserApi::remove_suspicious_user_status`]: set options, then `.await` it to send the request.
 ///
@@ -1695,6 +1740,8 @@ send_as!(RemoveChannelVip, none);
 ///
 /// - Helix accepts app and user tokens, so the method is on both classes (the reference library: AppAPI only). Reference parameter `target_user_id` is the Helix `user_id` parameter.
 /// - One `SuspiciousStatus` enum serves adding and removing a status; Helix lists only `NO_TREATMENT` for the removal.
+///
+/// Operation id: `remove-suspicious-status-from-chat-user` ([`RemoveSuspiciousUserStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#remove-suspicious-status-from-chat-user)
 #[derive(Debug)]
@@ -1732,7 +1779,10 @@ impl RemoveSuspiciousUserStatus {
         (self.api, req)
     }
 }
-send_as!(RemoveSuspiciousUserStatus, single, models::SuspiciousUserStatus);
+send_as!(
+    RemoveSuspiciousUserStatus, "remove-suspicious-status-from-chat-user", single,
+    models::SuspiciousUserStatus
+);
 /// Approves or denies an unban request.
 /// Request builder for [`UserApi::resolve_unban_request`]: set options, then `.await` it to send the request.
 ///
@@ -1759,6 +1809,8 @@ send_as!(RemoveSuspiciousUserStatus, single, models::SuspiciousUserStatus);
 /// - The reference library names the method `resolve_unban_request`.
 /// - `unban_request_id` is not the token user, although Twitch's description of it says so (copied from `moderator_id`).
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `resolve-unban-requests` ([`ResolveUnbanRequest::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#resolve-unban-requests)
 #[derive(Debug)]
@@ -1808,7 +1860,7 @@ impl ResolveUnbanRequest {
         (self.api, req)
     }
 }
-send_as!(ResolveUnbanRequest, single, models::UnbanRequest);
+send_as!(ResolveUnbanRequest, "resolve-unban-requests", single, models::UnbanRequest);
 /// Lifts a ban or timeout.
 /// Request builder for [`UserApi::unban_user`]: set options, then `.await` it to send the request.
 ///
@@ -1833,6 +1885,8 @@ send_as!(ResolveUnbanRequest, single, models::UnbanRequest);
 /// # Notes
 ///
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `unban-user` ([`UnbanUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unban-user)
 #[derive(Debug)]
@@ -1870,7 +1924,7 @@ impl UnbanUser {
         (self.api, req)
     }
 }
-send_as!(UnbanUser, none);
+send_as!(UnbanUser, "unban-user", none);
 /// Replaces a broadcaster's AutoMod settings.
 /// Request builder for [`UserApi::update_automod_settings`]: set options, then `.await` it to send the request.
 ///
@@ -1902,6 +1956,8 @@ send_as!(UnbanUser, none);
 ///
 /// - The reference library takes a `settings` dict; here every body field is its own option.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `update-automod-settings` ([`UpdateAutomodSettings::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-automod-settings)
 #[derive(Debug)]
@@ -2015,7 +2071,9 @@ impl UpdateAutomodSettings {
         (self.api, req)
     }
 }
-send_as!(UpdateAutomodSettings, single, models::AutoModSettings);
+send_as!(
+    UpdateAutomodSettings, "update-automod-settings", single, models::AutoModSettings
+);
 /// Turns a channel's Shield Mode on or off.
 /// Request builder for [`UserApi::update_shield_mode_status`]: set options, then `.await` it to send the request.
 ///
@@ -2038,6 +2096,8 @@ send_as!(UpdateAutomodSettings, single, models::AutoModSettings);
 /// # Notes
 ///
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `update-shield-mode-status` ([`UpdateShieldModeStatus::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-shield-mode-status)
 #[derive(Debug)]
@@ -2075,7 +2135,9 @@ impl UpdateShieldModeStatus {
         (self.api, req)
     }
 }
-send_as!(UpdateShieldModeStatus, single, models::ShieldModeStatus);
+send_as!(
+    UpdateShieldModeStatus, "update-shield-mode-status", single, models::ShieldModeStatus
+);
 /// Warns a user in a chat room.
 /// Request builder for [`UserApi::warn_chat_user`]: set options, then `.await` it to send the request.
 ///
@@ -2103,6 +2165,8 @@ send_as!(UpdateShieldModeStatus, single, models::ShieldModeStatus);
 ///
 /// - Helix nests `user_id` and `reason` in a `data` object; dotted parameter names place them there, so the method keeps the reference library's arguments and the 500-character limit of `reason` is checked client-side.
 /// - `broadcaster_id` defaults to the token user in the user API, as the reference library does; give another channel to act there as its moderator.
+///
+/// Operation id: `warn-chat-user` ([`WarnChatUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#warn-chat-user)
 #[derive(Debug)]
@@ -2142,7 +2206,7 @@ impl WarnChatUser {
         (self.api, req)
     }
 }
-send_as!(WarnChatUser, single, models::WarnReason);
+send_as!(WarnChatUser, "warn-chat-user", single, models::WarnReason);
 impl AppApi {
     /// Marks a chat user as suspicious.
     ///
@@ -2348,7 +2412,10 @@ impl UserApi {
     /// Gets the unban requests of a broadcaster's channel.
     ///
     /// Token: user access token. Scopes: one of `moderator:read:unban_requests`, `moderator:manage:unban_requests`. Parameters, errors and notes: [`GetUnbanRequests`]. [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-unban-requests)
-    pub fn get_unban_requests(&self, status: impl Into<String>) -> GetUnbanRequests {
+    pub fn get_unban_requests(
+        &self,
+        status: impl Into<models::UnbanRequestStatus>,
+    ) -> GetUnbanRequests {
         GetUnbanRequests {
             api: self.api(),
             status: status.into(),
@@ -2377,7 +2444,7 @@ impl UserApi {
     pub fn manage_held_automod_messages(
         &self,
         msg_id: impl Into<String>,
-        action: impl Into<String>,
+        action: impl Into<models::AutomodAction>,
     ) -> ManageHeldAutomodMessages {
         ManageHeldAutomodMessages {
             api: self.api(),

@@ -89,6 +89,8 @@ pub(crate) static GET_POLLS: Endpoint = Endpoint {
 /// - The reference library's `bits_voting_enabled` and `bits_per_vote` are no longer Helix fields and are not exposed.
 /// - Helix takes choices as `{title}` objects, not strings.
 ///
+/// Operation id: `create-poll` ([`CreatePoll::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-poll)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -145,7 +147,7 @@ impl CreatePoll {
         (self.api, req)
     }
 }
-send_as!(CreatePoll, single, models::Poll);
+send_as!(CreatePoll, "create-poll", single, models::Poll);
 /// Ends a poll.
 /// Request builder for [`UserApi::end_poll`]: set options, then `.await` it to send the request.
 ///
@@ -167,6 +169,8 @@ send_as!(CreatePoll, single, models::Poll);
 /// # Notes
 ///
 /// - Reference parameter `poll_id` is the Helix `id` field.
+///
+/// Operation id: `end-poll` ([`EndPoll::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-poll)
 #[derive(Debug)]
@@ -196,7 +200,7 @@ impl EndPoll {
         (self.api, req)
     }
 }
-send_as!(EndPoll, single, models::Poll);
+send_as!(EndPoll, "end-poll", single, models::Poll);
 /// Gets the broadcaster's polls.
 /// Request builder for [`UserApi::get_polls`]: set options, then `.await` it to send the request.
 ///
@@ -223,6 +227,8 @@ send_as!(EndPoll, single, models::Poll);
 ///
 /// - Helix allows 20 poll IDs (the reference library: 5).
 /// - Only the broadcaster may read polls (the reference library says broadcaster or moderator).
+///
+/// Operation id: `get-polls` ([`GetPolls::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-polls)
 #[derive(Debug)]
@@ -262,7 +268,7 @@ impl GetPolls {
         (self.api, req)
     }
 }
-paged!(GetPolls, models::Poll, 20);
+paged!(GetPolls, "get-polls", models::Poll, 20);
 impl UserApi {
     /// Starts a poll.
     ///

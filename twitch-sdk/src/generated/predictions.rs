@@ -93,6 +93,8 @@ pub(crate) static GET_PREDICTIONS: Endpoint = Endpoint {
 ///
 /// - Reference parameter `duration` is the Helix `prediction_window` field; outcomes are `{title}` objects.
 ///
+/// Operation id: `create-prediction` ([`CreatePrediction::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-prediction)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -123,7 +125,7 @@ impl CreatePrediction {
         (self.api, req)
     }
 }
-send_as!(CreatePrediction, single, models::Prediction);
+send_as!(CreatePrediction, "create-prediction", single, models::Prediction);
 /// Locks, resolves or cancels a prediction.
 /// Request builder for [`UserApi::end_prediction`]: set options, then `.await` it to send the request.
 ///
@@ -147,6 +149,8 @@ send_as!(CreatePrediction, single, models::Prediction);
 /// # Notes
 ///
 /// - Helix also accepts status `LOCKED` (the reference library: `RESOLVED` and `CANCELED`).
+///
+/// Operation id: `end-prediction` ([`EndPrediction::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#end-prediction)
 #[derive(Debug)]
@@ -184,7 +188,7 @@ impl EndPrediction {
         (self.api, req)
     }
 }
-send_as!(EndPrediction, single, models::Prediction);
+send_as!(EndPrediction, "end-prediction", single, models::Prediction);
 /// Gets the broadcaster's predictions.
 /// Request builder for [`UserApi::get_predictions`]: set options, then `.await` it to send the request.
 ///
@@ -209,6 +213,8 @@ send_as!(EndPrediction, single, models::Prediction);
 /// # Notes
 ///
 /// - Helix allows 25 prediction IDs (the reference library: 5).
+///
+/// Operation id: `get-predictions` ([`GetPredictions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-predictions)
 #[derive(Debug)]
@@ -248,7 +254,7 @@ impl GetPredictions {
         (self.api, req)
     }
 }
-paged!(GetPredictions, models::Prediction, 20);
+paged!(GetPredictions, "get-predictions", models::Prediction, 20);
 impl UserApi {
     /// Starts a prediction.
     ///

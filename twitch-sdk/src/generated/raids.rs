@@ -63,6 +63,8 @@ pub(crate) static START_A_RAID: Endpoint = Endpoint {
 /// - 404: There is no pending raid.
 /// - 429: More than 10 raid requests in ten minutes.
 ///
+/// Operation id: `cancel-a-raid` ([`CancelRaid::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#cancel-a-raid)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -87,7 +89,7 @@ impl CancelRaid {
         (self.api, req)
     }
 }
-send_as!(CancelRaid, none);
+send_as!(CancelRaid, "cancel-a-raid", none);
 /// Raids another channel with the broadcaster's viewers.
 /// Request builder for [`UserApi::start_raid`]: set options, then `.await` it to send the request.
 ///
@@ -111,6 +113,8 @@ send_as!(CancelRaid, none);
 /// # Notes
 ///
 /// - The OpenAPI description does not mark the broadcaster IDs required; Twitch rejects a raid without them, so they are.
+///
+/// Operation id: `start-a-raid` ([`StartRaid::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#start-a-raid)
 #[derive(Debug)]
@@ -145,7 +149,7 @@ impl StartRaid {
         (self.api, req)
     }
 }
-send_as!(StartRaid, single, models::Raid);
+send_as!(StartRaid, "start-a-raid", single, models::Raid);
 impl UserApi {
     /// Cancels a pending raid.
     ///

@@ -154,6 +154,8 @@ pub(crate) static UPDATE_CHANNEL_STREAM_SCHEDULE_SEGMENT: Endpoint = Endpoint {
 /// - Helix requires `duration` (a string of minutes) and makes `is_recurring` optional; the reference library has it the other way round.
 /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
 ///
+/// Operation id: `create-channel-stream-schedule-segment` ([`CreateChannelStreamScheduleSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -214,7 +216,10 @@ impl CreateChannelStreamScheduleSegment {
         (self.api, req)
     }
 }
-send_as!(CreateChannelStreamScheduleSegment, single, models::ChannelStreamSchedule);
+send_as!(
+    CreateChannelStreamScheduleSegment, "create-channel-stream-schedule-segment", single,
+    models::ChannelStreamSchedule
+);
 /// Removes a broadcast from the broadcaster's schedule.
 /// Request builder for [`UserApi::delete_channel_stream_schedule_segment`]: set options, then `.await` it to send the request.
 ///
@@ -231,6 +236,8 @@ send_as!(CreateChannelStreamScheduleSegment, single, models::ChannelStreamSchedu
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `delete-channel-stream-schedule-segment` ([`DeleteChannelStreamScheduleSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-channel-stream-schedule-segment)
 #[derive(Debug)]
@@ -258,7 +265,9 @@ impl DeleteChannelStreamScheduleSegment {
         (self.api, req)
     }
 }
-send_as!(DeleteChannelStreamScheduleSegment, none);
+send_as!(
+    DeleteChannelStreamScheduleSegment, "delete-channel-stream-schedule-segment", none
+);
 /// Gets a broadcaster's streaming schedule as iCalendar text.
 /// Request builder for [`AppApi::get_channel_icalendar`] and [`UserApi::get_channel_icalendar`]: set options, then `.await` it to send the request.
 ///
@@ -276,7 +285,10 @@ send_as!(DeleteChannelStreamScheduleSegment, none);
 ///
 /// # Notes
 ///
+/// - Helix needs no token for the iCalendar feed; the method is offered on both classes, as the reference library does.
 /// - Needs no token; both classes have it, and the runtime may send their token, which Twitch ignores.
+///
+/// Operation id: `get-channel-icalendar` ([`GetChannelIcalendar::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-icalendar)
 #[derive(Debug)]
@@ -294,7 +306,7 @@ impl GetChannelIcalendar {
         (self.api, req)
     }
 }
-send_as!(GetChannelIcalendar, text);
+send_as!(GetChannelIcalendar, "get-channel-icalendar", text);
 /// Gets a broadcaster's streaming schedule.
 /// Request builder for [`AppApi::get_channel_stream_schedule`] and [`UserApi::get_channel_stream_schedule`]: set options, then `.await` it to send the request.
 ///
@@ -319,11 +331,13 @@ send_as!(GetChannelIcalendar, text);
 ///
 /// # Notes
 ///
-/// - Helix puts one schedule object in `data` and pages its segments, which no list shape fits, so the shape is `envelope` (model `ChannelStreamSchedulePage`) with `first` and `after` as plain parameters; the reference library returns a paginated request of schedules with a default limit of 25.
+/// - Returns one page: the schedule and its segments, with the cursor of the next page in `pagination`; pass it as `after` (and the page size as `first`) to read further. The reference library returns a paginated request of schedules with a default limit of 25.
 /// - Twitch documents `utc_offset` as not supported, so it is not exposed.
 /// - Reference parameters `user_id` and `segment_ids` are the Helix `broadcaster_id` and `id` parameters.
 /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
 /// - Twitch's schema puts `pagination` inside `data`; its example (and the API) put it beside `data`, as the model does.
+///
+/// Operation id: `get-channel-stream-schedule` ([`GetChannelStreamSchedule::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-stream-schedule)
 #[derive(Debug)]
@@ -380,7 +394,10 @@ impl GetChannelStreamSchedule {
         (self.api, req)
     }
 }
-send_as!(GetChannelStreamSchedule, envelope, models::ChannelStreamSchedulePage);
+send_as!(
+    GetChannelStreamSchedule, "get-channel-stream-schedule", envelope,
+    models::ChannelStreamSchedulePage
+);
 /// Updates the broadcaster's schedule settings (vacation).
 /// Request builder for [`UserApi::update_channel_stream_schedule`]: set options, then `.await` it to send the request.
 ///
@@ -405,6 +422,8 @@ send_as!(GetChannelStreamSchedule, envelope, models::ChannelStreamSchedulePage);
 /// # Notes
 ///
 /// - Helix makes `is_vacation_enabled` optional; it stays an argument as in the reference library.
+///
+/// Operation id: `update-channel-stream-schedule` ([`UpdateChannelStreamSchedule::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule)
 #[derive(Debug)]
@@ -459,7 +478,7 @@ impl UpdateChannelStreamSchedule {
         (self.api, req)
     }
 }
-send_as!(UpdateChannelStreamSchedule, none);
+send_as!(UpdateChannelStreamSchedule, "update-channel-stream-schedule", none);
 /// Changes a broadcast in the broadcaster's schedule.
 /// Request builder for [`UserApi::update_channel_stream_schedule_segment`]: set options, then `.await` it to send the request.
 ///
@@ -488,6 +507,8 @@ send_as!(UpdateChannelStreamSchedule, none);
 ///
 /// - `duration` is a string of minutes in Helix (an integer in the reference library).
 /// - Twitch documents `canceled_until` as an RFC 3339 timestamp without marking its format; the model decodes it as one.
+///
+/// Operation id: `update-channel-stream-schedule-segment` ([`UpdateChannelStreamScheduleSegment::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-channel-stream-schedule-segment)
 #[derive(Debug)]
@@ -569,7 +590,10 @@ impl UpdateChannelStreamScheduleSegment {
         (self.api, req)
     }
 }
-send_as!(UpdateChannelStreamScheduleSegment, single, models::ChannelStreamSchedule);
+send_as!(
+    UpdateChannelStreamScheduleSegment, "update-channel-stream-schedule-segment", single,
+    models::ChannelStreamSchedule
+);
 impl AppApi {
     /// Gets a broadcaster's streaming schedule as iCalendar text.
     ///

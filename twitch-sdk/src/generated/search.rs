@@ -44,6 +44,8 @@ pub(crate) static SEARCH_CHANNELS: Endpoint = Endpoint {
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 ///
+/// Operation id: `search-categories` ([`SearchCategories::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-categories)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -61,7 +63,7 @@ impl SearchCategories {
         (self.api, req)
     }
 }
-paged!(SearchCategories, models::Category, 100);
+paged!(SearchCategories, "search-categories", models::Category, 100);
 /// Searches channels by login or title.
 /// Request builder for [`AppApi::search_channels`] and [`UserApi::search_channels`]: set options, then `.await` it to send the request.
 ///
@@ -82,6 +84,8 @@ paged!(SearchCategories, models::Category, 100);
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `search-channels` ([`SearchChannels::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#search-channels)
 #[derive(Debug)]
@@ -110,7 +114,7 @@ impl SearchChannels {
         (self.api, req)
     }
 }
-paged!(SearchChannels, models::SearchChannel, 100);
+paged!(SearchChannels, "search-channels", models::SearchChannel, 100);
 impl AppApi {
     /// Searches games and categories by name.
     ///

@@ -84,7 +84,7 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
         Param::query("user_id").rust("user_ids").items(Limit::at_most(100)),
         Param::query("user_login").rust("user_logins").items(Limit::at_most(100)),
         Param::query("game_id").rust("game_ids").items(Limit::at_most(100)),
-        Param::query("type").rust("stream_type").values(&["all", "live"]),
+        Param::query("type").rust("stream_type"),
         Param::query("language").rust("languages").items(Limit::at_most(100)),
     ],
     paging: Some(Paging::sized("first", Some(100)).before()),
@@ -115,6 +115,8 @@ pub(crate) static GET_STREAMS: Endpoint = Endpoint {
 /// # Notes
 ///
 /// - `id` is raw JSON: Twitch's example sends a number where the other marker IDs are strings.
+///
+/// Operation id: `create-stream-marker` ([`CreateStreamMarker::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#create-stream-marker)
 #[derive(Debug)]
@@ -150,7 +152,7 @@ impl CreateStreamMarker {
         (self.api, req)
     }
 }
-send_as!(CreateStreamMarker, single, models::StreamMarker);
+send_as!(CreateStreamMarker, "create-stream-marker", single, models::StreamMarker);
 /// Gets the live streams of channels the user follows.
 /// Request builder for [`UserApi::get_followed_streams`]: set options, then `.await` it to send the request.
 ///
@@ -170,6 +172,8 @@ send_as!(CreateStreamMarker, single, models::StreamMarker);
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `get-followed-streams` ([`GetFollowedStreams::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-followed-streams)
 #[derive(Debug)]
@@ -196,7 +200,7 @@ impl GetFollowedStreams {
         (self.api, req)
     }
 }
-paged!(GetFollowedStreams, models::StreamInfo);
+paged!(GetFollowedStreams, "get-followed-streams", models::StreamInfo);
 /// Gets the broadcaster's stream key.
 /// Request builder for [`UserApi::get_stream_key`]: set options, then `.await` it to send the request.
 ///
@@ -213,6 +217,8 @@ paged!(GetFollowedStreams, models::StreamInfo);
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 403: The user must complete extra steps before streaming; show them the error message.
+///
+/// Operation id: `get-stream-key` ([`GetStreamKey::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-key)
 #[derive(Debug)]
@@ -238,7 +244,7 @@ impl GetStreamKey {
         (self.api, req)
     }
 }
-send_as!(GetStreamKey, single, models::StreamKey);
+send_as!(GetStreamKey, "get-stream-key", single, models::StreamKey);
 /// Gets stream markers of a user's latest video or of a video.
 /// Request builder for [`UserApi::get_stream_markers`]: set options, then `.await` it to send the request.
 ///
@@ -268,6 +274,8 @@ send_as!(GetStreamKey, single, models::StreamKey);
 /// - Helix also accepts `channel:manage:broadcast`.
 /// - The item model is `StreamMarkers` (a user's markers grouped by video); `StreamMarker` is the Create Stream Marker result.
 /// - Twitch's example spells the marker link `URL`, its schema `url`; the model follows the example.
+///
+/// Operation id: `get-stream-markers` ([`GetStreamMarkers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-markers)
 #[derive(Debug)]
@@ -300,7 +308,7 @@ impl GetStreamMarkers {
         (self.api, req)
     }
 }
-paged!(GetStreamMarkers, models::StreamMarkers, 100);
+paged!(GetStreamMarkers, "get-stream-markers", models::StreamMarkers, 100);
 /// Gets live streams, most viewers first.
 /// Request builder for [`AppApi::get_streams`] and [`UserApi::get_streams`]: set options, then `.await` it to send the request.
 ///
@@ -308,12 +316,14 @@ paged!(GetStreamMarkers, models::StreamMarkers, 100);
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
+/// Order: Most viewers first.
+///
 /// # Parameters
 ///
 /// - [`user_ids`](GetStreams::user_ids) (optional): Only streams of these users. At most 100 items.
 /// - [`user_logins`](GetStreams::user_logins) (optional): Only streams of these logins. At most 100 items.
 /// - [`game_ids`](GetStreams::game_ids) (optional): Only streams of these games. At most 100 items.
-/// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. One of `all`, `live`. Helix assumes `all` when it is not set.
+/// - [`stream_type`](GetStreams::stream_type) (optional): `all` or `live`. Helix assumes `all` when it is not set.
 /// - [`languages`](GetStreams::languages) (optional): Only streams in these languages (ISO 639-1 codes or `other`). At most 100 items.
 ///
 /// # Paging
@@ -330,6 +340,8 @@ paged!(GetStreamMarkers, models::StreamMarkers, 100);
 /// - Helix allows an unfiltered call (all live streams), which the reference library rejects; the default limit of 100 keeps awaiting it bounded (the reference library has no limit).
 /// - Reference parameters `user_ids`, `user_logins`, `game_ids`, `stream_type` and `languages` are the Helix `user_id`, `user_login`, `game_id`, `type` and `language` lists.
 ///
+/// Operation id: `get-streams` ([`GetStreams::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-streams)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -338,7 +350,7 @@ pub struct GetStreams {
     user_ids: Vec<String>,
     user_logins: Vec<String>,
     game_ids: Vec<String>,
-    stream_type: Option<String>,
+    stream_type: Option<models::StreamTypeFilter>,
     languages: Vec<String>,
     limit: Option<usize>,
 }
@@ -379,8 +391,11 @@ impl GetStreams {
 
     /// `all` or `live`.
     ///
-    /// One of `all`, `live`. Helix assumes `all` when it is not set.
-    pub fn stream_type(mut self, stream_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn stream_type(
+        mut self,
+        stream_type: impl Into<models::StreamTypeFilter>,
+    ) -> Self {
         self.stream_type = Some(stream_type.into());
         self
     }
@@ -407,7 +422,7 @@ impl GetStreams {
         (self.api, req)
     }
 }
-paged!(GetStreams, models::StreamInfo, 100);
+paged!(GetStreams, "get-streams", models::StreamInfo, 100);
 impl AppApi {
     /// Gets live streams, most viewers first.
     ///

@@ -60,6 +60,8 @@ pub(crate) static GET_BROADCASTER_SUBSCRIPTIONS: Endpoint = Endpoint {
 /// - Scope `user:read:subscriptions` per Helix (the reference library says `channel:read:subscriptions`).
 /// - Helix accepts app tokens (extensions), so the method is on both classes.
 ///
+/// Operation id: `check-user-subscription` ([`CheckUserSubscription::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#check-user-subscription)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -86,7 +88,9 @@ impl CheckUserSubscription {
         (self.api, req)
     }
 }
-send_as!(CheckUserSubscription, single, models::UserSubscription);
+send_as!(
+    CheckUserSubscription, "check-user-subscription", single, models::UserSubscription
+);
 /// Gets the broadcaster's subscribers.
 /// Request builder for [`AppApi::get_broadcaster_subscriptions`] and [`UserApi::get_broadcaster_subscriptions`]: set options, then `.await` it to send the request.
 ///
@@ -111,8 +115,10 @@ send_as!(CheckUserSubscription, single, models::UserSubscription);
 /// # Notes
 ///
 /// - The item model is `BroadcasterSubscription`; the reference library reuses `UserSubscription`, which here is the Check User Subscription result.
-/// - The paginated shape returns the subscriptions; the `total` and `points` Helix adds to each page are read from the paginator: `paginate()`, then `total()` and `points()`.
+/// - Returns the subscriptions; their count and the subscriber points come with each page: `paginate()`, then `total()` and `points()`.
 /// - Helix accepts app tokens (extensions), so the method is on both classes.
+///
+/// Operation id: `get-broadcaster-subscriptions` ([`GetBroadcasterSubscriptions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-broadcaster-subscriptions)
 #[derive(Debug)]
@@ -152,7 +158,10 @@ impl GetBroadcasterSubscriptions {
         (self.api, req)
     }
 }
-paged!(GetBroadcasterSubscriptions, models::BroadcasterSubscription, 100);
+paged!(
+    GetBroadcasterSubscriptions, "get-broadcaster-subscriptions",
+    models::BroadcasterSubscription, 100
+);
 impl AppApi {
     /// Checks whether the user subscribes to a broadcaster.
     ///

@@ -43,6 +43,8 @@ pub(crate) static GET_STREAM_TAGS: Endpoint = Endpoint {
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 ///
+/// Operation id: `get-all-stream-tags` ([`GetAllStreamTags::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-all-stream-tags)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -71,7 +73,7 @@ impl GetAllStreamTags {
         (self.api, req)
     }
 }
-paged!(GetAllStreamTags, models::StreamTag);
+paged!(GetAllStreamTags, "get-all-stream-tags", models::StreamTag);
 /// Gets a broadcaster's stream tags of the old tag system.
 /// Request builder for [`AppApi::get_stream_tags`] and [`UserApi::get_stream_tags`]: set options, then `.await` it to send the request.
 ///
@@ -87,6 +89,8 @@ paged!(GetAllStreamTags, models::StreamTag);
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `get-stream-tags` ([`GetStreamTags::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-stream-tags)
 #[derive(Debug)]
@@ -104,7 +108,7 @@ impl GetStreamTags {
         (self.api, req)
     }
 }
-send_as!(GetStreamTags, list, models::StreamTag);
+send_as!(GetStreamTags, "get-stream-tags", list, models::StreamTag);
 impl AppApi {
     /// Gets the stream tags of the old tag system.
     ///

@@ -50,6 +50,8 @@ pub(crate) static GET_TEAMS: Endpoint = Endpoint {
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 404: The broadcaster was not found.
 ///
+/// Operation id: `get-channel-teams` ([`GetChannelTeams::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-channel-teams)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -66,7 +68,7 @@ impl GetChannelTeams {
         (self.api, req)
     }
 }
-send_as!(GetChannelTeams, list, models::ChannelTeam);
+send_as!(GetChannelTeams, "get-channel-teams", list, models::ChannelTeam);
 /// Gets a team and its members.
 /// Request builder for [`AppApi::get_team_by_id`] and [`UserApi::get_team_by_id`]: set options, then `.await` it to send the request.
 ///
@@ -90,6 +92,8 @@ send_as!(GetChannelTeams, list, models::ChannelTeam);
 ///
 /// - Shape `optional` as in the reference library; an unknown team is a 404 error from Helix.
 ///
+/// Operation id: `get-teams` ([`GetTeamById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -106,7 +110,7 @@ impl GetTeamById {
         (self.api, req)
     }
 }
-send_as!(GetTeamById, optional, models::TeamUsers);
+send_as!(GetTeamById, "get-teams", optional, models::TeamUsers);
 /// Gets a team and its members.
 /// Request builder for [`AppApi::get_team_by_name`] and [`UserApi::get_team_by_name`]: set options, then `.await` it to send the request.
 ///
@@ -130,6 +134,8 @@ send_as!(GetTeamById, optional, models::TeamUsers);
 ///
 /// - Shape `optional` as in the reference library; an unknown team is a 404 error from Helix.
 ///
+/// Operation id: `get-teams` ([`GetTeamByName::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-teams)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -146,7 +152,7 @@ impl GetTeamByName {
         (self.api, req)
     }
 }
-send_as!(GetTeamByName, optional, models::TeamUsers);
+send_as!(GetTeamByName, "get-teams", optional, models::TeamUsers);
 impl AppApi {
     /// Gets the teams a broadcaster belongs to.
     ///

@@ -10,8 +10,8 @@ pub(crate) static BLOCK_USER: Endpoint = Endpoint {
     scopes_all_of: &["user:manage:blocked_users"],
     params: &[
         Param::query("target_user_id").required(),
-        Param::query("source_context").values(&["chat", "whisper"]),
-        Param::query("reason").values(&["harassment", "spam", "other"]),
+        Param::query("source_context"),
+        Param::query("reason"),
     ],
     errors: &[(400, shared_errors::BAD_PARAMETER), (401, shared_errors::TOKEN)],
     reference: "https://dev.twitch.tv/docs/api/reference#block-user",
@@ -141,13 +141,15 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
 /// # Parameters
 ///
 /// - `target_user_id`: ID of the user to block.
-/// - [`source_context`](BlockUser::source_context) (optional): Where the harassment happened: `chat` or `whisper`. One of `chat`, `whisper`.
-/// - [`reason`](BlockUser::reason) (optional): Why: `harassment`, `spam` or `other`. One of `harassment`, `spam`, `other`.
+/// - [`source_context`](BlockUser::source_context) (optional): Where the harassment happened: `chat` or `whisper`.
+/// - [`reason`](BlockUser::reason) (optional): Why: `harassment`, `spam` or `other`.
 ///
 /// # Errors
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `block-user` ([`BlockUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#block-user)
 #[derive(Debug)]
@@ -155,23 +157,22 @@ pub(crate) static UPDATE_USER_EXTENSIONS: Endpoint = Endpoint {
 pub struct BlockUser {
     api: Api,
     target_user_id: String,
-    source_context: Option<String>,
-    reason: Option<String>,
+    source_context: Option<models::BlockSourceContext>,
+    reason: Option<models::BlockReason>,
 }
 
 impl BlockUser {
     /// Where the harassment happened: `chat` or `whisper`.
-    ///
-    /// One of `chat`, `whisper`.
-    pub fn source_context(mut self, source_context: impl Into<String>) -> Self {
+    pub fn source_context(
+        mut self,
+        source_context: impl Into<models::BlockSourceContext>,
+    ) -> Self {
         self.source_context = Some(source_context.into());
         self
     }
 
     /// Why: `harassment`, `spam` or `other`.
-    ///
-    /// One of `harassment`, `spam`, `other`.
-    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+    pub fn reason(mut self, reason: impl Into<models::BlockReason>) -> Self {
         self.reason = Some(reason.into());
         self
     }
@@ -185,7 +186,7 @@ impl BlockUser {
         (self.api, req)
     }
 }
-send_as!(BlockUser, none);
+send_as!(BlockUser, "block-user", none);
 /// Gets the scopes users granted the client.
 /// Request builder for [`AppApi::get_user_authorizations`]: set options, then `.await` it to send the request.
 ///
@@ -204,6 +205,8 @@ send_as!(BlockUser, none);
 /// - 403: The Client-Id header does not match the token.
 /// - 500: Twitch had an internal error; retry later.
 ///
+/// Operation id: `get-authorization-by-user` ([`GetUserAuthorizations::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-authorization-by-user)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -220,7 +223,9 @@ impl GetUserAuthorizations {
         (self.api, req)
     }
 }
-send_as!(GetUserAuthorizations, list, models::UserAuthorization);
+send_as!(
+    GetUserAuthorizations, "get-authorization-by-user", list, models::UserAuthorization
+);
 /// Gets the extensions active in a broadcaster's slots.
 /// Request builder for [`AppApi::get_user_active_extensions`] and [`UserApi::get_user_active_extensions`]: set options, then `.await` it to send the request.
 ///
@@ -240,6 +245,8 @@ send_as!(GetUserAuthorizations, list, models::UserAuthorization);
 /// # Notes
 ///
 /// - No scope and app tokens allowed per Helix (the reference library: `user:read:extensions`, user only); `user_id` is exposed.
+///
+/// Operation id: `get-user-active-extensions` ([`GetUserActiveExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-active-extensions)
 #[derive(Debug)]
@@ -265,7 +272,10 @@ impl GetUserActiveExtensions {
         (self.api, req)
     }
 }
-send_as!(GetUserActiveExtensions, single, models::ActiveUserExtension);
+send_as!(
+    GetUserActiveExtensions, "get-user-active-extensions", single,
+    models::ActiveUserExtension
+);
 /// Gets the user's block list.
 /// Request builder for [`UserApi::get_user_block_list`]: set options, then `.await` it to send the request.
 ///
@@ -289,6 +299,8 @@ send_as!(GetUserActiveExtensions, single, models::ActiveUserExtension);
 /// # Notes
 ///
 /// - `broadcaster_id` is the token user (implicit in the reference library).
+///
+/// Operation id: `get-user-block-list` ([`GetUserBlockList::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-block-list)
 #[derive(Debug)]
@@ -315,7 +327,7 @@ impl GetUserBlockList {
         (self.api, req)
     }
 }
-paged!(GetUserBlockList, models::UserIdentity, 100);
+paged!(GetUserBlockList, "get-user-block-list", models::UserIdentity, 100);
 /// Gets the extensions the user installed.
 /// Request builder for [`UserApi::get_user_extensions`]: set options, then `.await` it to send the request.
 ///
@@ -331,6 +343,8 @@ paged!(GetUserBlockList, models::UserIdentity, 100);
 ///
 /// - Scopes per Helix: `user:read:broadcast` or `user:edit:broadcast` (the reference library names non-existent scopes).
 ///
+/// Operation id: `get-user-extensions` ([`GetUserExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-user-extensions)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -345,7 +359,7 @@ impl GetUserExtensions {
         (self.api, req)
     }
 }
-send_as!(GetUserExtensions, list, models::UserExtension);
+send_as!(GetUserExtensions, "get-user-extensions", list, models::UserExtension);
 /// Gets information about one or more users.
 /// Request builder for [`AppApi::get_users`] and [`UserApi::get_users`]: set options, then `.await` it to send the request.
 ///
@@ -367,6 +381,8 @@ send_as!(GetUserExtensions, list, models::UserExtension);
 ///
 /// - An unfiltered call is allowed: with a user token Helix returns the token user (the reference library rejects it).
 /// - Reference parameters `user_ids` and `user_logins` are the Helix `id` and `login` lists.
+///
+/// Operation id: `get-users` ([`GetUsers::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-users)
 #[derive(Debug)]
@@ -408,7 +424,7 @@ impl GetUsers {
         (self.api, req)
     }
 }
-send_as!(GetUsers, list, models::UserInfo);
+send_as!(GetUsers, "get-users", list, models::UserInfo);
 /// Unblocks a user.
 /// Request builder for [`UserApi::unblock_user`]: set options, then `.await` it to send the request.
 ///
@@ -424,6 +440,8 @@ send_as!(GetUsers, list, models::UserInfo);
 ///
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
+///
+/// Operation id: `unblock-user` ([`UnblockUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#unblock-user)
 #[derive(Debug)]
@@ -441,7 +459,7 @@ impl UnblockUser {
         (self.api, req)
     }
 }
-send_as!(UnblockUser, none);
+send_as!(UnblockUser, "unblock-user", none);
 /// Updates the user's channel description.
 /// Request builder for [`UserApi::update_user`]: set options, then `.await` it to send the request.
 ///
@@ -458,6 +476,8 @@ send_as!(UnblockUser, none);
 /// - 400: The description is too long.
 /// - 401: The token is missing, invalid or expired, lacks a required scope, or belongs to a different user than the request names.
 /// - 429: The app exceeded its rate limit.
+///
+/// Operation id: `update-user` ([`UpdateUser::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
 ///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user)
 #[derive(Debug)]
@@ -483,7 +503,7 @@ impl UpdateUser {
         (self.api, req)
     }
 }
-send_as!(UpdateUser, single, models::UserInfo);
+send_as!(UpdateUser, "update-user", single, models::UserInfo);
 /// Activates or deactivates extensions in the user's slots.
 /// Request builder for [`UserApi::update_user_extensions`]: set options, then `.await` it to send the request.
 ///
@@ -506,6 +526,8 @@ send_as!(UpdateUser, single, models::UserInfo);
 /// - Scope `user:edit:broadcast` per Helix (the reference library names a non-existent scope).
 /// - The result model is `ActiveUserExtension`, with the reference library's `UserActiveExtensionUpdate` as an alias.
 ///
+/// Operation id: `update-user-extensions` ([`UpdateUserExtensions::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#update-user-extensions)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -522,7 +544,9 @@ impl UpdateUserExtensions {
         (self.api, req)
     }
 }
-send_as!(UpdateUserExtensions, single, models::ActiveUserExtension);
+send_as!(
+    UpdateUserExtensions, "update-user-extensions", single, models::ActiveUserExtension
+);
 impl AppApi {
     /// Gets the scopes users granted the client.
     ///

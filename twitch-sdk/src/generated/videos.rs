@@ -28,11 +28,9 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
         Param::query("user_id"),
         Param::query("game_id").rust("category_id"),
         Param::query("language"),
-        Param::query("period").values(&["all", "day", "month", "week"]),
-        Param::query("sort").values(&["time", "trending", "views"]),
-        Param::query("type")
-            .rust("video_type")
-            .values(&["all", "archive", "highlight", "upload"]),
+        Param::query("period"),
+        Param::query("sort"),
+        Param::query("type").rust("video_type"),
     ],
     paging: Some(Paging::sized("first", Some(100)).before()),
     errors: &[
@@ -60,6 +58,8 @@ pub(crate) static GET_VIDEOS: Endpoint = Endpoint {
 /// - 400: A parameter is missing or invalid.
 /// - 401: The token holder may not delete these videos, or the token is invalid.
 ///
+/// Operation id: `delete-videos` ([`DeleteVideos::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#delete-videos)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -76,7 +76,7 @@ impl DeleteVideos {
         (self.api, req)
     }
 }
-send_as!(DeleteVideos, envelope, models::DeletedVideos);
+send_as!(DeleteVideos, "delete-videos", envelope, models::DeletedVideos);
 /// Gets videos by ID, by user or by game.
 /// Request builder for [`AppApi::get_videos_by_category_id`] and [`UserApi::get_videos_by_category_id`]: set options, then `.await` it to send the request.
 ///
@@ -86,13 +86,15 @@ send_as!(DeleteVideos, envelope, models::DeletedVideos);
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
+/// Order: As `sort` says: newest first by default, or trending or most viewed first.
+///
 /// # Parameters
 ///
 /// - `category_id`: Get videos of this game or category (at most 500).
 /// - [`language`](GetVideosByCategoryId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-/// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-/// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-/// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+/// - [`period`](GetVideosByCategoryId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+/// - [`sort`](GetVideosByCategoryId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+/// - [`video_type`](GetVideosByCategoryId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
 ///
 /// # Paging
 ///
@@ -108,6 +110,8 @@ send_as!(DeleteVideos, envelope, models::DeletedVideos);
 ///
 /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
 ///
+/// Operation id: `get-videos` ([`GetVideosByCategoryId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -115,9 +119,9 @@ pub struct GetVideosByCategoryId {
     api: Api,
     category_id: String,
     language: Option<String>,
-    period: Option<String>,
-    sort: Option<String>,
-    video_type: Option<String>,
+    period: Option<models::VideoPeriod>,
+    sort: Option<models::VideoSort>,
+    video_type: Option<models::VideoTypeFilter>,
     limit: Option<usize>,
 }
 
@@ -130,24 +134,24 @@ impl GetVideosByCategoryId {
 
     /// Only videos published within this period: `all`, `day`, `week` or `month`.
     ///
-    /// One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::VideoPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
 
     /// Order: `time` (newest first), `trending` or `views`.
     ///
-    /// One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `time` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::VideoSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
 
     /// Only this kind of video: `all`, `archive`, `highlight` or `upload`.
     ///
-    /// One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
-    pub fn video_type(mut self, video_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn video_type(mut self, video_type: impl Into<models::VideoTypeFilter>) -> Self {
         self.video_type = Some(video_type.into());
         self
     }
@@ -163,7 +167,7 @@ impl GetVideosByCategoryId {
         (self.api, req)
     }
 }
-paged!(GetVideosByCategoryId, models::Video, 100);
+paged!(GetVideosByCategoryId, "get-videos", models::Video, 100);
 /// Gets videos by ID, by user or by game.
 /// Request builder for [`AppApi::get_videos_by_id`] and [`UserApi::get_videos_by_id`]: set options, then `.await` it to send the request.
 ///
@@ -191,6 +195,8 @@ paged!(GetVideosByCategoryId, models::Video, 100);
 ///
 /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
 ///
+/// Operation id: `get-videos` ([`GetVideosById::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -208,7 +214,7 @@ impl GetVideosById {
         (self.api, req)
     }
 }
-paged!(GetVideosById, models::Video);
+paged!(GetVideosById, "get-videos", models::Video);
 /// Gets videos by ID, by user or by game.
 /// Request builder for [`AppApi::get_videos_by_user_id`] and [`UserApi::get_videos_by_user_id`]: set options, then `.await` it to send the request.
 ///
@@ -218,13 +224,15 @@ paged!(GetVideosById, models::Video);
 ///
 /// Authorization: Any app or user token; no scope needed.
 ///
+/// Order: As `sort` says: newest first by default, or trending or most viewed first.
+///
 /// # Parameters
 ///
 /// - `user_id`: Get this user's videos.
 /// - [`language`](GetVideosByUserId::language) (optional): Only videos in this language (ISO 639-1 code or `other`).
-/// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-/// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-/// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
+/// - [`period`](GetVideosByUserId::period) (optional): Only videos published within this period: `all`, `day`, `week` or `month`. Helix assumes `all` when it is not set.
+/// - [`sort`](GetVideosByUserId::sort) (optional): Order: `time` (newest first), `trending` or `views`. Helix assumes `time` when it is not set.
+/// - [`video_type`](GetVideosByUserId::video_type) (optional): Only this kind of video: `all`, `archive`, `highlight` or `upload`. Helix assumes `all` when it is not set.
 ///
 /// # Paging
 ///
@@ -240,6 +248,8 @@ paged!(GetVideosById, models::Video);
 ///
 /// - `get_videos_by_id` is paginated like its siblings although Helix returns ID look-ups in one page.
 ///
+/// Operation id: `get-videos` ([`GetVideosByUserId::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#get-videos)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -247,9 +257,9 @@ pub struct GetVideosByUserId {
     api: Api,
     user_id: String,
     language: Option<String>,
-    period: Option<String>,
-    sort: Option<String>,
-    video_type: Option<String>,
+    period: Option<models::VideoPeriod>,
+    sort: Option<models::VideoSort>,
+    video_type: Option<models::VideoTypeFilter>,
     limit: Option<usize>,
 }
 
@@ -262,24 +272,24 @@ impl GetVideosByUserId {
 
     /// Only videos published within this period: `all`, `day`, `week` or `month`.
     ///
-    /// One of `all`, `day`, `month`, `week`. Helix assumes `all` when it is not set.
-    pub fn period(mut self, period: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn period(mut self, period: impl Into<models::VideoPeriod>) -> Self {
         self.period = Some(period.into());
         self
     }
 
     /// Order: `time` (newest first), `trending` or `views`.
     ///
-    /// One of `time`, `trending`, `views`. Helix assumes `time` when it is not set.
-    pub fn sort(mut self, sort: impl Into<String>) -> Self {
+    /// Helix assumes `time` when it is not set.
+    pub fn sort(mut self, sort: impl Into<models::VideoSort>) -> Self {
         self.sort = Some(sort.into());
         self
     }
 
     /// Only this kind of video: `all`, `archive`, `highlight` or `upload`.
     ///
-    /// One of `all`, `archive`, `highlight`, `upload`. Helix assumes `all` when it is not set.
-    pub fn video_type(mut self, video_type: impl Into<String>) -> Self {
+    /// Helix assumes `all` when it is not set.
+    pub fn video_type(mut self, video_type: impl Into<models::VideoTypeFilter>) -> Self {
         self.video_type = Some(video_type.into());
         self
     }
@@ -295,7 +305,7 @@ impl GetVideosByUserId {
         (self.api, req)
     }
 }
-paged!(GetVideosByUserId, models::Video, 100);
+paged!(GetVideosByUserId, "get-videos", models::Video, 100);
 impl AppApi {
     /// Gets videos by ID, by user or by game.
     ///

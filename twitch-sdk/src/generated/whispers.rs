@@ -53,6 +53,8 @@ pub(crate) static SEND_WHISPER: Endpoint = Endpoint {
 ///
 /// - No client-side length check: Helix allows 500 characters in a first whisper to a user and 10,000 once the user has whispered back.
 ///
+/// Operation id: `send-whisper` ([`SendWhisper::OPERATION`]), the name the stand-in (`mock.on`, `set_items`, `requests_to`) and errors use.
+///
 /// [Twitch reference](https://dev.twitch.tv/docs/api/reference#send-whisper)
 #[derive(Debug)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -85,7 +87,7 @@ impl SendWhisper {
         (self.api, req)
     }
 }
-send_as!(SendWhisper, none);
+send_as!(SendWhisper, "send-whisper", none);
 impl UserApi {
     /// Sends a whisper to a user.
     ///

@@ -1,0 +1,252 @@
+//! The messages every EventSub transport delivers, decoded: [`Notification`] (an event) and
+//! [`Revocation`] (Twitch ended a subscription), with the [`Subscription`] object both carry.
+//!
+//! A transport (WebSocket session, conduit shard, webhook) hands over the message id, the
+//! timestamp and the JSON object holding `"subscription"` (and `"event"` for a notification);
+//! [`Notification::from_payload`] picks the typed [`Event`] by the subscription's type and
+//! version. A type or version this SDK does not know becomes [`Event::Unknown`] with the raw JSON,
+//! so a new Twitch type never fails a stream.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use twitch_models::{Timestamp, TransportMethod};
+
+use super::Event;
+use crate::decode::{excerpt, json_path};
+use crate::error::{Error, Result};
+
+/// The operation name decode errors of EventSub messages carry.
+const DECODE_CONTEXT: &str = "eventsub-message";
+
+/// The `subscription` object Twitch sends with every notification and revocation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// The subscription's id.
+    pub id: String,
+    /// Its type (`channel.follow`).
+    pub r#type: String,
+    /// Its version (`"1"`, `"2"`, `"beta"`).
+    pub version: String,
+    /// `enabled`, or in a revocation the reason (`authorization_revoked`, `user_removed`,
+    /// `notification_failures_exceeded`, `version_removed`, …).
+    pub status: String,
+    /// What the subscription counts against the client's limit.
+    #[serde(default)]
+    pub cost: u64,
+    /// The condition it was created with, as Twitch echoes it.
+    #[serde(default)]
+    pub condition: Value,
+    /// Where it delivers events.
+    pub transport: Transport,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// Where a subscription delivers events, as Twitch reports it inside a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transport {
+    /// `webhook`, `websocket` or `conduit`.
+    pub method: TransportMethod,
+    /// The webhook callback URL (webhook only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<String>,
+    /// The WebSocket session id (websocket only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// The conduit id (conduit only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conduit_id: Option<String>,
+}
+
+/// An event Twitch delivered for one of the client's subscriptions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    /// The message id: the same for a redelivery, so it is the key for deduplication.
+    pub message_id: String,
+    /// When Twitch sent the message.
+    pub timestamp: Timestamp,
+    /// The subscription the event belongs to.
+    pub subscription: Subscription,
+    /// The event, typed by the subscription's type and version.
+    pub event: Event,
+}
+
+impl Notification {
+    /// Decodes a notification from `payload`: the JSON object holding `"subscription"` and
+    /// `"event"` (a webhook request body, or a WebSocket message's `payload`).
+    ///
+    /// A type or version this SDK does not know decodes as [`Event::Unknown`]. Fields Twitch adds
+    /// later are ignored. A known event whose fields do not match its model (Twitch changed a
+    /// field's type) is kept as [`Event::Unknown`] too, and a warning naming the JSON path is
+    /// logged; [`Event::from_json`] is the strict decoding. A payload that is not JSON or has no
+    /// `subscription` is an [`Error::Decode`] naming the path.
+    pub fn from_payload(
+        message_id: impl Into<String>,
+        timestamp: Timestamp,
+        payload: &[u8],
+    ) -> Result<Notification> {
+        #[derive(Deserialize)]
+        struct Wire<'a> {
+            subscription: Subscription,
+            // A batched type (drop.entitlement.grant) sends an `events` array instead.
+            #[serde(borrow, alias = "events")]
+            event: &'a RawValue,
+        }
+        let wire: Wire<'_> =
+            serde_json::from_slice(payload).map_err(|e| decode_error(payload, payload, "", e))?;
+        let raw = wire.event.get();
+        let (kind, version) = (&wire.subscription.r#type, &wire.subscription.version);
+        let event = match Event::from_json(kind, version, raw) {
+            Ok(event) => event,
+            // What Twitch sends must not fail a stream: an event that does not match its model
+            // (a field Twitch changed) is kept as JSON and the mismatch is logged.
+            Err(e) => match serde_json::from_str(raw) {
+                Ok(raw) => {
+                    let (path, message) = where_and_what(wire.event.get().as_bytes(), "event", &e);
+                    tracing::warn!(r#type = %kind, %version, %path, %message, "EventSub event does not match its model; kept as Event::Unknown");
+                    Event::Unknown {
+                        r#type: kind.clone(),
+                        version: version.clone(),
+                        raw,
+                    }
+                }
+                Err(e) => return Err(decode_error(payload, raw.as_bytes(), "event", e)),
+            },
+        };
+        Ok(Notification {
+            message_id: message_id.into(),
+            timestamp,
+            subscription: wire.subscription,
+            event,
+        })
+    }
+}
+
+/// Twitch ended a subscription; [`Subscription::status`] says why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revocation {
+    /// The message id.
+    pub message_id: String,
+    /// When Twitch sent the message.
+    pub timestamp: Timestamp,
+    /// The subscription that ended; its `status` is the reason.
+    pub subscription: Subscription,
+}
+
+impl Revocation {
+    /// Decodes a revocation from `payload`: the JSON object holding `"subscription"`.
+    pub fn from_payload(
+        message_id: impl Into<String>,
+        timestamp: Timestamp,
+        payload: &[u8],
+    ) -> Result<Revocation> {
+        #[derive(Deserialize)]
+        struct Wire {
+            subscription: Subscription,
+        }
+        let wire: Wire =
+            serde_json::from_slice(payload).map_err(|e| decode_error(payload, payload, "", e))?;
+        Ok(Revocation {
+            message_id: message_id.into(),
+            timestamp,
+            subscription: wire.subscription,
+        })
+    }
+}
+
+/// An [`Error::Decode`] for an EventSub message; `json` is the part serde read (the whole
+/// payload, or the event inside it, then `prefix` is `event`).
+fn decode_error(payload: &[u8], json: &[u8], prefix: &str, e: serde_json::Error) -> Error {
+    let (path, message) = where_and_what(json, prefix, &e);
+    Error::Decode {
+        endpoint: DECODE_CONTEXT,
+        path,
+        message,
+        excerpt: excerpt(payload),
+    }
+}
+
+/// The JSON path of a serde failure in `json` (under `prefix`) and what serde said.
+fn where_and_what(json: &[u8], prefix: &str, e: &serde_json::Error) -> (String, String) {
+    use serde_json::error::Category;
+    let text = e.to_string();
+    match e.classify() {
+        Category::Data => {
+            let message = match text.rfind(" at line ") {
+                Some(at) if e.line() > 0 => text[..at].to_owned(),
+                _ => text,
+            };
+            let inner = json_path(json, e.line(), e.column());
+            let path = match (prefix, inner.as_str()) {
+                ("", inner) => inner.to_owned(),
+                (prefix, ".") => prefix.to_owned(),
+                (prefix, inner) => format!("{prefix}.{inner}"),
+            };
+            (path, message)
+        }
+        _ => (".".to_owned(), format!("not JSON: {text}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SUBSCRIPTION: &str = r#"{"id":"f1c2a387","type":"example.future","version":"7","status":"enabled","cost":0,
+        "condition":{"broadcaster_user_id":"1337"},"transport":{"method":"websocket","session_id":"AQoQ"},
+        "created_at":"2019-11-16T10:11:12.634234626Z"}"#;
+
+    fn at() -> Timestamp {
+        Timestamp::parse("2019-11-16T10:11:12.634234626Z").unwrap()
+    }
+
+    #[test]
+    fn an_unknown_type_keeps_its_json() {
+        let payload = format!(r#"{{"subscription":{SUBSCRIPTION},"event":{{"x":[1,2]}}}}"#);
+        let n = Notification::from_payload("m1", at(), payload.as_bytes()).unwrap();
+        assert_eq!(n.message_id, "m1");
+        assert_eq!(n.subscription.r#type, "example.future");
+        assert_eq!(n.subscription.transport.session_id.as_deref(), Some("AQoQ"));
+        match &n.event {
+            Event::Unknown {
+                r#type,
+                version,
+                raw,
+            } => {
+                assert_eq!((r#type.as_str(), version.as_str()), ("example.future", "7"));
+                assert_eq!(raw, &serde_json::json!({"x": [1, 2]}));
+            }
+            other => panic!("expected Unknown, got {other:?}"),
+        }
+        assert_eq!(n.event.to_json().unwrap(), serde_json::json!({"x": [1, 2]}));
+    }
+
+    #[test]
+    fn a_revocation_carries_the_reason_in_status() {
+        let payload = format!(
+            r#"{{"subscription":{}}}"#,
+            SUBSCRIPTION.replace("enabled", "user_removed")
+        );
+        let r = Revocation::from_payload("m2", at(), payload.as_bytes()).unwrap();
+        assert_eq!(r.subscription.status, "user_removed");
+        assert_eq!(r.subscription.created_at, at());
+    }
+
+    #[test]
+    fn bad_payloads_are_decode_errors_with_a_path() {
+        let missing = br#"{"event":{}}"#;
+        let err = Notification::from_payload("m", at(), missing).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err}");
+        let wrong = format!(
+            r#"{{"subscription":{}}}"#,
+            SUBSCRIPTION.replace(r#""cost":0"#, r#""cost":"x""#)
+        );
+        match Revocation::from_payload("m", at(), wrong.as_bytes()).unwrap_err() {
+            Error::Decode { path, .. } => assert_eq!(path, "subscription.cost"),
+            other => panic!("{other}"),
+        }
+        let not_json = Notification::from_payload("m", at(), b"<html>").unwrap_err();
+        assert!(not_json.to_string().contains("not JSON"), "{not_json}");
+    }
+}
