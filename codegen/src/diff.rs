@@ -127,7 +127,7 @@ impl Report {
 
 /// What is wrong with `note` as an explanation, if anything: a spec-diff note must quote at
 /// least one line and give a reason, and a plain note must not look like the old
-/// `spec-diff: `<line>` <reason>` text form (it would explain nothing).
+/// ``spec-diff: `<line>` <reason>`` text form (it would explain nothing).
 pub fn note_problem(note: &Note) -> Option<&'static str> {
     match note {
         Note::Text(text) if text.trim_start().starts_with(NOTE_PREFIX) => {
