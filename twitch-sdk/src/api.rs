@@ -1,5 +1,6 @@
 //! The handles generated methods hang off: [`AppApi`], [`UserApi`], and the untyped [`Api`] that
 //! sends any [`Request`] and decodes the answer in one of the response shapes the spec knows.
+//! (`Api::collect`, which follows every page, lives beside the paginator in `paginate`.)
 
 use std::fmt;
 use std::future::Future;
@@ -9,7 +10,6 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use crate::error::Result;
-use crate::paginate::Paginator;
 use crate::request::Request;
 
 /// The future every generated request builder turns into when awaited.
@@ -92,16 +92,6 @@ impl Api {
             let (_, body) = session.send(req).await?;
             Ok(String::from_utf8_lossy(&body).into_owned())
         })
-    }
-
-    /// Follows every page of `req` and returns the items, at most `limit` of them.
-    pub fn collect<T: DeserializeOwned + Send + 'static>(
-        &self,
-        req: Request,
-        limit: Option<usize>,
-    ) -> ResponseFuture<Vec<T>> {
-        let paginator = Paginator::new(self.clone(), req, limit);
-        Box::pin(paginator.collect_all())
     }
 
     /// Sends `req` and decodes one page: the items, the cursor to the next, and the counts.
