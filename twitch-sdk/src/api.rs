@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
+use crate::endpoint::Endpoint;
 use crate::error::Result;
 use crate::request::Request;
 
@@ -42,11 +43,7 @@ impl Api {
 
     /// Sends `req` and decodes the one item of `data` (or `data` itself when it is an object).
     pub fn single<T: DeserializeOwned + Send + 'static>(&self, req: Request) -> ResponseFuture<T> {
-        let session = self.inner.clone();
-        Box::pin(async move {
-            let (endpoint, body) = session.send(req).await?;
-            crate::decode::single(endpoint, &session.http.decoding, &body)
-        })
+        self.decoded(req, crate::decode::single)
     }
 
     /// Sends `req` and decodes the first item of `data`, if there is one.
@@ -54,11 +51,7 @@ impl Api {
         &self,
         req: Request,
     ) -> ResponseFuture<Option<T>> {
-        let session = self.inner.clone();
-        Box::pin(async move {
-            let (endpoint, body) = session.send(req).await?;
-            crate::decode::optional(endpoint, &session.http.decoding, &body)
-        })
+        self.decoded(req, crate::decode::optional)
     }
 
     /// Sends `req` and decodes every item of `data` (`null` or absent is an empty list).
@@ -66,11 +59,7 @@ impl Api {
         &self,
         req: Request,
     ) -> ResponseFuture<Vec<T>> {
-        let session = self.inner.clone();
-        Box::pin(async move {
-            let (endpoint, body) = session.send(req).await?;
-            crate::decode::list(endpoint, &session.http.decoding, &body)
-        })
+        self.decoded(req, crate::decode::list)
     }
 
     /// Sends `req` and decodes the whole body as `T`, for operations that answer outside `data`.
@@ -78,10 +67,19 @@ impl Api {
         &self,
         req: Request,
     ) -> ResponseFuture<T> {
+        self.decoded(req, crate::decode::whole)
+    }
+
+    /// Sends `req` and decodes the body with `decode`, one of the shapes of `crate::decode`.
+    fn decoded<T, D>(&self, req: Request, decode: D) -> ResponseFuture<T>
+    where
+        T: Send + 'static,
+        D: FnOnce(&Endpoint, &crate::decode::Policy, &[u8]) -> Result<T> + Send + 'static,
+    {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::whole(endpoint, &session.http.decoding, &body)
+            decode(endpoint, &session.http.decoding, &body)
         })
     }
 
