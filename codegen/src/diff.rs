@@ -15,19 +15,20 @@
 //! response total: Helix only
 //! ```
 //!
-//! A deliberate difference is explained in the spec itself, by a note on the endpoint that quotes
-//! the line in backticks and says why ([`NOTE_PREFIX`]):
+//! A deliberate difference is explained in the spec itself, by a typed note on the endpoint
+//! that lists the line(s) exactly as printed and says why:
 //!
 //! ```yaml
 //! notes:
-//!   - "spec-diff: `response total: Helix only` The SDK returns the followers; the count is not kept."
-//!   - "spec-diff: `scope user:bot: Helix only`, `scope channel:bot: Helix only` Grants of other users."
+//!   - {spec_diff: ["response total: Helix only"], why: "The SDK returns the followers; the count is not kept."}
+//!   - {spec_diff: ["scope user:bot: Helix only", "scope channel:bot: Helix only"], why: "Grants of other users."}
 //! ```
 //!
-//! One note may quote several lines that share a reason. A quoted line that matches no
-//! difference is reported as stale, and a note without a reason as malformed, so explanations
-//! cannot outlive the difference they explain. The generated method docs show only the reason
-//! ([`note_text`]).
+//! One note may list several lines that share a reason. A listed line that matches no
+//! difference is reported as stale, and a note without a line or a reason as malformed, so
+//! explanations cannot outlive the difference they explain. The generated method docs show only
+//! the reason ([`Note::text`]). This module is an audit beside the pipeline: the generator does
+//! not use it.
 //!
 //! What the OpenAPI file states is taken as it is: `security` scopes (or, where an operation has
 //! none, the scopes its "Authorization" text names), the token types that text names (app access
@@ -42,10 +43,10 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use crate::load::Loaded;
-use crate::spec::{Endpoint, Limit, Location, Model, Param, Shape, TokenType};
+use crate::spec::{Endpoint, Limit, Location, Model, Note, Param, Shape, TokenType};
 use crate::types::{Prim, TypeExpr};
 
-/// Notes starting with this explain differences: ``spec-diff: `<line>`[, `<line>` ...] <reason>``.
+/// The old text form of a spec-diff note (``spec-diff: `<line>` <reason>``), reported when found.
 pub const NOTE_PREFIX: &str = "spec-diff:";
 
 /// One difference between the spec and the OpenAPI description.
@@ -64,7 +65,7 @@ pub struct Finding {
 pub struct NoteProblem {
     /// The endpoint carrying the note.
     pub operation: String,
-    /// The note.
+    /// What the note says (its reason, for a spec-diff note).
     pub note: String,
     /// What is wrong with it.
     pub problem: String,
@@ -124,54 +125,18 @@ impl Report {
     }
 }
 
-/// Reads a `spec-diff:` note: `None` when the note is something else; otherwise the quoted
-/// lines (one or more leading backticked segments, separated by commas) or what is wrong with
-/// the note. The text after the quoted lines is the reason (it may quote code itself), and there
-/// must be one.
-pub fn note_lines(note: &str) -> Option<Result<Vec<&str>, &'static str>> {
-    let mut rest = note.trim_start().strip_prefix(NOTE_PREFIX)?.trim_start();
-    let mut lines = Vec::new();
-    while let Some(quoted) = rest.strip_prefix('`') {
-        let Some((line, after)) = quoted.split_once('`') else {
-            return Some(Err("is malformed (a quoted line has no closing backtick)"));
-        };
-        lines.push(line.trim());
-        rest = after;
-        // Another quoted line follows a comma; anything else starts the reason.
-        match rest.trim_start().strip_prefix(',') {
-            Some(next) if next.trim_start().starts_with('`') => rest = next.trim_start(),
-            _ => break,
+/// What is wrong with `note` as an explanation, if anything: a spec-diff note must quote at
+/// least one line and give a reason, and a plain note must not look like the old
+/// ``spec-diff: `<line>` <reason>`` text form (it would explain nothing).
+pub fn note_problem(note: &Note) -> Option<&'static str> {
+    match note {
+        Note::Text(text) if text.trim_start().starts_with(NOTE_PREFIX) => {
+            Some("is malformed (write it as `{spec_diff: [<line>, ...], why: <reason>}`)")
         }
-    }
-    if lines.is_empty() {
-        return Some(Err(
-            "is malformed (expected `spec-diff: `<line>`[, `<line>` ...] <reason>`)",
-        ));
-    }
-    if rest.trim().is_empty() {
-        return Some(Err("gives no reason"));
-    }
-    Some(Ok(lines))
-}
-
-/// What a note says to people: the reason of a `spec-diff:` note, any other note whole. The
-/// generator puts this in the method docs, leaving the quoted diff lines to the spec.
-pub fn note_text(note: &str) -> &str {
-    let Some(rest) = note.trim_start().strip_prefix(NOTE_PREFIX) else {
-        return note;
-    };
-    let mut rest = rest.trim_start();
-    while let Some((_, after)) = rest.strip_prefix('`').and_then(|q| q.split_once('`')) {
-        rest = after;
-        match rest.trim_start().strip_prefix(',') {
-            Some(next) if next.trim_start().starts_with('`') => rest = next.trim_start(),
-            _ => break,
-        }
-    }
-    if rest.trim().is_empty() {
-        note
-    } else {
-        rest.trim()
+        Note::Text(_) => None,
+        Note::SpecDiff(n) if n.spec_diff.is_empty() => Some("quotes no line"),
+        Note::SpecDiff(n) if n.why.trim().is_empty() => Some("gives no reason"),
+        Note::SpecDiff(_) => None,
     }
 }
 
@@ -183,10 +148,11 @@ pub fn helix_only_response_line(path: &str) -> String {
 }
 
 /// Whether one of `notes` explains `line`.
-pub fn explained(notes: &[String], line: &str) -> bool {
-    notes
-        .iter()
-        .any(|n| matches!(note_lines(n), Some(Ok(quoted)) if quoted.contains(&line)))
+pub fn explained(notes: &[Note], line: &str) -> bool {
+    notes.iter().any(|n| match n {
+        Note::SpecDiff(n) => n.spec_diff.iter().any(|quoted| quoted == line),
+        Note::Text(_) => false,
+    })
 }
 
 /// Compares the spec with an OpenAPI description (the parsed JSON).
@@ -241,11 +207,12 @@ pub fn diff(loaded: &Loaded, openapi: &Value) -> Report {
             quoted.insert(line);
         }
         for note in &e.notes {
-            let problems = match note_lines(note) {
-                None => continue,
-                Some(Err(problem)) => vec![problem.to_owned()],
-                Some(Ok(lines)) => lines
-                    .into_iter()
+            let problems = match (note_problem(note), note) {
+                (Some(problem), _) => vec![problem.to_owned()],
+                (None, Note::Text(_)) => continue,
+                (None, Note::SpecDiff(n)) => n
+                    .spec_diff
+                    .iter()
                     .filter(|line| !quoted.contains(*line))
                     .map(|line| format!("is stale (no difference `{line}`)"))
                     .collect(),
@@ -253,7 +220,7 @@ pub fn diff(loaded: &Loaded, openapi: &Value) -> Report {
             for problem in problems {
                 report.note_problems.push(NoteProblem {
                     operation: e.operation.clone(),
-                    note: note.clone(),
+                    note: note.text().to_owned(),
                     problem,
                 });
             }
@@ -1178,27 +1145,26 @@ mod tests {
 
     #[test]
     fn notes() {
-        assert_eq!(note_lines("Plain note."), None);
-        assert_eq!(
-            note_lines("spec-diff: `scope a:b: Helix only` Helix lists an optional scope."),
-            Some(Ok(vec!["scope a:b: Helix only"]))
-        );
-        assert_eq!(
-            note_lines("spec-diff: `x: Helix only`, `y: spec only` Both `z`."),
-            Some(Ok(vec!["x: Helix only", "y: spec only"]))
-        );
-        assert!(matches!(note_lines("spec-diff: scope a:b"), Some(Err(_))));
-        assert!(matches!(note_lines("spec-diff: `scope a:b`"), Some(Err(_))));
-        assert!(matches!(note_lines("spec-diff: `scope a:b"), Some(Err(_))));
-        assert_eq!(
-            note_lines("spec-diff: `x: Helix only` `y` is why."),
-            Some(Ok(vec!["x: Helix only"]))
-        );
-        let notes = vec!["spec-diff: `x: Helix only`, `y: Helix only` why".to_owned()];
+        let spec_diff = |lines: &[&str], why: &str| {
+            Note::SpecDiff(crate::spec::SpecDiffNote {
+                spec_diff: lines.iter().map(|l| (*l).to_owned()).collect(),
+                why: why.to_owned(),
+            })
+        };
+        let notes = vec![
+            spec_diff(&["x: Helix only", "y: Helix only"], "why"),
+            Note::Text("Plain `note`.".to_owned()),
+        ];
         assert!(explained(&notes, "x: Helix only"));
         assert!(explained(&notes, "y: Helix only"));
         assert!(!explained(&notes, "z: Helix only"));
-        assert_eq!(note_text(&notes[0]), "why");
-        assert_eq!(note_text("Plain `note`."), "Plain `note`.");
+        assert_eq!(notes[0].text(), "why");
+        assert_eq!(notes[1].text(), "Plain `note`.");
+        assert_eq!(note_problem(&notes[0]), None);
+        assert_eq!(note_problem(&notes[1]), None);
+        assert!(note_problem(&spec_diff(&[], "why")).is_some());
+        assert!(note_problem(&spec_diff(&["x: Helix only"], " ")).is_some());
+        let old_form = Note::Text("spec-diff: `x: Helix only` why".to_owned());
+        assert!(note_problem(&old_form).is_some());
     }
 }

@@ -12,12 +12,12 @@ pub struct Ir {
     pub model_files: Vec<ModelFile>,
     /// One per group that has endpoints, sorted by module.
     pub sdk_files: Vec<SdkFile>,
-    /// What the request modules import through `generated::prelude`.
-    pub prelude: Prelude,
     /// Every endpoint static, sorted by path then method.
     pub endpoints: Vec<EndpointRef>,
     /// The builders each request module exports, by module; builders sorted by name.
     pub requests: Vec<(Ident, Vec<Ident>)>,
+    /// The spec's shared error meanings as `(constant, text)`, sorted by name.
+    pub shared_errors: Vec<(Ident, String)>,
     /// `(operation, minified JSON)` example response bodies, sorted by operation.
     pub examples: Vec<(String, String)>,
     /// One call of every API method, for the every-method test.
@@ -42,7 +42,7 @@ pub struct ModelFile {
 pub struct ModelImports {
     /// `std::collections::BTreeMap`
     pub btree_map: bool,
-    /// `std::{convert::Infallible, fmt, str::FromStr}` and the serde (de)serializer traits, for enums.
+    /// `crate::string_enum::string_enum`, for enums.
     pub enums: bool,
     /// `crate::Timestamp`
     pub timestamp: bool,
@@ -126,21 +126,6 @@ pub struct AliasModel {
     pub docs: Vec<String>,
 }
 
-/// Names the request modules need; the prelude imports exactly these.
-#[derive(Debug, Clone, Default)]
-pub struct Prelude {
-    /// Items of `crate::endpoint`, sorted.
-    pub endpoint: Vec<&'static str>,
-    /// Items of the crate root (runtime types), sorted.
-    pub runtime: Vec<&'static str>,
-    /// `crate::request::Request`
-    pub request: bool,
-    /// `std::future::IntoFuture`
-    pub into_future: bool,
-    /// `twitch_models as models`
-    pub models: bool,
-}
-
 /// `twitch-sdk/src/generated/<group>.rs`.
 #[derive(Debug, Clone)]
 pub struct SdkFile {
@@ -187,11 +172,22 @@ pub struct EndpointStatic {
     /// must moderate.
     pub acting_user: Option<(String, Option<String>)>,
     /// Error statuses, ascending.
-    pub errors: Vec<(u16, String)>,
+    pub errors: Vec<ErrorStatic>,
     /// Reference link.
     pub reference: String,
     /// The response model holds a secret field: errors must not quote the body.
     pub secret_response: bool,
+}
+
+/// One documented error status of an endpoint.
+#[derive(Debug, Clone)]
+pub struct ErrorStatic {
+    /// The status.
+    pub status: u16,
+    /// Its meaning, on one line.
+    pub text: String,
+    /// The `shared_errors` constant holding the meaning, when the spec refers to a shared one.
+    pub shared: Option<Ident>,
 }
 
 /// A `Param` literal.
@@ -265,8 +261,6 @@ pub struct Builder {
     pub send: Send,
     /// The model type `T` of the runtime call (`api.list::<T>`), if the shape has one.
     pub model: Option<TokenStream>,
-    /// `IntoFuture::Output` is `Result<output>`.
-    pub output: TokenStream,
     /// The item model `paginate()` and `into_stream()` page over: the model of a paginated
     /// response, or the item of a paged envelope; `None` when the builder does not page.
     pub page_item: Option<TokenStream>,

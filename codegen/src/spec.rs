@@ -23,6 +23,28 @@ pub struct SpecFile {
     /// Models (structs and enums) first described in this group. Names are global across files.
     #[serde(default)]
     pub models: Vec<Model>,
+    /// Error meanings many operations share, by snake_case name (`token`), referenced from an
+    /// endpoint's `errors` as `{shared: token}`. Names are global across files.
+    #[serde(default)]
+    pub shared_errors: BTreeMap<String, String>,
+}
+
+/// What an error status means for one operation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ErrorMeaning {
+    /// The meaning in words.
+    Text(String),
+    /// A reference to a shared meaning.
+    Shared(SharedError),
+}
+
+/// `{shared: name}`: a reference to an entry of some file's `shared_errors`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedError {
+    /// The entry's name.
+    pub shared: String,
 }
 
 /// One Helix operation: an HTTP method on a path.
@@ -59,14 +81,46 @@ pub struct Endpoint {
     pub pagination: Option<Pagination>,
     /// What a successful call returns.
     pub response: Response,
-    /// Documented error statuses and what each means for this operation.
+    /// Documented error statuses and what each means for this operation: the meaning in words,
+    /// or `{shared: name}` for one of the [`SpecFile::shared_errors`].
     #[serde(default)]
-    pub errors: BTreeMap<u16, String>,
+    pub errors: BTreeMap<u16, ErrorMeaning>,
     /// The SDK methods that call this operation.
     pub methods: Vec<Method>,
     /// Deliberate differences from Helix or from the reference library, with the reason.
     #[serde(default)]
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// A note on an endpoint: words, or `{spec_diff: [line, ...], why: reason}` explaining lines
+/// of `cargo xtask spec-diff`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Note {
+    /// A note in words.
+    Text(String),
+    /// An explanation of deliberate differences from Helix's OpenAPI description.
+    SpecDiff(SpecDiffNote),
+}
+
+impl Note {
+    /// What the note says to people (the reason, for a spec-diff note).
+    pub fn text(&self) -> &str {
+        match self {
+            Note::Text(text) => text,
+            Note::SpecDiff(n) => &n.why,
+        }
+    }
+}
+
+/// `{spec_diff: [line, ...], why: reason}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecDiffNote {
+    /// The `spec-diff` lines explained, exactly as it prints them.
+    pub spec_diff: Vec<String>,
+    /// Why the spec differs on purpose.
+    pub why: String,
 }
 
 /// HTTP methods Helix uses.

@@ -11,7 +11,8 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::Loaded;
 use crate::naming;
 use crate::spec::{
-    ActingUser, Endpoint, Limit, Location, Method, Model, Param, ParamRef, Shape, TokenType,
+    ActingUser, Endpoint, ErrorMeaning, Limit, Location, Method, Model, Param, ParamRef, Shape,
+    TokenType,
 };
 use crate::types::{Prim, TypeExpr};
 
@@ -22,6 +23,29 @@ pub struct Index {
     pub models: BTreeMap<String, ModelInfo>,
     /// The models (aliases included) holding a `secret` field at any depth.
     pub secret_models: BTreeSet<String>,
+    /// The shared error meanings of every file, by name.
+    pub shared_errors: BTreeMap<String, String>,
+    /// By operation, then wire name: the Rust name of each parameter, which every method
+    /// binding it agrees on (the wire name's field name where no method binds it).
+    pub rust_names: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Index {
+    /// The meaning `m` stands for, and the shared name it refers to (if it is a reference).
+    /// Validation has checked every reference, so an unknown one cannot reach the caller; it
+    /// reads as its name rather than panicking.
+    pub fn error_text<'m>(&'m self, m: &'m ErrorMeaning) -> (&'m str, Option<&'m str>) {
+        match m {
+            ErrorMeaning::Text(text) => (text, None),
+            ErrorMeaning::Shared(r) => {
+                let text = self
+                    .shared_errors
+                    .get(&r.shared)
+                    .map_or(r.shared.as_str(), String::as_str);
+                (text, Some(&r.shared))
+            }
+        }
+    }
 }
 
 impl Index {
@@ -112,8 +136,10 @@ pub fn validate(loaded: &Loaded) -> Result<Index, Diagnostics> {
         loaded,
         problems: Vec::new(),
         index: Index::default(),
+        used_shared_errors: BTreeSet::new(),
     };
     v.collect_models();
+    v.collect_shared_errors();
     let mut seen = Seen::default();
     for (i, file) in loaded.files.iter().enumerate() {
         let display = file.display.as_str();
@@ -146,6 +172,7 @@ pub fn validate(loaded: &Loaded) -> Result<Index, Diagnostics> {
         }
     }
     v.check_examples();
+    v.check_shared_errors_used();
     v.index.secret_models = secret_models(loaded);
     // Global checks report as they go; list each file's problems together, in the order found.
     v.problems.sort_by(|a, b| a.file.cmp(&b.file));
@@ -197,6 +224,8 @@ struct Validator<'a> {
     loaded: &'a Loaded,
     problems: Vec<Diagnostic>,
     index: Index,
+    /// Shared error names some endpoint refers to.
+    used_shared_errors: BTreeSet<String>,
 }
 
 /// `string` or `string[]`: the types a `secret` marker applies to.
@@ -266,6 +295,54 @@ impl Validator<'_> {
     }
 
     /// Registers every model and alias name, reporting bad and duplicate names.
+    /// Gathers every file's `shared_errors`; a name must be a snake_case identifier (it becomes
+    /// a constant) and defined once across the spec.
+    fn collect_shared_errors(&mut self) {
+        let loaded = self.loaded;
+        for file in &loaded.files {
+            for (name, text) in &file.spec.shared_errors {
+                let field = format!("shared_errors.{name}");
+                if !naming::is_snake_ident(name) {
+                    self.report(
+                        &file.display,
+                        None,
+                        Some(&field),
+                        format!("bad Rust identifier `{name}`: shared error names are snake_case"),
+                    );
+                } else if self.index.shared_errors.contains_key(name) {
+                    self.report(
+                        &file.display,
+                        None,
+                        Some(&field),
+                        format!(
+                            "shared error `{name}` is defined twice; names are global across files"
+                        ),
+                    );
+                } else {
+                    self.index.shared_errors.insert(name.clone(), text.clone());
+                }
+            }
+        }
+    }
+
+    /// A shared error no endpoint refers to is a leftover: report it.
+    fn check_shared_errors_used(&mut self) {
+        let loaded = self.loaded;
+        for file in &loaded.files {
+            for name in file.spec.shared_errors.keys() {
+                let defined = self.index.shared_errors.contains_key(name);
+                if defined && !self.used_shared_errors.contains(name) {
+                    self.report(
+                        &file.display,
+                        None,
+                        Some(&format!("shared_errors.{name}")),
+                        format!("shared error `{name}` is used by no endpoint; remove it"),
+                    );
+                }
+            }
+        }
+    }
+
     fn collect_models(&mut self) {
         let loaded = self.loaded;
         let mut defined_in: BTreeMap<String, String> = BTreeMap::new();
@@ -657,14 +734,30 @@ impl Validator<'_> {
             }
             (None, false) => {}
         }
-        for status in e.errors.keys() {
+        for (status, meaning) in &e.errors {
+            let field = format!("errors[{status}]");
             if !(400..=599).contains(status) {
                 self.report(
                     file,
                     Some(item),
-                    Some(&format!("errors[{status}]")),
+                    Some(&field),
                     "error statuses are 4xx or 5xx",
                 );
+            }
+            if let ErrorMeaning::Shared(r) = meaning {
+                if self.index.shared_errors.contains_key(&r.shared) {
+                    self.used_shared_errors.insert(r.shared.clone());
+                } else {
+                    self.report(
+                        file,
+                        Some(item),
+                        Some(&field),
+                        format!(
+                            "unknown shared error `{}`: define it under `shared_errors`",
+                            r.shared
+                        ),
+                    );
+                }
             }
         }
 
@@ -679,6 +772,46 @@ impl Validator<'_> {
         for m in &e.methods {
             self.check_method(file, item, e, m, seen);
         }
+        self.check_rust_names_agree(file, item, e);
+    }
+
+    /// The endpoint table carries one Rust name per wire parameter (for error messages about
+    /// it), so every method binding the parameter must call it the same.
+    fn check_rust_names_agree(&mut self, file: &str, item: &str, e: &Endpoint) {
+        let mut names: BTreeMap<&str, (String, &str)> = BTreeMap::new();
+        for m in &e.methods {
+            let b = bindings(e, m);
+            for r in b.args.iter().chain(&b.options) {
+                let Ok(name) = binding_name(r) else { continue };
+                let param = e.params.iter().find(|p| p.name == r.param);
+                let Some(param) = param else { continue };
+                match names.get(param.name.as_str()) {
+                    None => {
+                        names.insert(&param.name, (name, &m.name));
+                    }
+                    Some((first, first_method)) if *first != name && *first_method != m.name => {
+                        let message = format!(
+                            "method `{}` names parameter `{}` `{name}` but method `{first_method}` names it `{first}`; all methods must use one Rust name per parameter",
+                            m.name, param.name
+                        );
+                        self.report(file, Some(item), Some("methods"), message);
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        let resolved = e
+            .params
+            .iter()
+            .map(|p| {
+                let rust = match names.get(p.name.as_str()) {
+                    Some((name, _)) => name.clone(),
+                    None => naming::field_name(&p.name).unwrap_or_else(|_| p.name.clone()),
+                };
+                (p.name.clone(), rust)
+            })
+            .collect();
+        self.index.rust_names.insert(e.operation.clone(), resolved);
     }
 
     /// Checks an `acting_user` rule: it needs user tokens and names string parameters.

@@ -86,7 +86,7 @@ fn write_then_check_then_detect_drift() {
     assert_eq!(sync::check(&root).unwrap(), Vec::new());
     assert!(!root.join("twitch-sdk/src/generated/old_group.rs").exists());
     let sdk_users = fs::read_to_string(&users).unwrap();
-    assert!(sdk_users.contains("max: Some(99)"), "{sdk_users}");
+    assert!(sdk_users.contains("Limit::at_most(99)"), "{sdk_users}");
 
     let _ = fs::remove_dir_all(&root);
 }

@@ -4,7 +4,7 @@
 //! - `<operation>.json` (a response body): for the shapes `list`, `paginated`, `single` and
 //!   `optional` every item of `data` decodes into the response model, and the body holds nothing
 //!   else besides `pagination` (paginated operations) and top-level fields the SDK leaves out on
-//!   purpose, which the spec explains with a `spec-diff:` note (`response total: Helix only`);
+//!   purpose, which the spec explains with a typed `spec_diff` note (`response total: Helix only`);
 //!   for `envelope` the whole body is the model.
 //! - `<operation>.request.json` (a request body): every key is a body parameter of the operation
 //!   (dotted names such as `data.user_id` reach into nested objects) and its value decodes into

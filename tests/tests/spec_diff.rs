@@ -82,7 +82,7 @@ fn notes_explain_and_stale_or_malformed_notes_are_reported() {
     assert_eq!(
         problems,
         [
-            "get-widgets: is malformed (expected `spec-diff: `<line>`[, `<line>` ...] <reason>`)",
+            "get-widgets: is malformed (write it as `{spec_diff: [<line>, ...], why: <reason>}`)",
             "get-widgets: is stale (no difference `param query.nothing: Helix only`)",
             "get-widgets: is stale (no difference `scope widgets:admin: Helix only`)",
         ]

@@ -5,6 +5,7 @@
 //!
 //! - [`Timestamp`], the RFC 3339 date-time Helix sends;
 //! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`;
+//! - `string_enum!`, the conversions, `Display` and serde of every generated string enum;
 //! - [`Redacted`], what a field the spec marks `secret` (a stream key, a webhook secret) prints
 //!   as in `Debug`.
 //!
@@ -27,6 +28,7 @@ use time::format_description::well_known::Rfc3339;
 #[rustfmt::skip]
 mod generated;
 
+mod string_enum;
 mod transport;
 
 pub mod events;

@@ -1,5 +1,6 @@
 //! The handles generated methods hang off: [`AppApi`], [`UserApi`], and the untyped [`Api`] that
 //! sends any [`Request`] and decodes the answer in one of the response shapes the spec knows.
+//! (`Api::collect`, which follows every page, lives beside the paginator in `paginate`.)
 
 use std::fmt;
 use std::future::Future;
@@ -8,8 +9,8 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
+use crate::endpoint::Endpoint;
 use crate::error::Result;
-use crate::paginate::Paginator;
 use crate::request::Request;
 
 /// The future every generated request builder turns into when awaited.
@@ -42,11 +43,7 @@ impl Api {
 
     /// Sends `req` and decodes the one item of `data` (or `data` itself when it is an object).
     pub fn single<T: DeserializeOwned + Send + 'static>(&self, req: Request) -> ResponseFuture<T> {
-        let session = self.inner.clone();
-        Box::pin(async move {
-            let (endpoint, body) = session.send(req).await?;
-            crate::decode::single(endpoint, &session.http.decoding, &body)
-        })
+        self.decoded(req, crate::decode::single)
     }
 
     /// Sends `req` and decodes the first item of `data`, if there is one.
@@ -54,11 +51,7 @@ impl Api {
         &self,
         req: Request,
     ) -> ResponseFuture<Option<T>> {
-        let session = self.inner.clone();
-        Box::pin(async move {
-            let (endpoint, body) = session.send(req).await?;
-            crate::decode::optional(endpoint, &session.http.decoding, &body)
-        })
+        self.decoded(req, crate::decode::optional)
     }
 
     /// Sends `req` and decodes every item of `data` (`null` or absent is an empty list).
@@ -66,11 +59,7 @@ impl Api {
         &self,
         req: Request,
     ) -> ResponseFuture<Vec<T>> {
-        let session = self.inner.clone();
-        Box::pin(async move {
-            let (endpoint, body) = session.send(req).await?;
-            crate::decode::list(endpoint, &session.http.decoding, &body)
-        })
+        self.decoded(req, crate::decode::list)
     }
 
     /// Sends `req` and decodes the whole body as `T`, for operations that answer outside `data`.
@@ -78,10 +67,19 @@ impl Api {
         &self,
         req: Request,
     ) -> ResponseFuture<T> {
+        self.decoded(req, crate::decode::whole)
+    }
+
+    /// Sends `req` and decodes the body with `decode`, one of the shapes of `crate::decode`.
+    fn decoded<T, D>(&self, req: Request, decode: D) -> ResponseFuture<T>
+    where
+        T: Send + 'static,
+        D: FnOnce(&Endpoint, &crate::decode::Policy, &[u8]) -> Result<T> + Send + 'static,
+    {
         let session = self.inner.clone();
         Box::pin(async move {
             let (endpoint, body) = session.send(req).await?;
-            crate::decode::whole(endpoint, &session.http.decoding, &body)
+            decode(endpoint, &session.http.decoding, &body)
         })
     }
 
@@ -92,16 +90,6 @@ impl Api {
             let (_, body) = session.send(req).await?;
             Ok(String::from_utf8_lossy(&body).into_owned())
         })
-    }
-
-    /// Follows every page of `req` and returns the items, at most `limit` of them.
-    pub fn collect<T: DeserializeOwned + Send + 'static>(
-        &self,
-        req: Request,
-        limit: Option<usize>,
-    ) -> ResponseFuture<Vec<T>> {
-        let paginator = Paginator::new(self.clone(), req, limit);
-        Box::pin(paginator.collect_all())
     }
 
     /// Sends `req` and decodes one page: the items, the cursor to the next, and the counts.

@@ -47,6 +47,24 @@ pub struct TokenTypes {
     pub user: bool,
 }
 
+impl TokenTypes {
+    /// App access tokens only.
+    pub(crate) const APP: TokenTypes = TokenTypes {
+        app: true,
+        user: false,
+    };
+    /// User access tokens only.
+    pub(crate) const USER: TokenTypes = TokenTypes {
+        app: false,
+        user: true,
+    };
+    /// Either kind of token.
+    pub(crate) const ANY: TokenTypes = TokenTypes {
+        app: true,
+        user: true,
+    };
+}
+
 /// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Location {
@@ -66,6 +84,30 @@ pub struct Limit {
 }
 
 impl Limit {
+    /// From `min` to `max`, both included.
+    pub(crate) const fn between(min: i64, max: i64) -> Limit {
+        Limit {
+            min: Some(min),
+            max: Some(max),
+        }
+    }
+
+    /// At least `min`.
+    pub(crate) const fn at_least(min: i64) -> Limit {
+        Limit {
+            min: Some(min),
+            max: None,
+        }
+    }
+
+    /// At most `max`.
+    pub(crate) const fn at_most(max: i64) -> Limit {
+        Limit {
+            min: None,
+            max: Some(max),
+        }
+    }
+
     /// Whether `n` lies within the bound.
     pub const fn contains(&self, n: i64) -> bool {
         let above = match self.min {
@@ -112,6 +154,69 @@ pub struct Param {
     pub values: &'static [&'static str],
 }
 
+// Const constructors, so a generated parameter table holds one line per parameter:
+// `Param::query("first").range(Limit::between(1, 100))`.
+impl Param {
+    /// An optional query parameter without limits, whose Rust name is its wire name.
+    pub(crate) const fn query(name: &'static str) -> Param {
+        Param::new(name, Location::Query)
+    }
+
+    /// An optional body parameter without limits, whose Rust name is its wire name.
+    pub(crate) const fn body(name: &'static str) -> Param {
+        Param::new(name, Location::Body)
+    }
+
+    const fn new(name: &'static str, location: Location) -> Param {
+        Param {
+            name,
+            rust_name: name,
+            location,
+            required: false,
+            items: None,
+            length: None,
+            range: None,
+            values: &[],
+        }
+    }
+
+    /// The argument or setter has another name than the wire parameter.
+    pub(crate) const fn rust(mut self, rust_name: &'static str) -> Param {
+        self.rust_name = rust_name;
+        self
+    }
+
+    /// Helix rejects the call without it.
+    pub(crate) const fn required(mut self) -> Param {
+        self.required = true;
+        self
+    }
+
+    /// How many items a list may hold.
+    pub(crate) const fn items(mut self, limit: Limit) -> Param {
+        self.items = Some(limit);
+        self
+    }
+
+    /// How many characters a string may hold.
+    pub(crate) const fn length(mut self, limit: Limit) -> Param {
+        self.length = Some(limit);
+        self
+    }
+
+    /// The range of a number.
+    pub(crate) const fn range(mut self, limit: Limit) -> Param {
+        self.range = Some(limit);
+        self
+    }
+
+    /// The values a string may take.
+    pub(crate) const fn values(mut self, values: &'static [&'static str]) -> Param {
+        self.values = values;
+        self
+    }
+}
+
 /// How an operation pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
@@ -121,6 +226,30 @@ pub struct Paging {
     pub max_page_size: Option<u32>,
     /// Whether Helix accepts `before` for the previous page.
     pub before: bool,
+}
+
+impl Paging {
+    /// Pages without a page-size parameter, forward only.
+    pub(crate) const CURSOR: Paging = Paging {
+        page_size: None,
+        max_page_size: None,
+        before: false,
+    };
+
+    /// The page size travels as `page_size`, at most `max` (when Helix documents a maximum).
+    pub(crate) const fn sized(page_size: &'static str, max: Option<u32>) -> Paging {
+        Paging {
+            page_size: Some(page_size),
+            max_page_size: max,
+            before: false,
+        }
+    }
+
+    /// Helix also pages back (`before`).
+    pub(crate) const fn before(mut self) -> Paging {
+        self.before = true;
+        self
+    }
 }
 
 /// Who may make a call for someone, where Helix checks it against the user token.
@@ -135,6 +264,24 @@ pub struct ActingUser {
     pub param: &'static str,
     /// The channel the acting user must own or moderate (`broadcaster_id`).
     pub moderates: Option<&'static str>,
+}
+
+impl ActingUser {
+    /// `param` must be the token's user.
+    pub(crate) const fn new(param: &'static str) -> ActingUser {
+        ActingUser {
+            param,
+            moderates: None,
+        }
+    }
+
+    /// `param` must be the token's user, who owns or moderates the channel `moderates` names.
+    pub(crate) const fn moderating(param: &'static str, moderates: &'static str) -> ActingUser {
+        ActingUser {
+            param,
+            moderates: Some(moderates),
+        }
+    }
 }
 
 /// One Helix operation, as the spec describes it.
@@ -172,6 +319,24 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
+    /// The fields a generated static leaves at their usual value (`..Endpoint::BLANK`): no
+    /// scopes, parameters, paging, acting-user rule or errors, and a response without secrets.
+    pub(crate) const BLANK: Endpoint = Endpoint {
+        operation: "",
+        method: HttpMethod::Get,
+        path: "",
+        tokens: TokenTypes::ANY,
+        scopes_all_of: &[],
+        scopes_any_of: &[],
+        scopes_partial: None,
+        params: &[],
+        paging: None,
+        acting_user: None,
+        errors: &[],
+        reference: "",
+        secret_response: false,
+    };
+
     /// The documented meaning of `status` for this operation, if the spec has one.
     pub fn error_meaning(&self, status: u16) -> Option<&'static str> {
         self.errors

@@ -18,6 +18,7 @@ mod decode;
 pub mod eventsub;
 #[cfg(feature = "redis")]
 pub mod fleet;
+mod glue;
 mod http;
 mod paginate;
 mod ratelimit;

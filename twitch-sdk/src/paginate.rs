@@ -21,9 +21,21 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 
-use crate::api::Api;
+use crate::api::{Api, ResponseFuture};
 use crate::error::{Error, Result};
 use crate::request::Request;
+
+impl Api {
+    /// Follows every page of `req` and returns the items, at most `limit` of them.
+    pub fn collect<T: DeserializeOwned + Send + 'static>(
+        &self,
+        req: Request,
+        limit: Option<usize>,
+    ) -> ResponseFuture<Vec<T>> {
+        let paginator = Paginator::new(self.clone(), req, limit);
+        Box::pin(paginator.collect_all())
+    }
+}
 
 /// Pages through a paginated operation by hand; the equivalent of the reference library's
 /// `PaginatedRequest`.

@@ -19,19 +19,13 @@ pub struct Request {
     pub(crate) query: Vec<(&'static str, String)>,
     /// Top-level body keys set one by one.
     pub(crate) fields: Map<String, Value>,
-    /// A body given whole; wins over `fields`.
-    pub(crate) root: Option<Value>,
     /// Parameters left empty that default to the token's user id in the user API.
     pub(crate) token_user: Vec<(&'static str, Location)>,
 }
 
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let body_keys: Vec<&str> = match &self.root {
-            Some(Value::Object(map)) => map.keys().map(String::as_str).collect(),
-            Some(_) => vec!["(whole body)"],
-            None => self.fields.keys().map(String::as_str).collect(),
-        };
+        let body_keys: Vec<&str> = self.fields.keys().map(String::as_str).collect();
         f.debug_struct("Request")
             .field("operation", &self.endpoint.operation)
             .field("query", &self.query)
@@ -48,7 +42,6 @@ impl Request {
             endpoint,
             query: Vec::new(),
             fields: Map::new(),
-            root: None,
             token_user: Vec::new(),
         }
     }
@@ -63,13 +56,9 @@ impl Request {
         &self.query
     }
 
-    /// The JSON body, if one was set: the whole-body value, or the object of the keys set.
+    /// The JSON body, if a key was set: the object of the keys set.
     pub fn body_json(&self) -> Option<Value> {
-        match (&self.root, self.fields.is_empty()) {
-            (Some(root), _) => Some(root.clone()),
-            (None, false) => Some(Value::Object(self.fields.clone())),
-            (None, true) => None,
-        }
+        (!self.fields.is_empty()).then(|| Value::Object(self.fields.clone()))
     }
 
     /// Adds `name=value` to the query string.
@@ -123,11 +112,6 @@ impl Request {
         if let Some(value) = value {
             self.body(name, value);
         }
-    }
-
-    /// Uses `value` as the whole body, for operations whose body is one model.
-    pub fn body_root<T: Serialize + ?Sized>(&mut self, value: &T) {
-        self.root = Some(serde_json::to_value(value).unwrap_or(Value::Null));
     }
 
     /// Sets a parameter that, left empty, defaults to the token's user id in the user API.

@@ -52,11 +52,6 @@ pub fn emit(ir: &Ir) -> Result<Vec<Output>, Diagnostics> {
         "spec/*.yaml".to_owned(),
         sdk::mod_file(ir),
     ));
-    jobs.push((
-        format!("{SDK_DIR}/prelude.rs"),
-        "spec/*.yaml".to_owned(),
-        sdk::prelude(&ir.prelude),
-    ));
     match sdk::examples(&ir.examples) {
         Ok(tokens) => jobs.push((
             format!("{SDK_DIR}/examples.rs"),

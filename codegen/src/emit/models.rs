@@ -47,27 +47,22 @@ pub fn file(f: &ModelFile) -> TokenStream {
             use std::collections::BTreeMap;
         ));
     }
-    if f.imports.enums {
-        uses.push(quote!(
-            use std::convert::Infallible;
-        ));
+    if f.imports.redacted {
         uses.push(quote!(
             use std::fmt;
         ));
-        uses.push(quote!(
-            use std::str::FromStr;
-        ));
-        uses.push(quote!(
-            use serde::{Deserialize, Deserializer, Serialize, Serializer};
-        ));
-    } else {
-        if f.imports.redacted {
-            uses.push(quote!(
-                use std::fmt;
-            ));
-        }
+    }
+    if f.items
+        .iter()
+        .any(|item| matches!(item, ModelItem::Struct(_)))
+    {
         uses.push(quote!(
             use serde::{Deserialize, Serialize};
+        ));
+    }
+    if f.imports.enums {
+        uses.push(quote!(
+            use crate::string_enum::string_enum;
         ));
     }
     let mut crate_items: Vec<Ident> = f.imports.models.clone();
@@ -194,47 +189,7 @@ fn enum_model(e: &EnumModel) -> TokenStream {
             }
         }
 
-        impl From<&str> for #ident {
-            fn from(value: &str) -> Self {
-                Self::known(value).unwrap_or_else(|| #ident::Unknown(value.to_owned()))
-            }
-        }
-
-        impl From<String> for #ident {
-            fn from(value: String) -> Self {
-                match Self::known(&value) {
-                    Some(known) => known,
-                    None => #ident::Unknown(value),
-                }
-            }
-        }
-
-        impl FromStr for #ident {
-            type Err = Infallible;
-
-            fn from_str(value: &str) -> Result<Self, Infallible> {
-                Ok(Self::from(value))
-            }
-        }
-
-        impl fmt::Display for #ident {
-            /// The wire value, padded and aligned as the format asks (`{:<12}`).
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.pad(self.as_str())
-            }
-        }
-
-        impl Serialize for #ident {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for #ident {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                String::deserialize(deserializer).map(Self::from)
-            }
-        }
+        string_enum!(#ident);
     }
 }
 

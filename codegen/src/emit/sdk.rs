@@ -14,12 +14,18 @@ pub fn mod_file(ir: &Ir) -> TokenStream {
         let (module, ident) = (&e.module, &e.ident);
         quote!(&#module::#ident)
     });
+    let shared_errors = ir.shared_errors.iter().map(|(name, text)| {
+        let doc = format!(" `{}`", name.to_string().to_ascii_lowercase());
+        quote! {
+            #[doc = #doc]
+            pub(crate) const #name: &str = #text;
+        }
+    });
     let reexports = ir
         .requests
         .iter()
         .map(|(module, builders)| quote!(pub use super::#module::{ #(#builders),* };));
     quote! {
-        mod prelude;
         #( mod #modules; )*
         #[cfg(feature = "mock")]
         mod examples;
@@ -28,6 +34,11 @@ pub fn mod_file(ir: &Ir) -> TokenStream {
         pub(crate) use examples::EXAMPLES;
 
         use crate::endpoint::Endpoint;
+
+        /// Error meanings many operations share, defined once under `shared_errors` in the spec.
+        pub(crate) mod shared_errors {
+            #(#shared_errors)*
+        }
 
         /// Every Helix operation the SDK describes, sorted by path, then method.
         pub static ENDPOINTS: &[&Endpoint] = &[ #(#endpoints),* ];
@@ -38,36 +49,6 @@ pub fn mod_file(ir: &Ir) -> TokenStream {
             #(#reexports)*
         }
     }
-}
-
-/// `generated/prelude.rs`: exactly the names the request modules use.
-pub fn prelude(p: &Prelude) -> TokenStream {
-    let ident = |name: &str| proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
-    let mut uses = Vec::new();
-    if p.into_future {
-        uses.push(quote!(
-            pub(crate) use std::future::IntoFuture;
-        ));
-    }
-    if p.models {
-        uses.push(quote!(
-            pub(crate) use twitch_models as models;
-        ));
-    }
-    if !p.endpoint.is_empty() {
-        let names = p.endpoint.iter().map(|n| ident(n));
-        uses.push(quote!(pub(crate) use crate::endpoint::{ #(#names),* };));
-    }
-    if p.request {
-        uses.push(quote!(
-            pub(crate) use crate::request::Request;
-        ));
-    }
-    if !p.runtime.is_empty() {
-        let names = p.runtime.iter().map(|n| ident(n));
-        uses.push(quote!(pub(crate) use crate::{ #(#names),* };));
-    }
-    quote!( #(#uses)* )
 }
 
 /// `generated/examples.rs`: example bodies for the stand-in server, as raw string literals.
@@ -106,7 +87,7 @@ pub fn file(f: &SdkFile) -> TokenStream {
         quote!(impl UserApi { #(#methods)* })
     });
     quote! {
-        use crate::generated::prelude::*;
+        use crate::glue::*;
         #(#statics)*
         #(#builders)*
         #app
@@ -118,82 +99,136 @@ fn strs(values: &[String]) -> TokenStream {
     quote!(&[ #(#values),* ])
 }
 
-fn bound(b: Option<Bound>) -> TokenStream {
-    option(b, |b| {
-        let (min, max) = (option(b.min, int), option(b.max, int));
-        quote!(Limit { min: #min, max: #max })
-    })
+fn limit(b: Bound) -> TokenStream {
+    match (b.min, b.max) {
+        (Some(min), Some(max)) => {
+            let (min, max) = (int(min), int(max));
+            quote!(Limit::between(#min, #max))
+        }
+        (Some(min), None) => {
+            let min = int(min);
+            quote!(Limit::at_least(#min))
+        }
+        (None, Some(max)) => {
+            let max = int(max);
+            quote!(Limit::at_most(#max))
+        }
+        (None, None) => quote!(Limit {
+            min: None,
+            max: None
+        }),
+    }
 }
 
+/// One `Param` on one line: a const constructor plus a call per fact that differs from it.
+fn param(p: &ParamStatic) -> TokenStream {
+    let name = &p.name;
+    let mut tokens = match p.location.to_string().as_str() {
+        "Query" => quote!(Param::query(#name)),
+        _ => quote!(Param::body(#name)),
+    };
+    if p.rust_name != p.name {
+        let rust_name = &p.rust_name;
+        tokens.extend(quote!(.rust(#rust_name)));
+    }
+    if p.required {
+        tokens.extend(quote!(.required()));
+    }
+    for (call, bound) in [("items", p.items), ("length", p.length), ("range", p.range)] {
+        if let Some(b) = bound {
+            let call = proc_macro2::Ident::new(call, proc_macro2::Span::call_site());
+            let b = limit(b);
+            tokens.extend(quote!(.#call(#b)));
+        }
+    }
+    if !p.values.is_empty() {
+        let values = strs(&p.values);
+        tokens.extend(quote!(.values(#values)));
+    }
+    tokens
+}
+
+/// The `Endpoint` static: the fields that differ from `Endpoint::BLANK`, then `..BLANK`.
 fn endpoint_static(e: &EndpointStatic) -> TokenStream {
     let EndpointStatic {
         ident,
         operation,
         method,
         path,
-        app,
-        user,
         reference,
-        secret_response,
         ..
     } = e;
-    let (all_of, any_of) = (strs(&e.scopes_all_of), strs(&e.scopes_any_of));
-    let partial = option(e.scopes_partial.as_ref(), |text| quote!(#text));
-    let params = e.params.iter().map(|p| {
-        let ParamStatic {
-            name,
-            rust_name,
-            location,
-            required,
-            ..
-        } = p;
-        let (items, length, range) = (bound(p.items), bound(p.length), bound(p.range));
-        let values = strs(&p.values);
-        quote! {
-            Param {
-                name: #name,
-                rust_name: #rust_name,
-                location: Location::#location,
-                required: #required,
-                items: #items,
-                length: #length,
-                range: #range,
-                values: #values,
+    let mut fields = Vec::new();
+    let tokens = match (e.app, e.user) {
+        (true, true) => quote!(ANY),
+        (true, false) => quote!(APP),
+        _ => quote!(USER),
+    };
+    if !(e.app && e.user) {
+        fields.push(quote!(tokens: TokenTypes::#tokens));
+    }
+    if !e.scopes_all_of.is_empty() {
+        let all_of = strs(&e.scopes_all_of);
+        fields.push(quote!(scopes_all_of: #all_of));
+    }
+    if !e.scopes_any_of.is_empty() {
+        let any_of = strs(&e.scopes_any_of);
+        fields.push(quote!(scopes_any_of: #any_of));
+    }
+    if let Some(text) = &e.scopes_partial {
+        fields.push(quote!(scopes_partial: Some(#text)));
+    }
+    if !e.params.is_empty() {
+        let params = e.params.iter().map(param);
+        fields.push(quote!(params: &[ #(#params),* ]));
+    }
+    if let Some(p) = &e.paging {
+        let mut paging = match &p.page_size {
+            Some(size) => {
+                let max = option(p.max_page_size, |n| {
+                    let n = Literal::u32_unsuffixed(n);
+                    quote!(#n)
+                });
+                quote!(Paging::sized(#size, #max))
             }
+            None => quote!(Paging::CURSOR),
+        };
+        if p.before {
+            paging.extend(quote!(.before()));
         }
-    });
-    let paging = option(e.paging.as_ref(), |p| {
-        let page_size = option(p.page_size.as_ref(), |s| quote!(#s));
-        let max = option(p.max_page_size, |n| {
-            let n = Literal::u32_unsuffixed(n);
-            quote!(#n)
+        fields.push(quote!(paging: Some(#paging)));
+    }
+    if let Some((param, moderates)) = &e.acting_user {
+        let rule = match moderates {
+            Some(m) => quote!(ActingUser::moderating(#param, #m)),
+            None => quote!(ActingUser::new(#param)),
+        };
+        fields.push(quote!(acting_user: Some(#rule)));
+    }
+    if !e.errors.is_empty() {
+        let errors = e.errors.iter().map(|error| {
+            let status = Literal::u16_unsuffixed(error.status);
+            match &error.shared {
+                Some(name) => quote!((#status, shared_errors::#name)),
+                None => {
+                    let text = &error.text;
+                    quote!((#status, #text))
+                }
+            }
         });
-        let before = p.before;
-        quote!(Paging { page_size: #page_size, max_page_size: #max, before: #before })
-    });
-    let acting_user = option(e.acting_user.as_ref(), |(param, moderates)| {
-        let moderates = option(moderates.as_ref(), |m| quote!(#m));
-        quote!(ActingUser { param: #param, moderates: #moderates })
-    });
-    let errors = e.errors.iter().map(|(status, text)| {
-        let status = Literal::u16_unsuffixed(*status);
-        quote!((#status, #text))
-    });
+        fields.push(quote!(errors: &[ #(#errors),* ]));
+    }
+    if e.secret_response {
+        fields.push(quote!(secret_response: true));
+    }
     quote! {
         pub(crate) static #ident: Endpoint = Endpoint {
             operation: #operation,
             method: HttpMethod::#method,
             path: #path,
-            tokens: TokenTypes { app: #app, user: #user },
-            scopes_all_of: #all_of,
-            scopes_any_of: #any_of,
-            scopes_partial: #partial,
-            params: &[ #(#params),* ],
-            paging: #paging,
-            acting_user: #acting_user,
-            errors: &[ #(#errors),* ],
+            #(#fields,)*
             reference: #reference,
-            secret_response: #secret_response,
+            ..Endpoint::BLANK
         };
     }
 }
@@ -296,68 +331,32 @@ fn builder(b: &Builder) -> TokenStream {
         quote!(mut req)
     };
     let model = b.model.clone().unwrap_or_else(|| quote!(()));
-    let limit_doc = if b.send == Send::Collect {
-        quote! {
-            /// Caps how many items are fetched in all: by awaiting the request, by
-            /// [`paginate`](Self::paginate) and by [`into_stream`](Self::into_stream).
-        }
-    } else {
-        quote! {
-            /// Caps how many items [`paginate`](Self::paginate) and
-            /// [`into_stream`](Self::into_stream) fetch in all.
-        }
-    };
-    let paging = b.page_item.as_ref().map(|model| {
-        quote! {
-            #limit_doc
-            pub fn limit(mut self, limit: usize) -> Self {
-                self.limit = Some(limit);
-                self
-            }
-
-            /// Pages by hand, one request per page, forward or (where Helix allows) back.
-            #[inline]
-            pub fn paginate(self) -> Paginator<#model> {
-                let limit = self.limit;
-                let (api, req) = self.into_request();
-                Paginator::new(api, req, limit)
-            }
-
-            /// Yields the items one by one, fetching pages as they are needed.
-            #[inline]
-            pub fn into_stream(self) -> PageStream<#model> {
-                self.paginate().into_stream()
-            }
-        }
-    });
     let send = match b.send {
-        Send::None => quote!(let (api, req) = self.into_request(); api.none(req)),
-        Send::Text => quote!(let (api, req) = self.into_request(); api.text(req)),
-        Send::Single => quote!(let (api, req) = self.into_request(); api.single::<#model>(req)),
-        Send::Optional => quote!(let (api, req) = self.into_request(); api.optional::<#model>(req)),
-        Send::List => quote!(let (api, req) = self.into_request(); api.list::<#model>(req)),
-        Send::Envelope => quote!(let (api, req) = self.into_request(); api.envelope::<#model>(req)),
-        Send::Collect => {
-            let limit = match b.default_limit {
-                Some(n) => {
-                    let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
-                    quote!(self.limit.or(Some(#n)))
-                }
-                None => quote!(self.limit),
-            };
-            quote! {
-                let limit = #limit;
-                let (api, req) = self.into_request();
-                api.collect::<#model>(req, limit)
-            }
-        }
+        Send::None => quote!(none),
+        Send::Text => quote!(text),
+        Send::Single => quote!(single),
+        Send::Optional => quote!(optional),
+        Send::List => quote!(list),
+        Send::Envelope => quote!(envelope),
+        Send::Collect => quote!(collect),
     };
-    let output = &b.output;
+    // Sending is the same for every builder of a shape: one hand-written macro in `glue`.
     let operation = &b.operation;
-    // `#[inline]` on `into_request`, `into_future`, `paginate` and `into_stream`: rustc then
-    // compiles them (and the decoding of the response model they instantiate) only in the crates
-    // that call them, so a program pays for the operations it sends instead of every crate build
-    // of twitch-sdk paying for all of them. Measured in BENCHMARKS.md (compile time).
+    let mut future = match b.default_limit {
+        _ if matches!(b.send, Send::None | Send::Text) => {
+            quote!(send_as!(#ident, #operation, #send);)
+        }
+        _ if b.send != Send::Collect => quote!(send_as!(#ident, #operation, #send, #model);),
+        Some(n) => {
+            let n = proc_macro2::Literal::usize_unsuffixed(n as usize);
+            quote!(paged!(#ident, #operation, #model, #n);)
+        }
+        None => quote!(paged!(#ident, #operation, #model);),
+    };
+    // An envelope that pages: awaiting returns the page; `paginate`/`into_stream` page the items.
+    if let (false, Some(item)) = (b.send == Send::Collect, &b.page_item) {
+        future.extend(quote!(pages!(#ident, #item);));
+    }
     let (derive, debug) = if b.fields.iter().any(|f| f.secret) {
         (quote!(), redacting_debug(b))
     } else {
@@ -373,12 +372,7 @@ fn builder(b: &Builder) -> TokenStream {
         }
 
         impl #ident {
-            /// Twitch's id of the operation this request calls: the name the stand-in
-            /// (`mock.on`, `set_items`, `requests_to`) and errors use.
-            pub const OPERATION: &str = #operation;
-
             #(#setters)*
-            #paging
 
             #[inline]
             fn into_request(self) -> (Api, Request) {
@@ -388,15 +382,7 @@ fn builder(b: &Builder) -> TokenStream {
             }
         }
 
-        impl IntoFuture for #ident {
-            type Output = Result<#output>;
-            type IntoFuture = ResponseFuture<#output>;
-
-            #[inline]
-            fn into_future(self) -> Self::IntoFuture {
-                #send
-            }
-        }
+        #future
 
         #debug
     }
