@@ -728,3 +728,37 @@ async fn short_churn_soak() {
 async fn long_churn_soak() {
     churn(10_000, 0x5eed_0002).await;
 }
+
+/// A typed subscription is checked before connecting (scopes) and its token-user fields are
+/// filled in: `channel.chat.message` needs `user:read:chat`, and `user_id` is the token's user.
+#[tokio::test]
+async fn typed_subscriptions_are_checked_and_filled_before_the_session_creates_them() {
+    use twitch_sdk::eventsub::types::ChannelChatMessageV1;
+    let mock = mock().await;
+
+    let (unscoped, _) = user(&mock, &[]).await;
+    let refused = session(&mock, unscoped).subscribe_to(ChannelChatMessageV1::new(USER_ID));
+    let err = refused.err().expect("refused without the scope");
+    assert!(err.is_missing_scope(), "{err}");
+    assert!(
+        mock.eventsub().subscriptions().is_empty(),
+        "nothing was created"
+    );
+
+    let (api, _) = user(&mock, &["user:read:chat"]).await;
+    let mut events = session(&mock, api)
+        .subscribe_to(ChannelChatMessageV1::new("5678"))
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let id = connected_id(&next(&mut events, Duration::from_secs(10)).await);
+    let subs = mock.eventsub().subscriptions();
+    assert_eq!(subs.len(), 1, "{subs:?}");
+    assert_eq!(subs[0]["type"], "channel.chat.message");
+    assert_eq!(subs[0]["transport"]["session_id"], id.as_str());
+    assert_eq!(
+        subs[0]["condition"],
+        json!({"broadcaster_user_id": "5678", "user_id": USER_ID})
+    );
+}

@@ -16,6 +16,7 @@ use std::error::Error as StdError;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use twitch_sdk::eventsub::types::ChannelChatMessageV1;
 use twitch_sdk::eventsub::{Event, EventSubItem, EventSubWebSocket};
 use twitch_sdk::mock::MockServer;
 use twitch_sdk::{Client, UserToken};
@@ -42,11 +43,8 @@ async fn main() -> Result<(), Box<dyn StdError>> {
 
     let mut events = EventSubWebSocket::builder(bot.clone())
         .url(mock.eventsub_url())
-        .subscribe(
-            "channel.chat.message",
-            "1",
-            json!({"broadcaster_user_id": CHANNEL, "user_id": bot.user_id()}),
-        )
+        // Typed: scopes and the condition are checked now; `user_id` is the bot's own.
+        .subscribe_to(ChannelChatMessageV1::new(CHANNEL))?
         .start()
         .await?;
 

@@ -287,6 +287,31 @@ fn name(spec: &TypeSpec) -> String {
     format!("{} v{}", spec.r#type, spec.version)
 }
 
+/// The checks a typed subscription gets before a WebSocket session creates it: the type takes
+/// WebSocket transports, the user token carries its scopes, and the condition is complete (fields
+/// that must be the token's user filled in). Returns the condition to send.
+pub(crate) fn prepare_websocket<S: SubscriptionType>(
+    subscription: &S,
+    api: &UserApi,
+) -> Result<Value> {
+    let spec = S::SPEC;
+    let user = api.api.inner.user_info().ok_or_else(|| {
+        Error::token(
+            TokenErrorKind::Invalid,
+            format!("{}: the user token's user is not known yet", name(spec)),
+        )
+    })?;
+    // The session id is not known before the welcome; any value passes the transport check.
+    check_transport(spec, &EventSubTransport::websocket("welcome-pending"), true)?;
+    check_scopes(spec, &user.scopes)?;
+    let mut condition = serde_json::to_value(subscription).map_err(|e| Error::InvalidArgument {
+        name: "condition".into(),
+        reason: format!("cannot be written as JSON: {e}"),
+    })?;
+    fill_condition(spec, &mut condition, Some(&user.user_id))?;
+    Ok(condition)
+}
+
 /// The token type suits the transport, and the type allows the transport.
 fn check_transport(spec: &TypeSpec, transport: &EventSubTransport, user: bool) -> Result<()> {
     let method = &transport.method;

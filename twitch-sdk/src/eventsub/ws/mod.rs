@@ -343,6 +343,25 @@ impl EventSubWebSocket {
         self
     }
 
+    /// Adds a typed subscription (see [`types`](crate::eventsub::types)) to create on every new
+    /// session, checked now as [`UserApi::subscribe`](crate::UserApi::subscribe) checks it: the
+    /// type must take WebSocket transports, the token must carry its scopes, and condition
+    /// fields that must be the token's user are filled in.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] for a missing scope or an unknown token user, [`Error::InvalidArgument`]
+    /// for a type without WebSocket delivery or an incomplete condition. Nothing is sent.
+    pub fn subscribe_to<S: super::SubscriptionType>(mut self, subscription: S) -> Result<Self> {
+        let condition = super::subscribe::prepare_websocket(&subscription, &self.api)?;
+        self.requests.push(SubscriptionRequest::new(
+            S::SPEC.r#type,
+            S::SPEC.version,
+            condition,
+        ));
+        Ok(self)
+    }
+
     /// Checks the limits, connects, and creates the subscriptions once welcomed. The stream
     /// starts with [`EventSubItem::Connected`] (after any `SubscribeFailed`); connection
     /// failures are retried on their own and reported as `Disconnected` items.
