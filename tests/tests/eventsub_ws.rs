@@ -738,7 +738,7 @@ async fn typed_subscriptions_are_checked_and_filled_before_the_session_creates_t
 
     let (unscoped, _) = user(&mock, &[]).await;
     let refused = session(&mock, unscoped).subscribe_to(ChannelChatMessageV1::new(USER_ID));
-    let err = refused.err().expect("refused without the scope");
+    let err = refused.expect_err("refused without the scope");
     assert!(err.is_missing_scope(), "{err}");
     assert!(
         mock.eventsub().subscriptions().is_empty(),
