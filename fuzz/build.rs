@@ -1,10 +1,10 @@
 //! Builds the decode table of the `decode_models` target from the SDK's generated code, and the
 //! seed inputs that are derived from the spec.
 //!
-//! Every generated builder names its endpoint (`Request::new(&GET_USERS)`) and then decodes with
-//! one runtime call (`api.list::<models::UserInfo>(req)`). Reading those two lines for every
-//! builder gives `(operation, shape, model)` for every operation the SDK has, so the table never
-//! drifts from the spec: regenerate the SDK and the fuzz target follows.
+//! Every generated builder declares how it decodes in one glue macro call
+//! (`send_as!(GetUsers, "get-users", list, models::UserInfo);`, `paged!(...)` for collected pages).
+//! Reading those calls gives `(operation, shape, model)` for every operation the SDK has, so the
+//! table never drifts from the spec: regenerate the SDK and the fuzz target follows.
 //!
 //! Seeds go to `seeds/generated/` (ignored by git): for `decode_models`, the table index byte
 //! followed by the operation's example response from `spec/examples/`; for `spec`, the spec files.
@@ -89,49 +89,45 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Finds `static NAME: Endpoint = Endpoint { operation: "op"`, `Request::new(&NAME)` and the
-/// `api.<shape>::<models::Model>(` that follows it.
+/// Reads the generated builders' glue: `send_as!(Builder, "operation", shape[, models::Model]);`
+/// and `paged!(Builder, "operation", models::Model[, default limit]);` (which collects pages).
 fn scan(source: &str, entries: &mut BTreeMap<String, (String, String)>) {
-    let mut operations = BTreeMap::new();
-    let mut pending_static: Option<String> = None;
-    let mut current: Option<String> = None;
-    for line in source.lines().map(str::trim) {
-        if let Some(rest) = line.split_once("static ").map(|(_, r)| r)
-            && let Some((name, _)) = rest.split_once(": Endpoint = Endpoint")
-        {
-            pending_static = Some(name.to_owned());
-            continue;
+    let flat = source.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (macro_name, paged) in [("send_as!(", false), ("paged!(", true)] {
+        let mut rest = flat.as_str();
+        while let Some(at) = rest.find(macro_name) {
+            let after = &rest[at + macro_name.len()..];
+            let end = after
+                .find(");")
+                .unwrap_or_else(|| panic!("unterminated {macro_name}"));
+            let args: Vec<&str> = after[..end]
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .collect();
+            rest = &after[end..];
+            let Some(operation) = args
+                .get(1)
+                .and_then(|a| a.strip_prefix('"')?.strip_suffix('"'))
+            else {
+                continue; // the macro's own definition, not a use
+            };
+            let model_of = |arg: Option<&&str>| {
+                arg.map(|m| {
+                    m.strip_prefix("models::")
+                        .unwrap_or_else(|| panic!("unexpected type {m}"))
+                        .to_owned()
+                })
+                .unwrap_or_default()
+            };
+            let (shape, model) = if paged {
+                ("collect".to_owned(), model_of(args.get(2)))
+            } else {
+                (args[2].to_owned(), model_of(args.get(3)))
+            };
+            entries
+                .entry(operation.to_owned())
+                .or_insert((shape, model));
         }
-        if let Some(op) = line
-            .strip_prefix("operation: \"")
-            .and_then(|r| r.strip_suffix("\","))
-            && let Some(name) = pending_static.take()
-        {
-            operations.insert(name, op.to_owned());
-            continue;
-        }
-        if let Some(rest) = line.split_once("Request::new(&").map(|(_, r)| r) {
-            current = Some(rest.trim_end_matches([')', ';']).to_owned());
-            continue;
-        }
-        let Some(rest) = line.strip_prefix("api.") else {
-            continue;
-        };
-        let Some(name) = &current else { continue };
-        let operation = operations
-            .get(name)
-            .unwrap_or_else(|| panic!("no endpoint static {name}"))
-            .clone();
-        let (shape, model) = match rest.split_once("::<") {
-            Some((shape, generic)) => {
-                let model = generic.split_once('>').unwrap().0;
-                let model = model
-                    .strip_prefix("models::")
-                    .unwrap_or_else(|| panic!("unexpected type {model}"));
-                (shape.to_owned(), model.to_owned())
-            }
-            None => (rest.split_once('(').unwrap().0.to_owned(), String::new()),
-        };
-        entries.insert(operation, (shape, model));
     }
 }
