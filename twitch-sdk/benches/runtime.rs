@@ -462,7 +462,7 @@ fn sdk_notification(body: &[u8]) -> usize {
     });
     let n = twitch_sdk::eventsub::Notification::from_payload(
         "befa7b53-d79d-478f-86b9-120f112b044e",
-        AT.clone(),
+        *AT,
         body,
     )
     .expect("sdk decode");
