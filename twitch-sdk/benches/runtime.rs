@@ -4,7 +4,9 @@
 //!   documented `get-users` body: twitch-sdk vs the raw floor (one reqwest client + serde_json
 //!   into a hand-written struct) [vs `twitch_api`].
 //! - `decode`: decoding the documented example payloads and a 100-item page: twitch-sdk's decode
-//!   path into its models vs serde_json into plain structs [vs `twitch_api`'s `parse_response`].
+//!   path into its models vs serde_json into plain structs [vs `twitch_api`'s `parse_response`];
+//!   and four documented EventSub notifications: `Notification::from_payload` (typed `Event`)
+//!   vs plain structs of the one known type [vs `twitch_api`'s `eventsub::Event::parse`].
 //! - `paging`: the heap high-water mark while streaming 10,000 items with `into_stream` (from
 //!   the stand-in server), against one page and against collecting everything.
 //! - `ratelimit`: 50 tasks calling as fast as they can against the stand-in's bucket of 800
@@ -270,6 +272,206 @@ fn sdk_list<T: serde::de::DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) ->
 fn sdk_page<T: serde::de::DeserializeOwned>(endpoint: &Endpoint, body: &[u8]) -> usize {
     let (items, cursor) = twitch_sdk::__bench::page::<T>(endpoint, body).expect("sdk decode");
     items.len() + cursor.map_or(0, |c| c.len())
+}
+
+// ---------------------------------------------------------------------------------------------
+// EventSub notifications: Twitch's documented examples (spec/examples/eventsub), decoded into the
+// typed `Notification` and into plain structs with the same fields.
+
+const ES_CHAT: &str = include_str!("../../spec/examples/eventsub/channel.chat.message.v1.json");
+const ES_FOLLOW: &str = include_str!("../../spec/examples/eventsub/channel.follow.v2.json");
+const ES_ONLINE: &str = include_str!("../../spec/examples/eventsub/stream.online.v1.json");
+const ES_SUBSCRIBE: &str = include_str!("../../spec/examples/eventsub/channel.subscribe.v1.json");
+
+/// A notification as plain serde sees it when the caller already knows the event's type.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainNotification<E> {
+    subscription: PlainSubscription,
+    event: E,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainSubscription {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    version: String,
+    status: String,
+    #[serde(default)]
+    cost: u64,
+    #[serde(default)]
+    condition: Value,
+    transport: PlainTransport,
+    created_at: String,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainTransport {
+    method: String,
+    callback: Option<String>,
+    session_id: Option<String>,
+    conduit_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainChatMessage {
+    broadcaster_user_id: String,
+    broadcaster_user_login: String,
+    broadcaster_user_name: String,
+    chatter_user_id: String,
+    chatter_user_login: String,
+    chatter_user_name: String,
+    message_id: String,
+    message: PlainChatText,
+    color: String,
+    badges: Vec<PlainBadge>,
+    message_type: String,
+    cheer: Option<PlainCheer>,
+    reply: Option<PlainReply>,
+    channel_points_custom_reward_id: Option<String>,
+    source_broadcaster_user_id: Option<String>,
+    source_broadcaster_user_login: Option<String>,
+    source_broadcaster_user_name: Option<String>,
+    source_message_id: Option<String>,
+    source_badges: Option<Vec<PlainBadge>>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainChatText {
+    text: String,
+    fragments: Vec<PlainFragment>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainFragment {
+    #[serde(rename = "type")]
+    kind: String,
+    text: String,
+    cheermote: Option<PlainCheermote>,
+    emote: Option<PlainEmote>,
+    mention: Option<PlainMention>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainCheermote {
+    prefix: String,
+    bits: u64,
+    tier: u64,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainEmote {
+    id: String,
+    emote_set_id: String,
+    owner_id: String,
+    format: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainMention {
+    user_id: String,
+    user_name: String,
+    user_login: String,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainBadge {
+    set_id: String,
+    id: String,
+    info: String,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainCheer {
+    bits: u64,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainReply {
+    parent_message_id: String,
+    parent_message_body: String,
+    parent_user_id: String,
+    parent_user_name: String,
+    parent_user_login: String,
+    thread_message_id: String,
+    thread_user_id: String,
+    thread_user_name: String,
+    thread_user_login: String,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainFollow {
+    user_id: String,
+    user_login: String,
+    user_name: String,
+    broadcaster_user_id: String,
+    broadcaster_user_login: String,
+    broadcaster_user_name: String,
+    followed_at: String,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainOnline {
+    id: String,
+    broadcaster_user_id: String,
+    broadcaster_user_login: String,
+    broadcaster_user_name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    started_at: String,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct PlainSubscribe {
+    user_id: String,
+    user_login: String,
+    user_name: String,
+    broadcaster_user_id: String,
+    broadcaster_user_login: String,
+    broadcaster_user_name: String,
+    tier: String,
+    is_gift: bool,
+}
+
+fn plain_notification<E: for<'de> Deserialize<'de>>(body: &[u8]) -> usize {
+    let n: PlainNotification<E> = serde_json::from_slice(body).expect("plain decode");
+    black_box(&n.event);
+    n.subscription.id.len()
+}
+
+/// twitch-sdk's decode of a notification (the message id and timestamp are what a transport
+/// hands over with the payload).
+fn sdk_notification(body: &[u8]) -> usize {
+    static AT: LazyLock<twitch_models::Timestamp> = LazyLock::new(|| {
+        twitch_models::Timestamp::parse("2023-11-06T18:11:47.492253549Z").expect("timestamp")
+    });
+    let n = twitch_sdk::eventsub::Notification::from_payload(
+        "befa7b53-d79d-478f-86b9-120f112b044e",
+        *AT,
+        body,
+    )
+    .expect("sdk decode");
+    assert!(
+        !matches!(n.event, twitch_sdk::eventsub::Event::Unknown { .. }),
+        "decoded as Unknown"
+    );
+    black_box(&n.event);
+    n.subscription.id.len()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -543,6 +745,27 @@ type Case = (
     Vec<(&'static str, Decoder)>,
 );
 
+/// A decode figure for an EventSub notification example: twitch-sdk's `Notification` against
+/// `plain` (serde_json into plain structs of that one type).
+fn eventsub_case(
+    key: &'static str,
+    title: &'static str,
+    example: &str,
+    plain: fn(&[u8]) -> usize,
+) -> Case {
+    // Compact, as Twitch sends it.
+    let body: Value = serde_json::from_str(example).expect("example JSON");
+    (
+        key,
+        title,
+        body.to_string(),
+        vec![
+            ("twitch-sdk", Box::new(sdk_notification)),
+            ("plain", Box::new(plain)),
+        ],
+    )
+}
+
 fn decode(quick: bool, figures: &mut Vec<Figure>) {
     use twitch_models as m;
     let page100 = page_of(stream_items(100));
@@ -618,6 +841,30 @@ fn decode(quick: bool, figures: &mut Vec<Figure>) {
                 }),
                 ("plain", Box::new(plain::<PlainStream>)),
             ],
+        ),
+        eventsub_case(
+            "es_chat",
+            "channel.chat.message v1 notification",
+            ES_CHAT,
+            plain_notification::<PlainChatMessage>,
+        ),
+        eventsub_case(
+            "es_follow",
+            "channel.follow v2 notification",
+            ES_FOLLOW,
+            plain_notification::<PlainFollow>,
+        ),
+        eventsub_case(
+            "es_online",
+            "stream.online v1 notification",
+            ES_ONLINE,
+            plain_notification::<PlainOnline>,
+        ),
+        eventsub_case(
+            "es_subscribe",
+            "channel.subscribe v1 notification",
+            ES_SUBSCRIBE,
+            plain_notification::<PlainSubscribe>,
         ),
     ];
     #[cfg(bench_twitch_api)]
@@ -929,6 +1176,16 @@ mod twitch_api_side {
         })
     }
 
+    /// `twitch_api`'s decode of an EventSub notification body (`eventsub::Event::parse`, which
+    /// reads the subscription's type and version from the body).
+    fn eventsub_parser(body: &str) -> Decoder {
+        let body = body.to_owned();
+        Box::new(move |_| {
+            let event = twitch_api::eventsub::Event::parse(&body).expect("twitch_api decode");
+            usize::from(black_box(&event).is_notification())
+        })
+    }
+
     pub fn add_decoders(mut cases: Vec<Case>) -> Vec<Case> {
         use twitch_api::helix::{channels, clips, streams, users, videos};
         for (key, _, body, sides) in &mut cases {
@@ -938,6 +1195,7 @@ mod twitch_api_side {
                 "videos" => parser::<videos::GetVideosRequest<'static>>(body),
                 "clips" => parser::<clips::GetClipsRequest<'static>>(body),
                 "channels" => parser::<channels::GetChannelInformationRequest<'static>>(body),
+                k if k.starts_with("es_") => eventsub_parser(body),
                 _ => continue,
             };
             sides.push(("twitch_api", f));

@@ -9,7 +9,8 @@
 //!   built) in release and debug, alternating sides. Prints the table, saves
 //!   `target/bench/compile.json` and redraws `benchmarks.svg`.
 //! - `bench-runtime`: builds `twitch-sdk/benches/runtime.rs` in a scratch project that also
-//!   depends on `twitch_api` (the `bench_twitch_api` cfg turns its side on), runs it, saves
+//!   depends on `twitch_api` with its `eventsub` feature (the `bench_twitch_api` cfg turns its
+//!   side on, Helix decoding and EventSub notification parsing), runs it, saves
 //!   `target/bench/runtime.json` and redraws the chart.
 //!
 //! Wall time is what a user waits; CPU time (user + system of every process the build ran) is
@@ -544,7 +545,7 @@ fn run_runtime(root: &Path, quick: bool, build_only: bool, extra: &[String]) -> 
          [dependencies]\n\
          twitch-sdk = {{ path = {:?}, features = [\"mock\", \"__bench\"] }}\n\
          twitch-models = {{ path = {:?} }}\n\
-         twitch_api = {{ version = \"0.8\", features = [\"helix\", \"client\", \"reqwest\", \"mock_api\"] }}\n\
+         twitch_api = {{ version = \"0.8\", features = [\"helix\", \"client\", \"reqwest\", \"mock_api\", \"eventsub\"] }}\n\
          reqwest = {{ version = \"0.13\", default-features = false, features = [\"json\"] }}\n\
          http = \"1\"\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\
