@@ -2,7 +2,8 @@
 //! `twitch_api` crate, built from crates.io in scratch projects outside the workspace (the
 //! workspace never depends on it). See BENCHMARKS.md for what each figure means.
 //!
-//! - `bench-compile`: writes four one-call programs (twitch-sdk, `twitch_api`, and plain
+//! - `bench-compile`: writes four one-call programs (twitch-sdk, `twitch_api` with its `helix` and
+//!   `eventsub` features, as twitch-sdk has both, and plain
 //!   reqwest + serde_json with each side's TLS setup), builds the two SDK programs cold in their
 //!   own target directories (`--timings`), the plain programs next to them for the added binary
 //!   size, then rebuilds only twitch-models + twitch-sdk and only `twitch_api` (dependencies
@@ -91,7 +92,7 @@ fn programs(root: &Path) -> [Program; 4] {
         Program {
             name: "twitch-api-one-call",
             deps: format!(
-                "twitch_api = {{ version = \"0.8\", features = [\"helix\", \"client\", \"reqwest\"] }}\n\
+                "twitch_api = {{ version = \"0.8\", features = [\"helix\", \"eventsub\", \"client\", \"reqwest\"] }}\n\
                  reqwest = \"0.13\"\n{tokio}\n"
             ),
             main: TWITCH_API_MAIN.to_owned(),
