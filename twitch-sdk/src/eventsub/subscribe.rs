@@ -22,6 +22,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use twitch_models::{EventSubSubscription, EventSubTransport, TransportMethod};
 
+use crate::auth::UserInfo;
 use crate::error::{Error, MissingScopes, Result, TokenErrorKind, TokenType};
 use crate::{AppApi, UserApi};
 
@@ -183,10 +184,7 @@ impl<S: SubscriptionType> Subscribe<S> {
     }
 
     fn with(self, transport: EventSubTransport) -> SubscribeRequest {
-        let condition = serde_json::to_value(&self.sub).map_err(|e| Error::InvalidArgument {
-            name: "condition".into(),
-            reason: e.to_string(),
-        });
+        let condition = condition_json(&self.sub);
         SubscribeRequest {
             api: self.api,
             spec: S::SPEC,
@@ -229,24 +227,10 @@ impl SubscribeRequest {
     async fn send(self) -> Result<Subscribed> {
         let spec = self.spec;
         let user = match &self.api {
-            Holder::User(api) => Some(api.api.inner.user_info().ok_or_else(|| {
-                Error::token(
-                    TokenErrorKind::Invalid,
-                    format!("{}: the user token's user is not known yet", name(spec)),
-                )
-            })?),
+            Holder::User(api) => Some(token_user(spec, api)?),
             Holder::App(_) => None,
         };
-        check_transport(spec, &self.transport, user.is_some())?;
-        let mut condition = self.condition?;
-        if let Some(user) = &user {
-            check_scopes(spec, &user.scopes)?;
-        }
-        fill_condition(
-            spec,
-            &mut condition,
-            user.as_ref().map(|u| u.user_id.as_str()),
-        )?;
+        let condition = checked_condition(spec, &self.transport, user.as_ref(), self.condition)?;
         let sent = match &self.api {
             Holder::App(api) => {
                 api.create_eventsub_subscription(
@@ -287,28 +271,58 @@ fn name(spec: &TypeSpec) -> String {
     format!("{} v{}", spec.r#type, spec.version)
 }
 
-/// The checks a typed subscription gets before a WebSocket session creates it: the type takes
-/// WebSocket transports, the user token carries its scopes, and the condition is complete (fields
-/// that must be the token's user filled in). Returns the condition to send.
+/// The checks a typed subscription gets before a WebSocket session creates it, the same as
+/// [`UserApi::subscribe`] runs: the type takes WebSocket transports, the user token carries its
+/// scopes, and the condition is complete (fields that must be the token's user filled in).
+/// Returns the condition to send.
 pub(crate) fn prepare_websocket<S: SubscriptionType>(
     subscription: &S,
     api: &UserApi,
 ) -> Result<Value> {
-    let spec = S::SPEC;
-    let user = api.api.inner.user_info().ok_or_else(|| {
+    let user = token_user(S::SPEC, api)?;
+    // The session id is not known before the welcome; any value passes the transport check.
+    let transport = EventSubTransport::websocket("welcome-pending");
+    checked_condition(
+        S::SPEC,
+        &transport,
+        Some(&user),
+        condition_json(subscription),
+    )
+}
+
+/// A typed condition as the JSON object Twitch takes.
+fn condition_json<S: SubscriptionType>(subscription: &S) -> Result<Value> {
+    serde_json::to_value(subscription).map_err(|e| Error::InvalidArgument {
+        name: "condition".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The user of a user token, known once the token was validated.
+fn token_user(spec: &TypeSpec, api: &UserApi) -> Result<UserInfo> {
+    api.api.inner.user_info().ok_or_else(|| {
         Error::token(
             TokenErrorKind::Invalid,
             format!("{}: the user token's user is not known yet", name(spec)),
         )
-    })?;
-    // The session id is not known before the welcome; any value passes the transport check.
-    check_transport(spec, &EventSubTransport::websocket("welcome-pending"), true)?;
-    check_scopes(spec, &user.scopes)?;
-    let mut condition = serde_json::to_value(subscription).map_err(|e| Error::InvalidArgument {
-        name: "condition".into(),
-        reason: format!("cannot be written as JSON: {e}"),
-    })?;
-    fill_condition(spec, &mut condition, Some(&user.user_id))?;
+    })
+}
+
+/// Every check before a subscription is sent: the token type suits the transport and the type
+/// allows it, a user token carries the type's scopes, and the condition is complete (token-user
+/// fields filled in on a user token). Returns the condition to send.
+fn checked_condition(
+    spec: &TypeSpec,
+    transport: &EventSubTransport,
+    user: Option<&UserInfo>,
+    condition: Result<Value>,
+) -> Result<Value> {
+    check_transport(spec, transport, user.is_some())?;
+    let mut condition = condition?;
+    if let Some(user) = user {
+        check_scopes(spec, &user.scopes)?;
+    }
+    fill_condition(spec, &mut condition, user.map(|u| u.user_id.as_str()))?;
     Ok(condition)
 }
 
