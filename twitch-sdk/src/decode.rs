@@ -222,12 +222,12 @@ fn decode_error(
             (path, message)
         }
     };
-    Error::Decode {
-        endpoint: endpoint.operation,
+    Error::decode(
+        endpoint.operation,
         path,
         message,
-        excerpt: body_excerpt(endpoint, body),
-    }
+        body_excerpt(endpoint, body),
+    )
 }
 
 /// One step of a JSON path.
@@ -557,6 +557,16 @@ fn body_excerpt(endpoint: &Endpoint, body: &[u8]) -> String {
     }
 }
 
+/// `text` cut to at most `max` characters, with `…` marking the cut.
+pub(crate) fn clip(mut text: String, max: usize) -> String {
+    if let Some((at, _)) = text.char_indices().nth(max) {
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}
+
+/// The first characters of `body` with its whitespace collapsed, for an error to quote.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let mut out = String::new();

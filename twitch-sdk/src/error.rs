@@ -126,6 +126,23 @@ pub enum Error {
 }
 
 impl Error {
+    /// A decode error whose parts are bounded whatever the input: serde quotes the offending
+    /// value and a path names the keys it passed, so a hostile body could otherwise make an
+    /// error (and every log line carrying it) as large as itself.
+    pub(crate) fn decode(
+        endpoint: &'static str,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        excerpt: String,
+    ) -> Error {
+        Error::Decode {
+            endpoint,
+            path: crate::decode::clip(path.into(), 200),
+            message: crate::decode::clip(message.into(), 400),
+            excerpt,
+        }
+    }
+
     /// A token error of `kind`, explained by `message`.
     pub(crate) fn token(kind: TokenErrorKind, message: impl Into<String>) -> Error {
         Error::Token(TokenError::new(kind, message))

@@ -159,12 +159,7 @@ impl Revocation {
 /// payload, or the event inside it, then `prefix` is `event`).
 fn decode_error(payload: &[u8], json: &[u8], prefix: &str, e: serde_json::Error) -> Error {
     let (path, message) = where_and_what(json, prefix, &e);
-    Error::Decode {
-        endpoint: DECODE_CONTEXT,
-        path,
-        message,
-        excerpt: excerpt(payload),
-    }
+    Error::decode(DECODE_CONTEXT, path, message, excerpt(payload))
 }
 
 /// The JSON path of a serde failure in `json` (under `prefix`) and what serde said.

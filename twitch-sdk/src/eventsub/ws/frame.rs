@@ -75,12 +75,12 @@ struct SessionFields {
 }
 
 fn bad(message: impl Into<String>, text: &str) -> Error {
-    Error::Decode {
-        endpoint: CONTEXT,
-        path: ".".to_owned(),
-        message: message.into(),
-        excerpt: crate::decode::excerpt(text.as_bytes()),
-    }
+    Error::decode(
+        CONTEXT,
+        ".",
+        message,
+        crate::decode::excerpt(text.as_bytes()),
+    )
 }
 
 /// Reads the envelope of one text frame.
@@ -154,6 +154,27 @@ pub(crate) fn decode(message: Message<'_>) -> EventSubItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_about_a_huge_frame_stays_small() {
+        // serde quotes the value it could not read; a path names every key it passed.
+        let long = "x".repeat(5_000);
+        let frames = [
+            format!(
+                r#"{{"metadata":{{"message_id":"a","message_type":"session_welcome"}},"payload":{{"session":{{"id":"s","keepalive_timeout_seconds":"{long}"}}}}}}"#
+            ),
+            format!(r#"{{"metadata":{{"message_id":"a","message_type":{{"{long}":1}}}}}}"#),
+            format!(r#"{{"{long}":"#),
+        ];
+        for frame in frames {
+            let shown = parse(&frame).unwrap_err().to_string();
+            assert!(
+                shown.len() < 1_000,
+                "error of {} bytes: {shown}",
+                shown.len()
+            );
+        }
+    }
 
     #[test]
     fn envelopes_parse_and_garbage_is_an_error() {
