@@ -71,27 +71,42 @@ fn webhook_transports(value: &Value, at: &str) -> Result<(), Error> {
 
 fn webhook_transport(map: &serde_json::Map<String, Value>, at: &str) -> Result<(), Error> {
     let name = if at.is_empty() { "transport" } else { at };
-    let invalid = |reason: String| Error::InvalidArgument {
-        name: name.to_owned(),
-        reason,
+    let problem = match map.get("callback").and_then(Value::as_str) {
+        None => Some("a webhook transport needs a callback URL".to_owned()),
+        Some(url) => webhook_callback_problem(url).map(str::to_owned),
     };
-    match map.get("callback").and_then(Value::as_str) {
-        Some(url) if crate::http::webhook_callback_allowed(url) => {}
-        Some(_) => return Err(invalid("a webhook callback must be an https:// URL".into())),
-        None => return Err(invalid("a webhook transport needs a callback URL".into())),
-    }
-    // The secret is never quoted: only its length is reported.
-    let Some(secret) = map.get("secret").and_then(Value::as_str) else {
-        return Err(invalid("a webhook transport needs a secret".into()));
-    };
+    let problem = problem.or_else(|| match map.get("secret").and_then(Value::as_str) {
+        None => Some("a webhook transport needs a secret".to_owned()),
+        Some(secret) => webhook_secret_problem(secret),
+    });
+    problem.map_or(Ok(()), |reason| {
+        Err(Error::InvalidArgument {
+            name: name.to_owned(),
+            reason,
+        })
+    })
+}
+
+/// What is wrong with a webhook callback, if anything: Twitch calls only `https` URLs (plain
+/// `http` is let through to loopback, where the stand-in and local receivers listen). The one
+/// statement of this rule: subscribing, the stand-in and the Helix pre-send check all ask here.
+pub(crate) fn webhook_callback_problem(callback: &str) -> Option<&'static str> {
+    (!crate::http::webhook_callback_allowed(callback))
+        .then_some("a webhook callback must be an https:// URL")
+}
+
+/// What is wrong with a webhook secret, if anything: Twitch wants 10 to 100 ASCII characters.
+/// The secret itself is never quoted, only its length. Also the verifier's rule for the secrets
+/// it signs with, so a verifier never accepts a secret Twitch would refuse.
+pub(crate) fn webhook_secret_problem(secret: &str) -> Option<String> {
     if !secret.is_ascii() {
-        return Err(invalid("a webhook secret must be ASCII".into()));
+        return Some("a webhook secret must be ASCII".to_owned());
     }
     match secret.len() {
-        10..=100 => Ok(()),
-        n => Err(invalid(format!(
+        10..=100 => None,
+        n => Some(format!(
             "a webhook secret must hold 10 to 100 characters, got {n}"
-        ))),
+        )),
     }
 }
 

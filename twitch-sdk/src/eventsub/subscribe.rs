@@ -372,16 +372,17 @@ fn check_transport(spec: &TypeSpec, transport: &EventSubTransport, user: bool) -
     }
     if *method == TransportMethod::Webhook {
         let secret = transport.secret.as_deref().unwrap_or("");
-        if !(10..=100).contains(&secret.len()) || !secret.is_ascii() {
+        if let Some(reason) = crate::check::webhook_secret_problem(secret) {
             return Err(Error::InvalidArgument {
                 name: "secret".into(),
-                reason: "must be 10 to 100 ASCII characters".into(),
+                reason,
             });
         }
-        if !crate::http::webhook_callback_allowed(transport.callback.as_deref().unwrap_or("")) {
+        let callback = transport.callback.as_deref().unwrap_or("");
+        if let Some(reason) = crate::check::webhook_callback_problem(callback) {
             return Err(Error::InvalidArgument {
                 name: "callback".into(),
-                reason: "must be an https:// URL".into(),
+                reason: reason.into(),
             });
         }
     }

@@ -55,8 +55,6 @@ pub const MAX_AGE: Duration = Duration::from_secs(10 * 60);
 /// How far ahead of the local clock a message may be dated (clock skew, not a replay window).
 pub const MAX_AHEAD: Duration = Duration::from_secs(60);
 
-/// The shortest and longest secret Twitch accepts for a webhook subscription.
-const SECRET_LENGTH: std::ops::RangeInclusive<usize> = 10..=100;
 /// `sha256=` and 64 hex digits: the only signature form Twitch sends.
 const SIGNATURE_PREFIX: &[u8] = b"sha256=";
 const SIGNATURE_HEX_LEN: usize = 64;
@@ -93,7 +91,7 @@ impl WebhookVerifier {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] when the secret is not 10 to 100 bytes long (Twitch refuses
+    /// [`Error::InvalidArgument`] when the secret is not 10 to 100 ASCII characters (Twitch refuses
     /// such a secret when the subscription is created, so no message could ever match).
     pub fn new(secret: impl Into<Secret>) -> Result<WebhookVerifier> {
         WebhookVerifier::with_secrets([secret])
@@ -104,7 +102,7 @@ impl WebhookVerifier {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] when there is no secret or one is not 10 to 100 bytes long.
+    /// [`Error::InvalidArgument`] when there is no secret or one is not 10 to 100 ASCII characters.
     pub fn with_secrets<S: Into<Secret>>(
         secrets: impl IntoIterator<Item = S>,
     ) -> Result<WebhookVerifier> {
@@ -112,11 +110,11 @@ impl WebhookVerifier {
         if secrets.is_empty() {
             return Err(invalid_secret("at least one secret is needed"));
         }
-        if secrets
+        if let Some(reason) = secrets
             .iter()
-            .any(|s| !SECRET_LENGTH.contains(&s.expose().len()))
+            .find_map(|s| crate::check::webhook_secret_problem(s.expose()))
         {
-            return Err(invalid_secret("a webhook secret is 10 to 100 bytes long"));
+            return Err(invalid_secret(&reason));
         }
         let horizon = DEDUPE_HORIZON.max(MAX_AGE + MAX_AHEAD);
         Ok(WebhookVerifier {

@@ -318,8 +318,8 @@ fn outgoing(
     })
 }
 
-/// Checks a webhook `transport` object the way Helix does: an app token, an `https` callback
-/// (plain `http` only to loopback, this being a stand-in), and a secret of 10 to 100 bytes.
+/// Checks a webhook `transport` object the way Helix does (an app token, then the client's own
+/// callback and secret rules from `check`), answering with Helix's wording.
 pub(crate) fn check_transport(
     transport: &Value,
     user: Option<&str>,
@@ -332,14 +332,13 @@ pub(crate) fn check_transport(
     let Some(callback) = field("callback").filter(|c| !c.is_empty()) else {
         return refuse("transport.callback is required for webhook");
     };
-    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
-    if !callback.starts_with("https://") && !loopback.iter().any(|p| callback.starts_with(p)) {
+    if crate::check::webhook_callback_problem(callback).is_some() {
         return refuse("transport.callback must use https");
     }
     let Some(secret) = field("secret") else {
         return refuse("transport.secret is required for webhook");
     };
-    if !(10..=100).contains(&secret.len()) {
+    if crate::check::webhook_secret_problem(secret).is_some() {
         return refuse("transport.secret must be between 10 and 100 characters");
     }
     Ok(Transport::Webhook {
