@@ -704,6 +704,13 @@ async fn churn(rounds: usize, seed: u64) {
          {seq} events emitted, {delivered} delivered once"
     );
     eprintln!("churn: tasks before {tasks_before}; (round, live tasks, RSS KiB): {samples:?}");
+    // What the stand-in keeps on purpose (Twitch lists disabled subscriptions too), which the
+    // RSS above includes.
+    eprintln!(
+        "churn: the stand-in holds {} subscriptions and {} logged requests",
+        mock.eventsub().subscriptions().len(),
+        mock.requests().len()
+    );
     // Whatever the churn, the live tasks stay a handful: per session the client's session task,
     // at most three connections being read (active, pending, draining) and a connect attempt;
     // per stand-in connection its task and its writer. A leak grows with the rounds instead.
