@@ -174,3 +174,115 @@ async fn a_bad_range_is_refused() {
     let error = runner(&mock, &app, "c", 3..3).start().await.unwrap_err();
     assert!(error.to_string().contains("at least one shard"), "{error}");
 }
+
+/// Twitch disables a shard while its session stays up. The runner that owns it assigns it to
+/// the same session again: told by `conduit.shard.disabled` when the notification reaches it,
+/// or by its periodic Get Conduit Shards check when the notification went to another runner,
+/// which leaves that shard alone.
+#[tokio::test]
+async fn a_disabled_shard_is_assigned_again_by_its_own_runner_only() {
+    let mock = MockServer::builder()
+        .eventsub_second(SECOND)
+        .start()
+        .await
+        .unwrap();
+    let app = support::app(&mock).await;
+    let conduit = ensure_conduit(&app, 4).await.unwrap();
+    app.create_eventsub_subscription(
+        "conduit.shard.disabled",
+        "1",
+        EventSubTransport::conduit(&conduit.id),
+        json!({"client_id": mock.client_id(), "conduit_id": conduit.id}),
+    )
+    .await
+    .unwrap();
+    // `low` learns only from notifications; `high` only from its check.
+    let mut low = runner(&mock, &app, &conduit.id, 0..2)
+        .shard_check(None)
+        .start()
+        .await
+        .unwrap();
+    let mut high = runner(&mock, &app, &conduit.id, 2..4)
+        .shard_check(Some(Duration::from_millis(200)))
+        .start()
+        .await
+        .unwrap();
+    let low_shards = assigned(&mut low, 2).await;
+    let high_shards = assigned(&mut high, 2).await;
+
+    // The stand-in sends `conduit.shard.disabled` (no broadcaster to hash) on shard 1, which
+    // `low` runs. Shard 0 is `low`'s too: it comes back on the same session.
+    assert!(mock.eventsub().disable_shard(&conduit.id, "0"));
+    let (disabled, session) = reassigned(&mut low, "0").await;
+    assert!(disabled.notified, "the notification reached the stream");
+    assert_eq!(disabled.session_id.as_ref(), Some(&low_shards["0"]));
+    assert_eq!(session, low_shards["0"]);
+
+    // Shard 3 is `high`'s: `low` reads the notification and leaves the shard alone.
+    assert!(mock.eventsub().disable_shard(&conduit.id, "3"));
+    match next(&mut low).await {
+        EventSubItem::Notification(n) => match &n.event {
+            Event::ConduitShardDisabledV1(e) => assert_eq!(e.shard_id, "3"),
+            other => panic!("unexpected {other:?}"),
+        },
+        other => panic!("unexpected {other:?}"),
+    }
+    let (disabled, session) = reassigned(&mut high, "3").await;
+    assert!(!disabled.notified, "high never saw the notification");
+    assert_eq!(disabled.status, "websocket_disconnected");
+    assert_eq!(session, high_shards["3"]);
+    let quiet = tokio::time::timeout(Duration::from_millis(300), low.next_item()).await;
+    assert!(quiet.is_err(), "low did something: {quiet:?}");
+
+    let shards = app
+        .get_conduit_shards(&conduit.id)
+        .limit(100)
+        .await
+        .unwrap();
+    for shard in &shards {
+        assert_eq!(shard.status.as_str(), "enabled", "{shard:?}");
+        let owner = low_shards.get(&shard.id).or(high_shards.get(&shard.id));
+        assert_eq!(shard.transport.session_id.as_ref(), owner, "{shard:?}");
+    }
+}
+
+/// What a runner reported about a disabled shard before assigning it again.
+struct Disabled {
+    /// Whether the `conduit.shard.disabled` notification came first.
+    notified: bool,
+    session_id: Option<String>,
+    status: String,
+}
+
+/// Reads until `shard` was reported disabled and assigned again: the report and the session.
+async fn reassigned(events: &mut EventStream, shard: &str) -> (Disabled, String) {
+    let mut notified = false;
+    let mut disabled = None;
+    loop {
+        match next(events).await {
+            EventSubItem::Notification(n) => match &n.event {
+                Event::ConduitShardDisabledV1(e) if e.shard_id == shard => notified = true,
+                other => panic!("unexpected {other:?}"),
+            },
+            EventSubItem::ShardDisabled {
+                shard_id,
+                session_id,
+                status,
+            } if shard_id == shard => {
+                disabled = Some(Disabled {
+                    notified,
+                    session_id,
+                    status,
+                });
+            }
+            EventSubItem::ShardAssigned {
+                shard_id,
+                session_id,
+            } if shard_id == shard => {
+                let disabled = disabled.expect("ShardDisabled before ShardAssigned");
+                return (disabled, session_id);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

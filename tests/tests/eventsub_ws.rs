@@ -631,7 +631,12 @@ async fn churn(rounds: usize, seed: u64) {
     let mut seen = HashSet::new();
     let (mut drops, mut handovers, mut duplicates, mut delivered) = (0, 0, 0, 0usize);
     let mut seq = 0u64;
-    for _ in 0..rounds {
+    // (round, live tasks, resident set) every tenth of the run.
+    let mut samples = Vec::new();
+    for round in 0..rounds {
+        if round % (rounds / 10).max(1) == 0 {
+            samples.push((round, alive_tasks(), resident_kib()));
+        }
         let sessions = mock.eventsub().sessions();
         let Some(id) = sessions.last() else {
             // Between a drop and the reconnect: wait for the session to come back.
@@ -693,9 +698,26 @@ async fn churn(rounds: usize, seed: u64) {
     for s in skipped.iter().filter_map(tick_seq) {
         assert!(seen.insert(s), "event {s} delivered twice");
     }
+    samples.push((rounds, alive_tasks(), resident_kib()));
     eprintln!(
         "churn: {rounds} rounds, {drops} drops, {handovers} handovers, {duplicates} duplicates, \
          {seq} events emitted, {delivered} delivered once"
+    );
+    eprintln!("churn: tasks before {tasks_before}; (round, live tasks, RSS KiB): {samples:?}");
+    // What the stand-in keeps on purpose (Twitch lists disabled subscriptions too), which the
+    // RSS above includes.
+    eprintln!(
+        "churn: the stand-in holds {} subscriptions and {} logged requests",
+        mock.eventsub().subscriptions().len(),
+        mock.requests().len()
+    );
+    // Whatever the churn, the live tasks stay a handful: per session the client's session task,
+    // at most three connections being read (active, pending, draining) and a connect attempt;
+    // per stand-in connection its task and its writer. A leak grows with the rounds instead.
+    let most = samples.iter().map(|s| s.1).max().unwrap_or(0);
+    assert!(
+        most <= tasks_before + 16,
+        "live tasks reached {most} (from {tasks_before}): {samples:?}"
     );
     // Closing the stream and the API handle ends every client task, and with the connections
     // gone every stand-in connection task too.
@@ -715,6 +737,23 @@ async fn churn(rounds: usize, seed: u64) {
         tasks_after <= tasks_before,
         "tasks {tasks_before} -> {tasks_after}"
     );
+}
+
+fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
+
+/// This process's resident set (Linux `/proc/self/statm`, pages of 4 KiB), 0 elsewhere.
+fn resident_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    pages * 4
 }
 
 #[tokio::test]

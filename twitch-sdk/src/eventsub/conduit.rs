@@ -8,17 +8,29 @@
 //! conduit: Twitch spreads the conduit's events over the shards, so that is how a fleet scales.
 //! Subscriptions are made once, by the app, with a conduit transport; they outlive any
 //! session.
+//!
+//! Twitch may disable a shard while its session looks fine to the runner. The runner notices
+//! two ways and assigns the shard to its live session again, reporting
+//! [`EventSubItem::ShardDisabled`]: a `conduit.shard.disabled` notification about one of its
+//! shards (when the app subscribed to that type; Twitch delivers it on any one shard, perhaps
+//! another process's), and a periodic read of Get Conduit Shards (every minute by default),
+//! which also catches what another process was told. Shards outside the runner's range are
+//! left alone.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
-use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
-use super::ws::session::Binder;
+use tokio::sync::mpsc;
+
+use super::ws::session::{BindFuture, Binder};
 use super::ws::{EventStream, EventSubItem, Options, connection_setters};
+use super::{Event, Notification};
 use crate::AppApi;
 use crate::error::{Error, Result};
-use crate::models::{Conduit, ConduitShardUpdateRequest, EventSubTransport};
+use crate::models::{Conduit, ConduitShardStatus, ConduitShardUpdateRequest, EventSubTransport};
 
 /// Runs the shards `range` of one conduit in this process; [`start`](Self::start) connects.
 #[must_use = "nothing connects until `start`"]
@@ -27,6 +39,7 @@ pub struct ConduitShards {
     conduit_id: String,
     shards: Range<u32>,
     options: Options,
+    check_every: Option<Duration>,
 }
 
 impl fmt::Debug for ConduitShards {
@@ -47,13 +60,21 @@ impl ConduitShards {
             conduit_id: conduit_id.into(),
             shards,
             options: Options::default(),
+            check_every: Some(Duration::from_secs(60)),
         }
     }
 
     connection_setters!();
 
+    /// How often the runner reads Get Conduit Shards to find its shards Twitch disabled
+    /// (default one minute); `None` leaves it to `conduit.shard.disabled` notifications.
+    pub fn shard_check(mut self, every: Option<Duration>) -> Self {
+        self.check_every = every.map(|d| d.max(Duration::from_millis(10)));
+        self
+    }
+
     /// Opens one session per shard; each reports [`EventSubItem::ShardAssigned`] (or
-    /// `ShardAssignFailed`) and then `Connected`.
+    /// `ShardAssignFailed`) and then `Connected`, and starts the periodic shard check.
     ///
     /// # Errors
     ///
@@ -70,61 +91,175 @@ impl ConduitShards {
                 ),
             });
         }
+        let runner = Arc::new(Runner {
+            app: self.app,
+            conduit_id: self.conduit_id,
+            live: Mutex::new(HashMap::new()),
+        });
         let binders: Vec<Arc<dyn Binder>> = self
             .shards
-            .clone()
             .map(|shard| {
                 Arc::new(ShardBinder {
-                    app: self.app.clone(),
-                    conduit_id: self.conduit_id.clone(),
+                    runner: runner.clone(),
                     shard_id: shard.to_string(),
                 }) as Arc<dyn Binder>
             })
             .collect();
-        Ok(EventStream::spawn(&self.options, binders))
+        let (mut stream, out) = EventStream::spawn_sessions(&self.options, binders);
+        if let Some(every) = self.check_every {
+            stream.add_task(tokio::spawn(watch(runner, every, out)));
+        }
+        Ok(stream)
     }
 }
 
-/// Points one shard at each new session.
-struct ShardBinder {
+/// What the sessions of one runner share: the conduit and the session each shard is on.
+struct Runner {
     app: AppApi,
     conduit_id: String,
+    /// Shard id to the live session it was assigned to; a shard between a lost connection
+    /// and its next assignment is absent.
+    live: Mutex<HashMap<String, String>>,
+}
+
+impl Runner {
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Points `shard_id` at `session_id` and remembers it when Twitch agrees.
+    async fn assign(&self, shard_id: &str, session_id: &str) -> EventSubItem {
+        let shard = ConduitShardUpdateRequest {
+            id: shard_id.to_owned(),
+            transport: EventSubTransport::websocket(session_id),
+        };
+        let answer = self
+            .app
+            .update_conduit_shards(&self.conduit_id, [shard])
+            .await;
+        let shard_id = shard_id.to_owned();
+        let refused = match answer {
+            Ok(update) => match update.errors.into_iter().find(|e| e.id == shard_id) {
+                Some(refused) => Error::BadRequest {
+                    endpoint: "update-conduit-shards",
+                    message: format!("{} ({})", refused.message, refused.code),
+                },
+                None => {
+                    self.live().insert(shard_id.clone(), session_id.to_owned());
+                    return EventSubItem::ShardAssigned {
+                        shard_id,
+                        session_id: session_id.to_owned(),
+                    };
+                }
+            },
+            Err(error) => error,
+        };
+        EventSubItem::ShardAssignFailed {
+            shard_id,
+            error: refused,
+        }
+    }
+
+    /// Twitch disabled `shard_id`: when it is this runner's and its session is still the one
+    /// Twitch names (or Twitch names none), it is reported and assigned to that session again.
+    /// `None` for a shard of another runner, or one that moved on already.
+    fn disabled(
+        &self,
+        shard_id: &str,
+        session_id: Option<&str>,
+        status: &str,
+    ) -> Option<BindFuture<'_>> {
+        let live = self.live().get(shard_id).cloned()?;
+        if session_id.is_some_and(|id| id != live) {
+            return None;
+        }
+        let report = EventSubItem::ShardDisabled {
+            shard_id: shard_id.to_owned(),
+            session_id: session_id.map(str::to_owned),
+            status: status.to_owned(),
+        };
+        let shard_id = shard_id.to_owned();
+        Some(Box::pin(async move {
+            tracing::info!(conduit_id = %self.conduit_id, %shard_id, "eventsub: shard disabled; assigning it again");
+            vec![report, self.assign(&shard_id, &live).await]
+        }))
+    }
+
+    /// Reads the conduit's shards and assigns again this runner's shards Twitch has disabled.
+    async fn check(&self) -> Vec<EventSubItem> {
+        let shards = match self
+            .app
+            .get_conduit_shards(&self.conduit_id)
+            .limit(MAX_SHARDS)
+            .await
+        {
+            Ok(shards) => shards,
+            Err(error) => {
+                tracing::warn!(conduit_id = %self.conduit_id, %error, "eventsub: cannot read the conduit's shards");
+                return Vec::new();
+            }
+        };
+        let mut items = Vec::new();
+        for shard in shards {
+            if shard.status == ConduitShardStatus::Enabled {
+                continue;
+            }
+            let session_id = shard.transport.session_id.filter(|id| !id.is_empty());
+            let work = self.disabled(&shard.id, session_id.as_deref(), shard.status.as_str());
+            if let Some(work) = work {
+                items.extend(work.await);
+            }
+        }
+        items
+    }
+}
+
+/// Most shards a conduit may have.
+const MAX_SHARDS: usize = 20_000;
+
+/// Points one shard at each new session, and watches for the runner's shards being disabled.
+struct ShardBinder {
+    runner: Arc<Runner>,
     shard_id: String,
 }
 
 impl Binder for ShardBinder {
-    fn bind<'a>(
-        &'a self,
-        session_id: &'a str,
-    ) -> Pin<Box<dyn std::future::Future<Output = Vec<EventSubItem>> + Send + 'a>> {
-        Box::pin(async move {
-            let shard = ConduitShardUpdateRequest {
-                id: self.shard_id.clone(),
-                transport: EventSubTransport::websocket(session_id),
-            };
-            let answer = self
-                .app
-                .update_conduit_shards(&self.conduit_id, [shard])
-                .await;
-            let shard_id = self.shard_id.clone();
-            let item = match answer {
-                Ok(update) => match update.errors.into_iter().find(|e| e.id == shard_id) {
-                    Some(refused) => EventSubItem::ShardAssignFailed {
-                        shard_id,
-                        error: Error::BadRequest {
-                            endpoint: "update-conduit-shards",
-                            message: format!("{} ({})", refused.message, refused.code),
-                        },
-                    },
-                    None => EventSubItem::ShardAssigned {
-                        shard_id,
-                        session_id: session_id.to_owned(),
-                    },
-                },
-                Err(error) => EventSubItem::ShardAssignFailed { shard_id, error },
-            };
-            vec![item]
-        })
+    fn bind<'a>(&'a self, session_id: &'a str) -> BindFuture<'a> {
+        Box::pin(async move { vec![self.runner.assign(&self.shard_id, session_id).await] })
+    }
+
+    fn lost(&self) {
+        self.runner.live().remove(&self.shard_id);
+    }
+
+    /// A `conduit.shard.disabled` notification about this runner's conduit (it may arrive on
+    /// any shard's session, of any runner).
+    fn notified<'a>(&'a self, notification: &Notification) -> Option<BindFuture<'a>> {
+        let Event::ConduitShardDisabledV1(event) = &notification.event else {
+            return None;
+        };
+        if event.conduit_id != self.runner.conduit_id {
+            return None;
+        }
+        let session_id = Some(event.transport.session_id.as_str()).filter(|id| !id.is_empty());
+        self.runner
+            .disabled(&event.shard_id, session_id, &event.status)
+    }
+}
+
+/// Every `every`, checks the runner's shards through Get Conduit Shards, until the stream is
+/// dropped.
+async fn watch(runner: Arc<Runner>, every: Duration, out: mpsc::Sender<EventSubItem>) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = out.closed() => return,
+        }
+        for item in runner.check().await {
+            if out.send(item).await.is_err() {
+                return;
+            }
+        }
     }
 }
 

@@ -86,6 +86,20 @@ impl Notification {
         timestamp: Timestamp,
         payload: &[u8],
     ) -> Result<Notification> {
+        let (subscription, event) = Self::parts(payload)?;
+        Ok(Notification {
+            message_id: message_id.into(),
+            timestamp,
+            subscription,
+            event,
+        })
+    }
+
+    /// The subscription and the event of `payload`, decoded as [`from_payload`] does; a
+    /// transport that owns the message id builds the notification without copying it.
+    ///
+    /// [`from_payload`]: Self::from_payload
+    pub(crate) fn parts(payload: &[u8]) -> Result<(Subscription, Event)> {
         #[derive(Deserialize)]
         struct Wire<'a> {
             subscription: Subscription,
@@ -114,12 +128,7 @@ impl Notification {
                 Err(e) => return Err(decode_error(payload, raw.as_bytes(), "event", e)),
             },
         };
-        Ok(Notification {
-            message_id: message_id.into(),
-            timestamp,
-            subscription: wire.subscription,
-            event,
-        })
+        Ok((wire.subscription, event))
     }
 }
 

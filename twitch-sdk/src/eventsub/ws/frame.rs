@@ -2,6 +2,8 @@
 //! `message_type` means. The payload of a notification or revocation stays raw here; the
 //! session decodes it once, in [`decode`].
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use twitch_models::Timestamp;
@@ -33,7 +35,7 @@ pub(crate) enum Frame<'a> {
 pub(crate) struct Message<'a> {
     pub message_id: String,
     pub revocation: bool,
-    timestamp: String,
+    timestamp: Cow<'a, str>,
     payload: &'a RawValue,
 }
 
@@ -47,17 +49,20 @@ pub(crate) struct SessionInfo {
 
 #[derive(Deserialize)]
 struct Envelope<'a> {
-    metadata: Metadata,
+    #[serde(borrow)]
+    metadata: Metadata<'a>,
     #[serde(borrow)]
     payload: Option<&'a RawValue>,
 }
 
+/// Borrowed where the frame allows (no escapes), so a notification allocates only its id.
 #[derive(Deserialize)]
-struct Metadata {
+struct Metadata<'a> {
     message_id: String,
-    message_type: String,
-    #[serde(default)]
-    message_timestamp: String,
+    #[serde(borrow)]
+    message_type: Cow<'a, str>,
+    #[serde(borrow, default)]
+    message_timestamp: Cow<'a, str>,
 }
 
 #[derive(Deserialize)]
@@ -99,7 +104,7 @@ pub(crate) fn parse(text: &str) -> Result<Frame<'_>> {
             .map(|p| p.session)
             .map_err(|e| bad(format!("bad session payload: {e}"), text))
     };
-    Ok(match message_type.as_str() {
+    Ok(match &*message_type {
         "session_welcome" => {
             let s = session()?;
             Frame::Welcome(SessionInfo {
@@ -121,7 +126,7 @@ pub(crate) fn parse(text: &str) -> Result<Frame<'_>> {
             timestamp: message_timestamp,
             payload: payload.ok_or_else(|| bad("message without payload", text))?,
         }),
-        _ => Frame::Other(message_type),
+        _ => Frame::Other(message_type.into_owned()),
     })
 }
 
@@ -129,7 +134,7 @@ pub(crate) fn parse(text: &str) -> Result<Frame<'_>> {
 /// WebSocket payloads become typed.
 pub(crate) fn decode(message: Message<'_>) -> EventSubItem {
     let Message {
-        message_id,
+        mut message_id,
         revocation,
         timestamp,
         payload,
@@ -145,8 +150,15 @@ pub(crate) fn decode(message: Message<'_>) -> EventSubItem {
     let decoded = if revocation {
         Revocation::from_payload(message_id.clone(), timestamp, bytes).map(EventSubItem::Revoked)
     } else {
-        Notification::from_payload(message_id.clone(), timestamp, bytes)
-            .map(|n| EventSubItem::Notification(Box::new(n)))
+        Notification::parts(bytes).map(|(subscription, event)| {
+            let notification = Notification {
+                message_id: std::mem::take(&mut message_id),
+                timestamp,
+                subscription,
+                event,
+            };
+            EventSubItem::Notification(Box::new(notification))
+        })
     };
     decoded.unwrap_or_else(|error| EventSubItem::Undecodable { message_id, error })
 }

@@ -62,7 +62,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use self::session::Binder;
+use self::session::{BindFuture, Binder};
 use super::{DedupeStore, MemoryDedupe, Notification, Revocation};
 use crate::UserApi;
 use crate::error::{Error, Result};
@@ -118,6 +118,17 @@ pub enum EventSubItem {
         shard_id: String,
         /// The session it points at.
         session_id: String,
+    },
+    /// Twitch disabled one of this runner's conduit shards while its session was live (the
+    /// runner read it in a `conduit.shard.disabled` notification or in Get Conduit Shards). The
+    /// runner assigns the shard again: `ShardAssigned` or `ShardAssignFailed` follows.
+    ShardDisabled {
+        /// The shard id.
+        shard_id: String,
+        /// The session the shard pointed at, if Twitch said.
+        session_id: Option<String>,
+        /// Twitch's status for the shard (`websocket_disconnected`, ...).
+        status: String,
     },
     /// Twitch refused to assign a conduit shard to this runner's session.
     ShardAssignFailed {
@@ -395,10 +406,7 @@ struct Subscriber {
 }
 
 impl Binder for Subscriber {
-    fn bind<'a>(
-        &'a self,
-        session_id: &'a str,
-    ) -> Pin<Box<dyn std::future::Future<Output = Vec<EventSubItem>> + Send + 'a>> {
+    fn bind<'a>(&'a self, session_id: &'a str) -> BindFuture<'a> {
         Box::pin(async move {
             let wanted = self
                 .wanted
@@ -522,17 +530,32 @@ impl fmt::Debug for EventStream {
 impl EventStream {
     /// Starts one session per binder, all feeding one stream.
     pub(crate) fn spawn(options: &Options, binders: Vec<Arc<dyn Binder>>) -> EventStream {
+        Self::spawn_sessions(options, binders).0
+    }
+
+    /// [`spawn`](Self::spawn), also handing out the stream's sender for a task of the caller's
+    /// (given to [`add_task`](Self::add_task)).
+    pub(crate) fn spawn_sessions(
+        options: &Options,
+        binders: Vec<Arc<dyn Binder>>,
+    ) -> (EventStream, mpsc::Sender<EventSubItem>) {
         let (tx, rx) = mpsc::channel(options.buffer);
         let settings = options.settings();
         let tasks = binders
             .into_iter()
             .map(|binder| tokio::spawn(session::run(settings.clone(), binder, tx.clone())))
             .collect();
-        EventStream {
+        let stream = EventStream {
             rx,
             tasks,
             ticket: None,
-        }
+        };
+        (stream, tx)
+    }
+
+    /// A task that feeds the stream too; it is ended with the sessions.
+    pub(crate) fn add_task(&mut self, task: JoinHandle<()>) {
+        self.tasks.push(task);
     }
 
     /// The next item; `None` only after every session stopped (which they do not on their own).

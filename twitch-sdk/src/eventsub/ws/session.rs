@@ -20,18 +20,29 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use super::connect::{Backoff, Socket, connect};
 use super::frame::{self, Frame};
 use super::{EventSubItem, Settings};
+use crate::eventsub::Notification;
+
+/// Work a [`Binder`] does on the session's behalf; its items go to the stream.
+pub(crate) type BindFuture<'a> = Pin<Box<dyn Future<Output = Vec<EventSubItem>> + Send + 'a>>;
 
 /// What a session does with each new session id: create subscriptions, or assign a shard.
 pub(crate) trait Binder: Send + Sync + 'static {
     /// Sets up delivery to `session_id`; the items report what failed (and what worked, for
     /// shards).
-    fn bind<'a>(
-        &'a self,
-        session_id: &'a str,
-    ) -> Pin<Box<dyn Future<Output = Vec<EventSubItem>> + Send + 'a>>;
+    fn bind<'a>(&'a self, session_id: &'a str) -> BindFuture<'a>;
+
+    /// The session's connection was lost; a new session id follows.
+    fn lost(&self) {}
 
     /// Twitch revoked a subscription: do not recreate it.
     fn revoked(&self, _revocation: &crate::eventsub::Revocation) {}
+
+    /// A notification arrived; some ask for work (a conduit runner re-assigns a disabled
+    /// shard), which runs after the notification is delivered. `None` for most, so the hot
+    /// path allocates nothing.
+    fn notified<'a>(&'a self, _notification: &Notification) -> Option<BindFuture<'a>> {
+        None
+    }
 }
 
 /// What a connection's reader reports.
@@ -82,17 +93,21 @@ async fn read(
     tx: mpsc::Sender<(u64, Read)>,
     mut close: oneshot::Receiver<()>,
 ) {
-    let mut closing: Option<Instant> = None;
-    let far = Instant::now() + Duration::from_secs(86_400 * 365);
+    // One timer, armed when closing starts: a timer made per message would be registered
+    // and removed again for every frame.
+    let mut closing = false;
+    let give_up = sleep(CLOSE_WAIT);
+    tokio::pin!(give_up);
     loop {
         tokio::select! {
-            asked = &mut close, if closing.is_none() => {
-                closing = Some(Instant::now() + CLOSE_WAIT);
+            asked = &mut close, if !closing => {
+                closing = true;
+                give_up.as_mut().reset(Instant::now() + CLOSE_WAIT);
                 if asked.is_ok() {
                     let _ = socket.close(None).await;
                 }
             }
-            () = sleep_until(closing.unwrap_or(far)) => return,
+            () = &mut give_up, if closing => return,
             next = socket.next() => {
                 let report = match next {
                     Some(Ok(Message::Text(text))) => Read::Text(text),
@@ -167,7 +182,10 @@ impl Session {
                 continue;
             };
             match self.connected(reader, welcome, tx).await {
-                End::Lost => attempt = 1,
+                End::Lost => {
+                    self.binder.lost();
+                    attempt = 1;
+                }
                 End::Stop => return,
             }
         }
@@ -283,11 +301,15 @@ impl Session {
         let mut pending: Option<Reader> = None;
         let mut connecting: Option<JoinHandle<Result<Socket, String>>> = None;
         let mut draining: Vec<Reader> = Vec::new();
+        // The keepalive timer is not moved on every message (that would register a timer per
+        // frame); when it fires, it checks the last message and waits on if there was one.
+        // A dropped stream aborts this task, and any item sent after it fails, so the output
+        // needs no watch of its own here.
+        let silence = sleep_until(last_seen + keepalive);
+        tokio::pin!(silence);
         loop {
-            let silence_until = last_seen + keepalive;
             tokio::select! {
                 biased;
-                () = self.out.closed() => return End::Stop,
                 // Before the reads, which a busy stream keeps ready all the time.
                 done = async { connecting.as_mut().expect("guarded").await }, if connecting.is_some() => {
                     connecting = None;
@@ -365,7 +387,12 @@ impl Session {
                         }
                     }
                 }
-                () = sleep_until(silence_until) => {
+                () = &mut silence => {
+                    let due = last_seen + keepalive;
+                    if due > Instant::now() {
+                        silence.as_mut().reset(due);
+                        continue;
+                    }
                     let reason = format!("no message for {:?} (keepalive timeout)", keepalive);
                     self.emit(EventSubItem::Disconnected { code: None, reason }).await;
                     return End::Lost;
@@ -409,17 +436,27 @@ impl Session {
                     return Step::Continue;
                 }
                 let item = frame::decode(message);
-                if let EventSubItem::Revoked(revocation) = &item {
-                    self.binder.revoked(revocation);
+                let mut follow_up = None;
+                match &item {
+                    EventSubItem::Notification(n) => follow_up = self.binder.notified(n),
+                    EventSubItem::Revoked(revocation) => self.binder.revoked(revocation),
+                    EventSubItem::Undecodable { message_id, error } => {
+                        tracing::warn!(%message_id, %error, "eventsub: message not decodable");
+                    }
+                    _ => {}
                 }
-                if let EventSubItem::Undecodable { message_id, error } = &item {
-                    tracing::warn!(%message_id, %error, "eventsub: message not decodable");
+                if !self.emit(item).await {
+                    return Step::Stop;
                 }
-                if self.emit(item).await {
-                    Step::Continue
-                } else {
-                    Step::Stop
+                let Some(work) = follow_up else {
+                    return Step::Continue;
+                };
+                for item in work.await {
+                    if !self.emit(item).await {
+                        return Step::Stop;
+                    }
                 }
+                Step::Continue
             }
         }
     }

@@ -155,6 +155,32 @@ impl Hub {
         }
     }
 
+    /// Disables shard `shard_id` of `conduit_id` (its session stays connected, as when Twitch
+    /// drops a shard on its side) and tells the watchers. False when the shard had no
+    /// WebSocket transport.
+    pub fn disable_shard(&self, conduit_id: &str, shard_id: &str) -> bool {
+        let session_id = {
+            let mut registry = self.lock();
+            let slot = registry
+                .conduits
+                .iter_mut()
+                .find(|c| c.id == conduit_id)
+                .and_then(|c| c.shards.get_mut(shard_id.parse::<usize>().ok()?));
+            let Some(slot) = slot else {
+                return false;
+            };
+            match slot.take() {
+                Some(Transport::WebSocket { session_id }) => session_id,
+                other => {
+                    *slot = other;
+                    return false;
+                }
+            }
+        };
+        self.shard_disabled(conduit_id, shard_id, &session_id);
+        true
+    }
+
     /// Sends `conduit.shard.disabled` to the subscriptions watching that conduit.
     fn shard_disabled(&self, conduit_id: &str, shard_id: &str, session_id: &str) {
         let registry = self.lock();

@@ -9,7 +9,8 @@
 //! - `reconnect` a session (`session_reconnect`; events keep flowing on the old connection until
 //!   the new one is welcomed, and 4004 closes it if the client never moves), `close` one with
 //!   any code, `drop_connection` without a close frame, `stall` one (no keepalives), `revoke`
-//!   a subscription, `duplicate_next` notifications (same message id twice).
+//!   a subscription, `duplicate_next` notifications (same message id twice), `disable_shard`
+//!   a conduit shard (with `conduit.shard.disabled` to its watchers).
 //! - webhook subscriptions get Twitch's signed deliveries: the challenge first (pending until
 //!   answered with the raw challenge), every `Twitch-Eventsub-*` header, retries with the same
 //!   message id, `notification_failures_exceeded` after repeated failures
@@ -103,6 +104,14 @@ impl MockEventSub {
     /// it open, as a dead network path would.
     pub fn stall(&self, session_id: &str) -> bool {
         self.hub.command(session_id, Outbound::Stall)
+    }
+
+    /// Disables a conduit shard while its session stays connected, as Twitch may on its side:
+    /// Get Conduit Shards shows it `websocket_disconnected`, its events fail over to the next
+    /// shard, and `conduit.shard.disabled` goes to the subscriptions watching the conduit. False
+    /// when the shard is not assigned to a WebSocket session.
+    pub fn disable_shard(&self, conduit_id: &str, shard_id: &str) -> bool {
+        self.hub.disable_shard(conduit_id, shard_id)
     }
 
     /// The ids of the sessions with a live connection, sorted.
