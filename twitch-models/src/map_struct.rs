@@ -58,9 +58,8 @@ macro_rules! map_struct {
                                 _ => $crate::map_struct::skip_value(&mut map)?,
                             }
                         }
-                        Ok($name {
-                            $($field: map_struct!(@finish A, $field, $wire $(, $via)?),)*
-                        })
+                        $(let $field = map_struct!(@finish A, $field, $wire $(, $via)?);)*
+                        Ok($name { $($field),* })
                     }
                 }
 
