@@ -6,6 +6,7 @@
 //! - [`Timestamp`], the RFC 3339 date-time Helix sends;
 //! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`;
 //! - `string_enum!`, the conversions, `Display` and serde of every generated string enum;
+//! - `map_struct!`, the `Deserialize` of every generated EventSub event model (one `visit_map`);
 //! - [`Redacted`], what a field the spec marks `secret` (a stream key, a webhook secret) prints
 //!   as in `Debug`.
 //!
@@ -28,6 +29,7 @@ use time::format_description::well_known::Rfc3339;
 #[rustfmt::skip]
 mod generated;
 
+mod map_struct;
 mod string_enum;
 mod transport;
 

@@ -32,8 +32,20 @@ pub fn models_file(c: &Category) -> TokenStream {
     let imports = c.imports.iter().map(|i| ident(i));
     let imports = (!c.imports.is_empty()).then(|| quote!(use super::{ #(#imports),* };));
     let models = c.models.iter().map(model);
+    let empty_as_none = c
+        .models
+        .iter()
+        .flat_map(|m| &m.fields)
+        .any(|f| f.optional && f.optional_timestamp)
+        .then(|| {
+            quote!(
+                use crate::map_struct::EmptyAsNone;
+            )
+        });
     quote! {
-        use serde::{Deserialize, Serialize};
+        use serde::Serialize;
+        use crate::map_struct::map_struct;
+        #empty_as_none
         #timestamp
         #imports
         #(#models)*
@@ -44,10 +56,19 @@ fn model(m: &Model) -> TokenStream {
     let docs = docs(&m.docs);
     let name = ident(&m.name);
     let fields = m.fields.iter().map(field);
+    // `Deserialize` through the hand-written `map_struct!` (twitch-models/src/map_struct.rs):
+    // one `visit_map` per model instead of the derive's visitors (BENCHMARKS.md).
+    let reads = m.fields.iter().map(|f| {
+        let rust = Ident::new(&f.rust, Span::call_site());
+        let wire = &f.wire;
+        let via = (f.optional && f.optional_timestamp).then(|| quote!(as EmptyAsNone));
+        quote!(#rust = #wire #via)
+    });
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize)]
         pub struct #name { #(#fields)* }
+        map_struct!(#name { #(#reads),* });
     }
 }
 
@@ -59,16 +80,14 @@ fn field(f: &Field) -> TokenStream {
         quote!(#[serde(rename = #wire)])
     });
     let ty = ty(&f.ty);
-    let (attr, ty) = match (f.optional, f.optional_timestamp) {
-        (false, _) => (TokenStream::new(), ty),
-        (true, false) => (
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+    // Serialize only: reading (missing or null optionals as `None`) is `map_struct!`'s.
+    let (attr, ty) = if f.optional {
+        (
+            quote!(#[serde(skip_serializing_if = "Option::is_none")]),
             quote!(Option<#ty>),
-        ),
-        (true, true) => (
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::de::empty_as_none")]),
-            quote!(Option<#ty>),
-        ),
+        )
+    } else {
+        (TokenStream::new(), ty)
     };
     quote! { #docs #rename #attr pub #rust: #ty, }
 }

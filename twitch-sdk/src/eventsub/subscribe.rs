@@ -275,6 +275,7 @@ fn name(spec: &TypeSpec) -> String {
 /// [`UserApi::subscribe`] runs: the type takes WebSocket transports, the user token carries its
 /// scopes, and the condition is complete (fields that must be the token's user filled in).
 /// Returns the condition to send.
+#[cfg(feature = "eventsub-ws")]
 pub(crate) fn prepare_websocket<S: SubscriptionType>(
     subscription: &S,
     api: &UserApi,
