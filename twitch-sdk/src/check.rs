@@ -36,10 +36,19 @@ where
         };
         check_param(param, values.as_deref()).map_err(|reason| Error::InvalidArgument {
             name: param.rust_name.to_owned(),
-            reason,
+            reason: with_reference(reason, endpoint),
         })
     })?;
     body.map_or(Ok(()), |body| webhook_transports(body, ""))
+}
+
+/// `reason` with the operation's reference link, where Twitch documents the limit broken.
+fn with_reference(reason: String, endpoint: &Endpoint) -> String {
+    if endpoint.reference.is_empty() {
+        reason
+    } else {
+        format!("{reason} (see {})", endpoint.reference)
+    }
 }
 
 /// Twitch's rules for a webhook transport, wherever one sits in a body (`transport`, or
