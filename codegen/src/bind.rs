@@ -288,22 +288,7 @@ pub fn bind(loaded: &Loaded, index: Index) -> Result<Resolved<'_>, Diagnostics> 
                 .collect(),
         })
         .collect();
-    let mut responses = BTreeMap::new();
-    let mut requests = BTreeMap::new();
-    for example in &loaded.examples {
-        match serde_json::from_str::<Value>(&example.json) {
-            Ok(value) if example.request => {
-                requests.insert(example.operation.clone(), value);
-            }
-            Ok(value) => {
-                responses.insert(example.operation.clone(), (example.json.clone(), value));
-            }
-            Err(e) => b.problems.push(Diagnostic::file(
-                example.display.clone(),
-                format!("not JSON: {e}"),
-            )),
-        }
-    }
+    let (responses, requests) = examples(loaded, &mut b.problems);
     if !b.problems.is_empty() {
         return Err(Diagnostics(b.problems));
     }
@@ -314,6 +299,30 @@ pub fn bind(loaded: &Loaded, index: Index) -> Result<Resolved<'_>, Diagnostics> 
         responses,
         requests,
     })
+}
+
+/// Example bodies by operation, parsed: responses (with their text) and requests.
+type Examples = (BTreeMap<String, (String, Value)>, BTreeMap<String, Value>);
+
+/// The example bodies, parsed; one that is not JSON (load checked that) is reported.
+fn examples(loaded: &Loaded, problems: &mut Vec<Diagnostic>) -> Examples {
+    let mut responses = BTreeMap::new();
+    let mut requests = BTreeMap::new();
+    for example in &loaded.examples {
+        match serde_json::from_str::<Value>(&example.json) {
+            Ok(value) if example.request => {
+                requests.insert(example.operation.clone(), value);
+            }
+            Ok(value) => {
+                responses.insert(example.operation.clone(), (example.json.clone(), value));
+            }
+            Err(e) => problems.push(Diagnostic::file(
+                example.display.clone(),
+                format!("not JSON: {e}"),
+            )),
+        }
+    }
+    (responses, requests)
 }
 
 struct Binder<'a> {

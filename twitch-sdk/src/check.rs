@@ -29,6 +29,39 @@ where
     K: AsRef<str>,
     V: AsRef<str>,
 {
+    parameters(endpoint, query, body, |reason| reason)?;
+    body.map_or(Ok(()), |body| webhook_transports(body, ""))
+}
+
+/// [`arguments`] as the SDK reports to its callers: the reason of a broken parameter limit ends
+/// with the operation's reference link, where Twitch documents the limit. (The stand-in answers
+/// with [`arguments`], as Twitch does, without the link.)
+pub(crate) fn arguments_with_reference<K, V>(
+    endpoint: &Endpoint,
+    query: &[(K, V)],
+    body: Option<&Value>,
+) -> Result<(), Error>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    parameters(endpoint, query, body, |reason| {
+        with_reference(reason, endpoint)
+    })?;
+    body.map_or(Ok(()), |body| webhook_transports(body, ""))
+}
+
+/// The parameter limits of [`arguments`]; `explain` finishes the reason of a broken one.
+fn parameters<K, V>(
+    endpoint: &Endpoint,
+    query: &[(K, V)],
+    body: Option<&Value>,
+    explain: impl Fn(String) -> String,
+) -> Result<(), Error>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
     endpoint.params.iter().try_for_each(|param| {
         let values = match param.location {
             Location::Query => query_values(param, query),
@@ -36,10 +69,9 @@ where
         };
         check_param(param, values.as_deref()).map_err(|reason| Error::InvalidArgument {
             name: param.rust_name.to_owned(),
-            reason: with_reference(reason, endpoint),
+            reason: explain(reason),
         })
-    })?;
-    body.map_or(Ok(()), |body| webhook_transports(body, ""))
+    })
 }
 
 /// `reason` with the operation's reference link, where Twitch documents the limit broken.
@@ -591,6 +623,27 @@ mod tests {
         assert_eq!(
             reason,
             format!("must be one of: day, week, all; got `{}…`", "x".repeat(40))
+        );
+    }
+
+    #[test]
+    fn the_sdk_names_the_reference_and_the_stand_in_does_not() {
+        static LINKED: Endpoint = Endpoint {
+            reference: "https://dev.twitch.tv/docs/api/reference#test-op",
+            ..ENDPOINT
+        };
+        let query: [(&str, &str); 0] = [];
+        let reason = |result: Result<(), Error>| match result {
+            Err(Error::InvalidArgument { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason(arguments(&LINKED, &query, None)),
+            "required, but missing"
+        );
+        assert_eq!(
+            reason(arguments_with_reference(&LINKED, &query, None)),
+            "required, but missing (see https://dev.twitch.tv/docs/api/reference#test-op)"
         );
     }
 

@@ -103,7 +103,7 @@ impl Session {
         }
         let body = req.body_json();
         let query = req.wire_query();
-        check::arguments(endpoint, &query, body.as_ref())?;
+        check::arguments_with_reference(endpoint, &query, body.as_ref())?;
         if let Some(user) = &user {
             check::acting_user(endpoint, &user.user_id, &query, body.as_ref())?;
         }
