@@ -1,5 +1,5 @@
 //! Prints `tests/tests/generated/every_method.rs`: the table of calls the every-method test
-//! (`tests/tests/every_method.rs`) runs against the stand-in server.
+//! (`tests/tests/it/every_method.rs`) runs against the stand-in server.
 //!
 //! The file holds data and one closure per case; the harness that includes it defines the types
 //! (`Case`, `Call`, `Decoded`) and helpers (`send`, `from_json`, `timestamp`) it names, and does

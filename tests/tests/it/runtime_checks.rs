@@ -7,7 +7,7 @@
 //! compile; see the `compile_fail` example in this crate's `src/lib.rs`), so the one token-type
 //! mistake left at run time is handing an app token to `Client::user`.
 
-mod support;
+use crate::support;
 
 use twitch_sdk::mock::MockServer;
 use twitch_sdk::models::{BitsLeaderboardPeriod, VideoPeriod, VideoSort, VideoTypeFilter};
