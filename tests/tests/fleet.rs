@@ -16,9 +16,9 @@
 //!
 //! The tests skip, saying so, when `redis-server` is not installed (not under CI).
 
-#[path = "../support/redis_server.rs"]
+#[path = "support/redis_server.rs"]
 mod redis_server;
-use crate::support;
+mod support;
 
 use std::io::{BufRead, BufReader, Lines, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
