@@ -20,6 +20,7 @@ use crate::error::Error;
 /// a number within its range. The first broken limit is returned as
 /// [`Error::InvalidArgument`], named by the parameter's Rust name, with a reason naming the
 /// limit (`at most 100 items, got 101`). Query keys the spec does not know are left alone.
+#[cfg(any(feature = "mock", test))]
 pub fn arguments<K, V>(
     endpoint: &Endpoint,
     query: &[(K, V)],
@@ -33,9 +34,9 @@ where
     body.map_or(Ok(()), |body| webhook_transports(body, ""))
 }
 
-/// [`arguments`] as the SDK reports to its callers: the reason of a broken parameter limit ends
+/// `arguments` as the SDK reports to its callers: the reason of a broken parameter limit ends
 /// with the operation's reference link, where Twitch documents the limit. (The stand-in answers
-/// with [`arguments`], as Twitch does, without the link.)
+/// with `arguments`, as Twitch does, without the link.)
 pub(crate) fn arguments_with_reference<K, V>(
     endpoint: &Endpoint,
     query: &[(K, V)],
@@ -51,7 +52,7 @@ where
     body.map_or(Ok(()), |body| webhook_transports(body, ""))
 }
 
-/// The parameter limits of [`arguments`]; `explain` finishes the reason of a broken one.
+/// The parameter limits of `arguments`; `explain` finishes the reason of a broken one.
 fn parameters<K, V>(
     endpoint: &Endpoint,
     query: &[(K, V)],
