@@ -508,8 +508,8 @@ pub enum CallValue {
     Bool(bool),
     /// A `Timestamp` parsed from RFC 3339 text.
     Timestamp(String),
-    /// A `serde_json::Value` from JSON text.
-    Json(String),
+    /// A `serde_json::Value`, printed as JSON text.
+    Json(serde_json::Value),
     /// An enum model from its wire value.
     Enum {
         /// The model.
@@ -522,7 +522,7 @@ pub enum CallValue {
         /// The model.
         model: Ident,
         /// Its JSON.
-        json: String,
+        json: serde_json::Value,
     },
     /// An array of values, for list parameters.
     List(Vec<CallValue>),

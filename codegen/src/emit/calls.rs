@@ -116,12 +116,12 @@ fn value(v: &CallValue) -> TokenStream {
         CallValue::Bool(b) => quote!(#b),
         CallValue::Timestamp(text) => quote!(timestamp(#text)),
         CallValue::Json(json) => {
-            let json = raw_str(json);
+            let json = raw_str(&json.to_string());
             quote!(from_json::<serde_json::Value>(#json))
         }
         CallValue::Enum { model, value } => quote!(twitch_models::#model::from(#value)),
         CallValue::Model { model, json } => {
-            let json = raw_str(json);
+            let json = raw_str(&json.to_string());
             quote!(from_json::<twitch_models::#model>(#json))
         }
         CallValue::List(items) => {

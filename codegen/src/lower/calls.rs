@@ -228,7 +228,7 @@ impl<'a> Calls<'a> {
             Ty::Prim(_) => {
                 self.uses_from_json = true;
                 let json = example.cloned().unwrap_or_else(|| json!({}));
-                CallValue::Json(json.to_string())
+                CallValue::Json(json)
             }
             Ty::Model(r) => {
                 let model = self.ident(&r.name);
@@ -245,10 +245,7 @@ impl<'a> Calls<'a> {
                         Some(value) if value.is_object() => value.clone(),
                         _ => self.synthesize(m, index, &mut Vec::new()),
                     };
-                    CallValue::Model {
-                        model,
-                        json: json.to_string(),
-                    }
+                    CallValue::Model { model, json }
                 }
             }
             // A list of lists or a map is no parameter type; validation rejects both.
@@ -396,12 +393,13 @@ fn insert_path(body: &mut Map<String, Value>, path: &str, value: Value) {
 /// A value as the query string carries it (what `Display` prints).
 fn query_text(value: &CallValue) -> String {
     match value {
-        CallValue::Str(s) | CallValue::Timestamp(s) | CallValue::Json(s) => s.clone(),
+        CallValue::Str(s) | CallValue::Timestamp(s) => s.clone(),
+        CallValue::Json(json) => json.to_string(),
         CallValue::Int(n) => n.to_string(),
         CallValue::Float(x) => x.to_string(),
         CallValue::Bool(b) => b.to_string(),
         CallValue::Enum { value, .. } => value.clone(),
-        CallValue::Model { json, .. } => json.clone(),
+        CallValue::Model { json, .. } => json.to_string(),
         CallValue::List(items) => items.iter().map(query_text).collect::<Vec<_>>().join(","),
     }
 }
@@ -414,9 +412,7 @@ fn body_json(value: &CallValue) -> Value {
         CallValue::Float(x) => json!(x),
         CallValue::Bool(b) => json!(b),
         CallValue::Enum { value, .. } => json!(value),
-        CallValue::Json(text) | CallValue::Model { json: text, .. } => {
-            serde_json::from_str(text).unwrap_or(Value::Null)
-        }
+        CallValue::Json(json) | CallValue::Model { json, .. } => json.clone(),
         CallValue::List(items) => Value::Array(items.iter().map(body_json).collect()),
     }
 }
