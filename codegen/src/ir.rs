@@ -31,6 +31,8 @@ pub struct ModelFile {
     pub module: Ident,
     /// `spec/<group>.yaml`.
     pub source: String,
+    /// The module doc, naming the group by its title.
+    pub docs: Vec<String>,
     /// What the file imports.
     pub imports: ModelImports,
     /// Models sorted by name, each followed by its aliases.
@@ -133,6 +135,8 @@ pub struct SdkFile {
     pub module: Ident,
     /// `spec/<group>.yaml`.
     pub source: String,
+    /// The module doc, naming the group by its title.
+    pub docs: Vec<String>,
     /// Endpoint statics, sorted by operation.
     pub endpoints: Vec<EndpointStatic>,
     /// Request builders, in endpoint then method order.
@@ -357,6 +361,9 @@ pub enum StepCall {
     BodyOpt,
     /// `req.token_user(name, Location::X, opt)`
     TokenUser(Ident),
+    /// `req.set_page_size(opt)`: the endpoint's page-size parameter, which the paginator
+    /// adjusts as a number.
+    PageSize,
 }
 
 /// The runtime call that sends a request, by response shape.
@@ -501,8 +508,8 @@ pub enum CallValue {
     Bool(bool),
     /// A `Timestamp` parsed from RFC 3339 text.
     Timestamp(String),
-    /// A `serde_json::Value` from JSON text.
-    Json(String),
+    /// A `serde_json::Value`, printed as JSON text.
+    Json(serde_json::Value),
     /// An enum model from its wire value.
     Enum {
         /// The model.
@@ -515,7 +522,7 @@ pub enum CallValue {
         /// The model.
         model: Ident,
         /// Its JSON.
-        json: String,
+        json: serde_json::Value,
     },
     /// An array of values, for list parameters.
     List(Vec<CallValue>),

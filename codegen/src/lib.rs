@@ -5,8 +5,10 @@
 //! 1. [`load`]: read `spec/*.yaml` (sorted) into the serde mirror in [`spec`], and the example
 //!    bodies in `spec/examples/`;
 //! 2. [`validate`]: check every file and collect *all* problems as [`Diagnostic`]s naming the
-//!    file, the endpoint or model, and the field;
-//! 3. [`lower`]: turn the valid spec into the [`ir`], where every decision (names via [`naming`],
+//!    file, the endpoint or model, and the field; then [`bind`] it into the resolved spec
+//!    (parsed types, resolved model references, each method's parameter bindings with their
+//!    Rust names), the only input of the next stage;
+//! 3. [`lower`]: turn the resolved spec into the [`ir`], where every decision (names via [`naming`],
 //!    types, docs, order) is made;
 //! 4. [`emit`]: print the IR with `quote!`, format it with `prettyplease`, prepend the header.
 //!
@@ -18,13 +20,14 @@
 //! EventSub (`spec/eventsub/`) runs through its own small pipeline in [`events`], whose files
 //! are added to the same output.
 //!
-//! Beside the pipeline, [`diff`] compares the spec with a Helix OpenAPI description
-//! (`cargo xtask spec-diff PATH`).
+//! The spec-diff audit (`cargo xtask spec-diff PATH`, the spec against a Helix OpenAPI
+//! description) is not a pipeline stage: it lives in xtask (`xtask/src/spec_diff.rs`) and reads
+//! the spec through [`load`] like any other tool.
 
 #![forbid(unsafe_code)]
 
+pub mod bind;
 pub mod diag;
-pub mod diff;
 pub mod emit;
 pub mod events;
 pub mod ir;
@@ -52,8 +55,8 @@ pub type Output = (PathBuf, String);
 /// the output does not depend on where the spec lives.
 pub fn generate(spec_dir: &Path) -> Result<Vec<Output>, Diagnostics> {
     let loaded = load::load(spec_dir)?;
-    let index = validate::validate(&loaded)?;
-    let ir = lower::lower(&loaded, &index)?;
+    let resolved = validate::validate(&loaded)?;
+    let ir = lower::lower(&resolved)?;
     let mut outputs = emit::emit(&ir)?;
     outputs.extend(events::generate(spec_dir, &loaded)?);
     outputs.sort();

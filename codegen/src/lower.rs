@@ -6,7 +6,8 @@
 //!
 //! The submodules mirror `emit/`: `models` (model files), `sdk` (endpoint statics, builders,
 //! API methods), `docs` (their doc text) and `calls` (the every-method test). This module holds
-//! the entry point and what they share (names, types, bindings).
+//! the entry point and what they share (names, types). Everything here reads the
+//! [`Resolved`] spec: types are parsed, models resolved and parameters bound already.
 
 pub mod calls;
 mod docs;
@@ -22,54 +23,51 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+use crate::bind::{BoundEndpoint, Resolved, Ty};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::*;
-use crate::load::Loaded;
 use crate::naming;
-use crate::spec::{self, Endpoint, Location, Method, Model, Param, Shape, TokenType};
-use crate::types::{Prim, TypeExpr};
-use crate::validate::{Index, binding_name, bindings, find_param};
+use crate::spec::{self, Location, Method, Shape, TokenType};
+use crate::types::Prim;
 
-/// Lowers `loaded`, which [`crate::validate::validate`] accepted with `index`.
-pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
+/// Lowers the spec [`crate::validate::validate`] resolved.
+pub fn lower(resolved: &Resolved<'_>) -> Result<Ir, Diagnostics> {
     let mut l = Lowerer {
-        index,
+        resolved,
         problems: Vec::new(),
         file: String::new(),
     };
-    let mut files: Vec<_> = loaded.files.iter().enumerate().collect();
-    files.sort_by(|a, b| a.1.stem.cmp(&b.1.stem));
+    let mut files: Vec<_> = resolved.files.iter().collect();
+    files.sort_by(|a, b| a.stem.cmp(b.stem));
 
     let mut model_files = Vec::new();
     let mut sdk_files = Vec::new();
     let mut endpoints = Vec::new();
-    for (i, file) in files {
-        l.file = file.display.clone();
-        if !file.spec.models.is_empty() {
-            model_files.push(l.model_file(i, &file.stem, &file.spec.models));
+    for file in files {
+        l.file = file.display.to_owned();
+        if !file.models.is_empty() {
+            model_files.push(l.model_file(file));
         }
-        if !file.spec.endpoints.is_empty() {
-            let sdk = l.sdk_file(&file.stem, &file.spec.endpoints);
-            for e in &file.spec.endpoints {
-                let ident = l.ident(&naming::static_name(&e.operation));
-                endpoints.push((e.path.clone(), e.method, sdk.module.clone(), ident));
+        if !file.endpoints.is_empty() {
+            let sdk = l.sdk_file(file);
+            for e in &file.endpoints {
+                let ident = l.ident(&naming::static_name(&e.spec.operation));
+                endpoints.push((&e.spec.path, e.spec.method, sdk.module.clone(), ident));
             }
             sdk_files.push(sdk);
         }
     }
-    endpoints.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    endpoints.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
     let endpoints = endpoints
         .into_iter()
         .map(|(_, _, module, ident)| EndpointRef { module, ident })
         .collect();
 
-    let mut examples: Vec<(String, String)> = loaded
-        .examples
+    let examples: Vec<(String, String)> = resolved
+        .responses
         .iter()
-        .filter(|x| !x.request)
-        .map(|x| (x.operation.clone(), x.json.clone()))
+        .map(|(operation, (json, _))| (operation.clone(), json.clone()))
         .collect();
-    examples.sort();
 
     let requests = sdk_files
         .iter()
@@ -80,12 +78,13 @@ pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
             (f.module.clone(), builders)
         })
         .collect();
-    let shared_errors = index
+    let shared_errors = resolved
+        .index
         .shared_errors
         .iter()
         .map(|(name, text)| (l.ident(&shared_error_const(name)), one_line(text)))
         .collect();
-    let (calls, problems) = calls::lower(loaded);
+    let (calls, problems) = calls::lower(resolved);
     l.problems.extend(problems);
     if l.problems.is_empty() {
         Ok(Ir {
@@ -102,9 +101,9 @@ pub fn lower(loaded: &Loaded, index: &Index) -> Result<Ir, Diagnostics> {
     }
 }
 
-fn sorted_endpoints(endpoints: &[Endpoint]) -> Vec<&Endpoint> {
-    let mut sorted: Vec<&Endpoint> = endpoints.iter().collect();
-    sorted.sort_by(|a, b| a.operation.cmp(&b.operation));
+fn sorted_endpoints<'e, 's>(endpoints: &'e [BoundEndpoint<'s>]) -> Vec<&'e BoundEndpoint<'s>> {
+    let mut sorted: Vec<&BoundEndpoint<'s>> = endpoints.iter().collect();
+    sorted.sort_by(|a, b| a.spec.operation.cmp(&b.spec.operation));
     sorted
 }
 
@@ -118,46 +117,10 @@ enum Side {
 }
 
 struct Lowerer<'a> {
-    index: &'a Index,
+    resolved: &'a Resolved<'a>,
     problems: Vec<Diagnostic>,
     /// The file being lowered, for internal errors.
     file: String,
-}
-
-/// A parameter as one method exposes it.
-pub(crate) struct Binding<'a> {
-    /// The argument or setter name.
-    pub(crate) name: String,
-    pub(crate) param: &'a Param,
-    pub(crate) ty: TypeExpr,
-    /// A required argument (else a setter).
-    pub(crate) arg: bool,
-}
-
-impl Binding<'_> {
-    pub(crate) fn is_list(&self) -> bool {
-        matches!(self.ty, TypeExpr::List(_))
-    }
-}
-
-/// The parameters `m` exposes, arguments first, each resolved to its spec entry and type.
-pub(crate) fn method_bindings<'e>(e: &'e Endpoint, m: &Method) -> Vec<Binding<'e>> {
-    let b = bindings(e, m);
-    let refs = b.args.iter().map(|r| (r, true));
-    let refs = refs.chain(b.options.iter().map(|r| (r, false)));
-    refs.filter_map(|(r, arg)| {
-        // Validation checked that the parameter exists, its type parses and the name is good.
-        let param = find_param(e, r)?;
-        let ty = TypeExpr::parse(&param.ty).ok()?;
-        let name = binding_name(r).unwrap_or_else(|_| r.rust.clone());
-        Some(Binding {
-            name,
-            param,
-            ty,
-            arg,
-        })
-    })
-    .collect()
 }
 
 impl Lowerer<'_> {
@@ -173,9 +136,9 @@ impl Lowerer<'_> {
         })
     }
 
-    fn rust_type(&mut self, ty: &TypeExpr, side: Side) -> TokenStream {
+    fn rust_type(&mut self, ty: &Ty, side: Side) -> TokenStream {
         match ty {
-            TypeExpr::Prim(prim) => match prim {
+            Ty::Prim(prim) => match prim {
                 Prim::String => quote!(String),
                 Prim::Bool => quote!(bool),
                 Prim::I32 => quote!(i32),
@@ -189,19 +152,19 @@ impl Lowerer<'_> {
                 }
                 Prim::DateTime => quote!(Timestamp),
             },
-            TypeExpr::Model(name) => {
-                let ident = self.ident(name);
+            Ty::Model(r) => {
+                let ident = self.ident(&r.name);
                 if side == Side::Sdk {
                     quote!(models::#ident)
                 } else {
                     quote!(#ident)
                 }
             }
-            TypeExpr::List(inner) => {
+            Ty::List(inner) => {
                 let inner = self.rust_type(inner, side);
                 quote!(Vec<#inner>)
             }
-            TypeExpr::Map(inner) => {
+            Ty::Map(inner) => {
                 let inner = self.rust_type(inner, side);
                 quote!(BTreeMap<String, #inner>)
             }

@@ -3,10 +3,12 @@
 //! Parsing already rejected unknown keys and wrong value types; this pass checks what serde
 //! cannot: references resolve, names are unique and usable in Rust, limits are ordered, shapes
 //! and pagination agree, methods expose what Helix requires. Each problem names the file, the
-//! endpoint or model, and the field. Valid input yields an [`Index`] that lowering relies on.
+//! endpoint or model, and the field. Valid input is then bound into the [`Resolved`] spec
+//! that lowering reads ([`crate::bind`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::bind::{self, Resolved};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::Loaded;
 use crate::naming;
@@ -25,36 +27,6 @@ pub struct Index {
     pub secret_models: BTreeSet<String>,
     /// The shared error meanings of every file, by name.
     pub shared_errors: BTreeMap<String, String>,
-    /// By operation, then wire name: the Rust name of each parameter, which every method
-    /// binding it agrees on (the wire name's field name where no method binds it).
-    pub rust_names: BTreeMap<String, BTreeMap<String, String>>,
-}
-
-impl Index {
-    /// The meaning `m` stands for, and the shared name it refers to (if it is a reference).
-    /// Validation has checked every reference, so an unknown one cannot reach the caller; it
-    /// reads as its name rather than panicking.
-    pub fn error_text<'m>(&'m self, m: &'m ErrorMeaning) -> (&'m str, Option<&'m str>) {
-        match m {
-            ErrorMeaning::Text(text) => (text, None),
-            ErrorMeaning::Shared(r) => {
-                let text = self
-                    .shared_errors
-                    .get(&r.shared)
-                    .map_or(r.shared.as_str(), String::as_str);
-                (text, Some(&r.shared))
-            }
-        }
-    }
-}
-
-impl Index {
-    /// Whether a value of `ty` holds a secret: a model of [`Index::secret_models`] in it.
-    pub fn carries_secret(&self, ty: &TypeExpr) -> bool {
-        ty.models()
-            .into_iter()
-            .any(|name| self.secret_models.contains(name))
-    }
 }
 
 /// Where a model is defined and what it is.
@@ -130,8 +102,9 @@ pub fn find_param<'a>(endpoint: &'a Endpoint, r: &ParamRef) -> Option<&'a Param>
     endpoint.params.iter().find(|p| p.name == r.param)
 }
 
-/// Checks the loaded spec. Returns the index, or every problem found.
-pub fn validate(loaded: &Loaded) -> Result<Index, Diagnostics> {
+/// Checks the loaded spec, then binds it ([`crate::bind`]). Returns the resolved spec, or every
+/// problem found.
+pub fn validate(loaded: &Loaded) -> Result<Resolved<'_>, Diagnostics> {
     let mut v = Validator {
         loaded,
         problems: Vec::new(),
@@ -177,7 +150,7 @@ pub fn validate(loaded: &Loaded) -> Result<Index, Diagnostics> {
     // Global checks report as they go; list each file's problems together, in the order found.
     v.problems.sort_by(|a, b| a.file.cmp(&b.file));
     if v.problems.is_empty() {
-        Ok(v.index)
+        bind::bind(loaded, v.index)
     } else {
         Err(Diagnostics(v.problems))
     }
@@ -668,6 +641,7 @@ impl Validator<'_> {
             self.check_acting_user(file, item, e, acting);
         }
 
+        self.check_page_size_param(file, item, e);
         match (e.response.shape, &e.pagination) {
             (Shape::Paginated, None) => self.report(
                 file,
@@ -800,18 +774,32 @@ impl Validator<'_> {
                 }
             }
         }
-        let resolved = e
-            .params
-            .iter()
-            .map(|p| {
-                let rust = match names.get(p.name.as_str()) {
-                    Some((name, _)) => name.clone(),
-                    None => naming::field_name(&p.name).unwrap_or_else(|_| p.name.clone()),
-                };
-                (p.name.clone(), rust)
-            })
-            .collect();
-        self.index.rust_names.insert(e.operation.clone(), resolved);
+    }
+
+    /// A page-size parameter the spec lists (for its range) is an optional integer in the
+    /// query: a method exposing it hands it to the paginator as a number
+    /// (`Request::set_page_size`).
+    fn check_page_size_param(&mut self, file: &str, item: &str, e: &Endpoint) {
+        let name = e.pagination.as_ref().and_then(|p| p.page_size.as_deref());
+        let Some(p) = name.and_then(|name| e.params.iter().find(|p| p.name == name)) else {
+            return;
+        };
+        let integer = matches!(
+            TypeExpr::parse(&p.ty),
+            Ok(TypeExpr::Prim(Prim::I32 | Prim::I64 | Prim::U32))
+        );
+        if !integer || p.required || p.location != Location::Query || p.token_user {
+            self.report(
+                file,
+                Some(item),
+                Some(&format!("params[{}]", p.name)),
+                format!(
+                    "`{}` is the page size (`pagination.page_size`): it must be an optional \
+                     query parameter of type i32, i64 or u32",
+                    p.name
+                ),
+            );
+        }
     }
 
     /// Checks an `acting_user` rule: it needs user tokens and names string parameters.

@@ -28,15 +28,15 @@ fuzz_target!(|data: &[u8]| {
         }],
         examples: Vec::new(),
     };
-    let index = match twitch_codegen::validate::validate(&loaded) {
-        Ok(index) => index,
+    let resolved = match twitch_codegen::validate::validate(&loaded) {
+        Ok(resolved) => resolved,
         Err(problems) => {
             assert!(!problems.0.is_empty());
             let _ = problems.to_string();
             return;
         }
     };
-    let ir = match twitch_codegen::lower::lower(&loaded, &index) {
+    let ir = match twitch_codegen::lower::lower(&resolved) {
         Ok(ir) => ir,
         Err(problems) => panic!("a validated spec failed to lower:\n{problems}"),
     };

@@ -706,7 +706,7 @@ impl SpecModels {
     fn load() -> SpecModels {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
         let loaded = twitch_codegen::load::load(&dir).unwrap();
-        let index = twitch_codegen::validate::validate(&loaded).unwrap();
+        let index = twitch_codegen::validate::validate(&loaded).unwrap().index;
         SpecModels { loaded, index }
     }
 

@@ -20,10 +20,44 @@ use crate::error::Error;
 /// a number within its range. The first broken limit is returned as
 /// [`Error::InvalidArgument`], named by the parameter's Rust name, with a reason naming the
 /// limit (`at most 100 items, got 101`). Query keys the spec does not know are left alone.
+#[cfg(any(feature = "mock", test))]
 pub fn arguments<K, V>(
     endpoint: &Endpoint,
     query: &[(K, V)],
     body: Option<&Value>,
+) -> Result<(), Error>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    parameters(endpoint, query, body, |reason| reason)?;
+    body.map_or(Ok(()), |body| webhook_transports(body, ""))
+}
+
+/// `arguments` as the SDK reports to its callers: the reason of a broken parameter limit ends
+/// with the operation's reference link, where Twitch documents the limit. (The stand-in answers
+/// with `arguments`, as Twitch does, without the link.)
+pub(crate) fn arguments_with_reference<K, V>(
+    endpoint: &Endpoint,
+    query: &[(K, V)],
+    body: Option<&Value>,
+) -> Result<(), Error>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    parameters(endpoint, query, body, |reason| {
+        with_reference(reason, endpoint)
+    })?;
+    body.map_or(Ok(()), |body| webhook_transports(body, ""))
+}
+
+/// The parameter limits of `arguments`; `explain` finishes the reason of a broken one.
+fn parameters<K, V>(
+    endpoint: &Endpoint,
+    query: &[(K, V)],
+    body: Option<&Value>,
+    explain: impl Fn(String) -> String,
 ) -> Result<(), Error>
 where
     K: AsRef<str>,
@@ -36,10 +70,18 @@ where
         };
         check_param(param, values.as_deref()).map_err(|reason| Error::InvalidArgument {
             name: param.rust_name.to_owned(),
-            reason,
+            reason: explain(reason),
         })
-    })?;
-    body.map_or(Ok(()), |body| webhook_transports(body, ""))
+    })
+}
+
+/// `reason` with the operation's reference link, where Twitch documents the limit broken.
+fn with_reference(reason: String, endpoint: &Endpoint) -> String {
+    if endpoint.reference.is_empty() {
+        reason
+    } else {
+        format!("{reason} (see {})", endpoint.reference)
+    }
 }
 
 /// Twitch's rules for a webhook transport, wherever one sits in a body (`transport`, or
@@ -597,6 +639,27 @@ mod tests {
         assert_eq!(
             reason,
             format!("must be one of: day, week, all; got `{}…`", "x".repeat(40))
+        );
+    }
+
+    #[test]
+    fn the_sdk_names_the_reference_and_the_stand_in_does_not() {
+        static LINKED: Endpoint = Endpoint {
+            reference: "https://dev.twitch.tv/docs/api/reference#test-op",
+            ..ENDPOINT
+        };
+        let query: [(&str, &str); 0] = [];
+        let reason = |result: Result<(), Error>| match result {
+            Err(Error::InvalidArgument { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason(arguments(&LINKED, &query, None)),
+            "required, but missing"
+        );
+        assert_eq!(
+            reason(arguments_with_reference(&LINKED, &query, None)),
+            "required, but missing (see https://dev.twitch.tv/docs/api/reference#test-op)"
         );
     }
 

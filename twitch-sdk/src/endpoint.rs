@@ -311,7 +311,10 @@ pub struct Endpoint {
     pub acting_user: Option<ActingUser>,
     /// Documented error statuses and what they mean for this operation.
     pub errors: &'static [(u16, &'static str)],
-    /// Link to Twitch's reference section.
+    /// Link to Twitch's reference section; an [`Error::InvalidArgument`] for a parameter limit
+    /// ends with it.
+    ///
+    /// [`Error::InvalidArgument`]: crate::Error::InvalidArgument
     pub reference: &'static str,
     /// The response holds a secret (the spec marks a field of its model `secret`): errors
     /// about it never quote the body.

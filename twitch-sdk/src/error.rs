@@ -26,7 +26,8 @@ pub enum Error {
     InvalidArgument {
         /// The argument, as the SDK user names it.
         name: String,
-        /// The limit it broke.
+        /// The limit it broke; for a parameter limit, followed by the operation's reference
+        /// link (`(see https://dev.twitch.tv/docs/api/reference#get-users)`).
         reason: String,
     },
 

@@ -256,22 +256,22 @@ impl<T: DeserializeOwned + Send + 'static> Paginator<T> {
         let Some(paging) = req.endpoint().paging else {
             return req;
         };
-        let Some(size_param) = paging.page_size else {
+        if paging.page_size.is_none() {
             return req;
+        }
+        // A page size the caller set is the largest page they want; one below 1 is left for
+        // the argument check to reject.
+        let asked = match req.page_size {
+            Some(size) if size < 1 => return req,
+            Some(size) => usize::try_from(size).ok(),
+            None => None,
         };
-        // A page size the caller set is the largest page they want.
-        let asked = req
-            .query
-            .iter()
-            .find(|(name, _)| *name == size_param)
-            .and_then(|(_, v)| v.parse::<usize>().ok());
         let size = [paging.max_page_size.map(|m| m as usize), asked, remaining]
             .into_iter()
             .flatten()
             .min();
         if let Some(size) = size {
-            req.query.retain(|(name, _)| *name != size_param);
-            req.query(size_param, size.max(1));
+            req.page_size = Some(i64::try_from(size.max(1)).unwrap_or(i64::MAX));
         }
         req
     }

@@ -1,5 +1,6 @@
 //! A request as the generated builders hand it to the runtime: which endpoint, which query pairs,
-//! which body keys. Building one never fails and never touches the network; the runtime checks it
+//! which body keys, and the page size (a number, which the paginator adjusts without reading it
+//! back out of the query). Building one never fails and never touches the network; the runtime checks it
 //! against the endpoint's limits before sending (see the `check` module).
 
 use std::fmt::Display;
@@ -17,6 +18,10 @@ use crate::endpoint::{Endpoint, Location};
 pub struct Request {
     pub(crate) endpoint: &'static Endpoint,
     pub(crate) query: Vec<(&'static str, String)>,
+    /// The page size, sent as the endpoint's page-size parameter ([`Paging::page_size`]).
+    ///
+    /// [`Paging::page_size`]: crate::endpoint::Paging::page_size
+    pub(crate) page_size: Option<i64>,
     /// Top-level body keys set one by one.
     pub(crate) fields: Map<String, Value>,
     /// Parameters left empty that default to the token's user id in the user API.
@@ -29,6 +34,7 @@ impl std::fmt::Debug for Request {
         f.debug_struct("Request")
             .field("operation", &self.endpoint.operation)
             .field("query", &self.query)
+            .field("page_size", &self.page_size)
             .field("body_keys", &body_keys)
             .field("token_user", &self.token_user)
             .finish()
@@ -41,6 +47,7 @@ impl Request {
         Request {
             endpoint,
             query: Vec::new(),
+            page_size: None,
             fields: Map::new(),
             token_user: Vec::new(),
         }
@@ -51,9 +58,36 @@ impl Request {
         self.endpoint
     }
 
-    /// The query pairs, in the order they were added.
+    /// The query pairs, in the order they were added (the page size is apart: see
+    /// [`page_size`](Self::page_size)).
     pub fn query_pairs(&self) -> &[(&'static str, String)] {
         &self.query
+    }
+
+    /// The page size set, if any.
+    pub fn page_size(&self) -> Option<i64> {
+        self.page_size
+    }
+
+    /// Sets the page size when `size` is set. It is sent as the endpoint's page-size parameter
+    /// (`first` on most endpoints) and checked against that parameter's range before sending;
+    /// an endpoint without one ([`Paging::page_size`] is `None`) sends no page size.
+    ///
+    /// [`Paging::page_size`]: crate::endpoint::Paging::page_size
+    pub fn set_page_size<T: Into<i64>>(&mut self, size: Option<T>) {
+        if let Some(size) = size {
+            self.page_size = Some(size.into());
+        }
+    }
+
+    /// The query as sent: the pairs added, then the page size under the endpoint's name for it.
+    pub(crate) fn wire_query(&self) -> Vec<(&'static str, String)> {
+        let mut query = self.query.clone();
+        let name = self.endpoint.paging.and_then(|p| p.page_size);
+        if let (Some(name), Some(size)) = (name, self.page_size) {
+            query.push((name, size.to_string()));
+        }
+        query
     }
 
     /// The JSON body, if a key was set: the object of the keys set.
@@ -132,5 +166,46 @@ impl Request {
                 Location::Body => self.body(name, user_id),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::Paging;
+
+    static PAGED: Endpoint = Endpoint {
+        operation: "get-things",
+        paging: Some(Paging::sized("first", Some(100))),
+        ..Endpoint::BLANK
+    };
+    static UNSIZED: Endpoint = Endpoint {
+        operation: "get-others",
+        paging: Some(Paging::CURSOR),
+        ..Endpoint::BLANK
+    };
+
+    #[test]
+    fn the_page_size_is_a_number_sent_under_the_endpoints_name() {
+        let mut req = Request::new(&PAGED);
+        req.query("id", 7);
+        req.set_page_size(None::<i32>);
+        assert_eq!(req.page_size(), None);
+        assert_eq!(req.wire_query(), [("id", "7".to_owned())]);
+        req.set_page_size(Some(25_u32));
+        assert_eq!(req.page_size(), Some(25));
+        assert_eq!(req.query_pairs(), [("id", "7".to_owned())]);
+        assert_eq!(
+            req.wire_query(),
+            [("id", "7".to_owned()), ("first", "25".to_owned())]
+        );
+        assert!(format!("{req:?}").contains("page_size: Some(25)"));
+
+        let mut req = Request::new(&UNSIZED);
+        req.set_page_size(Some(5));
+        assert!(
+            req.wire_query().is_empty(),
+            "no page-size parameter to send it as"
+        );
     }
 }

@@ -102,9 +102,10 @@ impl Session {
             }
         }
         let body = req.body_json();
-        check::arguments(endpoint, req.query_pairs(), body.as_ref())?;
+        let query = req.wire_query();
+        check::arguments_with_reference(endpoint, &query, body.as_ref())?;
         if let Some(user) = &user {
-            check::acting_user(endpoint, &user.user_id, req.query_pairs(), body.as_ref())?;
+            check::acting_user(endpoint, &user.user_id, &query, body.as_ref())?;
         }
         let body = body
             .map(|b| serde_json::to_vec(&b))
@@ -114,7 +115,7 @@ impl Session {
                 reason: e.to_string(),
             })?;
 
-        let url = http::join(&self.http.helix, endpoint.path, req.query_pairs());
+        let url = http::join(&self.http.helix, endpoint.path, &query);
         let span = tracing::debug_span!(
             "twitch_sdk",
             operation = endpoint.operation,

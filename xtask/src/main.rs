@@ -8,7 +8,8 @@
 //! - `cargo xtask spec-diff PATH [--all]`: compares `spec/` with a Helix OpenAPI description
 //!   (JSON) and prints, per operation, every difference no `spec-diff:` note in the spec
 //!   explains (with `--all`, the explained ones too), then stale or malformed notes. Exits 0
-//!   when everything is explained, 1 otherwise. See `twitch_codegen::diff` and spec/README.md.
+//!   when everything is explained, 1 otherwise. See `spec_diff.rs` (this crate's library, which the
+//!   tests use too) and spec/README.md.
 //!
 //! - `cargo xtask eventsub-diff DIR [--all]`: compares `spec/eventsub/` with Twitch's EventSub
 //!   pages saved in DIR: types and versions missing on either side, and condition and event
@@ -136,7 +137,7 @@ fn spec_diff(openapi_path: &Path, all: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let report = twitch_codegen::diff::diff(&loaded, &openapi);
+    let report = xtask::spec_diff::diff(&loaded, &openapi);
     let mut stdout = std::io::stdout().lock();
     let _ = write!(stdout, "{}", report.render(all));
     let _ = stdout.flush();

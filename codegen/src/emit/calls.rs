@@ -1,5 +1,5 @@
 //! Prints `tests/tests/generated/every_method.rs`: the table of calls the every-method test
-//! (`tests/tests/every_method.rs`) runs against the stand-in server.
+//! (`tests/tests/it/every_method.rs`) runs against the stand-in server.
 //!
 //! The file holds data and one closure per case; the harness that includes it defines the types
 //! (`Case`, `Call`, `Decoded`) and helpers (`send`, `from_json`, `timestamp`) it names, and does
@@ -116,12 +116,12 @@ fn value(v: &CallValue) -> TokenStream {
         CallValue::Bool(b) => quote!(#b),
         CallValue::Timestamp(text) => quote!(timestamp(#text)),
         CallValue::Json(json) => {
-            let json = raw_str(json);
+            let json = raw_str(&json.to_string());
             quote!(from_json::<serde_json::Value>(#json))
         }
         CallValue::Enum { model, value } => quote!(twitch_models::#model::from(#value)),
         CallValue::Model { model, json } => {
-            let json = raw_str(json);
+            let json = raw_str(&json.to_string());
             quote!(from_json::<twitch_models::#model>(#json))
         }
         CallValue::List(items) => {

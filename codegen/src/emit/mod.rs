@@ -121,6 +121,10 @@ fn space_items(text: &str) -> String {
     let mut previous: Option<&str> = None;
     for line in text.lines() {
         if let Some(p) = previous {
+            let inner_doc_ends = p.starts_with("//!") && !line.starts_with("//!");
+            if inner_doc_ends {
+                out.push('\n');
+            }
             let ends_item = matches!(p.trim(), "}" | "};") || one_liner(p);
             let starts_item = STARTS.iter().any(|s| line.trim_start().starts_with(s));
             let same_group = one_liner(p) && one_liner(line);
@@ -133,6 +137,12 @@ fn space_items(text: &str) -> String {
         previous = Some(line);
     }
     out
+}
+
+/// `lines` as the inner doc of a file (`//!` lines).
+pub(crate) fn module_docs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|line| format!(" {line}"));
+    quote!(#(#![doc = #lines])*)
 }
 
 /// Doc lines as `#[doc = " line"]` attributes.

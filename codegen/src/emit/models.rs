@@ -81,7 +81,9 @@ pub fn file(f: &ModelFile) -> TokenStream {
         ModelItem::Enum(e) => enum_model(e),
         ModelItem::Alias(a) => alias(a),
     });
+    let docs = super::module_docs(&f.docs);
     quote! {
+        #docs
         #(#uses)*
         #(#items)*
     }

@@ -86,7 +86,9 @@ pub fn file(f: &SdkFile) -> TokenStream {
         let methods = f.user_methods.iter().map(api_method);
         quote!(impl UserApi { #(#methods)* })
     });
+    let docs = super::module_docs(&f.docs);
     quote! {
+        #docs
         use crate::glue::*;
         #(#statics)*
         #(#builders)*
@@ -322,6 +324,7 @@ fn builder(b: &Builder) -> TokenStream {
                 StepCall::TokenUser(location) => {
                     quote!(req.token_user(#wire, Location::#location, self.#field);)
                 }
+                StepCall::PageSize => quote!(req.set_page_size(self.#field);),
             }
         })
         .collect();

@@ -17,18 +17,17 @@
 //! of the body values, dotted names nested (`data.user_id`). What a successful call decodes
 //! follows from the response shape and the example response the stand-in serves.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use proc_macro2::{Ident, Span};
 use serde_json::{Map, Value, json};
 
-use super::{Binding, method_bindings};
+use crate::bind::{Binding, BoundEndpoint, BoundMethod, BoundModel, Resolved, Ty};
 use crate::diag::Diagnostic;
 use crate::ir::{ApiClass, CallCase, CallValue, CallsFile, Decoded};
-use crate::load::Loaded;
 use crate::naming;
-use crate::spec::{Endpoint, Location, Method, Model, Param, Shape, TokenType};
-use crate::types::{Prim, TypeExpr};
+use crate::spec::{Location, Param, Shape, TokenType};
+use crate::types::Prim;
 
 /// The user id of the token the user API calls carry.
 pub const TOKEN_USER_ID: &str = "141981764";
@@ -42,51 +41,29 @@ const MAX_DEPTH: usize = 6;
 /// The most items or characters a chosen value gets, whatever a limit's minimum says.
 const MAX_SIZE: i64 = 1000;
 
-/// The calls of every method of `loaded` (which validation accepted), and any internal problem.
-pub fn lower(loaded: &Loaded) -> (CallsFile, Vec<Diagnostic>) {
+/// The calls of every method of the resolved spec, and any internal problem.
+pub fn lower(resolved: &Resolved<'_>) -> (CallsFile, Vec<Diagnostic>) {
     let mut l = Calls {
-        models: BTreeMap::new(),
-        requests: BTreeMap::new(),
-        responses: BTreeMap::new(),
+        resolved,
         problems: Vec::new(),
         file: String::new(),
         uses_timestamp: false,
         uses_from_json: false,
     };
-    for file in &loaded.files {
-        for model in &file.spec.models {
-            l.models.insert(model.name.clone(), model);
-            for alias in &model.aliases {
-                l.models.insert(alias.clone(), model);
-            }
-        }
-    }
-    for example in &loaded.examples {
-        let Ok(json) = serde_json::from_str::<Value>(&example.json) else {
-            continue;
-        };
-        let map = if example.request {
-            &mut l.requests
-        } else {
-            &mut l.responses
-        };
-        map.insert(example.operation.clone(), json);
-    }
-
     let mut cases = Vec::new();
-    for file in &loaded.files {
-        l.file = file.display.clone();
-        for e in &file.spec.endpoints {
+    for file in &resolved.files {
+        l.file = file.display.to_owned();
+        for e in &file.endpoints {
             for m in &e.methods {
-                let classes: BTreeSet<TokenType> = m.api.iter().copied().collect();
+                let classes: BTreeSet<TokenType> = m.spec.api.iter().copied().collect();
                 for class in classes {
                     let class = match class {
                         TokenType::App => ApiClass::App,
                         TokenType::User => ApiClass::User,
                     };
-                    for (name, alias_of) in std::iter::once((&m.name, None))
-                        .chain(m.aliases.iter().map(|a| (a, Some(m.name.clone()))))
-                    {
+                    let name = &m.spec.name;
+                    let aliases = m.spec.aliases.iter().map(|a| (a, Some(name.clone())));
+                    for (name, alias_of) in std::iter::once((name, None)).chain(aliases) {
                         cases.push(l.case(e, m, class, name, alias_of));
                     }
                 }
@@ -104,12 +81,7 @@ pub fn lower(loaded: &Loaded) -> (CallsFile, Vec<Diagnostic>) {
 }
 
 struct Calls<'a> {
-    /// Models by name and alias.
-    models: BTreeMap<String, &'a Model>,
-    /// Example request bodies by operation.
-    requests: BTreeMap<String, Value>,
-    /// Example response bodies by operation.
-    responses: BTreeMap<String, Value>,
+    resolved: &'a Resolved<'a>,
     problems: Vec<Diagnostic>,
     /// The file being lowered, for internal errors.
     file: String,
@@ -153,13 +125,14 @@ impl<'a> Calls<'a> {
 
     fn case(
         &mut self,
-        e: &Endpoint,
-        m: &Method,
+        bound_endpoint: &BoundEndpoint<'_>,
+        m: &BoundMethod<'_>,
         class: ApiClass,
         name: &str,
         alias_of: Option<String>,
     ) -> CallCase {
-        let example = self.requests.get(&e.operation).cloned();
+        let e = bound_endpoint.spec;
+        let example = self.resolved.requests.get(&e.operation);
         let mut args = Vec::new();
         let mut setters = Vec::new();
         let mut expected = Expected::default();
@@ -168,7 +141,7 @@ impl<'a> Calls<'a> {
             param,
             ty,
             arg,
-        } in method_bindings(e, m)
+        } in &m.bindings
         {
             if param.token_user && class == ApiClass::User {
                 // An argument on `AppApi`, a setter on `UserApi`: left for the runtime.
@@ -177,16 +150,16 @@ impl<'a> Calls<'a> {
                 expected.token_user.push(param.name.clone());
                 continue;
             }
-            let set = arg || matches!(ty, TypeExpr::List(_));
+            let set = *arg || ty.is_list();
             if !set {
                 continue;
             }
-            let value = self.value(param, &ty, example.as_ref());
+            let value = self.value(param, ty, example);
             expected.add(param, &value);
-            if arg {
+            if *arg {
                 args.push(value);
             } else {
-                setters.push((self.ident(&setter), value));
+                setters.push((self.ident(setter), value));
             }
         }
         let class_name = match class {
@@ -206,15 +179,15 @@ impl<'a> Calls<'a> {
             query: expected.query,
             body: (!expected.body.is_empty()).then(|| Value::Object(expected.body).to_string()),
             token_user: expected.token_user,
-            decoded: self.decoded(e, m),
+            decoded: self.decoded(e, m.spec.default_limit),
         }
     }
 
     /// The value for `param` (of type `ty`), from its limits or the example request.
-    fn value(&mut self, param: &Param, ty: &TypeExpr, example: Option<&Value>) -> CallValue {
+    fn value(&mut self, param: &Param, ty: &Ty, example: Option<&Value>) -> CallValue {
         let example = example.and_then(|body| lookup(body, &param.name));
         match ty {
-            TypeExpr::List(inner) => {
+            Ty::List(inner) => {
                 let count = list_count(param);
                 let items = example.and_then(Value::as_array).filter(|a| !a.is_empty());
                 let count = match items {
@@ -239,104 +212,94 @@ impl<'a> Calls<'a> {
     fn scalar(
         &mut self,
         param: &Param,
-        ty: &TypeExpr,
+        ty: &Ty,
         example: Option<&Value>,
         index: usize,
     ) -> CallValue {
         match ty {
-            TypeExpr::Prim(Prim::String) => CallValue::Str(string_value(param, index)),
-            TypeExpr::Prim(Prim::Bool) => CallValue::Bool(true),
-            TypeExpr::Prim(Prim::F64) => CallValue::Float(number(param) as f64),
-            TypeExpr::Prim(p) if p.is_number() => CallValue::Int(number(param)),
-            TypeExpr::Prim(Prim::DateTime) => {
+            Ty::Prim(Prim::String) => CallValue::Str(string_value(param, index)),
+            Ty::Prim(Prim::Bool) => CallValue::Bool(true),
+            Ty::Prim(Prim::F64) => CallValue::Float(number(param) as f64),
+            Ty::Prim(p) if p.is_number() => CallValue::Int(number(param)),
+            Ty::Prim(Prim::DateTime) => {
                 self.uses_timestamp = true;
                 CallValue::Timestamp(TIMESTAMP.to_owned())
             }
-            TypeExpr::Prim(_) => {
+            Ty::Prim(_) => {
                 self.uses_from_json = true;
                 let json = example.cloned().unwrap_or_else(|| json!({}));
-                CallValue::Json(json.to_string())
+                CallValue::Json(json)
             }
-            TypeExpr::Model(name) => {
-                let model = self.ident(name);
-                match self.models.get(name).copied() {
-                    Some(m) if !m.values.is_empty() => CallValue::Enum {
+            Ty::Model(r) => {
+                let model = self.ident(&r.name);
+                let resolved = self.resolved;
+                let m = resolved.model(r.id);
+                if let Some(first) = m.variants.first() {
+                    CallValue::Enum {
                         model,
-                        value: m.values[0].value.clone(),
-                    },
-                    Some(m) => {
-                        self.uses_from_json = true;
-                        let json = match example {
-                            Some(value) if value.is_object() => value.clone(),
-                            _ => self.synthesize(m, index, &mut Vec::new()),
-                        };
-                        CallValue::Model {
-                            model,
-                            json: json.to_string(),
-                        }
+                        value: first.spec.value.clone(),
                     }
-                    None => {
-                        self.problems.push(Diagnostic::file(
-                            self.file.clone(),
-                            format!("internal error: model `{name}` passed validation but is not defined; please report this"),
-                        ));
-                        CallValue::Json("{}".to_owned())
-                    }
+                } else {
+                    self.uses_from_json = true;
+                    let json = match example {
+                        Some(value) if value.is_object() => value.clone(),
+                        _ => self.synthesize(m, index, &mut Vec::new()),
+                    };
+                    CallValue::Model { model, json }
                 }
             }
-            // Lists of lists and maps are not parameter types.
-            TypeExpr::List(_) | TypeExpr::Map(_) => CallValue::List(Vec::new()),
+            // A list of lists or a map is no parameter type; validation rejects both.
+            Ty::List(_) | Ty::Map(_) => CallValue::List(Vec::new()),
         }
     }
 
     /// An object of `model`'s required fields, each with a plain value of its type; strings
     /// end in `index + 1`, so list items differ. `outer` holds the models being synthesized
     /// around this one: a model nested in itself (or deeper than [`MAX_DEPTH`]) is left empty.
-    fn synthesize(&self, model: &'a Model, index: usize, outer: &mut Vec<&'a str>) -> Value {
+    fn synthesize(
+        &self,
+        model: &'a BoundModel<'a>,
+        index: usize,
+        outer: &mut Vec<&'a str>,
+    ) -> Value {
         let mut object = Map::new();
-        if outer.len() < MAX_DEPTH && !outer.contains(&model.name.as_str()) {
-            outer.push(&model.name);
-            for field in model.fields.iter().filter(|f| !f.optional) {
-                let Ok(ty) = TypeExpr::parse(&field.ty) else {
-                    continue;
-                };
-                let value = self.field_json(&field.name, &ty, index, outer);
-                object.insert(field.name.clone(), value);
+        if outer.len() < MAX_DEPTH && !outer.contains(&model.spec.name.as_str()) {
+            outer.push(&model.spec.name);
+            for field in model.fields.iter().filter(|f| !f.spec.optional) {
+                let value = self.field_json(&field.spec.name, &field.ty, index, outer);
+                object.insert(field.spec.name.clone(), value);
             }
             outer.pop();
         }
         Value::Object(object)
     }
 
-    fn field_json(
-        &self,
-        name: &str,
-        ty: &TypeExpr,
-        index: usize,
-        outer: &mut Vec<&'a str>,
-    ) -> Value {
+    fn field_json(&self, name: &str, ty: &Ty, index: usize, outer: &mut Vec<&'a str>) -> Value {
         match ty {
-            TypeExpr::Prim(Prim::String) => json!(format!("{name}-{}", index + 1)),
-            TypeExpr::Prim(Prim::Bool) => json!(false),
-            TypeExpr::Prim(Prim::F64) => json!(1.0),
-            TypeExpr::Prim(p) if p.is_number() => json!(1),
-            TypeExpr::Prim(Prim::DateTime) => json!(TIMESTAMP),
-            TypeExpr::Prim(_) | TypeExpr::Map(_) => json!({}),
-            TypeExpr::List(_) => json!([]),
-            TypeExpr::Model(model) => match self.models.get(model) {
-                Some(m) if !m.values.is_empty() => json!(m.values[0].value),
-                Some(m) => self.synthesize(m, index, outer),
-                None => json!({}),
-            },
+            Ty::Prim(Prim::String) => json!(format!("{name}-{}", index + 1)),
+            Ty::Prim(Prim::Bool) => json!(false),
+            Ty::Prim(Prim::F64) => json!(1.0),
+            Ty::Prim(p) if p.is_number() => json!(1),
+            Ty::Prim(Prim::DateTime) => json!(TIMESTAMP),
+            Ty::Prim(_) | Ty::Map(_) => json!({}),
+            Ty::List(_) => json!([]),
+            Ty::Model(r) => {
+                let m = self.resolved.model(r.id);
+                match m.variants.first() {
+                    Some(first) => json!(first.spec.value),
+                    None => self.synthesize(m, index, outer),
+                }
+            }
         }
     }
 
     /// What a successful call decodes from the example the stand-in serves.
-    fn decoded(&self, e: &Endpoint, m: &Method) -> Decoded {
+    fn decoded(&self, e: &crate::spec::Endpoint, default_limit: Option<u32>) -> Decoded {
         let data = self
+            .resolved
             .responses
             .get(&e.operation)
-            .and_then(|body| body.get("data"));
+            .and_then(|(_, body)| body.get("data"));
         let items = data.and_then(Value::as_array).map_or(0, Vec::len);
         match e.response.shape {
             Shape::None => Decoded::Nothing,
@@ -345,7 +308,7 @@ impl<'a> Calls<'a> {
             Shape::Optional if items > 0 => Decoded::One,
             Shape::Optional => Decoded::Nothing,
             Shape::List => Decoded::Items(items),
-            Shape::Paginated => Decoded::Items(match m.default_limit {
+            Shape::Paginated => Decoded::Items(match default_limit {
                 Some(limit) => items.min(limit as usize),
                 None => items,
             }),
@@ -430,12 +393,13 @@ fn insert_path(body: &mut Map<String, Value>, path: &str, value: Value) {
 /// A value as the query string carries it (what `Display` prints).
 fn query_text(value: &CallValue) -> String {
     match value {
-        CallValue::Str(s) | CallValue::Timestamp(s) | CallValue::Json(s) => s.clone(),
+        CallValue::Str(s) | CallValue::Timestamp(s) => s.clone(),
+        CallValue::Json(json) => json.to_string(),
         CallValue::Int(n) => n.to_string(),
         CallValue::Float(x) => x.to_string(),
         CallValue::Bool(b) => b.to_string(),
         CallValue::Enum { value, .. } => value.clone(),
-        CallValue::Model { json, .. } => json.clone(),
+        CallValue::Model { json, .. } => json.to_string(),
         CallValue::List(items) => items.iter().map(query_text).collect::<Vec<_>>().join(","),
     }
 }
@@ -448,9 +412,7 @@ fn body_json(value: &CallValue) -> Value {
         CallValue::Float(x) => json!(x),
         CallValue::Bool(b) => json!(b),
         CallValue::Enum { value, .. } => json!(value),
-        CallValue::Json(text) | CallValue::Model { json: text, .. } => {
-            serde_json::from_str(text).unwrap_or(Value::Null)
-        }
+        CallValue::Json(json) | CallValue::Model { json, .. } => json.clone(),
         CallValue::List(items) => Value::Array(items.iter().map(body_json).collect()),
     }
 }
@@ -525,39 +487,26 @@ mod tests {
 
     #[test]
     fn synthesized_models_fill_required_fields_and_stop_at_cycles() {
-        let field = |name: &str, ty: &str, optional: bool| crate::spec::Field {
-            name: name.to_owned(),
-            ty: ty.to_owned(),
-            doc: String::new(),
-            optional,
-            rust: None,
-            secret: false,
-        };
-        let node = Model {
-            name: "Node".to_owned(),
-            doc: String::new(),
-            fields: vec![
-                field("name", "string", false),
-                field("count", "i32", false),
-                field("note", "string", true),
-                field("next", "Node", false),
-                field("tags", "string[]", false),
-            ],
-            values: Vec::new(),
-            aliases: Vec::new(),
-        };
-        let mut calls = Calls {
-            models: BTreeMap::new(),
-            requests: BTreeMap::new(),
-            responses: BTreeMap::new(),
+        let loaded = crate::bind::tests::loaded(
+            "group: test\ntitle: Test\nmodels:\n  - name: Node\n    doc: A node.\n    fields:\n\
+             \x20     - { name: name, type: string, doc: x }\n\
+             \x20     - { name: count, type: i32, doc: x }\n\
+             \x20     - { name: note, type: string, doc: x, optional: true }\n\
+             \x20     - { name: next, type: Node, doc: x }\n\
+             \x20     - { name: tags, type: \"string[]\", doc: x }\n",
+        );
+        // Validation rejects a model holding itself directly; binding alone accepts it.
+        let index = crate::validate::Index::default();
+        let resolved = crate::bind::bind(&loaded, index).unwrap_or_else(|e| panic!("{e}"));
+        let calls = Calls {
+            resolved: &resolved,
             problems: Vec::new(),
             file: String::new(),
             uses_timestamp: false,
             uses_from_json: false,
         };
-        calls.models.insert("Node".to_owned(), &node);
         assert_eq!(
-            calls.synthesize(&node, 1, &mut Vec::new()),
+            calls.synthesize(&resolved.models[0], 1, &mut Vec::new()),
             json!({"name": "name-2", "count": 1, "next": {}, "tags": []})
         );
     }

@@ -3,6 +3,8 @@
 
 use super::sdk::classes;
 use super::*;
+use crate::bind::Binding;
+use crate::spec::{Endpoint, Param};
 
 /// Doc text as lines: trailing spaces and surrounding blank lines removed, tabs expanded.
 pub fn doc_lines(text: &str) -> Vec<String> {
@@ -126,13 +128,13 @@ pub(super) fn method_docs(e: &Endpoint, builder: &str) -> Vec<String> {
 /// The long docs, on the request builder: summary, method doc, tokens, scopes, authorization,
 /// parameters with their limits, paging, errors, notes and the reference link.
 pub(super) fn builder_docs(
-    index: &Index,
-    e: &Endpoint,
+    bound_endpoint: &BoundEndpoint<'_>,
     m: &Method,
     methods: &str,
     builder: &str,
     bindings: &[Binding<'_>],
 ) -> Vec<String> {
+    let e = bound_endpoint.spec;
     let classes = classes(m);
     let (app, user) = (
         classes.contains(&TokenType::App),
@@ -218,9 +220,8 @@ pub(super) fn builder_docs(
         docs.push(String::new());
         docs.push("# Errors".to_owned());
         docs.push(String::new());
-        for (status, meaning) in &e.errors {
-            let (text, _) = index.error_text(meaning);
-            docs.push(format!("- {status}: {}", one_line(text)));
+        for error in &bound_endpoint.errors {
+            docs.push(format!("- {}: {}", error.status, one_line(&error.text)));
         }
     }
     if !e.notes.is_empty() {

@@ -3,24 +3,28 @@
 
 use super::docs::{builder_docs, method_docs, one_line, param_facts};
 use super::*;
+use crate::bind::{Binding, BoundFile, BoundMethod, ModelRef};
 
 impl Lowerer<'_> {
-    pub(super) fn sdk_file(&mut self, stem: &str, endpoints: &[Endpoint]) -> SdkFile {
+    pub(super) fn sdk_file(&mut self, bound: &BoundFile<'_>) -> SdkFile {
         let mut file = SdkFile {
-            module: self.ident(stem),
+            module: self.ident(bound.stem),
             source: self.file.clone(),
+            docs: vec![format!(
+                "The operations of the {} group of Helix.",
+                bound.title
+            )],
             endpoints: Vec::new(),
             builders: Vec::new(),
             app_methods: Vec::new(),
             user_methods: Vec::new(),
         };
-        for e in sorted_endpoints(endpoints) {
+        for e in sorted_endpoints(&bound.endpoints) {
             let endpoint = self.endpoint_static(e);
             for m in &e.methods {
-                let bindings = method_bindings(e, m);
-                let builder = self.builder(e, m, &endpoint.ident, &bindings);
-                for class in classes(m) {
-                    let method = self.api_method(e, m, class, &builder, &bindings);
+                let builder = self.builder(e, m, &endpoint.ident);
+                for class in classes(m.spec) {
+                    let method = self.api_method(e, m, class, &builder);
                     match class {
                         TokenType::App => file.app_methods.push(method),
                         TokenType::User => file.user_methods.push(method),
@@ -33,23 +37,12 @@ impl Lowerer<'_> {
         file
     }
 
-    pub(super) fn endpoint_static(&mut self, e: &Endpoint) -> EndpointStatic {
+    pub(super) fn endpoint_static(&mut self, bound_endpoint: &BoundEndpoint<'_>) -> EndpointStatic {
+        let e = bound_endpoint.spec;
         let mut params = Vec::new();
-        for p in &e.params {
-            let resolved = self.index.rust_names.get(&e.operation);
-            let rust_name = match resolved.and_then(|names| names.get(&p.name)) {
-                Some(name) => name.clone(),
-                None => {
-                    self.problems.push(Diagnostic::file(
-                        self.file.clone(),
-                        format!(
-                            "internal error: parameter `{}` of `{}` has no resolved Rust name; please report this",
-                            p.name, e.operation
-                        ),
-                    ));
-                    p.name.clone()
-                }
-            };
+        for bp in &bound_endpoint.params {
+            let p = bp.spec;
+            let rust_name = bp.rust.clone();
             let bound = |limit: &Option<spec::Limit>| {
                 limit.map(|l| Bound {
                     min: l.min,
@@ -89,24 +82,20 @@ impl Lowerer<'_> {
                 .acting_user
                 .as_ref()
                 .map(|a| (a.param.clone(), a.moderates.clone())),
-            errors: e
+            errors: bound_endpoint
                 .errors
                 .iter()
-                .map(|(status, meaning)| {
-                    let (text, shared) = self.index.error_text(meaning);
-                    ErrorStatic {
-                        status: *status,
-                        text: one_line(text),
-                        shared: shared.map(|name| self.ident(&shared_error_const(name))),
-                    }
+                .map(|error| ErrorStatic {
+                    status: error.status,
+                    text: one_line(&error.text),
+                    shared: error
+                        .shared
+                        .as_ref()
+                        .map(|name| self.ident(&shared_error_const(name))),
                 })
                 .collect(),
             reference: e.reference.clone(),
-            secret_response: e
-                .response
-                .model
-                .as_ref()
-                .is_some_and(|m| self.index.secret_models.contains(m)),
+            secret_response: bound_endpoint.secret_response,
         }
     }
 
@@ -117,32 +106,27 @@ impl Lowerer<'_> {
         })
     }
 
-    fn is_enum(&self, model: &str) -> bool {
-        self.index.models.get(model).is_some_and(|m| m.is_enum)
-    }
-
-    pub(super) fn input(&mut self, ty: &TypeExpr) -> Input {
+    pub(super) fn input(&mut self, ty: &Ty) -> Input {
         match ty {
-            TypeExpr::Prim(Prim::String) => Input::Str,
-            TypeExpr::List(inner) if **inner == TypeExpr::Prim(Prim::String) => Input::StrList,
-            TypeExpr::Model(name) if self.is_enum(name) => {
-                Input::Enum(self.rust_type(ty, Side::Sdk))
-            }
-            TypeExpr::List(inner) if matches!(&**inner, TypeExpr::Model(n) if self.is_enum(n)) => {
+            Ty::Prim(Prim::String) => Input::Str,
+            Ty::List(inner) if **inner == Ty::Prim(Prim::String) => Input::StrList,
+            Ty::Model(r) if r.is_enum => Input::Enum(self.rust_type(ty, Side::Sdk)),
+            Ty::List(inner) if matches!(&**inner, Ty::Model(r) if r.is_enum) => {
                 Input::EnumList(self.rust_type(inner, Side::Sdk))
             }
-            TypeExpr::List(inner) => Input::List(self.rust_type(inner, Side::Sdk)),
+            Ty::List(inner) => Input::List(self.rust_type(inner, Side::Sdk)),
             other => Input::Plain(self.rust_type(other, Side::Sdk)),
         }
     }
 
     pub(super) fn builder(
         &mut self,
-        e: &Endpoint,
-        m: &Method,
+        bound_endpoint: &BoundEndpoint<'_>,
+        bound_method: &BoundMethod<'_>,
         endpoint: &Ident,
-        bindings: &[Binding<'_>],
     ) -> Builder {
+        let (e, m) = (bound_endpoint.spec, bound_method.spec);
+        let bindings = &bound_method.bindings;
         let ident = self.ident(&naming::builder_name(&m.name));
         let user = m.api.contains(&TokenType::User);
         let mut fields = Vec::new();
@@ -164,6 +148,8 @@ impl Lowerer<'_> {
                 (stored, call)
             } else if b.is_list() && query {
                 (stored, StepCall::QueryList)
+            } else if is_page_size(e, b.param) {
+                (quote!(Option<#stored>), StepCall::PageSize)
             } else if query {
                 (quote!(Option<#stored>), StepCall::QueryOpt)
             } else {
@@ -214,12 +200,10 @@ impl Lowerer<'_> {
                 });
             }
         }
-        let (send, model) = self.response(e);
-        let page_item = match (send, e.pagination.as_ref().and_then(|p| p.item.as_ref())) {
+        let (send, model) = self.response(bound_endpoint);
+        let page_item = match (send, &bound_endpoint.page_item) {
             (Send::Collect, _) => model.clone(),
-            (Send::Envelope, Some(item)) => {
-                Some(self.rust_type(&TypeExpr::Model(item.clone()), Side::Sdk))
-            }
+            (Send::Envelope, Some(item)) => Some(self.model_type(item)),
             _ => None,
         };
         if page_item.is_some() {
@@ -235,8 +219,7 @@ impl Lowerer<'_> {
             .map(|class| format!("[`{}::{}`]", class_name(class), m.name))
             .collect();
         let docs = builder_docs(
-            self.index,
-            e,
+            bound_endpoint,
             m,
             &links.join(" and "),
             &ident.to_string(),
@@ -258,13 +241,9 @@ impl Lowerer<'_> {
     }
 
     /// How the builder sends (`send_as!`/`paged!` in the SDK's `glue`), and the model type.
-    pub(super) fn response(&mut self, e: &Endpoint) -> (Send, Option<TokenStream>) {
-        let model = e
-            .response
-            .model
-            .as_ref()
-            .map(|name| self.rust_type(&TypeExpr::Model(name.clone()), Side::Sdk));
-        let send = match e.response.shape {
+    pub(super) fn response(&mut self, e: &BoundEndpoint<'_>) -> (Send, Option<TokenStream>) {
+        let model = e.response.as_ref().map(|r| self.model_type(r));
+        let send = match e.spec.response.shape {
             Shape::None => Send::None,
             Shape::Text => Send::Text,
             Shape::Single => Send::Single,
@@ -276,14 +255,20 @@ impl Lowerer<'_> {
         (send, model)
     }
 
+    /// A model as the SDK writes it (`models::Name`).
+    fn model_type(&mut self, r: &ModelRef) -> TokenStream {
+        self.rust_type(&Ty::Model(r.clone()), Side::Sdk)
+    }
+
     pub(super) fn api_method(
         &mut self,
-        e: &Endpoint,
-        m: &Method,
+        bound_endpoint: &BoundEndpoint<'_>,
+        bound_method: &BoundMethod<'_>,
         class: TokenType,
         builder: &Builder,
-        bindings: &[Binding<'_>],
     ) -> ApiMethod {
+        let (e, m) = (bound_endpoint.spec, bound_method.spec);
+        let bindings: &[Binding<'_>] = &bound_method.bindings;
         let mut args = Vec::new();
         let mut init = Vec::new();
         for b in bindings {
@@ -345,6 +330,13 @@ impl Lowerer<'_> {
             aliases,
         }
     }
+}
+
+/// Whether `param` is the endpoint's page-size parameter (validation made it an optional
+/// integer in the query).
+fn is_page_size(e: &spec::Endpoint, param: &spec::Param) -> bool {
+    let page_size = e.pagination.as_ref().and_then(|p| p.page_size.as_deref());
+    page_size == Some(param.name.as_str())
 }
 
 /// The constant of shared error `name` in `generated::shared_errors` (`TOKEN`).

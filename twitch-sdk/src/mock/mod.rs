@@ -87,6 +87,7 @@
 mod eventsub;
 mod handler;
 mod log;
+mod overrides;
 mod reply;
 mod server;
 mod state;
@@ -105,7 +106,8 @@ use tokio::task::JoinHandle;
 
 pub use self::eventsub::{MockEventSub, WebhookDelivery, WebhookPolicy};
 pub use self::log::ReceivedRequest;
-pub use self::reply::{OnRoute, OverrideHandle, Reply, Route};
+pub use self::overrides::{OnRoute, OverrideHandle};
+pub use self::reply::{Reply, Route};
 pub use self::state::OAuthCounts;
 use self::state::{Config, Grant, Routes, State};
 pub use self::world::WorldHandle;

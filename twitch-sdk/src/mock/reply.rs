@@ -1,14 +1,10 @@
-//! Test hooks: which requests an override applies to ([`Route`]), what it answers ([`Reply`]),
-//! and how often ([`OnRoute`]).
+//! Test hooks as data: which requests an override applies to ([`Route`]) and what it answers
+//! ([`Reply`]). Registering one ([`OnRoute`](super::OnRoute)) is in `overrides`, beside the
+//! state it changes.
 
-use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-
-use super::state::State;
 
 /// Which requests something applies to: one Helix operation, one path (any or one method), or
 /// every request.
@@ -289,86 +285,6 @@ pub(crate) fn error_body(status: u16, message: &str) -> Value {
         .and_then(|s| s.canonical_reason())
         .unwrap_or("Error");
     json!({"error": reason, "status": status, "message": message})
-}
-
-/// One registered override.
-#[derive(Debug)]
-pub(crate) struct Override {
-    pub id: u64,
-    pub route: Route,
-    pub reply: Reply,
-    /// How many more requests it answers; `None` for always.
-    pub remaining: Option<usize>,
-    pub hits: Arc<AtomicUsize>,
-}
-
-/// Registers an override for one [`Route`]; from [`MockServer::on`](super::MockServer::on).
-///
-/// An override answers every matching request until removed, or only the next `n` with
-/// [`times`](Self::times) / [`once`](Self::once). When several match, the one registered last
-/// answers, so a one-off fault can sit on top of a standing override.
-#[must_use = "an override does nothing until `reply` registers it"]
-pub struct OnRoute {
-    pub(crate) state: Arc<State>,
-    pub(crate) route: Route,
-    pub(crate) times: Option<usize>,
-}
-
-impl fmt::Debug for OnRoute {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OnRoute")
-            .field("route", &self.route)
-            .field("times", &self.times)
-            .finish()
-    }
-}
-
-impl OnRoute {
-    /// Answers only the next matching request.
-    pub fn once(self) -> OnRoute {
-        self.times(1)
-    }
-
-    /// Answers only the next `n` matching requests.
-    pub fn times(mut self, n: usize) -> OnRoute {
-        self.times = Some(n);
-        self
-    }
-
-    /// Registers `reply` for the route.
-    pub fn reply(self, reply: Reply) -> OverrideHandle {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let id = self
-            .state
-            .add_override(self.route, reply, self.times, hits.clone());
-        OverrideHandle {
-            id,
-            hits,
-            state: Arc::downgrade(&self.state),
-        }
-    }
-}
-
-/// A registered override: how often it answered, and a way to remove it.
-#[derive(Debug, Clone)]
-pub struct OverrideHandle {
-    id: u64,
-    hits: Arc<AtomicUsize>,
-    state: Weak<State>,
-}
-
-impl OverrideHandle {
-    /// How many requests it has answered.
-    pub fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-
-    /// Stops it from answering; the normal behaviour (or an older override) takes over.
-    pub fn remove(&self) {
-        if let Some(state) = self.state.upgrade() {
-            state.remove_override(self.id);
-        }
-    }
 }
 
 #[cfg(test)]

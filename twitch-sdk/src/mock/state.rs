@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::log::ReceivedRequest;
-use super::reply::{Override, Reply, Route};
+use super::reply::{Reply, Route};
 use super::world::World;
 use crate::endpoint::{Endpoint, HttpMethod};
 
@@ -452,4 +452,15 @@ impl State {
         inner.log_base += inner.log.len();
         inner.log.clear();
     }
+}
+
+/// One registered override.
+#[derive(Debug)]
+pub(crate) struct Override {
+    pub id: u64,
+    pub route: Route,
+    pub reply: Reply,
+    /// How many more requests it answers; `None` for always.
+    pub remaining: Option<usize>,
+    pub hits: Arc<AtomicUsize>,
 }

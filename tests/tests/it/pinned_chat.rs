@@ -3,7 +3,7 @@
 //! example, "nothing pinned" is `None`, and the duration limit and scopes are checked before
 //! anything is sent.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use twitch_sdk::Error;

@@ -3,7 +3,7 @@
 //! and JSON that does not fit the model give errors that say where; Twitch's lenient shapes
 //! decode.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -11,7 +11,7 @@
 //!
 //! Assertions read the stand-in's request log, not its state.
 
-mod support;
+use crate::support;
 
 use std::future::{Future, IntoFuture};
 use std::path::Path;
@@ -55,7 +55,7 @@ impl<S: SubscriptionType> Case for S {
 }
 
 #[rustfmt::skip]
-#[path = "generated/eventsub_types.rs"]
+#[path = "../generated/eventsub_types.rs"]
 mod generated;
 
 fn request_example(stem: &str) -> Value {

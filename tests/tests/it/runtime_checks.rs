@@ -7,7 +7,7 @@
 //! compile; see the `compile_fail` example in this crate's `src/lib.rs`), so the one token-type
 //! mistake left at run time is handing an app token to `Client::user`.
 
-mod support;
+use crate::support;
 
 use twitch_sdk::mock::MockServer;
 use twitch_sdk::models::{BitsLeaderboardPeriod, VideoPeriod, VideoSort, VideoTypeFilter};
@@ -100,7 +100,8 @@ async fn a_token_of_another_client_is_refused() {
     assert!(helix_requests(&mock).is_empty());
 }
 
-/// Each broken limit names the argument as the SDK user writes it and the limit it broke.
+/// Each broken limit names the argument as the SDK user writes it, the limit it broke and the
+/// operation's reference, where Twitch documents the limit.
 #[tokio::test]
 async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
     let mock = MockServer::start().await;
@@ -147,7 +148,15 @@ async fn arguments_outside_the_spec_limits_are_refused_without_a_request() {
             "must be one of: TERMINATED, ARCHIVED; got `ACTIVE`",
         ),
     ];
+    const REFERENCE: &str = "https://dev.twitch.tv/docs/api/reference#";
     for (err, name, reason) in &cases {
+        let operation = match *name {
+            "user_ids" => "get-users",
+            "status" => "end-poll",
+            _ => "ban-user",
+        };
+        let reason = format!("{reason} (see {REFERENCE}{operation})");
+        let reason = &reason.as_str();
         match err {
             Error::InvalidArgument {
                 name: got_name,

@@ -28,7 +28,7 @@ use twitch_sdk::{AppApi, Client, ClientCredentials, UserApi, UserToken};
 
 /// The calls, generated from the spec.
 #[rustfmt::skip]
-#[path = "generated/every_method.rs"]
+#[path = "../generated/every_method.rs"]
 mod generated;
 
 use generated::{CASES, TOKEN_USER_ID};

@@ -2,7 +2,7 @@
 //! assigns its shards to its sessions, assigns them again after a drop (new session id),
 //! events reach the shard the broadcaster hashes to, and two runners split one conduit.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! client-side limits, token refresh, and the stand-in's own protocol rules (4001, 4002, 4003,
 //! 4004, 4007). Protocol seconds are compressed to [`SECOND`] so nothing sleeps for long.
 
-mod support;
+use crate::support;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -761,7 +761,7 @@ async fn short_churn_soak() {
     churn(300, 0x5eed_0001).await;
 }
 
-/// `cargo test -p twitch-sdk-tests --test eventsub_ws -- --ignored --nocapture`
+/// `cargo test -p twitch-sdk-tests --test it eventsub_ws:: -- --ignored --nocapture`
 #[tokio::test]
 #[ignore = "long soak; run by hand"]
 async fn long_churn_soak() {

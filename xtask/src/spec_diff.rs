@@ -42,9 +42,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use crate::load::Loaded;
-use crate::spec::{Endpoint, Limit, Location, Model, Note, Param, Shape, TokenType};
-use crate::types::{Prim, TypeExpr};
+use twitch_codegen::load::Loaded;
+use twitch_codegen::spec::{Endpoint, Limit, Location, Model, Note, Param, Shape, TokenType};
+use twitch_codegen::types::{Prim, TypeExpr};
 
 /// The old text form of a spec-diff note (``spec-diff: `<line>` <reason>``), reported when found.
 pub const NOTE_PREFIX: &str = "spec-diff:";
@@ -589,7 +589,7 @@ impl<'a> Cx<'a> {
             .map(|s| self.resolve(s));
         let other = content.and_then(|c| c.keys().find(|k| *k != "application/json"));
         let shape = e.response.shape;
-        let shape_name = crate::validate::shape_name(shape);
+        let shape_name = twitch_codegen::validate::shape_name(shape);
         let Some(schema) = json else {
             match (shape, other) {
                 (Shape::None, None) | (Shape::Text, Some(_)) => {}
@@ -1146,7 +1146,7 @@ mod tests {
     #[test]
     fn notes() {
         let spec_diff = |lines: &[&str], why: &str| {
-            Note::SpecDiff(crate::spec::SpecDiffNote {
+            Note::SpecDiff(twitch_codegen::spec::SpecDiffNote {
                 spec_diff: lines.iter().map(|l| (*l).to_owned()).collect(),
                 why: why.to_owned(),
             })

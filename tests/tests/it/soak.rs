@@ -24,7 +24,7 @@
 //! The full soak (10,000 calls from 50 tasks) is ignored by default; run it with
 //!
 //! ```text
-//! cargo test -p twitch-sdk-tests --release --test soak -- --ignored --nocapture
+//! cargo test -p twitch-sdk-tests --release --test it soak:: -- --ignored --nocapture
 //! ```
 //!
 //! `small_soak` (500 calls, 50 tasks) runs with the other tests.
@@ -56,7 +56,7 @@ async fn small_soak() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "takes minutes: cargo test -p twitch-sdk-tests --release --test soak -- --ignored --nocapture"]
+#[ignore = "takes minutes: cargo test -p twitch-sdk-tests --release --test it soak:: -- --ignored --nocapture"]
 async fn full_soak() {
     soak(10_000, 500, true).await;
 }

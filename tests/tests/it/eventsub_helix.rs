@@ -2,7 +2,7 @@
 //! types and statuses are enums (that still take values newer than the SDK), and a webhook
 //! transport Twitch would refuse is refused before anything is sent.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use twitch_sdk::Error;

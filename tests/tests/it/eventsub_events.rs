@@ -13,7 +13,7 @@ use twitch_codegen::events::{load, resolve};
 use twitch_sdk::eventsub::{Event, Notification};
 use twitch_sdk::models::Timestamp;
 
-#[path = "support/json.rs"]
+#[path = "../support/json.rs"]
 mod json;
 
 fn spec_dir() -> PathBuf {

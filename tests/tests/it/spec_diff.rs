@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use twitch_codegen::diff::{Report, diff};
 use twitch_codegen::load::load;
 use twitch_codegen::validate::validate;
+use xtask::spec_diff::{Report, diff};
 
 fn report() -> Report {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/spec_diff");

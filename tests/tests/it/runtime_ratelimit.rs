@@ -3,7 +3,7 @@
 //! announced reset and succeeds; retries after `429` are capped; a server without `Ratelimit-*`
 //! headers is not throttled.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

@@ -3,7 +3,7 @@
 //! (which may have taken effect); retries are capped; a connection that never opened is a
 //! transport error. The request log counts the attempts.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! once after a 401 however many calls see it, failed refreshes reported to every waiter, and
 //! token providers in place of the refresh grant.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

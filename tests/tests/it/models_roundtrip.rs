@@ -25,12 +25,12 @@ use std::path::Path;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use twitch_codegen::diff;
 use twitch_codegen::load::{Loaded, load};
 use twitch_codegen::spec::{Endpoint, Location, Shape};
 use twitch_codegen::types::{Prim, TypeExpr};
 use twitch_codegen::validate::validate;
 use twitch_models::Timestamp;
+use xtask::spec_diff as diff;
 
 /// Decodes `value` as `T` and encodes the result again.
 fn through<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, String> {

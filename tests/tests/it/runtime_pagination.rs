@@ -3,7 +3,7 @@
 //! request, streams, and the stops: an empty or absent cursor, an empty page, a repeated cursor.
 //! Also the `total` (and `points`) Helix sends with some listings.
 
-mod support;
+use crate::support;
 
 use std::future::poll_fn;
 use std::pin::Pin;

@@ -2,7 +2,7 @@
 //! emote-set emotes return it beside `data`; user emotes page like any list and keep it on the
 //! paginator.
 
-mod support;
+use crate::support;
 
 const TEMPLATE: &str =
     "https://static-cdn.jtvnw.net/emoticons/v2/{{id}}/{{format}}/{{theme_mode}}/{{scale}}";
