@@ -38,6 +38,9 @@ use twitch_sdk::mock::MockServer;
 use twitch_sdk::models::Timestamp;
 use twitch_sdk::{Client, UserApi, UserToken};
 
+mod common;
+use common::{PlainNotification, thread_cpu};
+
 /// Notifications per round.
 const MESSAGES: usize = 20_000;
 
@@ -307,18 +310,6 @@ async fn user_api(mock: &MockServer) -> UserApi {
         .expect("user")
 }
 
-/// CPU time of this thread (Linux: `/proc/thread-self/schedstat`), so other load on a shared
-/// machine does not count; the same measure as `benches/runtime.rs`.
-fn thread_cpu() -> Duration {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = text
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
-}
-
 // ---------------------------------------------------------------------------------------------
 // The floor's plain structs: the same fields the SDK's models read, as plain strings.
 
@@ -336,38 +327,6 @@ struct PlainMetadata {
     message_timestamp: String,
     #[serde(default)]
     subscription_type: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct PlainNotification<E> {
-    subscription: PlainSubscription,
-    event: E,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct PlainSubscription {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
-    version: String,
-    status: String,
-    #[serde(default)]
-    cost: u64,
-    #[serde(default)]
-    condition: Value,
-    transport: PlainTransport,
-    created_at: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct PlainTransport {
-    method: String,
-    callback: Option<String>,
-    session_id: Option<String>,
-    conduit_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

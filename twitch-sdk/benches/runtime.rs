@@ -37,6 +37,9 @@ use twitch_sdk::endpoint::Endpoint;
 use twitch_sdk::mock::MockServer;
 use twitch_sdk::{Client, ClientCredentials};
 
+mod common;
+use common::{PlainNotification, thread_cpu};
+
 // ---------------------------------------------------------------------------------------------
 // A heap counter for the threads that ask for it (the client's, not the stand-in server's): live
 // bytes, and the high-water mark while `PEAKS` is on.
@@ -283,39 +286,6 @@ const ES_FOLLOW: &str = include_str!("../../spec/examples/eventsub/channel.follo
 const ES_ONLINE: &str = include_str!("../../spec/examples/eventsub/stream.online.v1.json");
 const ES_SUBSCRIBE: &str = include_str!("../../spec/examples/eventsub/channel.subscribe.v1.json");
 
-/// A notification as plain serde sees it when the caller already knows the event's type.
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainNotification<E> {
-    subscription: PlainSubscription,
-    event: E,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainSubscription {
-    id: String,
-    #[serde(rename = "type")]
-    kind: String,
-    version: String,
-    status: String,
-    #[serde(default)]
-    cost: u64,
-    #[serde(default)]
-    condition: Value,
-    transport: PlainTransport,
-    created_at: String,
-}
-
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct PlainTransport {
-    method: String,
-    callback: Option<String>,
-    session_id: Option<String>,
-    conduit_id: Option<String>,
-}
-
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct PlainChatMessage {
@@ -476,17 +446,6 @@ fn sdk_notification(body: &[u8]) -> usize {
 
 // ---------------------------------------------------------------------------------------------
 // Measuring.
-
-/// CPU time this thread has run, from the scheduler's accounting (nanoseconds).
-fn thread_cpu() -> Duration {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = text
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);

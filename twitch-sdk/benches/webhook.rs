@@ -29,6 +29,9 @@ use twitch_sdk::eventsub::webhook::{
 };
 use twitch_sdk::models::Timestamp;
 
+mod common;
+use common::thread_cpu;
+
 const SECRET: &str = "benchmark-webhook-secret";
 const MESSAGES: usize = 20_000;
 const BODY_LEN: usize = 1024;
@@ -162,18 +165,6 @@ fn headers(id: &str, timestamp: &str, body: &[u8]) -> HeaderMap {
         );
     }
     map
-}
-
-/// CPU time of this thread (Linux: `/proc/thread-self/schedstat`), so other load on a shared
-/// machine does not count; the same measure as `benches/runtime.rs`.
-fn thread_cpu() -> Duration {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
-    let ns = text
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    Duration::from_nanos(ns)
 }
 
 fn median(rounds: usize, mut run: impl FnMut() -> f64) -> f64 {
