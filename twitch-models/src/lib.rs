@@ -133,29 +133,70 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<str>::deserialize(deserializer)?;
-        Timestamp::parse(&text).map_err(|e| {
-            serde::de::Error::custom(format_args!("invalid RFC 3339 timestamp `{text}`: {e}"))
-        })
+        deserializer.deserialize_str(TimestampVisitor)
+    }
+}
+
+/// Reads a timestamp straight from the string serde hands over, borrowed or not: no copy of the
+/// text is made (serde's `Cow<str>` always copies), which matters on the hot path of decoding
+/// events, where most models carry one or two timestamps.
+struct TimestampVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TimestampVisitor {
+    type Value = Timestamp;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an RFC 3339 timestamp")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+        Timestamp::parse(text)
+            .map_err(|e| E::custom(format_args!("invalid RFC 3339 timestamp `{text}`: {e}")))
     }
 }
 
 /// Serde helpers the generated models name in `#[serde(deserialize_with = ...)]`.
 pub mod de {
-    use serde::{Deserialize, Deserializer};
+    use std::fmt;
 
-    use crate::Timestamp;
+    use serde::Deserializer;
+    use serde::de::{Error, Visitor};
+
+    use crate::{Timestamp, TimestampVisitor};
 
     /// Reads an optional timestamp where Helix sends `""` (or `null`, or nothing) for "not set".
     pub fn empty_as_none<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Timestamp>, D::Error> {
-        let text = Option::<std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        match text.as_deref() {
-            None | Some("") => Ok(None),
-            Some(text) => Timestamp::parse(text).map(Some).map_err(|e| {
-                serde::de::Error::custom(format_args!("invalid RFC 3339 timestamp `{text}`: {e}"))
-            }),
+        deserializer.deserialize_option(EmptyAsNone)
+    }
+
+    struct EmptyAsNone;
+
+    impl<'de> Visitor<'de> for EmptyAsNone {
+        type Value = Option<Timestamp>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an RFC 3339 timestamp, \"\" or null")
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+
+        fn visit_str<E: Error>(self, text: &str) -> Result<Self::Value, E> {
+            match text {
+                "" => Ok(None),
+                text => TimestampVisitor.visit_str(text).map(Some),
+            }
         }
     }
 }

@@ -226,6 +226,8 @@ fn empty_value(expected: &str) -> Option<Value> {
         "a sequence" => Value::Array(Vec::new()),
         "a string" | "a borrowed string" => Value::String(String::new()),
         "a boolean" => Value::Bool(false),
+        // `twitch_models::Timestamp` says this; its empty value is the zero timestamp.
+        "an RFC 3339 timestamp" => Value::String(EMPTY_TIMESTAMP.to_owned()),
         "a map" => Value::Object(Map::new()),
         "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" => Value::from(0),
         "f32" | "f64" => Value::from(0.0),
