@@ -545,6 +545,67 @@ async fn a_slow_redis_is_left_alone_until_it_answers() {
     assert!(fleet.is_shared(), "sharing resumed");
 }
 
+/// A stall before the bucket's size is known: the first request's `TAKE` (the probe) is given up
+/// on, then runs once Redis wakes. Without the release, every call would wait out the probe's
+/// 10-second lease.
+#[tokio::test]
+async fn a_probe_given_up_during_a_stall_does_not_hold_the_bucket() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let fleet = Fleet::builder(redis.url())
+        .key_prefix("probe-test:")
+        .timeout(Duration::from_millis(100))
+        .retry_every(Duration::from_millis(100))
+        .start()
+        .await
+        .unwrap();
+    let mock = MockServer::builder()
+        .rate_limit(100_000, Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    let app = support::client(&mock)
+        .fleet(&fleet)
+        .build()
+        .unwrap()
+        .app(ClientCredentials::new(
+            mock.client_id(),
+            mock.client_secret(),
+        ))
+        .await
+        .unwrap();
+    let mut conn = redis.connection().await;
+    let stall = tokio::spawn(async move {
+        redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg("1")
+            .query_async::<()>(&mut conn)
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // The first call of the bucket: its probe goes unanswered and the call goes on alone.
+    app.get_users().user_ids(["1"]).await.unwrap();
+    let _ = stall.await.unwrap();
+    let started = Instant::now();
+    let mut slowest = Duration::ZERO;
+    let mut n = 2;
+    while started.elapsed() < Duration::from_millis(1500) || !fleet.is_shared() {
+        let call = Instant::now();
+        app.get_users().user_ids([n.to_string()]).await.unwrap();
+        slowest = slowest.max(call.elapsed());
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "sharing never resumed"
+        );
+    }
+    eprintln!("{n} calls after the stall; slowest {slowest:?}");
+    // Far below the probe's 10-second lease (the margin is for a loaded machine).
+    assert!(slowest < Duration::from_secs(3), "{slowest:?}");
+}
+
 #[tokio::test]
 async fn a_bad_url_is_a_config_error_and_an_unreachable_redis_is_not() {
     let err = Fleet::connect("http://user:hunter2@127.0.0.1/")

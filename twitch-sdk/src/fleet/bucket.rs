@@ -12,10 +12,16 @@
 //!   server reported for the window is exact and replaces the estimate. Answers from a window
 //!   already over are ignored.
 //! - `EXHAUSTED`: a 429 empties the bucket until the reset it announces.
+//! - `RELEASE`: a `TAKE` the caller gave up waiting for (Redis too slow) may still run once Redis
+//!   catches up, before or after the caller's `RELEASE`. Had it taken the probe, nobody would
+//!   report its answer and every process would wait out the probe's lease. So `RELEASE` frees the
+//!   probe if that caller holds it, and otherwise leaves a short-lived mark that makes the late
+//!   `TAKE` change nothing.
 //!
 //! Hash fields: `limit` (0 unknown, -1 the server sends no headers), `remaining`, `reset` (Unix
 //! ms, 0 none), `flight`, `low` (lowest `remaining` the server reported for `reset`), `floor`
-//! (the reset of the last window that ended), `probe` (lease of the probe, Unix ms). The hash
+//! (the reset of the last window that ended), `probe` (lease of the probe, Unix ms), `owner` (who
+//! holds the probe). The hash
 //! expires after two idle minutes, so a count left behind by a crashed process heals.
 
 use std::sync::{Arc, LazyLock};
@@ -33,15 +39,22 @@ const IDLE_TTL: Duration = Duration::from_secs(120);
 const PROBE_LEASE: Duration = Duration::from_secs(10);
 /// How often the head of a queue asks again while another process's request decides.
 const POLL: Duration = Duration::from_millis(5);
+/// How often a report (or a release) that Redis did not answer is sent again.
+const RETRY: Duration = Duration::from_millis(50);
 
 static TAKE: LazyLock<Script> = LazyLock::new(|| Script::new(TAKE_LUA));
 static REPORT: LazyLock<Script> = LazyLock::new(|| Script::new(REPORT_LUA));
 static EXHAUSTED: LazyLock<Script> = LazyLock::new(|| Script::new(EXHAUSTED_LUA));
+static RELEASE: LazyLock<Script> = LazyLock::new(|| Script::new(RELEASE_LUA));
 
-/// KEYS[1]: the bucket. ARGV: now, reset slack, idle TTL, probe lease (all ms).
-/// Returns `{1, 0}`: go; `{0, ms}`: ask again after `ms`; `{0, -1}`: ask again shortly.
+/// KEYS[1]: the bucket; KEYS[2]: the caller's gave-up mark. ARGV: now, reset slack, idle TTL,
+/// probe lease (all ms), caller's id. Returns `{1, 0}`: go; `{0, ms}`: ask again after `ms`;
+/// `{0, -1}`: ask again shortly; `{2, 0}`: the caller gave up on this request already.
 const TAKE_LUA: &str = r#"
 local k = KEYS[1]
+if redis.call('DEL', KEYS[2]) == 1 then
+  return {2, 0}
+end
 local now = tonumber(ARGV[1])
 local b = redis.call('HMGET', k, 'limit', 'remaining', 'reset', 'flight', 'probe')
 local limit = tonumber(b[1]) or 0
@@ -62,7 +75,7 @@ if limit == 0 then
   if probe > now then
     return {0, -1}
   end
-  redis.call('HSET', k, 'probe', now + tonumber(ARGV[4]))
+  redis.call('HSET', k, 'probe', now + tonumber(ARGV[4]), 'owner', ARGV[5])
 elseif remaining > 0 then
   remaining = remaining - 1
 elseif flight > 0 then
@@ -70,7 +83,7 @@ elseif flight > 0 then
 elseif reset > 0 then
   return {0, reset + tonumber(ARGV[2]) - now}
 else
-  redis.call('HSET', k, 'limit', 0, 'probe', now + tonumber(ARGV[4]))
+  redis.call('HSET', k, 'limit', 0, 'probe', now + tonumber(ARGV[4]), 'owner', ARGV[5])
 end
 redis.call('HSET', k, 'remaining', remaining, 'flight', flight + 1)
 redis.call('PEXPIRE', k, ARGV[3])
@@ -95,14 +108,14 @@ local hr = tonumber(ARGV[3])
 local hreset = tonumber(ARGV[4])
 if ARGV[1] ~= '1' then
   if limit == 0 then
-    redis.call('HDEL', k, 'probe')
+    redis.call('HDEL', k, 'probe', 'owner')
   end
   return 0
 end
 if hl < 0 or hr < 0 then
   if limit == 0 then
     redis.call('HSET', k, 'limit', -1)
-    redis.call('HDEL', k, 'probe')
+    redis.call('HDEL', k, 'probe', 'owner')
   end
   return 0
 end
@@ -132,7 +145,7 @@ redis.call('HSET', k, 'limit', math.max(hl, 1), 'remaining', remaining, 'reset',
 if low then
   redis.call('HSET', k, 'low', low)
 end
-redis.call('HDEL', k, 'probe')
+redis.call('HDEL', k, 'probe', 'owner')
 return 1
 "#;
 
@@ -154,8 +167,24 @@ redis.call('HSET', k, 'limit', limit, 'remaining', 0, 'low', 0)
 if hreset > 0 then
   redis.call('HSET', k, 'reset', hreset)
 end
-redis.call('HDEL', k, 'probe')
+redis.call('HDEL', k, 'probe', 'owner')
 redis.call('PEXPIRE', k, ARGV[3])
+return 1
+"#;
+
+/// KEYS[1]: the bucket; KEYS[2]: the caller's gave-up mark. ARGV: the id of a caller that gave
+/// up on its `TAKE`, the probe lease (ms). Frees the probe (and its place in flight) if that
+/// `TAKE` ran and took it; otherwise marks the caller so that its `TAKE`, should it still run,
+/// changes nothing.
+const RELEASE_LUA: &str = r#"
+local k = KEYS[1]
+if redis.call('HGET', k, 'owner') ~= ARGV[1] then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
+  return 0
+end
+local flight = tonumber(redis.call('HGET', k, 'flight')) or 0
+redis.call('HSET', k, 'flight', math.max(flight - 1, 0))
+redis.call('HDEL', k, 'probe', 'owner')
 return 1
 "#;
 
@@ -177,22 +206,62 @@ impl RedisBudget {
         format!("{}{bucket}", self.prefix)
     }
 
-    /// Runs a report script in the background: the response it reports is already in hand.
-    fn report(&self, what: &'static str, script: &'static Script, key: String, args: Vec<i64>) {
+    /// Runs `script` in the background (the response it reports is already in hand), again
+    /// every [`RETRY`] until Redis answers or the probe's lease has passed. A report lost to a
+    /// Redis hiccup would otherwise leave the probe standing, and every process on the bucket
+    /// waiting out its lease. Running a report twice (sent, run, but answered too late) is
+    /// harmless: it counts one request fewer in flight, never below zero, and sets the same
+    /// counts again.
+    fn run_in_background(
+        &self,
+        what: &'static str,
+        script: &'static Script,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
         let link = self.link.clone();
         runtime.spawn(async move {
-            link.run(what, |mut conn| async move {
-                let mut call = script.key(key);
-                for arg in args {
-                    call.arg(arg);
+            let give_up = tokio::time::Instant::now() + PROBE_LEASE;
+            loop {
+                let answered = link
+                    .run(what, |mut conn| {
+                        let mut call = script.prepare_invoke();
+                        keys.iter().for_each(|key| {
+                            call.key(key);
+                        });
+                        args.iter().for_each(|arg| {
+                            call.arg(arg);
+                        });
+                        async move { call.invoke_async::<i64>(&mut conn).await }
+                    })
+                    .await;
+                if answered.is_some() || tokio::time::Instant::now() >= give_up {
+                    return;
                 }
-                call.invoke_async::<i64>(&mut conn).await
-            })
-            .await;
+                tokio::time::sleep(RETRY).await;
+            }
         });
+    }
+
+    fn report(&self, what: &'static str, script: &'static Script, key: String, args: Vec<i64>) {
+        let args = args.iter().map(i64::to_string).collect();
+        self.run_in_background(what, script, vec![key], args);
+    }
+
+    /// After a `TAKE` got no answer in time: frees the probe that `TAKE` may have taken, or
+    /// marks it so that, run late, it changes nothing.
+    fn release_later(&self, key: String, owner: String) {
+        let mark = gave_up(&key, &owner);
+        let args = vec![owner, millis(PROBE_LEASE).to_string()];
+        self.run_in_background(
+            "releasing an abandoned probe",
+            &RELEASE,
+            vec![key, mark],
+            args,
+        );
     }
 }
 
@@ -200,20 +269,36 @@ impl SharedBudget for RedisBudget {
     fn take<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Option<Take>> {
         let key = self.key(key);
         Box::pin(async move {
-            let (go, wait): (i64, i64) = self
+            let owner = super::owner_id();
+            let mut sent = false;
+            let answer: Option<(i64, i64)> = self
                 .link
-                .run("taking a rate-limit point", |mut conn| async move {
-                    TAKE.key(key)
-                        .arg(unix_ms(Some(now)))
-                        .arg(millis(RESET_SLACK))
-                        .arg(millis(IDLE_TTL))
-                        .arg(millis(PROBE_LEASE))
-                        .invoke_async(&mut conn)
-                        .await
+                .run("taking a rate-limit point", |mut conn| {
+                    sent = true;
+                    let (key, owner) = (key.clone(), owner.clone());
+                    async move {
+                        TAKE.key(&key)
+                            .key(gave_up(&key, &owner))
+                            .arg(unix_ms(Some(now)))
+                            .arg(millis(RESET_SLACK))
+                            .arg(millis(IDLE_TTL))
+                            .arg(millis(PROBE_LEASE))
+                            .arg(owner)
+                            .invoke_async(&mut conn)
+                            .await
+                    }
                 })
-                .await?;
+                .await;
+            let Some((go, wait)) = answer else {
+                // Sent but unanswered in time: Redis may still run it.
+                if sent {
+                    self.release_later(key, owner);
+                }
+                return None;
+            };
             Some(match (go, wait) {
                 (1, _) => Take::Go,
+                (2, _) => return None,
                 (_, wait) if wait < 0 => Take::Wait(POLL),
                 (_, wait) => Take::Wait(Duration::from_millis(wait as u64).max(POLL)),
             })
@@ -237,6 +322,11 @@ impl SharedBudget for RedisBudget {
         ];
         self.report("reporting a 429", &EXHAUSTED, self.key(key), args);
     }
+}
+
+/// The key marking that `owner` gave up on its `TAKE` of `bucket`.
+fn gave_up(bucket: &str, owner: &str) -> String {
+    format!("{bucket}:gave-up:{owner}")
 }
 
 fn millis(d: Duration) -> i64 {

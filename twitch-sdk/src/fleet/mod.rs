@@ -52,8 +52,11 @@ mod dedupe;
 mod link;
 mod tokens;
 
+use std::collections::hash_map::RandomState;
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use self::dedupe::RedisDedupe;
@@ -204,4 +207,18 @@ impl ClientBuilder {
         self.sharing = fleet.sharing();
         self
     }
+}
+
+/// An id unique across processes, for a token lock's or a rate-limit probe's owner: the process
+/// id, a counter and a random part.
+pub(crate) fn owner_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    format!(
+        "{}-{}-{:016x}",
+        std::process::id(),
+        COUNTER.load(Ordering::Relaxed),
+        hasher.finish()
+    )
 }

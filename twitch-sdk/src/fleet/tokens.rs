@@ -5,9 +5,6 @@
 //! delete script); a process that dies holding it delays the others by at most the TTL. The token
 //! is JSON under `token:<token>`, expiring with the access token.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -165,7 +162,7 @@ impl SharedTokens for RedisTokens {
         Box::pin(async move {
             let lock = format!("{}lock:{key}", self.prefix);
             let stored = format!("{}token:{key}", self.prefix);
-            let owner = owner_id();
+            let owner = super::owner_id();
             let deadline = Instant::now() + self.lock_ttl;
             loop {
                 let owner = match self.try_lock(&lock, &owner).await {
@@ -214,19 +211,6 @@ impl SharedTokens for RedisTokens {
     }
 }
 
-/// A lock owner id unique across processes: the process id, a counter and a random part.
-fn owner_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    format!(
-        "{}-{}-{:016x}",
-        std::process::id(),
-        COUNTER.load(Ordering::Relaxed),
-        hasher.finish()
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +238,6 @@ mod tests {
 
     #[test]
     fn lock_owners_differ() {
-        assert_ne!(owner_id(), owner_id());
+        assert_ne!(crate::fleet::owner_id(), crate::fleet::owner_id());
     }
 }
