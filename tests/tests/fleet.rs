@@ -483,15 +483,11 @@ async fn dedupe_is_fleet_wide_for_ten_minutes_and_local_while_redis_is_down() {
     assert!(!db.first_sighting("m3").await, "shared again");
 }
 
-/// Redis stalls (`DEBUG SLEEP`) while a client of the fleet keeps calling: no call waits much
-/// longer than the fleet's timeout, none fails, and sharing resumes once Redis answers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_redis_is_left_alone_until_it_answers() {
-    let Some(redis) = RedisServer::start().await else {
-        return;
-    };
+/// A fleet that gives up on Redis after 100 ms and asks again every 100 ms, and an app client
+/// on it against a stand-in with a budget too large to matter: for the stall tests.
+async fn quick_fleet(redis: &RedisServer, prefix: &str) -> (Fleet, MockServer, twitch_sdk::AppApi) {
     let fleet = Fleet::builder(redis.url())
-        .key_prefix("slow-test:")
+        .key_prefix(prefix)
         .timeout(Duration::from_millis(100))
         .retry_every(Duration::from_millis(100))
         .start()
@@ -512,6 +508,17 @@ async fn a_slow_redis_is_left_alone_until_it_answers() {
         ))
         .await
         .unwrap();
+    (fleet, mock, app)
+}
+
+/// Redis stalls (`DEBUG SLEEP`) while a client of the fleet keeps calling: no call waits much
+/// longer than the fleet's timeout, none fails, and sharing resumes once Redis answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_redis_is_left_alone_until_it_answers() {
+    let Some(redis) = RedisServer::start().await else {
+        return;
+    };
+    let (fleet, _mock, app) = quick_fleet(&redis, "slow-test:").await;
     app.get_users().user_ids(["0"]).await.unwrap();
     assert!(fleet.is_shared());
 
@@ -553,28 +560,7 @@ async fn a_probe_given_up_during_a_stall_does_not_hold_the_bucket() {
     let Some(redis) = RedisServer::start().await else {
         return;
     };
-    let fleet = Fleet::builder(redis.url())
-        .key_prefix("probe-test:")
-        .timeout(Duration::from_millis(100))
-        .retry_every(Duration::from_millis(100))
-        .start()
-        .await
-        .unwrap();
-    let mock = MockServer::builder()
-        .rate_limit(100_000, Duration::from_secs(60))
-        .start()
-        .await
-        .unwrap();
-    let app = support::client(&mock)
-        .fleet(&fleet)
-        .build()
-        .unwrap()
-        .app(ClientCredentials::new(
-            mock.client_id(),
-            mock.client_secret(),
-        ))
-        .await
-        .unwrap();
+    let (fleet, _mock, app) = quick_fleet(&redis, "probe-test:").await;
     let mut conn = redis.connection().await;
     let stall = tokio::spawn(async move {
         redis::cmd("DEBUG")
