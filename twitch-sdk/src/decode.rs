@@ -201,9 +201,22 @@ fn decode_error(
     prefix: &str,
     e: serde_json::Error,
 ) -> Error {
+    let (path, message) = where_and_what(json, prefix, &e);
+    Error::decode(
+        endpoint.operation,
+        path,
+        message,
+        body_excerpt(endpoint, body),
+    )
+}
+
+/// Where in `json` (the part of a body at path `prefix`, `""` for the whole) serde failed, as a
+/// JSON path, and what it said without its line and column. A body that is not JSON at all is
+/// reported at `.`.
+pub(crate) fn where_and_what(json: &[u8], prefix: &str, e: &serde_json::Error) -> (String, String) {
     use serde_json::error::Category;
     let text = e.to_string();
-    let (path, message) = match e.classify() {
+    match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => {
             (".".to_owned(), format!("not JSON: {text}"))
         }
@@ -221,13 +234,7 @@ fn decode_error(
             };
             (path, message)
         }
-    };
-    Error::decode(
-        endpoint.operation,
-        path,
-        message,
-        body_excerpt(endpoint, body),
-    )
+    }
 }
 
 /// One step of a JSON path.

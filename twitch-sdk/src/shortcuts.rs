@@ -46,11 +46,13 @@ impl UserApi {
             .limit(1)
             .paginate();
         page.next_page().await?;
-        page.total().ok_or_else(|| Error::Decode {
-            endpoint: "get-channel-followers",
-            path: "total".to_owned(),
-            message: "Twitch sent no follower count".to_owned(),
-            excerpt: String::new(),
+        page.total().ok_or_else(|| {
+            Error::decode(
+                "get-channel-followers",
+                "total",
+                "Twitch sent no follower count",
+                String::new(),
+            )
         })
     }
 }

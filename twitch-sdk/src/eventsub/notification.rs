@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use twitch_models::{Timestamp, TransportMethod};
 
 use super::Event;
-use crate::decode::{excerpt, json_path};
+use crate::decode::{excerpt, where_and_what};
 use crate::error::{Error, Result};
 
 /// The operation name decode errors of EventSub messages carry.
@@ -169,28 +169,6 @@ impl Revocation {
 fn decode_error(payload: &[u8], json: &[u8], prefix: &str, e: serde_json::Error) -> Error {
     let (path, message) = where_and_what(json, prefix, &e);
     Error::decode(DECODE_CONTEXT, path, message, excerpt(payload))
-}
-
-/// The JSON path of a serde failure in `json` (under `prefix`) and what serde said.
-fn where_and_what(json: &[u8], prefix: &str, e: &serde_json::Error) -> (String, String) {
-    use serde_json::error::Category;
-    let text = e.to_string();
-    match e.classify() {
-        Category::Data => {
-            let message = match text.rfind(" at line ") {
-                Some(at) if e.line() > 0 => text[..at].to_owned(),
-                _ => text,
-            };
-            let inner = json_path(json, e.line(), e.column());
-            let path = match (prefix, inner.as_str()) {
-                ("", inner) => inner.to_owned(),
-                (prefix, ".") => prefix.to_owned(),
-                (prefix, inner) => format!("{prefix}.{inner}"),
-            };
-            (path, message)
-        }
-        _ => (".".to_owned(), format!("not JSON: {text}")),
-    }
 }
 
 #[cfg(test)]

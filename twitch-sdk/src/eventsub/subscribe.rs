@@ -254,12 +254,12 @@ impl SubscribeRequest {
         match sent {
             Ok(subs) => match subs.data.into_iter().next() {
                 Some(sub) => Ok(Subscribed::Created(Box::new(sub))),
-                None => Err(Error::Decode {
-                    endpoint: "create-eventsub-subscription",
-                    path: "data".into(),
-                    message: "expected the created subscription, got none".into(),
-                    excerpt: String::new(),
-                }),
+                None => Err(Error::decode(
+                    "create-eventsub-subscription",
+                    "data",
+                    "expected the created subscription, got none",
+                    String::new(),
+                )),
             },
             Err(Error::Conflict { .. }) => Ok(Subscribed::AlreadyExists),
             Err(e) => Err(e),
