@@ -222,7 +222,10 @@ impl Default for Options {
             backoff: (Duration::from_millis(500), Duration::from_secs(60)),
             dedupe: Arc::new(MemoryDedupe::new()),
             allow_insecure: false,
-            buffer: 256,
+            // Small on purpose: items the consumer has not taken yet are memory the allocator
+            // cannot reuse while hot; a larger queue made each event cost about an eighth more
+            // CPU (BENCHMARKS.md). Beyond it, Twitch's frames wait in the socket.
+            buffer: 16,
         }
     }
 }
@@ -304,7 +307,8 @@ macro_rules! connection_setters {
             self
         }
 
-        /// How many items may wait for the consumer before reading pauses (default 256).
+        /// How many items may wait for the consumer before reading pauses (default 16; frames
+        /// beyond it wait in the socket's buffers).
         pub fn buffer(mut self, items: usize) -> Self {
             self.options.buffer = items.max(1);
             self

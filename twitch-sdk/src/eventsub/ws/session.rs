@@ -1,21 +1,22 @@
 //! One EventSub WebSocket session over time: connect, welcome, bind (subscribe or assign a
 //! shard), read, hand over on `session_reconnect`, and reconnect with backoff after a drop.
 //!
-//! A task per connection reads its socket into one channel, tagged with the connection's
-//! number; the session task below owns the decisions. During a handover the old connection
-//! keeps being read until it ends, and everything from either connection passes the dedupe
-//! store, so nothing is lost and nothing is delivered twice.
+//! One task per session reads all of its connections and makes every decision, so an event
+//! crosses a single channel, the user's, on its way. During a handover the old connection keeps
+//! being read until it ends, and everything from either connection passes the dedupe store, so
+//! nothing is lost and nothing is delivered twice.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use tokio::sync::{mpsc, oneshot};
+use futures_util::{Sink, StreamExt};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, sleep, sleep_until};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
 use super::connect::{Backoff, Socket, connect};
 use super::frame::{self, Frame};
@@ -45,88 +46,78 @@ pub(crate) trait Binder: Send + Sync + 'static {
     }
 }
 
-/// What a connection's reader reports.
+/// What a connection delivered.
 #[derive(Debug)]
 enum Read {
     Text(Utf8Bytes),
     Closed { code: Option<u16>, reason: String },
 }
 
-/// A connection being read by its own task.
-struct Reader {
-    id: u64,
-    close: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
-}
-
-impl Reader {
-    fn spawn(socket: Socket, id: u64, tx: mpsc::Sender<(u64, Read)>) -> Reader {
-        let (close, close_rx) = oneshot::channel();
-        let task = tokio::spawn(read(socket, id, tx, close_rx));
-        Reader {
-            id,
-            close: Some(close),
-            task,
-        }
-    }
-
-    /// Asks the reader to send a close frame; it keeps reading until the server's close.
-    fn close(&mut self) {
-        if let Some(close) = self.close.take() {
-            let _ = close.send(());
+impl Read {
+    /// What a socket's next item means here; `None` for frames the session ignores (pings,
+    /// which tungstenite answers, and binary frames, which are not EventSub's).
+    fn of(next: Option<Result<Message, WsError>>) -> Option<Read> {
+        match next {
+            Some(Ok(Message::Text(text))) => Some(Read::Text(text)),
+            Some(Ok(Message::Close(frame))) => Some(Read::Closed {
+                code: frame.as_ref().map(|f| u16::from(f.code)),
+                reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+            }),
+            Some(Ok(_)) => None,
+            Some(Err(e)) => Some(Read::Closed {
+                code: None,
+                reason: e.to_string(),
+            }),
+            None => Some(Read::Closed {
+                code: None,
+                reason: "connection ended".to_owned(),
+            }),
         }
     }
 }
 
-impl Drop for Reader {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// How long a closing connection may take to finish before it is dropped.
+/// How long a retired connection may take to finish before it is dropped.
 const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
-async fn read(
-    mut socket: Socket,
-    id: u64,
-    tx: mpsc::Sender<(u64, Read)>,
-    mut close: oneshot::Receiver<()>,
-) {
-    // One timer, armed when closing starts: a timer made per message would be registered
-    // and removed again for every frame.
-    let mut closing = false;
-    let give_up = sleep(CLOSE_WAIT);
-    tokio::pin!(give_up);
-    loop {
-        tokio::select! {
-            asked = &mut close, if !closing => {
-                closing = true;
-                give_up.as_mut().reset(Instant::now() + CLOSE_WAIT);
-                if asked.is_ok() {
-                    let _ = socket.close(None).await;
-                }
-            }
-            () = &mut give_up, if closing => return,
-            next = socket.next() => {
-                let report = match next {
-                    Some(Ok(Message::Text(text))) => Read::Text(text),
-                    Some(Ok(Message::Close(frame))) => Read::Closed {
-                        code: frame.as_ref().map(|f| u16::from(f.code)),
-                        reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
-                    },
-                    // Pings are answered by tungstenite; binary frames are not EventSub's.
-                    Some(Ok(_)) => continue,
-                    Some(Err(e)) => Read::Closed { code: None, reason: e.to_string() },
-                    None => Read::Closed { code: None, reason: "connection ended".to_owned() },
-                };
-                let last = matches!(report, Read::Closed { .. });
-                if tx.send((id, report)).await.is_err() || last {
-                    return;
-                }
-            }
+/// A connection retired by a handover: its close frame goes out, and it is still read until
+/// the server closes it, since events it had in flight count as much as the new one's.
+struct Draining {
+    socket: Socket,
+    /// Whether the close frame has left (it is queued at once, then flushed as the socket allows).
+    flushed: bool,
+}
+
+impl Draining {
+    fn start(mut socket: Socket) -> Draining {
+        // Queued now; `poll_read` flushes it. A socket that cannot take it is broken, and its
+        // read says so.
+        let _ = Pin::new(&mut socket).start_send(Message::Close(None));
+        Draining {
+            socket,
+            flushed: false,
         }
     }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, WsError>>> {
+        if !self.flushed {
+            self.flushed = Pin::new(&mut self.socket).poll_flush(cx).is_ready();
+        }
+        self.socket.poll_next_unpin(cx)
+    }
+}
+
+/// The next item of any retired connection, with its index.
+fn next_draining(
+    draining: &mut [Draining],
+) -> impl Future<Output = (usize, Option<Result<Message, WsError>>)> + '_ {
+    std::future::poll_fn(move |cx| {
+        for (at, d) in draining.iter_mut().enumerate() {
+            if let Poll::Ready(next) = d.poll_read(cx) {
+                return Poll::Ready((at, next));
+            }
+        }
+        Poll::Pending
+    })
 }
 
 /// Why the connected phase ended.
@@ -147,7 +138,6 @@ pub(crate) async fn run(
         settings,
         binder,
         out,
-        next_id: 0,
         session_id: None,
     };
     session.run().await;
@@ -157,7 +147,6 @@ struct Session {
     settings: Arc<Settings>,
     binder: Arc<dyn Binder>,
     out: mpsc::Sender<EventSubItem>,
-    next_id: u64,
     /// The last session id bound.
     session_id: Option<String>,
 }
@@ -177,11 +166,10 @@ impl Session {
                 }
             }
             attempt = attempt.saturating_add(1);
-            let (tx, rx) = mpsc::channel(256);
-            let Some((reader, welcome)) = self.open(&tx, rx).await else {
+            let Some((socket, welcome)) = self.open().await else {
                 continue;
             };
-            match self.connected(reader, welcome, tx).await {
+            match self.connected(socket, welcome).await {
                 End::Lost => {
                     self.binder.lost();
                     attempt = 1;
@@ -203,14 +191,10 @@ impl Session {
     }
 
     /// Connects and waits for the welcome; reports a failure as a `Disconnected` item.
-    async fn open(
-        &mut self,
-        tx: &mpsc::Sender<(u64, Read)>,
-        rx: mpsc::Receiver<(u64, Read)>,
-    ) -> Option<(Connected, frame::SessionInfo)> {
+    async fn open(&mut self) -> Option<(Socket, frame::SessionInfo)> {
         let limit = self.settings.protocol(10.0);
         let connected = tokio::time::timeout(limit, connect(&self.url())).await;
-        let socket = match connected.unwrap_or_else(|_| Err("connect timed out".to_owned())) {
+        let mut socket = match connected.unwrap_or_else(|_| Err("connect timed out".to_owned())) {
             Ok(socket) => socket,
             Err(reason) => {
                 self.emit(EventSubItem::Disconnected {
@@ -221,34 +205,29 @@ impl Session {
                 return None;
             }
         };
-        self.next_id += 1;
-        let mut conn = Connected {
-            reader: Reader::spawn(socket, self.next_id, tx.clone()),
-            rx,
-        };
         let deadline = Instant::now() + self.settings.protocol(10.0);
         loop {
             let next = tokio::select! {
-                next = conn.rx.recv() => next,
-                () = sleep_until(deadline) => None,
+                next = socket.next() => next,
+                () = sleep_until(deadline) => {
+                    self.emit(EventSubItem::Disconnected {
+                        code: None,
+                        reason: "no welcome".to_owned(),
+                    })
+                    .await;
+                    return None;
+                }
             };
-            let Some((_, read)) = next else {
-                self.emit(EventSubItem::Disconnected {
-                    code: None,
-                    reason: "no welcome".to_owned(),
-                })
-                .await;
-                return None;
-            };
-            match read {
-                Read::Text(text) => match frame::parse(&text) {
-                    Ok(Frame::Welcome(info)) => return Some((conn, info)),
+            match Read::of(next) {
+                None => {}
+                Some(Read::Text(text)) => match frame::parse(&text) {
+                    Ok(Frame::Welcome(info)) => return Some((socket, info)),
                     Ok(_) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "eventsub: unreadable frame before the welcome")
                     }
                 },
-                Read::Closed { code, reason } => {
+                Some(Read::Closed { code, reason }) => {
                     self.emit(EventSubItem::Disconnected { code, reason }).await;
                     return None;
                 }
@@ -285,39 +264,36 @@ impl Session {
     }
 
     /// The connected phase: read, hand over, watch the keepalive.
-    async fn connected(
-        &mut self,
-        conn: Connected,
-        welcome: frame::SessionInfo,
-        tx: mpsc::Sender<(u64, Read)>,
-    ) -> End {
-        let Connected { reader, mut rx } = conn;
-        let mut active = reader;
+    ///
+    /// This task reads every connection itself, so a notification crosses one channel only, the
+    /// user's. While a handover runs, the new connection (until its welcome) and the retired ones
+    /// (until their server closes them) are read before the live one: they carry little, and a
+    /// busy live connection must not keep a welcome waiting.
+    async fn connected(&mut self, socket: Socket, welcome: frame::SessionInfo) -> End {
+        let mut active = socket;
         let mut keepalive = self.keepalive_of(&welcome);
         if !self.welcomed(&welcome, false).await {
             return End::Stop;
         }
         let mut last_seen = Instant::now();
-        let mut pending: Option<Reader> = None;
+        let mut pending: Option<Socket> = None;
         let mut connecting: Option<JoinHandle<Result<Socket, String>>> = None;
-        let mut draining: Vec<Reader> = Vec::new();
+        let mut draining: Vec<Draining> = Vec::new();
         // The keepalive timer is not moved on every message (that would register a timer per
         // frame); when it fires, it checks the last message and waits on if there was one.
         // A dropped stream aborts this task, and any item sent after it fails, so the output
         // needs no watch of its own here.
         let silence = sleep_until(last_seen + keepalive);
         tokio::pin!(silence);
+        let give_up = sleep(CLOSE_WAIT);
+        tokio::pin!(give_up);
         loop {
             tokio::select! {
                 biased;
-                // Before the reads, which a busy stream keeps ready all the time.
                 done = async { connecting.as_mut().expect("guarded").await }, if connecting.is_some() => {
                     connecting = None;
                     match done {
-                        Ok(Ok(socket)) => {
-                            self.next_id += 1;
-                            pending = Some(Reader::spawn(socket, self.next_id, tx.clone()));
-                        }
+                        Ok(Ok(socket)) => pending = Some(socket),
                         // Twitch closes the old connection (4004) when the move never happens;
                         // that ends in an ordinary reconnect.
                         Ok(Err(reason)) => {
@@ -326,66 +302,77 @@ impl Session {
                         Err(_) => {}
                     }
                 }
-                next = rx.recv() => {
-                    let Some((id, read)) = next else { return End::Lost };
-                    if id == active.id {
-                        last_seen = Instant::now();
-                        match read {
-                            Read::Text(text) => match self.handle(&text).await {
-                                Step::Continue => {}
-                                Step::Stop => return End::Stop,
-                                // A second `session_reconnect` while one is being followed
-                                // changes nothing: the first move goes on.
-                                Step::Reconnect(_) if pending.is_some() || connecting.is_some() => {}
-                                Step::Reconnect(url) => {
-                                    let limit = self.settings.protocol(10.0);
-                                    connecting = Some(tokio::spawn(async move {
-                                        match tokio::time::timeout(limit, connect(&url)).await {
-                                            Ok(connected) => connected,
-                                            Err(_) => Err("connect timed out".to_owned()),
-                                        }
-                                    }));
-                                }
-                            },
-                            Read::Closed { code, reason } => {
-                                self.emit(EventSubItem::Disconnected { code, reason }).await;
-                                return End::Lost;
+                (at, next) = next_draining(&mut draining), if !draining.is_empty() => {
+                    match Read::of(next) {
+                        None => {}
+                        Some(Read::Text(text)) => {
+                            if let Step::Stop = self.handle(&text).await {
+                                return End::Stop;
                             }
                         }
-                    } else if pending.as_ref().is_some_and(|p| p.id == id) {
-                        match read {
-                            Read::Text(text) => {
-                                if let Ok(Frame::Welcome(info)) = frame::parse(&text) {
-                                    // The new connection is live: retire the old one, which
-                                    // is still read until its server closes it.
-                                    let Some(new) = pending.take() else { continue };
-                                    let mut old = std::mem::replace(&mut active, new);
-                                    old.close();
-                                    draining.push(old);
-                                    keepalive = self.keepalive_of(&info);
-                                    last_seen = Instant::now();
-                                    if !self.welcomed(&info, true).await {
-                                        return End::Stop;
-                                    }
-                                } else if let Step::Stop = self.handle(&text).await {
-                                    return End::Stop;
-                                }
-                            }
-                            Read::Closed { code, reason } => {
-                                pending = None;
-                                tracing::warn!(?code, %reason, "eventsub: the reconnect connection closed before its welcome");
-                            }
-                        }
-                    } else if draining.iter().any(|d| d.id == id) {
-                        match read {
-                            Read::Text(text) => {
-                                if let Step::Stop = self.handle(&text).await {
-                                    return End::Stop;
-                                }
-                            }
-                            Read::Closed { .. } => draining.retain(|d| d.id != id),
+                        Some(Read::Closed { .. }) => {
+                            draining.swap_remove(at);
                         }
                     }
+                }
+                () = &mut give_up, if !draining.is_empty() => {
+                    tracing::debug!(connections = draining.len(), "eventsub: retired connections did not close in time; dropped");
+                    draining.clear();
+                }
+                next = async { pending.as_mut().expect("guarded").next().await }, if pending.is_some() => {
+                    match Read::of(next) {
+                        None => {}
+                        Some(Read::Text(text)) => {
+                            if let Ok(Frame::Welcome(info)) = frame::parse(&text) {
+                                // The new connection is live: retire the old one, which is
+                                // still read until its server closes it.
+                                let Some(new) = pending.take() else { continue };
+                                let old = std::mem::replace(&mut active, new);
+                                draining.push(Draining::start(old));
+                                give_up.as_mut().reset(Instant::now() + CLOSE_WAIT);
+                                keepalive = self.keepalive_of(&info);
+                                last_seen = Instant::now();
+                                if !self.welcomed(&info, true).await {
+                                    return End::Stop;
+                                }
+                            } else if let Step::Stop = self.handle(&text).await {
+                                return End::Stop;
+                            }
+                        }
+                        Some(Read::Closed { code, reason }) => {
+                            pending = None;
+                            tracing::warn!(?code, %reason, "eventsub: the reconnect connection closed before its welcome");
+                        }
+                    }
+                }
+                next = active.next() => {
+                    match Read::of(next) {
+                        // A ping is not a message: it does not count against the keepalive.
+                        None => continue,
+                        Some(Read::Text(text)) => match self.handle(&text).await {
+                            Step::Continue => {}
+                            Step::Stop => return End::Stop,
+                            // A second `session_reconnect` while one is being followed changes
+                            // nothing: the first move goes on.
+                            Step::Reconnect(_) if pending.is_some() || connecting.is_some() => {}
+                            Step::Reconnect(url) => {
+                                let limit = self.settings.protocol(10.0);
+                                connecting = Some(tokio::spawn(async move {
+                                    match tokio::time::timeout(limit, connect(&url)).await {
+                                        Ok(connected) => connected,
+                                        Err(_) => Err("connect timed out".to_owned()),
+                                    }
+                                }));
+                            }
+                        },
+                        Some(Read::Closed { code, reason }) => {
+                            self.emit(EventSubItem::Disconnected { code, reason }).await;
+                            return End::Lost;
+                        }
+                    }
+                    // Taken after the message is handled: time spent waiting for a slow
+                    // consumer to take items is not silence on the connection.
+                    last_seen = Instant::now();
                 }
                 () = &mut silence => {
                     let due = last_seen + keepalive;
@@ -460,11 +447,6 @@ impl Session {
             }
         }
     }
-}
-
-struct Connected {
-    reader: Reader,
-    rx: mpsc::Receiver<(u64, Read)>,
 }
 
 enum Step {
