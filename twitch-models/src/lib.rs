@@ -30,6 +30,7 @@ use time::format_description::well_known::Rfc3339;
 mod generated;
 
 mod map_struct;
+mod rfc3339;
 mod string_enum;
 mod transport;
 
@@ -62,7 +63,10 @@ pub struct Timestamp(OffsetDateTime);
 impl Timestamp {
     /// Parses an RFC 3339 date-time (`2021-03-10T15:04:21Z`, fractions and offsets allowed).
     pub fn parse(text: &str) -> Result<Timestamp, TimestampError> {
-        OffsetDateTime::parse(text, &Rfc3339).map(Timestamp)
+        match rfc3339::parse_utc(text) {
+            Some(at) => Ok(Timestamp(at)),
+            None => OffsetDateTime::parse(text, &Rfc3339).map(Timestamp),
+        }
     }
 
     /// The date-time.

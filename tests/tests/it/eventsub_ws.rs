@@ -551,6 +551,28 @@ async fn the_stand_in_closes_unused_sessions_and_clients_that_talk() {
 }
 
 #[tokio::test]
+async fn a_slow_consumer_still_answers_pings() {
+    let mock = MockServer::builder()
+        .eventsub_second(SECOND)
+        .eventsub_pings(2)
+        .start()
+        .await
+        .unwrap();
+    let (_api, mut events, id) = ticking(&mock).await;
+    for seq in 0..500 {
+        emit_tick(&mock, seq);
+    }
+    // The consumer looks away for twenty pings: the session keeps reading (and answering)
+    // meanwhile, with the events waiting for the consumer.
+    tokio::time::sleep(SECOND * 40).await;
+    for seq in 0..500 {
+        let item = next(&mut events, Duration::from_secs(10)).await;
+        assert_eq!(tick_seq(&item), Some(seq), "{item:?}");
+    }
+    assert_eq!(mock.eventsub().sessions(), vec![id]);
+}
+
+#[tokio::test]
 async fn the_stand_in_wants_pongs_and_a_move_after_reconnect() {
     let mock = MockServer::builder()
         .eventsub_second(SECOND)

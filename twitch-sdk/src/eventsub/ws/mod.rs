@@ -179,6 +179,13 @@ impl SubscriptionRequest {
     }
 }
 
+/// Items the stream's channel holds; a session keeps any more in its own backlog (up to the
+/// builder's `buffer`). Small on purpose: an item the consumer has not taken yet is memory the
+/// allocator cannot reuse while it is hot, and a channel of 256 made every event cost about an
+/// eighth more CPU than one of 16 (BENCHMARKS.md); a backlog fills only while the consumer is
+/// really behind.
+const CHANNEL: usize = 16;
+
 /// Settings shared by a session's tasks.
 pub(crate) struct Settings {
     pub url: String,
@@ -190,6 +197,8 @@ pub(crate) struct Settings {
     pub backoff_min: Duration,
     pub backoff_max: Duration,
     pub dedupe: Arc<dyn DedupeStore>,
+    /// Items a session may hold for a consumer whose channel is full.
+    pub backlog: usize,
 }
 
 impl Settings {
@@ -222,10 +231,7 @@ impl Default for Options {
             backoff: (Duration::from_millis(500), Duration::from_secs(60)),
             dedupe: Arc::new(MemoryDedupe::new()),
             allow_insecure: false,
-            // Small on purpose: items the consumer has not taken yet are memory the allocator
-            // cannot reuse while hot; a larger queue made each event cost about an eighth more
-            // CPU (BENCHMARKS.md). Beyond it, Twitch's frames wait in the socket.
-            buffer: 16,
+            buffer: 1024,
         }
     }
 }
@@ -251,6 +257,7 @@ impl Options {
             backoff_min: self.backoff.0,
             backoff_max: self.backoff.1,
             dedupe: self.dedupe.clone(),
+            backlog: self.buffer.saturating_sub(CHANNEL),
         })
     }
 }
@@ -307,8 +314,11 @@ macro_rules! connection_setters {
             self
         }
 
-        /// How many items may wait for the consumer before reading pauses (default 16; frames
-        /// beyond it wait in the socket's buffers).
+        /// How many items may wait for the consumer before reading pauses (default 1,024).
+        ///
+        /// A session keeps reading while items wait, so it still answers Twitch's pings (Twitch
+        /// closes a connection whose pongs stop, 4002, and the events on it are lost); past this
+        /// many, frames wait in the socket instead.
         pub fn buffer(mut self, items: usize) -> Self {
             self.options.buffer = items.max(1);
             self
@@ -543,7 +553,7 @@ impl EventStream {
         options: &Options,
         binders: Vec<Arc<dyn Binder>>,
     ) -> (EventStream, mpsc::Sender<EventSubItem>) {
-        let (tx, rx) = mpsc::channel(options.buffer);
+        let (tx, rx) = mpsc::channel(options.buffer.min(CHANNEL));
         let settings = options.settings();
         let tasks = binders
             .into_iter()

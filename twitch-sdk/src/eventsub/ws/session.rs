@@ -6,6 +6,7 @@
 //! being read until it ends, and everything from either connection passes the dedupe store, so
 //! nothing is lost and nothing is delivered twice.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -45,6 +46,9 @@ pub(crate) trait Binder: Send + Sync + 'static {
         None
     }
 }
+
+/// A reserved place in the consumer's channel.
+type Slot = mpsc::OwnedPermit<EventSubItem>;
 
 /// What a connection delivered.
 #[derive(Debug)]
@@ -138,6 +142,7 @@ pub(crate) async fn run(
         settings,
         binder,
         out,
+        backlog: VecDeque::new(),
         session_id: None,
     };
     session.run().await;
@@ -147,6 +152,9 @@ struct Session {
     settings: Arc<Settings>,
     binder: Arc<dyn Binder>,
     out: mpsc::Sender<EventSubItem>,
+    /// Items for a consumer whose channel is full, oldest first (at most `settings.backlog`,
+    /// then reading pauses).
+    backlog: VecDeque<EventSubItem>,
     /// The last session id bound.
     session_id: Option<String>,
 }
@@ -160,9 +168,18 @@ impl Session {
         let mut attempt = 0u32;
         loop {
             if attempt > 0 {
-                tokio::select! {
-                    () = sleep(backoff.delay(attempt)) => {}
-                    () = self.out.closed() => return,
+                let wait = sleep(backoff.delay(attempt));
+                tokio::pin!(wait);
+                loop {
+                    tokio::select! {
+                        () = &mut wait => break,
+                        () = self.out.closed() => return,
+                        permit = self.reserve(), if !self.backlog.is_empty() => {
+                            if !self.hand_over(permit) {
+                                return;
+                            }
+                        }
+                    }
                 }
             }
             attempt = attempt.saturating_add(1);
@@ -208,6 +225,12 @@ impl Session {
         let deadline = Instant::now() + self.settings.protocol(10.0);
         loop {
             let next = tokio::select! {
+                permit = self.reserve(), if !self.backlog.is_empty() => {
+                    if !self.hand_over(permit) {
+                        return None;
+                    }
+                    continue;
+                }
                 next = socket.next() => next,
                 () = sleep_until(deadline) => {
                     self.emit(EventSubItem::Disconnected {
@@ -235,8 +258,53 @@ impl Session {
         }
     }
 
-    async fn emit(&self, item: EventSubItem) -> bool {
-        self.out.send(item).await.is_ok()
+    /// Hands `item` to the consumer, or queues it when the consumer's channel is full; false once
+    /// the stream is dropped.
+    ///
+    /// It does not wait for the consumer: a session that stopped reading would stop answering
+    /// pings too, and Twitch closes such a connection (4002) with its events. Only a full
+    /// backlog pauses reading (see `reading`).
+    async fn emit(&mut self, item: EventSubItem) -> bool {
+        use mpsc::error::TrySendError;
+        if !self.backlog.is_empty() {
+            self.backlog.push_back(item);
+            return true;
+        }
+        let item = match self.out.try_send(item) {
+            Ok(()) => return true,
+            Err(TrySendError::Closed(_)) => return false,
+            Err(TrySendError::Full(item)) => item,
+        };
+        // A consumer on this thread gets to catch up before anything is queued here.
+        tokio::task::yield_now().await;
+        match self.out.try_send(item) {
+            Ok(()) => true,
+            Err(TrySendError::Closed(_)) => false,
+            Err(TrySendError::Full(item)) => {
+                self.backlog.push_back(item);
+                true
+            }
+        }
+    }
+
+    /// A slot in the consumer's channel, for the backlog's oldest item. The permit does not
+    /// borrow the session, which the item's handling then needs.
+    fn reserve(&self) -> impl Future<Output = Result<Slot, mpsc::error::SendError<()>>> + use<> {
+        self.out.clone().reserve_owned()
+    }
+
+    /// Sends the oldest queued item with a reserved slot; false once the stream is dropped.
+    fn hand_over(&mut self, permit: Result<Slot, mpsc::error::SendError<()>>) -> bool {
+        let Ok(permit) = permit else { return false };
+        if let Some(item) = self.backlog.pop_front() {
+            permit.send(item);
+        }
+        true
+    }
+
+    /// Whether the session reads its connections: not while its backlog is full.
+    fn reading(&self) -> bool {
+        self.backlog.len() < self.settings.backlog.max(1)
     }
 
     /// Binds a new session id and reports the connection.
@@ -302,7 +370,12 @@ impl Session {
                         Err(_) => {}
                     }
                 }
-                (at, next) = next_draining(&mut draining), if !draining.is_empty() => {
+                permit = self.reserve(), if !self.backlog.is_empty() => {
+                    if !self.hand_over(permit) {
+                        return End::Stop;
+                    }
+                }
+                (at, next) = next_draining(&mut draining), if !draining.is_empty() && self.reading() => {
                     match Read::of(next) {
                         None => {}
                         Some(Read::Text(text)) => {
@@ -319,7 +392,7 @@ impl Session {
                     tracing::debug!(connections = draining.len(), "eventsub: retired connections did not close in time; dropped");
                     draining.clear();
                 }
-                next = async { pending.as_mut().expect("guarded").next().await }, if pending.is_some() => {
+                next = async { pending.as_mut().expect("guarded").next().await }, if pending.is_some() && self.reading() => {
                     match Read::of(next) {
                         None => {}
                         Some(Read::Text(text)) => {
@@ -345,7 +418,7 @@ impl Session {
                         }
                     }
                 }
-                next = active.next() => {
+                next = active.next(), if self.reading() => {
                     match Read::of(next) {
                         // A ping is not a message: it does not count against the keepalive.
                         None => continue,
@@ -423,10 +496,12 @@ impl Session {
                     return Step::Continue;
                 }
                 let item = frame::decode(message);
+                // Its own handle: the follow-up work holds the binder while items go out.
+                let binder = Arc::clone(&self.binder);
                 let mut follow_up = None;
                 match &item {
-                    EventSubItem::Notification(n) => follow_up = self.binder.notified(n),
-                    EventSubItem::Revoked(revocation) => self.binder.revoked(revocation),
+                    EventSubItem::Notification(n) => follow_up = binder.notified(n),
+                    EventSubItem::Revoked(revocation) => binder.revoked(revocation),
                     EventSubItem::Undecodable { message_id, error } => {
                         tracing::warn!(%message_id, %error, "eventsub: message not decodable");
                     }
