@@ -100,7 +100,11 @@ async fn long_client_churn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "long soak; run by hand"]
 async fn leak_is_caught() {
-    let soak = long(160);
+    let soak = Soak {
+        rounds: 4_000,
+        warm_up: 1_000,
+        ..long(160)
+    };
     let figures = run(&soak).await;
     let verdict = figures.check(&soak);
     assert!(verdict.is_err(), "a leak went unnoticed: {verdict:?}");
