@@ -151,7 +151,7 @@ async fn run() -> Result<(), String> {
                 }
                 say(&describe(&item))?;
                 consumed += 1;
-                if config.slow_every > 0 && consumed % config.slow_every == 0 {
+                if consumed.checked_rem(config.slow_every) == Some(0) {
                     tokio::time::sleep(config.slow).await;
                 }
             }

@@ -590,7 +590,7 @@ async fn run(soak: &Soak) -> Figures {
     driver.settle().await;
     figures.frame_bytes = frame_bytes(&driver.mock);
     for round in 0..soak.rounds {
-        if round % soak.sample_every == 0 {
+        if round.checked_rem(soak.sample_every) == Some(0) {
             let sample = driver.client.sample(round).await;
             figures.samples.push(numbers(round, &sample));
         }
