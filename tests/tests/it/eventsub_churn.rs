@@ -229,6 +229,8 @@ struct ClientProcess {
     revoked: HashSet<String>,
     handovers: u64,
     reconnects: u64,
+    /// The last few `disconnected` lines, for failure messages.
+    disconnects: Vec<String>,
 }
 
 impl ClientProcess {
@@ -273,6 +275,7 @@ impl ClientProcess {
             revoked: HashSet::new(),
             handovers: 0,
             reconnects: 0,
+            disconnects: Vec::new(),
         }
     }
 
@@ -291,9 +294,11 @@ impl ClientProcess {
                 self.child.try_wait()
             ),
             Err(_) => panic!(
-                "waiting for {waiting_for} for {ROUND_LIMIT:?}; {} events outstanding: {:?}",
+                "waiting for {waiting_for} for {ROUND_LIMIT:?}; {} events outstanding: {:?}; \
+                 last disconnections: {:?}",
                 self.outstanding.len(),
-                self.outstanding.keys().take(10).collect::<Vec<_>>()
+                self.outstanding.keys().take(10).collect::<Vec<_>>(),
+                self.disconnects
             ),
         }
     }
@@ -335,7 +340,13 @@ impl ClientProcess {
             }
             (Some("reconnected"), Some(_), Some("handover")) => self.handovers += 1,
             (Some("reconnected"), Some(_), Some("drop")) => self.reconnects += 1,
-            (Some("connected" | "disconnected"), _, _) => {}
+            (Some("disconnected"), _, _) => {
+                if self.disconnects.len() == 5 {
+                    self.disconnects.remove(0);
+                }
+                self.disconnects.push(line.to_owned());
+            }
+            (Some("connected"), _, _) => {}
             _ => panic!("unexpected from churn_client: {line}"),
         }
     }
