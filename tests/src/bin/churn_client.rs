@@ -21,8 +21,9 @@
 //! closed {json}                      after stdin ends: the stream is dropped, tasks counted
 //! ```
 //!
-//! A sample reports this process's resident set and its peak (`VmRSS`, `VmHWM` from
-//! `/proc/self/status`), its live tokio tasks and the count of each item kind. The client's
+//! A sample reports this process's resident set and its anonymous part (`Rss`, `Anonymous` from
+//! `/proc/self/smaps_rollup`), its peak (`VmHWM` from `/proc/self/status`), its live tokio
+//! tasks and the count of each item kind. The client's
 //! errors (tracing, ERROR and above) go to stderr.
 //!
 //! `CHURN_LEAK_BYTES` is a test instrument: that many bytes are leaked per notification, so the
@@ -251,20 +252,25 @@ fn one_line(text: &str) -> String {
 
 /// This process's memory, tasks and item counts.
 fn sample(counts: &BTreeMap<&'static str, u64>) -> Value {
+    // `smaps_rollup` walks the page tables, so it is exact; `status` holds the kernel's running
+    // counters, which may lag by a few hundred KiB, and the peak.
+    let rollup = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap_or_default();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0)
-    };
     json!({
-        "rss_kib": field("VmRSS:"),
-        "hwm_kib": field("VmHWM:"),
+        "rss_kib": kib(&rollup, "Rss:"),
+        "anon_kib": kib(&rollup, "Anonymous:"),
+        "hwm_kib": kib(&status, "VmHWM:"),
         "tasks": alive_tasks(),
         "items": counts,
     })
+}
+
+/// The `<name> <n> kB` field of a `/proc` file, 0 when missing.
+fn kib(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 fn alive_tasks() -> usize {
