@@ -25,6 +25,7 @@ mod codegen_sync;
 mod codegen_up_to_date;
 mod coverage;
 mod emote_templates;
+mod eventsub_churn;
 mod eventsub_conduit;
 mod eventsub_events;
 mod eventsub_helix;
