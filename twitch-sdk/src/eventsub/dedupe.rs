@@ -34,13 +34,13 @@ pub trait DedupeStore: Send + Sync + 'static {
 ///
 /// It keeps a 128-bit keyed hash of each id rather than the id: no allocation per message and
 /// no string to chase in memory (at 100,000 ids the strings' cache misses cost more than the
-/// rest of the client). The keys are random per store, so nobody can make two ids collide; by
+/// rest of the client). The key is random per store, so nobody can make two ids collide; by
 /// chance two do with a probability of about 2^-128 per pair.
 #[derive(Debug)]
 pub struct MemoryDedupe {
     horizon: Duration,
     capacity: usize,
-    keys: (RandomState, RandomState),
+    key: RandomState,
     seen: Mutex<Seen>,
 }
 
@@ -81,16 +81,21 @@ impl MemoryDedupe {
         MemoryDedupe {
             horizon,
             capacity: capacity.max(1),
-            keys: (RandomState::new(), RandomState::new()),
+            key: RandomState::new(),
             seen: Mutex::new(Seen::default()),
         }
     }
 
-    /// The 128 bits that stand for `message_id` in this store.
+    /// The 128 bits that stand for `message_id` in this store: the id is read once into a keyed
+    /// hasher, whose state then ends in two ways (a different last byte each), giving two
+    /// independent 64-bit halves.
     fn key(&self, message_id: &str) -> u128 {
-        let high = self.keys.0.hash_one(message_id);
-        let low = self.keys.1.hash_one(message_id);
-        (u128::from(high) << 64) | u128::from(low)
+        let mut high = self.key.build_hasher();
+        high.write(message_id.as_bytes());
+        let mut low = high.clone();
+        high.write_u8(0);
+        low.write_u8(1);
+        (u128::from(high.finish()) << 64) | u128::from(low.finish())
     }
 
     /// Records `message_id` at `now`; true when it was not already remembered.
