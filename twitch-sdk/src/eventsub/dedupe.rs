@@ -4,8 +4,8 @@
 //! conduit shard failover), always with the same `message_id`, and it keeps no message older than
 //! ten minutes. A receiver therefore needs to remember ids for ten minutes and no longer.
 
-use std::collections::hash_map::RandomState;
 use std::collections::HashSet;
+use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::pin::Pin;
@@ -220,11 +220,17 @@ mod tests {
         }
         // "d" started a new generation; "a" to "c" are the old one.
         assert_eq!(store.len(), 4);
-        assert!(!store.check_at("a", t0), "fewer than `capacity` newer ids came since");
+        assert!(
+            !store.check_at("a", t0),
+            "fewer than `capacity` newer ids came since"
+        );
         for id in ["e", "f", "g"] {
             assert!(store.check_at(id, t0));
         }
-        assert!(store.check_at("a", t0), "more than `capacity` newer ids came since");
+        assert!(
+            store.check_at("a", t0),
+            "more than `capacity` newer ids came since"
+        );
         assert!(!store.check_at("d", t0));
         for n in 0..1_000 {
             store.check_at(&n.to_string(), t0);
