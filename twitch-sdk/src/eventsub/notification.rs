@@ -6,13 +6,22 @@
 //! [`Notification::from_payload`] picks the typed [`Event`] by the subscription's type and
 //! version. A type or version this SDK does not know becomes [`Event::Unknown`] with the raw JSON,
 //! so a new Twitch type never fails a stream.
+//!
+//! A payload in the shape Twitch sends (`subscription` before `event`) is read in one pass
+//! ([`Parts`], which the WebSocket envelope reader also uses); any other payload, and every
+//! error, is read the general way: the payload with the event kept raw, then the event.
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use twitch_models::{Timestamp, TransportMethod};
 
 use super::Event;
+use super::event::EventSeed;
+use super::one_pass;
 use crate::decode::{excerpt, where_and_what};
 use crate::error::{Error, Result};
 
@@ -100,6 +109,15 @@ impl Notification {
     ///
     /// [`from_payload`]: Self::from_payload
     pub(crate) fn parts(payload: &[u8]) -> Result<(Subscription, Event)> {
+        match std::str::from_utf8(payload).ok().and_then(read_parts) {
+            Some(parts) => Ok(parts),
+            None => Self::parts_in_two_passes(payload),
+        }
+    }
+
+    /// [`parts`](Self::parts) the general way: the payload with the event kept raw, then the
+    /// event by the subscription's type and version.
+    fn parts_in_two_passes(payload: &[u8]) -> Result<(Subscription, Event)> {
         #[derive(Deserialize)]
         struct Wire<'a> {
             subscription: Subscription,
@@ -129,6 +147,71 @@ impl Notification {
             },
         };
         Ok((wire.subscription, event))
+    }
+}
+
+/// The subscription and the event of a payload in the usual shape, read in one pass; `None` for
+/// any other payload (then [`Notification::parts`] reads it the general way).
+fn read_parts(payload: &str) -> Option<(Subscription, Event)> {
+    let mut deserializer = serde_json::Deserializer::from_str(payload);
+    let parts = Parts { expected: None }
+        .deserialize(&mut deserializer)
+        .ok()?;
+    deserializer.end().ok()?;
+    Some(parts)
+}
+
+/// Reads the object holding `subscription` and `event` (or `events`, the batched alias) in one
+/// pass. The event is read by the type and version of the subscription when that came first,
+/// else by `expected` (a WebSocket message's metadata). Anything but this shape (a key twice, a
+/// missing key, an event before the subscription with nothing expected, an event read as another
+/// type or version than the subscription's, any error) ends the read with
+/// [`one_pass::unusual`]. Drive it only through `&mut serde_json::Deserializer<StrRead>`
+/// (event.rs says why).
+pub(crate) struct Parts<'t> {
+    /// The type and version to read an event by that comes before its subscription.
+    pub(crate) expected: Option<EventSeed<'t>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Parts<'_> {
+    type Value = (Subscription, Event);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Parts<'_> {
+    type Value = (Subscription, Event);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a notification payload")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        const KEYS: &[&str] = &["subscription", "event", "events"];
+        let mut subscription: Option<Subscription> = None;
+        let mut event = None;
+        while let Some(key) = one_pass::next_key(&mut map, KEYS)? {
+            match key {
+                0 => one_pass::once(&mut subscription, || map.next_value())?,
+                1 | 2 => {
+                    let seed = match &subscription {
+                        Some(s) => EventSeed {
+                            r#type: &s.r#type,
+                            version: &s.version,
+                        },
+                        None => self.expected.ok_or_else(one_pass::unusual)?,
+                    };
+                    one_pass::once(&mut event, || map.next_value_seed(seed))?;
+                }
+                _ => one_pass::skip(&mut map)?,
+            }
+        }
+        match (subscription, event) {
+            (Some(s), Some(e)) if e.subscription_type() == (&*s.r#type, &*s.version) => Ok((s, e)),
+            _ => Err(one_pass::unusual()),
+        }
     }
 }
 
@@ -202,6 +285,48 @@ mod tests {
             other => panic!("expected Unknown, got {other:?}"),
         }
         assert_eq!(n.event.to_json().unwrap(), serde_json::json!({"x": [1, 2]}));
+    }
+
+    #[test]
+    fn every_example_payload_reads_in_one_pass_as_in_two() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/examples/eventsub");
+        let mut examples = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.display().to_string();
+            if !name.ends_with(".json") || name.ends_with(".request.json") {
+                continue;
+            }
+            let payload = std::fs::read_to_string(&path).unwrap();
+            let one_pass = read_parts(&payload).unwrap_or_else(|| panic!("{name}"));
+            let two = Notification::parts_in_two_passes(payload.as_bytes()).unwrap();
+            assert_eq!(one_pass, two, "{name}");
+            assert!(!matches!(one_pass.1, Event::Unknown { .. }), "{name}");
+            examples += 1;
+        }
+        assert!(examples >= 83, "only {examples} examples");
+    }
+
+    #[test]
+    fn unusual_payloads_are_read_in_two_passes() {
+        let event = r#"{"x":[1,2]}"#;
+        let usual = format!(r#"{{"subscription":{SUBSCRIPTION},"event":{event}}}"#);
+        assert!(read_parts(&usual).is_some());
+        for unusual in [
+            // No metadata to say the type when the event comes first.
+            format!(r#"{{"event":{event},"subscription":{SUBSCRIPTION}}}"#),
+            format!(r#"{{"subscription":{SUBSCRIPTION},"event":{event},"events":{event}}}"#),
+            format!(r#"{{"subscription":{SUBSCRIPTION}}}"#),
+            format!("{usual} x"),
+            format!(r#"[{SUBSCRIPTION},{event}]"#),
+        ] {
+            assert!(read_parts(&unusual).is_none(), "{unusual}");
+        }
+        // The event first is still read (the general way), as before.
+        let event_first = format!(r#"{{"event":{event},"subscription":{SUBSCRIPTION}}}"#);
+        let n = Notification::from_payload("m", at(), event_first.as_bytes()).unwrap();
+        assert_eq!(n.event.subscription_type(), ("example.future", "7"));
     }
 
     #[test]
