@@ -163,9 +163,9 @@ fn read_parts(payload: &str) -> Option<(Subscription, Event)> {
 
 /// Reads the object holding `subscription` and `event` (or `events`, the batched alias) in one
 /// pass. The event is read by the type and version of the subscription when that came first,
-/// else by `expected` (a WebSocket message's metadata). Anything but this shape (a key twice, a
-/// missing key, an event before the subscription with nothing expected, an event read as another
-/// type or version than the subscription's, any error) ends the read with
+/// else by `expected` (a WebSocket message's metadata), else it is kept raw and read after the
+/// object, by the subscription's. Anything else (a key twice, a missing key, an event read as
+/// another type or version than the subscription's, any error) ends the read with
 /// [`one_pass::unusual`]. Drive it only through `&mut serde_json::Deserializer<StrRead>`
 /// (event.rs says why).
 pub(crate) struct Parts<'t> {
@@ -192,26 +192,44 @@ impl<'de> Visitor<'de> for Parts<'_> {
         const KEYS: &[&str] = &["subscription", "event", "events"];
         let mut subscription: Option<Subscription> = None;
         let mut event = None;
+        // An event before its subscription with no type expected: kept raw until the end.
+        let mut raw_event: Option<&'de RawValue> = None;
         while let Some(key) = one_pass::next_key(&mut map, KEYS)? {
             match key {
                 0 => one_pass::once(&mut subscription, || map.next_value())?,
-                1 | 2 => {
-                    let seed = match &subscription {
-                        Some(s) => EventSeed {
-                            r#type: &s.r#type,
-                            version: &s.version,
-                        },
-                        None => self.expected.ok_or_else(one_pass::unusual)?,
-                    };
-                    one_pass::once(&mut event, || map.next_value_seed(seed))?;
+                1 | 2 if event.is_some() || raw_event.is_some() => {
+                    return Err(one_pass::unusual());
                 }
+                1 | 2 => match (&subscription, self.expected) {
+                    (Some(s), _) => event = Some(map.next_value_seed(seed_of(s))?),
+                    (None, Some(seed)) => event = Some(map.next_value_seed(seed)?),
+                    (None, None) => raw_event = Some(map.next_value()?),
+                },
                 _ => one_pass::skip(&mut map)?,
             }
         }
-        match (subscription, event) {
-            (Some(s), Some(e)) if e.subscription_type() == (&*s.r#type, &*s.version) => Ok((s, e)),
-            _ => Err(one_pass::unusual()),
+        let subscription = subscription.ok_or_else(one_pass::unusual)?;
+        let event = match (event, raw_event) {
+            (Some(event), _) => event,
+            (None, Some(raw)) => {
+                let seed = seed_of(&subscription);
+                Event::from_json(seed.r#type, seed.version, raw.get())
+                    .map_err(|_| one_pass::unusual())?
+            }
+            (None, None) => return Err(one_pass::unusual()),
+        };
+        if event.subscription_type() != (&*subscription.r#type, &*subscription.version) {
+            return Err(one_pass::unusual());
         }
+        Ok((subscription, event))
+    }
+}
+
+/// The event seed of `subscription`'s type and version.
+fn seed_of(subscription: &Subscription) -> EventSeed<'_> {
+    EventSeed {
+        r#type: &subscription.r#type,
+        version: &subscription.version,
     }
 }
 
@@ -312,21 +330,34 @@ mod tests {
     fn unusual_payloads_are_read_in_two_passes() {
         let event = r#"{"x":[1,2]}"#;
         let usual = format!(r#"{{"subscription":{SUBSCRIPTION},"event":{event}}}"#);
-        assert!(read_parts(&usual).is_some());
+        // The event first is kept raw and read once the subscription says its type.
+        let event_first = format!(r#"{{"event":{event},"subscription":{SUBSCRIPTION}}}"#);
+        for payload in [&usual, &event_first] {
+            let parts = read_parts(payload).unwrap();
+            assert_eq!(parts.1.subscription_type(), ("example.future", "7"));
+            let two = Notification::parts_in_two_passes(payload.as_bytes()).unwrap();
+            assert_eq!(parts, two);
+        }
+        let online = include_str!("../../../spec/examples/eventsub/stream.online.v1.json");
+        let value: Value = serde_json::from_str(online).unwrap();
+        let (sub, event) = (&value["subscription"], &value["event"]);
+        let wrong = event.to_string().replace(r#""id":"9001""#, r#""id":9001"#);
         for unusual in [
-            // No metadata to say the type when the event comes first.
-            format!(r#"{{"event":{event},"subscription":{SUBSCRIPTION}}}"#),
             format!(r#"{{"subscription":{SUBSCRIPTION},"event":{event},"events":{event}}}"#),
+            format!(r#"{{"event":{event},"events":{event},"subscription":{SUBSCRIPTION}}}"#),
             format!(r#"{{"subscription":{SUBSCRIPTION}}}"#),
             format!("{usual} x"),
             format!(r#"[{SUBSCRIPTION},{event}]"#),
+            // A field of the wrong type, with the event after and before the subscription.
+            format!(r#"{{"subscription":{sub},"event":{wrong}}}"#),
+            format!(r#"{{"event":{wrong},"subscription":{sub}}}"#),
         ] {
             assert!(read_parts(&unusual).is_none(), "{unusual}");
         }
-        // The event first is still read (the general way), as before.
-        let event_first = format!(r#"{{"event":{event},"subscription":{SUBSCRIPTION}}}"#);
-        let n = Notification::from_payload("m", at(), event_first.as_bytes()).unwrap();
-        assert_eq!(n.event.subscription_type(), ("example.future", "7"));
+        // ... and read the general way, as before: kept as JSON.
+        let wrong = format!(r#"{{"event":{wrong},"subscription":{sub}}}"#);
+        let n = Notification::from_payload("m", at(), wrong.as_bytes()).unwrap();
+        assert!(matches!(n.event, Event::Unknown { .. }), "{n:?}");
     }
 
     #[test]

@@ -439,7 +439,7 @@ mod tests {
             (
                 "event first, no type in metadata",
                 notification("d", None, &event_first),
-                false,
+                true,
                 "StreamOnlineV1",
             ),
             (
@@ -457,6 +457,16 @@ mod tests {
             (
                 "a field of the wrong type",
                 notification("g", online, &usual.replace(r#""id":"9001""#, r#""id":9001"#)),
+                false,
+                r#"Unknown { type: "stream.online""#,
+            ),
+            (
+                "a field of the wrong type, event first, no type in metadata",
+                notification(
+                    "g2",
+                    None,
+                    &event_first.replace(r#""id":"9001""#, r#""id":9001"#),
+                ),
                 false,
                 r#"Unknown { type: "stream.online""#,
             ),
