@@ -1,7 +1,7 @@
 //! Pieces for reading an EventSub message in one pass with serde visitors, shared by the
 //! payload reader ([`notification`](super::notification)) and the WebSocket envelope reader:
-//! a map key matched against a list of names, a string borrowed from the input, and the error
-//! that means "not the usual shape".
+//! a map key matched against a list of names, reading a key's value once, and the error that
+//! means "not the usual shape".
 //!
 //! A one-pass reader accepts only the shape Twitch sends (objects, each key once, in the order
 //! it needs). Anything else ends it with [`unusual`], and its caller reads the message again the
@@ -9,7 +9,6 @@
 //! never build an error anyone sees: they either give exactly what the general way would, or
 //! nothing.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -70,31 +69,4 @@ pub(crate) fn once<T, E: de::Error>(
     }
     *slot = Some(read()?);
     Ok(())
-}
-
-/// A JSON string, borrowed from the input unless it holds escapes.
-pub(crate) struct Text<'de>(pub(crate) Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Text<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'de>, E> {
-        Ok(Text(Cow::Borrowed(text)))
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'de>, E> {
-        Ok(Text(Cow::Owned(text.to_owned())))
-    }
 }

@@ -19,7 +19,7 @@ use super::EventSubItem;
 use crate::error::{Error, Result};
 use crate::eventsub::event::EventSeed;
 use crate::eventsub::notification::Parts;
-use crate::eventsub::one_pass::{self, Text};
+use crate::eventsub::one_pass;
 use crate::eventsub::{Event, Notification, Revocation, Subscription};
 
 /// The operation name errors about WebSocket frames carry.
@@ -47,6 +47,7 @@ pub(crate) struct Message<'a> {
     body: Body<'a>,
 }
 
+/// What a [`Message`] holds besides its id.
 #[derive(Debug)]
 enum Body<'a> {
     /// Read in the envelope's pass; its `message_id` is empty until [`decode`] moves it in.
@@ -205,6 +206,33 @@ impl<'de> Visitor<'de> for MetadataVisitor {
     }
 }
 
+/// A JSON string, borrowed from the input unless it holds escapes.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, text: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(text.to_owned())))
+    }
+}
+
 /// Reads a notification's envelope whose `metadata` comes before its `payload`, and the
 /// payload with it ([`Parts`]); any other shape ends the read.
 struct NotificationEnvelope;
@@ -238,6 +266,12 @@ impl<'de> Visitor<'de> for NotificationEnvelope {
             _ => Err(one_pass::unusual()),
         }
     }
+}
+
+/// [`parse`] without the one-pass read, for the fuzz target to compare them.
+#[cfg(fuzzing)]
+pub(crate) fn parse_general(text: &str) -> Result<Frame<'_>> {
+    parse_envelope(text)
 }
 
 /// Reads the envelope of one text frame the general way, keeping a payload raw.
