@@ -7,9 +7,11 @@
 //! version. A type or version this SDK does not know becomes [`Event::Unknown`] with the raw JSON,
 //! so a new Twitch type never fails a stream.
 //!
-//! A payload in the shape Twitch sends (`subscription` before `event`) is read in one pass
-//! ([`Parts`], which the WebSocket envelope reader also uses); any other payload, and every
-//! error, is read the general way: the payload with the event kept raw, then the event.
+//! A payload in the shape Twitch sends is read in one pass ([`Parts`], which the WebSocket
+//! envelope reader also uses): each key once, the event read in place when its type is known by
+//! then (from the subscription before it, or a WebSocket message's metadata), else kept raw until
+//! the subscription says it. Any other payload, and every error, is read the general way: the
+//! payload with the event kept raw, then the event; that way decides every error and warning.
 
 use std::fmt;
 
