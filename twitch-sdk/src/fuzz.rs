@@ -104,15 +104,26 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// The EventSub WebSocket client's reading of one text frame: the envelope, then the typed
 /// decode of a notification or revocation (the one call site the session uses). Returns what
-/// the frame was, or the error the session would log.
+/// the frame was, or the error the session would log. Panics when the one-pass read of a
+/// notification gives anything but what the general read gives.
 #[cfg(feature = "eventsub-ws")]
 pub fn eventsub_frame(text: &str) -> Result<String> {
     use crate::eventsub::ws::frame::{self, Frame};
-    Ok(match frame::parse(text)? {
-        Frame::Welcome(info) => format!("welcome {}", info.id),
-        Frame::Keepalive => "keepalive".to_owned(),
-        Frame::Reconnect { url } => format!("reconnect {url}"),
-        Frame::Other(kind) => format!("other {kind}"),
-        Frame::Message(message) => format!("{:?}", frame::decode(message)),
-    })
+    let shown = |frame: Result<Frame<'_>>| -> Result<String> {
+        Ok(match frame? {
+            Frame::Welcome(info) => format!("welcome {}", info.id),
+            Frame::Keepalive => "keepalive".to_owned(),
+            Frame::Reconnect { url } => format!("reconnect {url}"),
+            Frame::Other(kind) => format!("other {kind}"),
+            Frame::Message(message) => format!("{:?}", frame::decode(message)),
+        })
+    };
+    let read = shown(frame::parse(text));
+    let general = shown(frame::parse_general(text));
+    assert_eq!(
+        format!("{read:?}"),
+        format!("{general:?}"),
+        "one pass and general read differ"
+    );
+    read
 }

@@ -264,7 +264,7 @@ pub fn events_file(ir: &EventsIr) -> TokenStream {
     });
     let decode = subs.iter().map(|s| {
         let (t, v, name) = (&s.wire_type, &s.version, ident(&s.name));
-        quote!((#t, #v) => serde_json::from_str(json).map(Event::#name),)
+        quote!((#t, #v) => Deserialize::deserialize(deserializer).map(Event::#name),)
     });
     let encode = subs.iter().map(|s| {
         let name = ident(&s.name);
@@ -275,7 +275,7 @@ pub fn events_file(ir: &EventsIr) -> TokenStream {
         quote!(Event::#name(_) => (#t, #v),)
     });
     quote! {
-        use serde::{Serialize, Serializer};
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
         use crate::models::events as m;
 
         /// An EventSub event, typed by its subscription type and version: one variant per type
@@ -296,11 +296,19 @@ pub fn events_file(ir: &EventsIr) -> TokenStream {
         }
 
         impl Event {
-            /// The typed decoding for a known type and version; `None` for any other.
-            pub(crate) fn decode_known(r#type: &str, version: &str, json: &str) -> Option<serde_json::Result<Event>> {
-                Some(match (r#type, version) {
+            /// The typed decoding of the event object `deserializer` holds, for a known type and
+            /// version; for any other, the deserializer back, unread.
+            ///
+            /// Every caller passes `&mut serde_json::Deserializer<StrRead>`, so the models'
+            /// `Deserialize` is compiled once (event.rs).
+            pub(crate) fn decode_known<'de, D: Deserializer<'de>>(
+                r#type: &str,
+                version: &str,
+                deserializer: D,
+            ) -> Result<Result<Event, D::Error>, D> {
+                Ok(match (r#type, version) {
                     #(#decode)*
-                    _ => return None,
+                    _ => return Err(deserializer),
                 })
             }
 

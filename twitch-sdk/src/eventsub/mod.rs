@@ -17,6 +17,7 @@ mod event;
 #[rustfmt::skip]
 mod generated;
 mod notification;
+mod one_pass;
 mod subscribe;
 
 /// Typed subscriptions, one per subscription type and version (generated from

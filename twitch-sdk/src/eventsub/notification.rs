@@ -6,13 +6,24 @@
 //! [`Notification::from_payload`] picks the typed [`Event`] by the subscription's type and
 //! version. A type or version this SDK does not know becomes [`Event::Unknown`] with the raw JSON,
 //! so a new Twitch type never fails a stream.
+//!
+//! A payload in the shape Twitch sends is read in one pass ([`Parts`], which the WebSocket
+//! envelope reader also uses): each key once, the event read in place when its type is known by
+//! then (from the subscription before it, or a WebSocket message's metadata), else kept raw until
+//! the subscription says it. Any other payload, and every error, is read the general way: the
+//! payload with the event kept raw, then the event; that way decides every error and warning.
 
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use twitch_models::{Timestamp, TransportMethod};
 
 use super::Event;
+use super::event::EventSeed;
+use super::one_pass;
 use crate::decode::{excerpt, where_and_what};
 use crate::error::{Error, Result};
 
@@ -100,6 +111,15 @@ impl Notification {
     ///
     /// [`from_payload`]: Self::from_payload
     pub(crate) fn parts(payload: &[u8]) -> Result<(Subscription, Event)> {
+        match std::str::from_utf8(payload).ok().and_then(read_parts) {
+            Some(parts) => Ok(parts),
+            None => Self::parts_in_two_passes(payload),
+        }
+    }
+
+    /// [`parts`](Self::parts) the general way: the payload with the event kept raw, then the
+    /// event by the subscription's type and version.
+    fn parts_in_two_passes(payload: &[u8]) -> Result<(Subscription, Event)> {
         #[derive(Deserialize)]
         struct Wire<'a> {
             subscription: Subscription,
@@ -129,6 +149,89 @@ impl Notification {
             },
         };
         Ok((wire.subscription, event))
+    }
+}
+
+/// The subscription and the event of a payload in the usual shape, read in one pass; `None` for
+/// any other payload (then [`Notification::parts`] reads it the general way).
+fn read_parts(payload: &str) -> Option<(Subscription, Event)> {
+    let mut deserializer = serde_json::Deserializer::from_str(payload);
+    let parts = Parts { expected: None }
+        .deserialize(&mut deserializer)
+        .ok()?;
+    deserializer.end().ok()?;
+    Some(parts)
+}
+
+/// Reads the object holding `subscription` and `event` (or `events`, the batched alias) in one
+/// pass. The event is read by the type and version of the subscription when that came first,
+/// else by `expected` (a WebSocket message's metadata), else it is kept raw and read after the
+/// object, by the subscription's. Anything else (a key twice, a missing key, an event read as
+/// another type or version than the subscription's, any error) ends the read with
+/// [`one_pass::unusual`]. Drive it only through `&mut serde_json::Deserializer<StrRead>`
+/// (event.rs says why).
+pub(crate) struct Parts<'t> {
+    /// The type and version to read an event by that comes before its subscription.
+    pub(crate) expected: Option<EventSeed<'t>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Parts<'_> {
+    type Value = (Subscription, Event);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Parts<'_> {
+    type Value = (Subscription, Event);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a notification payload")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        const KEYS: &[&str] = &["subscription", "event", "events"];
+        let mut subscription: Option<Subscription> = None;
+        let mut event = None;
+        // An event before its subscription with no type expected: kept raw until the end.
+        let mut raw_event: Option<&'de RawValue> = None;
+        while let Some(key) = one_pass::next_key(&mut map, KEYS)? {
+            match key {
+                0 => one_pass::once(&mut subscription, || map.next_value())?,
+                1 | 2 if event.is_some() || raw_event.is_some() => {
+                    return Err(one_pass::unusual());
+                }
+                1 | 2 => match (&subscription, self.expected) {
+                    (Some(s), _) => event = Some(map.next_value_seed(seed_of(s))?),
+                    (None, Some(seed)) => event = Some(map.next_value_seed(seed)?),
+                    (None, None) => raw_event = Some(map.next_value()?),
+                },
+                _ => one_pass::skip(&mut map)?,
+            }
+        }
+        let subscription = subscription.ok_or_else(one_pass::unusual)?;
+        let event = match (event, raw_event) {
+            (Some(event), _) => event,
+            (None, Some(raw)) => {
+                let seed = seed_of(&subscription);
+                Event::from_json(seed.r#type, seed.version, raw.get())
+                    .map_err(|_| one_pass::unusual())?
+            }
+            (None, None) => return Err(one_pass::unusual()),
+        };
+        if event.subscription_type() != (&*subscription.r#type, &*subscription.version) {
+            return Err(one_pass::unusual());
+        }
+        Ok((subscription, event))
+    }
+}
+
+/// The event seed of `subscription`'s type and version.
+fn seed_of(subscription: &Subscription) -> EventSeed<'_> {
+    EventSeed {
+        r#type: &subscription.r#type,
+        version: &subscription.version,
     }
 }
 
@@ -202,6 +305,61 @@ mod tests {
             other => panic!("expected Unknown, got {other:?}"),
         }
         assert_eq!(n.event.to_json().unwrap(), serde_json::json!({"x": [1, 2]}));
+    }
+
+    #[test]
+    fn every_example_payload_reads_in_one_pass_as_in_two() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/examples/eventsub");
+        let mut examples = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.display().to_string();
+            if !name.ends_with(".json") || name.ends_with(".request.json") {
+                continue;
+            }
+            let payload = std::fs::read_to_string(&path).unwrap();
+            let one_pass = read_parts(&payload).unwrap_or_else(|| panic!("{name}"));
+            let two = Notification::parts_in_two_passes(payload.as_bytes()).unwrap();
+            assert_eq!(one_pass, two, "{name}");
+            assert!(!matches!(one_pass.1, Event::Unknown { .. }), "{name}");
+            examples += 1;
+        }
+        assert!(examples >= 83, "only {examples} examples");
+    }
+
+    #[test]
+    fn unusual_payloads_are_read_in_two_passes() {
+        let event = r#"{"x":[1,2]}"#;
+        let usual = format!(r#"{{"subscription":{SUBSCRIPTION},"event":{event}}}"#);
+        // The event first is kept raw and read once the subscription says its type.
+        let event_first = format!(r#"{{"event":{event},"subscription":{SUBSCRIPTION}}}"#);
+        for payload in [&usual, &event_first] {
+            let parts = read_parts(payload).unwrap();
+            assert_eq!(parts.1.subscription_type(), ("example.future", "7"));
+            let two = Notification::parts_in_two_passes(payload.as_bytes()).unwrap();
+            assert_eq!(parts, two);
+        }
+        let online = include_str!("../../../spec/examples/eventsub/stream.online.v1.json");
+        let value: Value = serde_json::from_str(online).unwrap();
+        let (sub, event) = (&value["subscription"], &value["event"]);
+        let wrong = event.to_string().replace(r#""id":"9001""#, r#""id":9001"#);
+        for unusual in [
+            format!(r#"{{"subscription":{SUBSCRIPTION},"event":{event},"events":{event}}}"#),
+            format!(r#"{{"event":{event},"events":{event},"subscription":{SUBSCRIPTION}}}"#),
+            format!(r#"{{"subscription":{SUBSCRIPTION}}}"#),
+            format!("{usual} x"),
+            format!(r#"[{SUBSCRIPTION},{event}]"#),
+            // A field of the wrong type, with the event after and before the subscription.
+            format!(r#"{{"subscription":{sub},"event":{wrong}}}"#),
+            format!(r#"{{"event":{wrong},"subscription":{sub}}}"#),
+        ] {
+            assert!(read_parts(&unusual).is_none(), "{unusual}");
+        }
+        // ... and read the general way, as before: kept as JSON.
+        let wrong = format!(r#"{{"event":{wrong},"subscription":{sub}}}"#);
+        let n = Notification::from_payload("m", at(), wrong.as_bytes()).unwrap();
+        assert!(matches!(n.event, Event::Unknown { .. }), "{n:?}");
     }
 
     #[test]
