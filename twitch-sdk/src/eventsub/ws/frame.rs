@@ -350,7 +350,8 @@ fn decode_raw(
     };
     let bytes = payload.get().as_bytes();
     let decoded = if revocation {
-        Revocation::from_payload(message_id.clone(), timestamp, bytes).map(EventSubItem::Revoked)
+        Revocation::from_payload(message_id.clone(), timestamp, bytes)
+            .map(|r| EventSubItem::Revoked(Box::new(r)))
     } else {
         Notification::parts(bytes).map(|(subscription, event)| {
             let notification = Notification {

@@ -84,7 +84,9 @@ pub enum EventSubItem {
     /// An event, once per message id.
     Notification(Box<Notification>),
     /// Twitch ended a subscription; `subscription.status` says why. It is not recreated.
-    Revoked(Revocation),
+    // Boxed, like a notification: every item is moved several times on its way to the
+    // consumer, and an unboxed revocation made each item 288 bytes.
+    Revoked(Box<Revocation>),
     /// The first session is up and its subscriptions (or shard) are set up.
     Connected {
         /// The session id.
