@@ -1,12 +1,14 @@
-//! The `Deserialize` of every generated EventSub event model, written once: `map_struct!`.
+//! The `Deserialize` of every generated struct model (Helix and EventSub), written once:
+//! `map_struct!`.
 //!
 //! serde's derive prints, per struct, a field-name enum with its own visitor, a `visit_map` and a
 //! `visit_seq` (a struct may also be read from a JSON array). The SDK decodes all 83 event types
 //! wherever it decodes one, so each of those pieces is compiled for every event model in every
-//! build. Event objects are always JSON objects, so `map_struct!` prints only a `visit_map`, reads
-//! field names through one shared [`Key`] type, and moves the per-field steps into small generic
-//! functions ([`next_value`], [`finish`]) that are compiled once per field *type* (`String`,
-//! `i64`, `Timestamp`, ...) instead of once per field.
+//! build, and the ~150 Helix structs' expansions are type-checked in every build of
+//! twitch-models. Twitch's objects are always JSON objects, so `map_struct!` prints only a
+//! `visit_map`, reads field names through one shared [`Key`] type, and moves the per-field steps
+//! into small generic functions ([`next_value`], [`finish`]) that are compiled once per field
+//! *type* (`String`, `i64`, `Timestamp`, ...) instead of once per field.
 //!
 //! What it accepts is what the derive accepted from a JSON object: unknown fields are skipped, a
 //! repeated field is an error (`duplicate field`), a missing field is an error (`missing field`)
