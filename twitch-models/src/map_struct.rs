@@ -7,7 +7,7 @@
 //! build, and the ~150 Helix structs' expansions are type-checked in every build of
 //! twitch-models. Twitch's objects are always JSON objects, so `map_struct!` prints only a
 //! `visit_map`, reads field names through one shared [`Key`] type, and moves the per-field steps
-//! into small generic functions ([`next_value`], [`finish`]) that are compiled once per field
+//! into small generic functions ([`next_value`], [`fill`]) that are compiled once per field
 //! *type* (`String`, `i64`, `Timestamp`, ...) instead of once per field.
 //!
 //! What it accepts is what the derive accepted from a JSON object: unknown fields are skipped, a
@@ -54,14 +54,16 @@ macro_rules! map_struct {
                         mut map: A,
                     ) -> Result<$name, A::Error> {
                         $(let mut $field: Option<map_struct!(@slot $($via)?)> = None;)*
-                        while let Some(key) = map.next_key::<$crate::map_struct::Key<'de>>()? {
-                            match key.as_str() {
-                                $($wire => $crate::map_struct::next_value(&mut map, &mut $field, $wire)?,)*
-                                _ => $crate::map_struct::skip_value(&mut map)?,
-                            }
-                        }
-                        $(let $field = map_struct!(@finish A, $field, $wire $(, $via)?);)*
-                        Ok($name { $($field),* })
+                        $crate::map_struct::read_map(
+                            &mut map,
+                            &[$($wire),*],
+                            &mut [$(&mut $field as &mut dyn $crate::map_struct::Slot<'de, A>),*],
+                        )?;
+                        #[allow(irrefutable_let_patterns)]
+                        let ($(Some($field),)*) = ($($field,)*) else {
+                            return Err($crate::map_struct::unfilled());
+                        };
+                        Ok($name { $($field: map_struct!(@take $field $(, $via)?)),* })
                     }
                 }
 
@@ -71,12 +73,8 @@ macro_rules! map_struct {
     };
     (@slot) => { _ };
     (@slot $via:ty) => { $via };
-    (@finish $a:ident, $field:ident, $wire:literal) => {
-        $crate::map_struct::finish::<$a, _>($field, $wire)?
-    };
-    (@finish $a:ident, $field:ident, $wire:literal, $via:ty) => {
-        $crate::map_struct::finish::<$a, $via>($field, $wire)?.0
-    };
+    (@take $field:ident) => { $field };
+    (@take $field:ident, $via:ty) => { $field.0 };
 }
 
 pub(crate) use map_struct;
@@ -119,6 +117,46 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 }
 
+/// One field's slot (`Option<T>`), reached through `dyn` so that the loop over the map's keys,
+/// [`read_map`], is compiled once per deserializer instead of once per struct, and each struct's
+/// `visit_map` only lists its slots.
+pub trait Slot<'de, A: MapAccess<'de>> {
+    /// Reads the field's value (see [`next_value`]).
+    fn read(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error>;
+    /// Fills the slot if the map did not have the field (see [`fill`]).
+    fn fill(&mut self, name: &'static str) -> Result<(), A::Error>;
+}
+
+impl<'de, A: MapAccess<'de>, T: Deserialize<'de>> Slot<'de, A> for Option<T> {
+    fn read(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error> {
+        next_value(map, self, name)
+    }
+
+    fn fill(&mut self, name: &'static str) -> Result<(), A::Error> {
+        fill::<A, T>(self, name)
+    }
+}
+
+/// Reads a map into the slots of the fields named `names` (same order), skipping unknown keys,
+/// then fills the slots of the fields the map did not have.
+pub fn read_map<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    names: &[&'static str],
+    slots: &mut [&mut dyn Slot<'de, A>],
+) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key::<Key<'de>>()? {
+        let key = key.as_str();
+        match slots.iter_mut().zip(names).find(|(_, name)| **name == key) {
+            Some((slot, name)) => slot.read(map, name)?,
+            None => skip_value(map)?,
+        }
+    }
+    for (slot, name) in slots.iter_mut().zip(names) {
+        slot.fill(name)?;
+    }
+    Ok(())
+}
+
 /// Reads the value of field `name` into its slot; a second value for it is an error.
 pub fn next_value<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
@@ -137,16 +175,22 @@ pub fn skip_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<IgnoredAny>().map(|_| ())
 }
 
-/// The value of field `name`: what was read, or for a field the map did not have, what its type
-/// makes of nothing (`None` for an `Option`, `missing field` for anything else).
-pub fn finish<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
-    slot: Option<T>,
+/// Fills the slot of field `name` if the map did not have it, with what its type makes of
+/// nothing (`None` for an `Option`, `missing field` for anything else).
+pub fn fill<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    slot: &mut Option<T>,
     name: &'static str,
-) -> Result<T, A::Error> {
-    match slot {
-        Some(value) => Ok(value),
-        None => T::deserialize(Missing::<A::Error>(name, PhantomData)),
+) -> Result<(), A::Error> {
+    if slot.is_none() {
+        *slot = Some(T::deserialize(Missing::<A::Error>(name, PhantomData))?);
     }
+    Ok(())
+}
+
+/// The error for a slot still empty after [`read_map`], which never leaves one empty, so this
+/// is never returned.
+pub fn unfilled<E: de::Error>() -> E {
+    E::custom("map_struct: a field was left unread")
 }
 
 /// An optional timestamp read like [`de::empty_as_none`](crate::de::empty_as_none): `""`,

@@ -128,7 +128,10 @@ fn struct_model(s: &StructModel) -> TokenStream {
     let (derive, debug) = if s.fields.iter().any(|f| f.secret) {
         (quote!(Clone, PartialEq, Serialize), redacting_debug(s))
     } else {
-        (quote!(Debug, Clone, PartialEq, Serialize), TokenStream::new())
+        (
+            quote!(Debug, Clone, PartialEq, Serialize),
+            TokenStream::new(),
+        )
     };
     quote! {
         #doc
