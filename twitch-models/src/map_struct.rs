@@ -54,11 +54,16 @@ macro_rules! map_struct {
                         mut map: A,
                     ) -> Result<$name, A::Error> {
                         $(let mut $field: Option<map_struct!(@slot $($via)?)> = None;)*
-                        $crate::map_struct::read_map(
-                            &mut map,
-                            &[$($wire),*],
-                            &mut [$(&mut $field as &mut dyn $crate::map_struct::Slot<'de, A>),*],
-                        )?;
+                        // One `?` per step, not per field: each `?` prints its own error exit.
+                        while let Some(key) = map.next_key::<$crate::map_struct::Key<'de>>()? {
+                            let read = match key.as_str() {
+                                $($wire => $crate::map_struct::next_value(&mut map, &mut $field, $wire),)*
+                                _ => $crate::map_struct::skip_value(&mut map),
+                            };
+                            read?;
+                        }
+                        // Every slot is filled (the first error in field order wins).
+                        Ok(())$(.and($crate::map_struct::fill::<A, _>(&mut $field, $wire)))*?;
                         #[allow(irrefutable_let_patterns)]
                         let ($(Some($field),)*) = ($($field,)*) else {
                             return Err($crate::map_struct::unfilled());
@@ -117,46 +122,6 @@ impl<'de> Visitor<'de> for KeyVisitor {
     }
 }
 
-/// One field's slot (`Option<T>`), reached through `dyn` so that the loop over the map's keys,
-/// [`read_map`], is compiled once per deserializer instead of once per struct, and each struct's
-/// `visit_map` only lists its slots.
-pub trait Slot<'de, A: MapAccess<'de>> {
-    /// Reads the field's value (see [`next_value`]).
-    fn read(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error>;
-    /// Fills the slot if the map did not have the field (see [`fill`]).
-    fn fill(&mut self, name: &'static str) -> Result<(), A::Error>;
-}
-
-impl<'de, A: MapAccess<'de>, T: Deserialize<'de>> Slot<'de, A> for Option<T> {
-    fn read(&mut self, map: &mut A, name: &'static str) -> Result<(), A::Error> {
-        next_value(map, self, name)
-    }
-
-    fn fill(&mut self, name: &'static str) -> Result<(), A::Error> {
-        fill::<A, T>(self, name)
-    }
-}
-
-/// Reads a map into the slots of the fields named `names` (same order), skipping unknown keys,
-/// then fills the slots of the fields the map did not have.
-pub fn read_map<'de, A: MapAccess<'de>>(
-    map: &mut A,
-    names: &[&'static str],
-    slots: &mut [&mut dyn Slot<'de, A>],
-) -> Result<(), A::Error> {
-    while let Some(key) = map.next_key::<Key<'de>>()? {
-        let key = key.as_str();
-        match slots.iter_mut().zip(names).find(|(_, name)| **name == key) {
-            Some((slot, name)) => slot.read(map, name)?,
-            None => skip_value(map)?,
-        }
-    }
-    for (slot, name) in slots.iter_mut().zip(names) {
-        slot.fill(name)?;
-    }
-    Ok(())
-}
-
 /// Reads the value of field `name` into its slot; a second value for it is an error.
 pub fn next_value<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     map: &mut A,
@@ -187,8 +152,8 @@ pub fn fill<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     Ok(())
 }
 
-/// The error for a slot still empty after [`read_map`], which never leaves one empty, so this
-/// is never returned.
+/// The error for a slot still empty after [`fill`], which never leaves one empty, so this is
+/// never returned.
 pub fn unfilled<E: de::Error>() -> E {
     E::custom("map_struct: a field was left unread")
 }
