@@ -260,6 +260,11 @@ mod tests {
     fn errors_name_the_field_and_the_struct() {
         let missing = read(r#"{"id":"1","type":"live"}"#).unwrap_err();
         assert!(missing.starts_with("missing field `count`"), "{missing}");
+        let two_missing = read(r#"{"type":"live"}"#).unwrap_err();
+        assert!(
+            two_missing.starts_with("missing field `id`"),
+            "the first missing field in declaration order: {two_missing}"
+        );
         let twice = read(r#"{"id":"1","id":"2","type":"live","count":3}"#).unwrap_err();
         assert!(twice.starts_with("duplicate field `id`"), "{twice}");
         let wrong = read(r#"{"id":"1","type":"live","count":"3"}"#).unwrap_err();
