@@ -50,6 +50,8 @@ pub struct ModelImports {
     pub timestamp: bool,
     /// `std::fmt` and `crate::Redacted`, for a hand-written `Debug` hiding `secret` fields.
     pub redacted: bool,
+    /// `crate::map_struct::EmptyAsNone`, for optional timestamps that read `""` as `None`.
+    pub empty_as_none: bool,
     /// Models of other groups, sorted.
     pub models: Vec<Ident>,
 }
@@ -87,6 +89,8 @@ pub struct StructField {
     pub ty: TokenStream,
     /// The JSON key, when it differs from the Rust name.
     pub rename: Option<String>,
+    /// The JSON key.
+    pub wire: String,
     /// `Option<T>`: default to `None`, skip when `None`.
     pub optional: bool,
     /// Optional timestamp: `""` decodes as `None`.

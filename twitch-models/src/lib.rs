@@ -6,7 +6,8 @@
 //! - [`Timestamp`], the RFC 3339 date-time Helix sends;
 //! - [`de::empty_as_none`], which reads the `""` Helix sends for an unset timestamp as `None`;
 //! - `string_enum!`, the conversions, `Display` and serde of every generated string enum;
-//! - `map_struct!`, the `Deserialize` of every generated EventSub event model (one `visit_map`);
+//! - `map_struct!`, the `Deserialize` of every generated struct model, Helix and EventSub (one
+//!   `visit_map`);
 //! - [`Redacted`], what a field the spec marks `secret` (a stream key, a webhook secret) prints
 //!   as in `Debug`.
 //!

@@ -1,12 +1,14 @@
-//! The `Deserialize` of every generated EventSub event model, written once: `map_struct!`.
+//! The `Deserialize` of every generated struct model (Helix and EventSub), written once:
+//! `map_struct!`.
 //!
 //! serde's derive prints, per struct, a field-name enum with its own visitor, a `visit_map` and a
 //! `visit_seq` (a struct may also be read from a JSON array). The SDK decodes all 83 event types
 //! wherever it decodes one, so each of those pieces is compiled for every event model in every
-//! build. Event objects are always JSON objects, so `map_struct!` prints only a `visit_map`, reads
-//! field names through one shared [`Key`] type, and moves the per-field steps into small generic
-//! functions ([`next_value`], [`finish`]) that are compiled once per field *type* (`String`,
-//! `i64`, `Timestamp`, ...) instead of once per field.
+//! build, and the ~150 Helix structs' expansions are type-checked in every build of
+//! twitch-models. Twitch's objects are always JSON objects, so `map_struct!` prints only a
+//! `visit_map`, reads field names through one shared [`Key`] type, and moves the per-field steps
+//! into small generic functions ([`next_value`], [`fill`]) that are compiled once per field
+//! *type* (`String`, `i64`, `Timestamp`, ...) instead of once per field.
 //!
 //! What it accepts is what the derive accepted from a JSON object: unknown fields are skipped, a
 //! repeated field is an error (`duplicate field`), a missing field is an error (`missing field`)
@@ -52,14 +54,21 @@ macro_rules! map_struct {
                         mut map: A,
                     ) -> Result<$name, A::Error> {
                         $(let mut $field: Option<map_struct!(@slot $($via)?)> = None;)*
+                        // One `?` per step, not per field: each `?` prints its own error exit.
                         while let Some(key) = map.next_key::<$crate::map_struct::Key<'de>>()? {
-                            match key.as_str() {
-                                $($wire => $crate::map_struct::next_value(&mut map, &mut $field, $wire)?,)*
-                                _ => $crate::map_struct::skip_value(&mut map)?,
-                            }
+                            let read = match key.as_str() {
+                                $($wire => $crate::map_struct::next_value(&mut map, &mut $field, $wire),)*
+                                _ => $crate::map_struct::skip_value(&mut map),
+                            };
+                            read?;
                         }
-                        $(let $field = map_struct!(@finish A, $field, $wire $(, $via)?);)*
-                        Ok($name { $($field),* })
+                        // Every slot is filled (the first error in field order wins).
+                        Ok(())$(.and($crate::map_struct::fill::<A, _>(&mut $field, $wire)))*?;
+                        #[allow(irrefutable_let_patterns)]
+                        let ($(Some($field),)*) = ($($field,)*) else {
+                            return Err($crate::map_struct::unfilled());
+                        };
+                        Ok($name { $($field: map_struct!(@take $field $(, $via)?)),* })
                     }
                 }
 
@@ -69,12 +78,8 @@ macro_rules! map_struct {
     };
     (@slot) => { _ };
     (@slot $via:ty) => { $via };
-    (@finish $a:ident, $field:ident, $wire:literal) => {
-        $crate::map_struct::finish::<$a, _>($field, $wire)?
-    };
-    (@finish $a:ident, $field:ident, $wire:literal, $via:ty) => {
-        $crate::map_struct::finish::<$a, $via>($field, $wire)?.0
-    };
+    (@take $field:ident) => { $field };
+    (@take $field:ident, $via:ty) => { $field.0 };
 }
 
 pub(crate) use map_struct;
@@ -135,16 +140,22 @@ pub fn skip_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     map.next_value::<IgnoredAny>().map(|_| ())
 }
 
-/// The value of field `name`: what was read, or for a field the map did not have, what its type
-/// makes of nothing (`None` for an `Option`, `missing field` for anything else).
-pub fn finish<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
-    slot: Option<T>,
+/// Fills the slot of field `name` if the map did not have it, with what its type makes of
+/// nothing (`None` for an `Option`, `missing field` for anything else).
+pub fn fill<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
+    slot: &mut Option<T>,
     name: &'static str,
-) -> Result<T, A::Error> {
-    match slot {
-        Some(value) => Ok(value),
-        None => T::deserialize(Missing::<A::Error>(name, PhantomData)),
+) -> Result<(), A::Error> {
+    if slot.is_none() {
+        *slot = Some(T::deserialize(Missing::<A::Error>(name, PhantomData))?);
     }
+    Ok(())
+}
+
+/// The error for a slot still empty after [`fill`], which never leaves one empty, so this is
+/// never returned.
+pub fn unfilled<E: de::Error>() -> E {
+    E::custom("map_struct: a field was left unread")
 }
 
 /// An optional timestamp read like [`de::empty_as_none`](crate::de::empty_as_none): `""`,
@@ -249,6 +260,11 @@ mod tests {
     fn errors_name_the_field_and_the_struct() {
         let missing = read(r#"{"id":"1","type":"live"}"#).unwrap_err();
         assert!(missing.starts_with("missing field `count`"), "{missing}");
+        let two_missing = read(r#"{"type":"live"}"#).unwrap_err();
+        assert!(
+            two_missing.starts_with("missing field `id`"),
+            "the first missing field in declaration order: {two_missing}"
+        );
         let twice = read(r#"{"id":"1","id":"2","type":"live","count":3}"#).unwrap_err();
         assert!(twice.starts_with("duplicate field `id`"), "{twice}");
         let wrong = read(r#"{"id":"1","type":"live","count":"3"}"#).unwrap_err();

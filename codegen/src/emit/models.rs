@@ -57,7 +57,15 @@ pub fn file(f: &ModelFile) -> TokenStream {
         .any(|item| matches!(item, ModelItem::Struct(_)))
     {
         uses.push(quote!(
-            use serde::{Deserialize, Serialize};
+            use serde::Serialize;
+        ));
+        uses.push(quote!(
+            use crate::map_struct::map_struct;
+        ));
+    }
+    if f.imports.empty_as_none {
+        uses.push(quote!(
+            use crate::map_struct::EmptyAsNone;
         ));
     }
     if f.imports.enums {
@@ -89,6 +97,9 @@ pub fn file(f: &ModelFile) -> TokenStream {
     }
 }
 
+/// A struct with a derived `Serialize` and its `Deserialize` through the hand-written
+/// `map_struct!` (twitch-models/src/map_struct.rs): one `visit_map` per model instead of the
+/// derive's visitors, which is most of what twitch-models costs to compile (BENCHMARKS.md).
 fn struct_model(s: &StructModel) -> TokenStream {
     let ident = &s.ident;
     let doc = docs(&s.docs);
@@ -99,11 +110,7 @@ fn struct_model(s: &StructModel) -> TokenStream {
             serde.push(quote!(rename = #rename));
         }
         if f.optional {
-            serde.push(quote!(default));
             serde.push(quote!(skip_serializing_if = "Option::is_none"));
-        }
-        if f.empty_as_none {
-            serde.push(quote!(deserialize_with = "crate::de::empty_as_none"));
         }
         let serde = (!serde.is_empty()).then(|| quote!(#[serde( #(#serde),* )]));
         let (name, ty) = (&f.ident, &f.ty);
@@ -113,22 +120,27 @@ fn struct_model(s: &StructModel) -> TokenStream {
             pub #name: #ty
         }
     });
-    if !s.fields.iter().any(|f| f.secret) {
-        return quote! {
-            #doc
-            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-            pub struct #ident {
-                #(#fields,)*
-            }
-        };
-    }
-    let debug = redacting_debug(s);
+    let reads = s.fields.iter().map(|f| {
+        let (name, wire) = (&f.ident, &f.wire);
+        let via = f.empty_as_none.then(|| quote!(as EmptyAsNone));
+        quote!(#name = #wire #via)
+    });
+    let (derive, debug) = if s.fields.iter().any(|f| f.secret) {
+        (quote!(Clone, PartialEq, Serialize), redacting_debug(s))
+    } else {
+        (
+            quote!(Debug, Clone, PartialEq, Serialize),
+            TokenStream::new(),
+        )
+    };
     quote! {
         #doc
-        #[derive(Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(#derive)]
         pub struct #ident {
             #(#fields,)*
         }
+
+        map_struct!(#ident { #(#reads),* });
 
         #debug
     }

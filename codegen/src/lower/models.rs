@@ -34,12 +34,14 @@ impl Lowerer<'_> {
                             inner
                         },
                         rename: (f.rust != f.spec.name).then(|| f.spec.name.clone()),
+                        wire: f.spec.name.clone(),
                         optional,
                         empty_as_none: optional && f.ty.is_datetime(),
                         secret: f.spec.secret,
                     });
                 }
                 imports.redacted |= fields.iter().any(|f| f.secret);
+                imports.empty_as_none |= fields.iter().any(|f| f.empty_as_none);
                 items.push(ModelItem::Struct(StructModel {
                     ident: target.clone(),
                     docs: doc_lines(&model.spec.doc),

@@ -2,10 +2,11 @@
 
 //! The models of the Ads group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 
 /// The channel's ad schedule and snooze state. Twitch documents the values as timestamps and numbers but its example sends them as strings, so they are kept as raw JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdSchedule {
     /// Number of snoozes the broadcaster has left.
     pub snooze_count: serde_json::Value,
@@ -20,9 +21,13 @@ pub struct AdSchedule {
     /// Seconds of pre-roll-free time left; zero when there is none.
     pub preroll_free_time: serde_json::Value,
 }
-
+map_struct!(
+    AdSchedule { snooze_count = "snooze_count", snooze_refresh_at = "snooze_refresh_at",
+    next_ad_at = "next_ad_at", duration = "duration", last_ad_at = "last_ad_at",
+    preroll_free_time = "preroll_free_time" }
+);
 /// State after snoozing the next ad. Kept as raw JSON for the same reason as `AdSchedule`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AdSnooze {
     /// Number of snoozes the broadcaster has left.
     pub snooze_count: serde_json::Value,
@@ -31,9 +36,12 @@ pub struct AdSnooze {
     /// When the next ad break is now scheduled.
     pub next_ad_at: serde_json::Value,
 }
-
+map_struct!(
+    AdSnooze { snooze_count = "snooze_count", snooze_refresh_at = "snooze_refresh_at",
+    next_ad_at = "next_ad_at" }
+);
 /// Result of a Start Commercial request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StartCommercial {
     /// Length of the commercial Twitch tried to run, in seconds (at most 180).
     pub length: i32,
@@ -42,6 +50,9 @@ pub struct StartCommercial {
     /// Seconds to wait before another commercial may run.
     pub retry_after: i32,
 }
-
+map_struct!(
+    StartCommercial { length = "length", message = "message", retry_after = "retry_after"
+    }
+);
 /// Another name for [`StartCommercial`], kept because the reference library uses it.
 pub type StarCommercial = StartCommercial;

@@ -2,14 +2,15 @@
 
 //! The models of the Analytics group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::Timestamp;
 
 /// A downloadable analytics report for an extension or a game.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnalyticsReport {
     /// The extension the report covers (extension reports only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub extension_id: Option<String>,
     /// Download URL of the report (CSV); valid for five minutes.
     #[serde(rename = "URL")]
@@ -20,15 +21,19 @@ pub struct AnalyticsReport {
     /// First and last day the report covers.
     pub date_range: DateRange,
     /// The game the report covers (game reports only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub game_id: Option<String>,
 }
-
+map_struct!(
+    AnalyticsReport { extension_id = "extension_id", url = "URL", type_ = "type",
+    date_range = "date_range", game_id = "game_id" }
+);
 /// A reporting window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DateRange {
     /// Start of the window.
     pub started_at: Timestamp,
     /// End of the window.
     pub ended_at: Timestamp,
 }
+map_struct!(DateRange { started_at = "started_at", ended_at = "ended_at" });

@@ -2,12 +2,13 @@
 
 //! The models of the Bits group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::{DateRange, Timestamp};
 
 /// A Bits leaderboard together with the period it covers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BitsLeaderboard {
     /// Leaderboard entries in rank order; empty when nobody cheered.
     pub data: Vec<BitsLeaderboardEntry>,
@@ -16,9 +17,11 @@ pub struct BitsLeaderboard {
     /// Number of entries in `data`.
     pub total: i32,
 }
-
+map_struct!(
+    BitsLeaderboard { data = "data", date_range = "date_range", total = "total" }
+);
 /// One ranked user on a Bits leaderboard.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BitsLeaderboardEntry {
     /// The ranked user's ID.
     pub user_id: String,
@@ -31,7 +34,10 @@ pub struct BitsLeaderboardEntry {
     /// Bits the user cheered during the period.
     pub score: i32,
 }
-
+map_struct!(
+    BitsLeaderboardEntry { user_id = "user_id", user_login = "user_login", user_name =
+    "user_name", rank = "rank", score = "score" }
+);
 /// The time period a Bits leaderboard covers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BitsLeaderboardPeriod {
@@ -75,7 +81,7 @@ impl BitsLeaderboardPeriod {
 }
 string_enum!(BitsLeaderboardPeriod);
 /// A Cheermote: a prefix users type followed by an amount of Bits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cheermote {
     /// The word users type before the Bits amount (for example `Cheer`).
     pub prefix: String,
@@ -91,29 +97,35 @@ pub struct Cheermote {
     /// Whether cheering with it gives a charitable match during charity campaigns.
     pub is_charitable: bool,
 }
-
+map_struct!(
+    Cheermote { prefix = "prefix", tiers = "tiers", type_ = "type", order = "order",
+    last_updated = "last_updated", is_charitable = "is_charitable" }
+);
 /// Image URLs keyed by scale.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheermoteImageFormat {
     /// Image at scale 1.
-    #[serde(rename = "1", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "1", skip_serializing_if = "Option::is_none")]
     pub scale_1: Option<String>,
     /// Image at scale 2.
-    #[serde(rename = "2", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "2", skip_serializing_if = "Option::is_none")]
     pub scale_2: Option<String>,
     /// Image at scale 3.
-    #[serde(rename = "3", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "3", skip_serializing_if = "Option::is_none")]
     pub scale_3: Option<String>,
     /// Image at scale 4.
-    #[serde(rename = "4", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "4", skip_serializing_if = "Option::is_none")]
     pub scale_4: Option<String>,
     /// Image at scale 1.5.
-    #[serde(rename = "1.5", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "1.5", skip_serializing_if = "Option::is_none")]
     pub scale_1_5: Option<String>,
 }
-
+map_struct!(
+    CheermoteImageFormat { scale_1 = "1", scale_2 = "2", scale_3 = "3", scale_4 = "4",
+    scale_1_5 = "1.5" }
+);
 /// Cheermote images of one theme, animated and static.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheermoteImageTheme {
     /// Animated GIF images by scale.
     pub animated: CheermoteImageFormat,
@@ -121,18 +133,18 @@ pub struct CheermoteImageTheme {
     #[serde(rename = "static")]
     pub static_: CheermoteImageFormat,
 }
-
+map_struct!(CheermoteImageTheme { animated = "animated", static_ = "static" });
 /// Cheermote images for the light and dark themes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheermoteImages {
     /// Images for the light theme.
     pub light: CheermoteImageTheme,
     /// Images for the dark theme.
     pub dark: CheermoteImageTheme,
 }
-
+map_struct!(CheermoteImages { light = "light", dark = "dark" });
 /// One Bits tier of a Cheermote.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheermoteTier {
     /// Fewest Bits that use this tier.
     pub min_bits: i32,
@@ -147,7 +159,10 @@ pub struct CheermoteTier {
     /// Whether the tier appears in the Bits card.
     pub show_in_bits_card: bool,
 }
-
+map_struct!(
+    CheermoteTier { min_bits = "min_bits", id = "id", color = "color", images = "images",
+    can_cheer = "can_cheer", show_in_bits_card = "show_in_bits_card" }
+);
 /// Kinds of Cheermote.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CheermoteType {
@@ -191,7 +206,7 @@ impl CheermoteType {
 }
 string_enum!(CheermoteType);
 /// The price of an extension product.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionBitsProductCost {
     /// The price.
     pub amount: i32,
@@ -199,7 +214,7 @@ pub struct ExtensionBitsProductCost {
     #[serde(rename = "type")]
     pub type_: ExtensionCurrency,
 }
-
+map_struct!(ExtensionBitsProductCost { amount = "amount", type_ = "type" });
 /// Currencies of extension products.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExtensionCurrency {
@@ -227,7 +242,7 @@ impl ExtensionCurrency {
 }
 string_enum!(ExtensionCurrency);
 /// The product bought in an extension transaction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionProductData {
     /// The product's SKU.
     pub sku: String,
@@ -246,7 +261,11 @@ pub struct ExtensionProductData {
     /// Whether the purchase was broadcast to every instance of the extension.
     pub broadcast: bool,
 }
-
+map_struct!(
+    ExtensionProductData { sku = "sku", domain = "domain", cost = "cost", in_development
+    = "inDevelopment", display_name = "displayName", expiration = "expiration", broadcast
+    = "broadcast" }
+);
 /// Kinds of extension transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExtensionProductType {
@@ -274,7 +293,7 @@ impl ExtensionProductType {
 }
 string_enum!(ExtensionProductType);
 /// A purchase of an extension's Bits product.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionTransaction {
     /// The transaction's ID.
     pub id: String,
@@ -297,3 +316,9 @@ pub struct ExtensionTransaction {
     /// The product that was bought.
     pub product_data: ExtensionProductData,
 }
+map_struct!(
+    ExtensionTransaction { id = "id", timestamp = "timestamp", broadcaster_id =
+    "broadcaster_id", broadcaster_login = "broadcaster_login", broadcaster_name =
+    "broadcaster_name", user_id = "user_id", user_login = "user_login", user_name =
+    "user_name", product_type = "product_type", product_data = "product_data" }
+);

@@ -2,10 +2,11 @@
 
 //! The models of the Content Classification Labels group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 
 /// A content classification label.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContentClassificationLabel {
     /// The label's ID.
     pub id: String,
@@ -14,3 +15,6 @@ pub struct ContentClassificationLabel {
     /// Localized name of the label.
     pub name: String,
 }
+map_struct!(
+    ContentClassificationLabel { id = "id", description = "description", name = "name" }
+);

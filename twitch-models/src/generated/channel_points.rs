@@ -2,12 +2,14 @@
 
 //! The models of the Channel Points group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// A Channel Points custom reward.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomReward {
     /// The broadcaster who owns the reward.
     pub broadcaster_id: String,
@@ -24,7 +26,7 @@ pub struct CustomReward {
     /// Cost in Channel Points.
     pub cost: i64,
     /// Custom images of the reward; absent or null when none were uploaded.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<CustomRewardImage>,
     /// Twitch's default images for the reward.
     pub default_image: CustomRewardImage,
@@ -47,19 +49,27 @@ pub struct CustomReward {
     /// Whether redemptions are marked fulfilled immediately instead of queued.
     pub should_redemptions_skip_request_queue: bool,
     /// Redemptions during the current stream; null when offline or without a per-stream limit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redemptions_redeemed_current_stream: Option<i32>,
     /// When the current cooldown ends; null when not cooling down.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cooldown_expires_at: Option<Timestamp>,
 }
-
+map_struct!(
+    CustomReward { broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name", id = "id", title =
+    "title", prompt = "prompt", cost = "cost", image = "image", default_image =
+    "default_image", background_color = "background_color", is_enabled = "is_enabled",
+    is_user_input_required = "is_user_input_required", max_per_stream_setting =
+    "max_per_stream_setting", max_per_user_per_stream_setting =
+    "max_per_user_per_stream_setting", global_cooldown_setting =
+    "global_cooldown_setting", is_paused = "is_paused", is_in_stock = "is_in_stock",
+    should_redemptions_skip_request_queue = "should_redemptions_skip_request_queue",
+    redemptions_redeemed_current_stream = "redemptions_redeemed_current_stream",
+    cooldown_expires_at = "cooldown_expires_at" as EmptyAsNone }
+);
 /// Image URLs of a custom reward in three sizes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomRewardImage {
     /// URL of the small image.
     pub url_1x: String,
@@ -68,9 +78,11 @@ pub struct CustomRewardImage {
     /// URL of the large image.
     pub url_4x: String,
 }
-
+map_struct!(
+    CustomRewardImage { url_1x = "url_1x", url_2x = "url_2x", url_4x = "url_4x" }
+);
 /// A viewer's redemption of a custom reward.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomRewardRedemption {
     /// The broadcaster who owns the reward.
     pub broadcaster_id: String,
@@ -89,43 +101,56 @@ pub struct CustomRewardRedemption {
     /// The reward that was redeemed.
     pub reward: RedemptionReward,
     /// Text the viewer entered; empty when no input was required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_input: Option<String>,
     /// Where the redemption is in the request queue.
     pub status: RedemptionStatus,
     /// When the viewer redeemed the reward.
     pub redeemed_at: Timestamp,
 }
-
+map_struct!(
+    CustomRewardRedemption { broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name", id = "id", user_id =
+    "user_id", user_name = "user_name", user_login = "user_login", reward = "reward",
+    user_input = "user_input", status = "status", redeemed_at = "redeemed_at" }
+);
 /// Cooldown between redemptions of a custom reward.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GlobalCooldownSetting {
     /// Whether the cooldown applies.
     pub is_enabled: bool,
     /// Length of the cooldown in seconds.
     pub global_cooldown_seconds: i64,
 }
-
+map_struct!(
+    GlobalCooldownSetting { is_enabled = "is_enabled", global_cooldown_seconds =
+    "global_cooldown_seconds" }
+);
 /// Per-stream redemption limit of a custom reward.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MaxPerStreamSetting {
     /// Whether the limit applies.
     pub is_enabled: bool,
     /// Most redemptions allowed per stream.
     pub max_per_stream: i64,
 }
-
+map_struct!(
+    MaxPerStreamSetting { is_enabled = "is_enabled", max_per_stream = "max_per_stream" }
+);
 /// Per-viewer, per-stream redemption limit of a custom reward.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MaxPerUserPerStreamSetting {
     /// Whether the limit applies.
     pub is_enabled: bool,
     /// Most redemptions one viewer may make per stream.
     pub max_per_user_per_stream: i64,
 }
-
+map_struct!(
+    MaxPerUserPerStreamSetting { is_enabled = "is_enabled", max_per_user_per_stream =
+    "max_per_user_per_stream" }
+);
 /// The reward a redemption is for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RedemptionReward {
     /// The reward's ID.
     pub id: String,
@@ -136,7 +161,9 @@ pub struct RedemptionReward {
     /// The reward's cost in Channel Points.
     pub cost: i64,
 }
-
+map_struct!(
+    RedemptionReward { id = "id", title = "title", prompt = "prompt", cost = "cost" }
+);
 /// The order redemptions are listed in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RedemptionSort {

@@ -2,12 +2,13 @@
 
 //! The models of the Channels group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// A user who may edit the broadcaster's channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelEditor {
     /// The editor's user ID.
     pub user_id: String,
@@ -16,9 +17,12 @@ pub struct ChannelEditor {
     /// When the user became an editor.
     pub created_at: Timestamp,
 }
-
+map_struct!(
+    ChannelEditor { user_id = "user_id", user_name = "user_name", created_at =
+    "created_at" }
+);
 /// A user following the channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelFollower {
     /// When the user followed the channel.
     pub followed_at: Timestamp,
@@ -29,9 +33,12 @@ pub struct ChannelFollower {
     /// The follower's display name.
     pub user_name: String,
 }
-
+map_struct!(
+    ChannelFollower { followed_at = "followed_at", user_id = "user_id", user_login =
+    "user_login", user_name = "user_name" }
+);
 /// A channel's broadcast settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelInfo {
     /// The broadcaster's user ID.
     pub broadcaster_id: String,
@@ -56,7 +63,13 @@ pub struct ChannelInfo {
     /// Whether the channel declares branded content.
     pub is_branded_content: bool,
 }
-
+map_struct!(
+    ChannelInfo { broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name", broadcaster_language =
+    "broadcaster_language", game_name = "game_name", game_id = "game_id", title =
+    "title", delay = "delay", tags = "tags", content_classification_labels =
+    "content_classification_labels", is_branded_content = "is_branded_content" }
+);
 /// Content classification labels a broadcaster may set.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ContentClassificationLabelId {
@@ -110,16 +123,16 @@ impl ContentClassificationLabelId {
 }
 string_enum!(ContentClassificationLabelId);
 /// A content classification label to turn on or off for a channel (request body item).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ContentClassificationLabelSetting {
     /// The label.
     pub id: ContentClassificationLabelId,
     /// `true` to apply the label, `false` to remove it.
     pub is_enabled: bool,
 }
-
+map_struct!(ContentClassificationLabelSetting { id = "id", is_enabled = "is_enabled" });
 /// A channel the user follows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FollowedChannel {
     /// The followed broadcaster's ID.
     pub broadcaster_id: String,
@@ -130,3 +143,8 @@ pub struct FollowedChannel {
     /// When the user followed the broadcaster.
     pub followed_at: Timestamp,
 }
+map_struct!(
+    FollowedChannel { broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name", followed_at =
+    "followed_at" }
+);

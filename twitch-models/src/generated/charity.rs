@@ -2,10 +2,11 @@
 
 //! The models of the Charity group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 
 /// An amount of money in a currency's minor unit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CharityAmount {
     /// The amount in minor units (cents for USD): $5.50 is 550.
     pub value: i32,
@@ -14,9 +15,12 @@ pub struct CharityAmount {
     /// ISO 4217 currency code, such as `USD`.
     pub currency: String,
 }
-
+map_struct!(
+    CharityAmount { value = "value", decimal_places = "decimal_places", currency =
+    "currency" }
+);
 /// The broadcaster's active charity campaign.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CharityCampaign {
     /// The campaign's ID.
     pub id: String,
@@ -37,12 +41,18 @@ pub struct CharityCampaign {
     /// Money raised so far.
     pub current_amount: CharityAmount,
     /// The fundraising goal; absent or null when there is none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub target_amount: Option<CharityAmount>,
 }
-
+map_struct!(
+    CharityCampaign { id = "id", broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name", charity_name =
+    "charity_name", charity_description = "charity_description", charity_logo =
+    "charity_logo", charity_website = "charity_website", current_amount =
+    "current_amount", target_amount = "target_amount" }
+);
 /// A donation to a charity campaign.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CharityDonation {
     /// The donation's ID.
     pub id: String,
@@ -57,3 +67,7 @@ pub struct CharityDonation {
     /// How much the user donated.
     pub amount: CharityAmount,
 }
+map_struct!(
+    CharityDonation { id = "id", campaign_id = "campaign_id", user_id = "user_id",
+    user_login = "user_login", user_name = "user_name", amount = "amount" }
+);

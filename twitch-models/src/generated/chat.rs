@@ -2,7 +2,9 @@
 
 //! The models of the Chat group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
@@ -49,7 +51,7 @@ impl AnnouncementColor {
 }
 string_enum!(AnnouncementColor);
 /// A custom emote of a channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelEmote {
     /// The emote's ID.
     pub id: String,
@@ -58,7 +60,7 @@ pub struct ChannelEmote {
     /// Static image URLs of the emote; prefer building URLs from the response template.
     pub images: EmoteImages,
     /// Subscriber tier that unlocks the emote (`1000`, `2000`, `3000`); empty for other emote types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tier: Option<String>,
     /// How the emote is unlocked.
     pub emote_type: EmoteType,
@@ -71,27 +73,31 @@ pub struct ChannelEmote {
     /// Background themes the emote comes in.
     pub theme_mode: Vec<EmoteThemeMode>,
 }
-
+map_struct!(
+    ChannelEmote { id = "id", name = "name", images = "images", tier = "tier", emote_type
+    = "emote_type", emote_set_id = "emote_set_id", format = "format", scale = "scale",
+    theme_mode = "theme_mode" }
+);
 /// A broadcaster's custom emotes, with the URL template for their images.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelEmoteList {
     /// The emotes.
     pub data: Vec<ChannelEmote>,
     /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
     pub template: String,
 }
-
+map_struct!(ChannelEmoteList { data = "data", template = "template" });
 /// A set of chat badges, such as all subscriber badges of a channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatBadgeSet {
     /// The set's ID, such as `subscriber` or `bits`.
     pub set_id: String,
     /// The badges in the set.
     pub versions: Vec<ChatBadgeVersion>,
 }
-
+map_struct!(ChatBadgeSet { set_id = "set_id", versions = "versions" });
 /// One badge of a chat badge set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatBadgeVersion {
     /// The badge's ID within its set (for example a Bits tier or months subscribed).
     pub id: String,
@@ -106,15 +112,19 @@ pub struct ChatBadgeVersion {
     /// The badge's description.
     pub description: String,
     /// What clicking the badge does; null when nothing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub click_action: Option<String>,
     /// Where clicking the badge leads; null when nowhere.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub click_url: Option<String>,
 }
-
+map_struct!(
+    ChatBadgeVersion { id = "id", image_url_1x = "image_url_1x", image_url_2x =
+    "image_url_2x", image_url_4x = "image_url_4x", title = "title", description =
+    "description", click_action = "click_action", click_url = "click_url" }
+);
 /// One piece of a chat message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatMessageFragment {
     /// `text`, `emote`, `cheermote` or `mention`.
     #[serde(rename = "type")]
@@ -122,18 +132,21 @@ pub struct ChatMessageFragment {
     /// The piece as plain text.
     pub text: String,
     /// The cheermote, for `cheermote` pieces.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cheermote: Option<FragmentCheermote>,
     /// The emote, for `emote` pieces.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub emote: Option<FragmentEmote>,
     /// The mentioned user, for `mention` pieces.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub mention: Option<FragmentMention>,
 }
-
+map_struct!(
+    ChatMessageFragment { type_ = "type", text = "text", cheermote = "cheermote", emote =
+    "emote", mention = "mention" }
+);
 /// A chat room's settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChatSettings {
     /// The broadcaster whose chat room this is.
     pub broadcaster_id: String,
@@ -142,30 +155,37 @@ pub struct ChatSettings {
     /// Whether only followers may chat.
     pub follower_mode: bool,
     /// Minutes a user must have followed before chatting; null when follower mode is off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub follower_mode_duration: Option<i32>,
     /// The moderator in the request; present only when one was given with the matching scope.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_id: Option<String>,
     /// Whether non-moderator messages are held briefly so moderators can remove them; needs a moderator in the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_moderator_chat_delay: Option<bool>,
     /// Seconds non-moderator messages are held; null when the delay is off; needs a moderator in the request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub non_moderator_chat_delay_duration: Option<i32>,
     /// Whether users must wait between messages.
     pub slow_mode: bool,
     /// Seconds users must wait between messages; null when slow mode is off.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub slow_mode_wait_time: Option<i32>,
     /// Whether only subscribers may chat.
     pub subscriber_mode: bool,
     /// Whether users may only post messages that are not repeats.
     pub unique_chat_mode: bool,
 }
-
+map_struct!(
+    ChatSettings { broadcaster_id = "broadcaster_id", emote_mode = "emote_mode",
+    follower_mode = "follower_mode", follower_mode_duration = "follower_mode_duration",
+    moderator_id = "moderator_id", non_moderator_chat_delay = "non_moderator_chat_delay",
+    non_moderator_chat_delay_duration = "non_moderator_chat_delay_duration", slow_mode =
+    "slow_mode", slow_mode_wait_time = "slow_mode_wait_time", subscriber_mode =
+    "subscriber_mode", unique_chat_mode = "unique_chat_mode" }
+);
 /// A user connected to a chat room.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Chatter {
     /// The chatter's user ID.
     pub user_id: String,
@@ -174,16 +194,18 @@ pub struct Chatter {
     /// The user's display name.
     pub user_name: String,
 }
-
+map_struct!(
+    Chatter { user_id = "user_id", user_login = "user_login", user_name = "user_name" }
+);
 /// Why a chat message was dropped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DropReason {
     /// Machine-readable reason.
     pub code: String,
     /// Human-readable reason.
     pub message: String,
 }
-
+map_struct!(DropReason { code = "code", message = "message" });
 /// Image formats of an emote.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmoteFormat {
@@ -215,7 +237,7 @@ impl EmoteFormat {
 }
 string_enum!(EmoteFormat);
 /// Static image URLs of an emote in three sizes (28, 56 and 112 pixels).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EmoteImages {
     /// URL of the small image.
     pub url_1x: String,
@@ -224,9 +246,9 @@ pub struct EmoteImages {
     /// URL of the large image.
     pub url_4x: String,
 }
-
+map_struct!(EmoteImages { url_1x = "url_1x", url_2x = "url_2x", url_4x = "url_4x" });
 /// An emote from an emote set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EmoteSet {
     /// The emote's ID.
     pub id: String,
@@ -247,16 +269,20 @@ pub struct EmoteSet {
     /// Background themes the emote comes in.
     pub theme_mode: Vec<EmoteThemeMode>,
 }
-
+map_struct!(
+    EmoteSet { id = "id", name = "name", images = "images", emote_type = "emote_type",
+    emote_set_id = "emote_set_id", owner_id = "owner_id", format = "format", scale =
+    "scale", theme_mode = "theme_mode" }
+);
 /// The emotes of the requested emote sets, with the URL template for their images.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EmoteSetList {
     /// The emotes.
     pub data: Vec<EmoteSet>,
     /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
     pub template: String,
 }
-
+map_struct!(EmoteSetList { data = "data", template = "template" });
 /// Background themes of an emote image.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EmoteThemeMode {
@@ -366,7 +392,7 @@ impl EmoteType {
 }
 string_enum!(EmoteType);
 /// A cheermote in a chat message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FragmentCheermote {
     /// The cheermote's name before the amount (`cheer` in `cheer100`).
     pub prefix: String,
@@ -375,24 +401,27 @@ pub struct FragmentCheermote {
     /// The cheermote's tier.
     pub tier: u32,
 }
-
+map_struct!(FragmentCheermote { prefix = "prefix", bits = "bits", tier = "tier" });
 /// An emote in a chat message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FragmentEmote {
     /// The emote's ID.
     pub id: String,
     /// ID of the emote set the emote belongs to.
     pub emote_set_id: String,
     /// ID of the broadcaster who owns the emote.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
     /// The formats the emote comes in (`static`, `animated`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<Vec<String>>,
 }
-
+map_struct!(
+    FragmentEmote { id = "id", emote_set_id = "emote_set_id", owner_id = "owner_id",
+    format = "format" }
+);
 /// A user mentioned in a chat message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FragmentMention {
     /// The user's ID.
     pub user_id: String,
@@ -401,9 +430,12 @@ pub struct FragmentMention {
     /// The user's login name.
     pub user_login: String,
 }
-
+map_struct!(
+    FragmentMention { user_id = "user_id", user_name = "user_name", user_login =
+    "user_login" }
+);
 /// A global Twitch emote.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GlobalEmote {
     /// The emote's ID.
     pub id: String,
@@ -418,18 +450,21 @@ pub struct GlobalEmote {
     /// Background themes the emote comes in.
     pub theme_mode: Vec<EmoteThemeMode>,
 }
-
+map_struct!(
+    GlobalEmote { id = "id", name = "name", images = "images", format = "format", scale =
+    "scale", theme_mode = "theme_mode" }
+);
 /// The global emotes, with the URL template for their images.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GlobalEmoteList {
     /// The emotes.
     pub data: Vec<GlobalEmote>,
     /// URL template for emote images: replace `{{id}}`, `{{format}}`, `{{theme_mode}}` and `{{scale}}` with an emote's values.
     pub template: String,
 }
-
+map_struct!(GlobalEmoteList { data = "data", template = "template" });
 /// The message pinned in a chat room.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PinnedChatMessage {
     /// ID of the pinned chat message.
     pub message_id: String,
@@ -452,46 +487,52 @@ pub struct PinnedChatMessage {
     /// When the message was pinned.
     pub starts_at: Timestamp,
     /// When the pin ends; none when it lasts until the stream ends.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_at: Option<Timestamp>,
     /// When the pin was last changed.
     pub updated_at: Timestamp,
 }
-
+map_struct!(
+    PinnedChatMessage { message_id = "message_id", broadcaster_id = "broadcaster_id",
+    sender_user_id = "sender_user_id", sender_user_login = "sender_user_login",
+    sender_user_name = "sender_user_name", pinned_by_user_id = "pinned_by_user_id",
+    pinned_by_user_login = "pinned_by_user_login", pinned_by_user_name =
+    "pinned_by_user_name", message = "message", starts_at = "starts_at", ends_at =
+    "ends_at" as EmptyAsNone, updated_at = "updated_at" }
+);
 /// The text of a pinned message, whole and in fragments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PinnedMessageText {
     /// The whole message as plain text.
     pub text: String,
     /// The message cut into text, emotes, cheermotes and mentions, in order.
     pub fragments: Vec<ChatMessageFragment>,
 }
-
+map_struct!(PinnedMessageText { text = "text", fragments = "fragments" });
 /// Result of sending a chat message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SendMessageStatus {
     /// The sent message's ID.
     pub message_id: String,
     /// Whether the message passed every check and was sent.
     pub is_sent: bool,
     /// Why the message was dropped, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub drop_reason: Option<DropReason>,
 }
-
+map_struct!(
+    SendMessageStatus { message_id = "message_id", is_sent = "is_sent", drop_reason =
+    "drop_reason" }
+);
 /// A channel taking part in a shared chat session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SharedChatParticipant {
     /// The participating channel's user ID.
     pub broadcaster_id: String,
 }
-
+map_struct!(SharedChatParticipant { broadcaster_id = "broadcaster_id" });
 /// A shared chat session between channels.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SharedChatSession {
     /// The session's ID.
     pub session_id: String,
@@ -504,9 +545,13 @@ pub struct SharedChatSession {
     /// When the session last changed.
     pub updated_at: Timestamp,
 }
-
+map_struct!(
+    SharedChatSession { session_id = "session_id", host_broadcaster_id =
+    "host_broadcaster_id", participants = "participants", created_at = "created_at",
+    updated_at = "updated_at" }
+);
 /// The colour a user's name has in chat.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserChatColor {
     /// The user's ID.
     pub user_id: String,
@@ -517,9 +562,12 @@ pub struct UserChatColor {
     /// Hex colour of the user's name; empty if the user never picked one.
     pub color: String,
 }
-
+map_struct!(
+    UserChatColor { user_id = "user_id", user_login = "user_login", user_name =
+    "user_name", color = "color" }
+);
 /// An emote the user may use.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserEmote {
     /// The emote's ID.
     pub id: String,
@@ -538,3 +586,8 @@ pub struct UserEmote {
     /// Background themes the emote comes in.
     pub theme_mode: Vec<EmoteThemeMode>,
 }
+map_struct!(
+    UserEmote { id = "id", name = "name", emote_type = "emote_type", emote_set_id =
+    "emote_set_id", owner_id = "owner_id", format = "format", scale = "scale", theme_mode
+    = "theme_mode" }
+);

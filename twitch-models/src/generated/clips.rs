@@ -2,11 +2,12 @@
 
 //! The models of the Clips group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::Timestamp;
 
 /// A clip cut from a broadcast.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Clip {
     /// The clip's ID.
     pub id: String,
@@ -39,30 +40,41 @@ pub struct Clip {
     /// Length in seconds, to one decimal place.
     pub duration: f64,
     /// Offset in seconds of the clip's start in the video; null when unknown.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vod_offset: Option<i32>,
     /// Whether the clip is featured.
     pub is_featured: bool,
 }
-
+map_struct!(
+    Clip { id = "id", url = "url", embed_url = "embed_url", broadcaster_id =
+    "broadcaster_id", broadcaster_name = "broadcaster_name", creator_id = "creator_id",
+    creator_name = "creator_name", video_id = "video_id", game_id = "game_id", language =
+    "language", title = "title", view_count = "view_count", created_at = "created_at",
+    thumbnail_url = "thumbnail_url", duration = "duration", vod_offset = "vod_offset",
+    is_featured = "is_featured" }
+);
 /// Download links of a clip.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClipDownload {
     /// The clip's ID.
     pub clip_id: String,
     /// Download URL of the landscape version; null when unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub landscape_download_url: Option<String>,
     /// Download URL of the portrait version; null when unavailable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub portrait_download_url: Option<String>,
 }
-
+map_struct!(
+    ClipDownload { clip_id = "clip_id", landscape_download_url =
+    "landscape_download_url", portrait_download_url = "portrait_download_url" }
+);
 /// A clip that is being created.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreatedClip {
     /// The clip's ID.
     pub id: String,
     /// URL where the clip can be edited and published.
     pub edit_url: String,
 }
+map_struct!(CreatedClip { id = "id", edit_url = "edit_url" });

@@ -2,21 +2,23 @@
 
 //! The models of the Conduits group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::string_enum::string_enum;
 use crate::{EventSubTransport, Timestamp};
 
 /// An EventSub conduit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conduit {
     /// The conduit's ID.
     pub id: String,
     /// Number of shards of the conduit.
     pub shard_count: i32,
 }
-
+map_struct!(Conduit { id = "id", shard_count = "shard_count" });
 /// A shard of an EventSub conduit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConduitShard {
     /// The shard's ID.
     pub id: String,
@@ -25,9 +27,9 @@ pub struct ConduitShard {
     /// Where the shard delivers events.
     pub transport: EventSubTransportInfo,
 }
-
+map_struct!(ConduitShard { id = "id", status = "status", transport = "transport" });
 /// A conduit shard that could not be updated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConduitShardError {
     /// The shard's ID.
     pub id: String,
@@ -36,7 +38,7 @@ pub struct ConduitShardError {
     /// Error code for the failure.
     pub code: String,
 }
-
+map_struct!(ConduitShardError { id = "id", message = "message", code = "code" });
 /// Statuses of a conduit shard.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ConduitShardStatus {
@@ -130,50 +132,46 @@ impl ConduitShardStatus {
 }
 string_enum!(ConduitShardStatus);
 /// Result of updating conduit shards.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConduitShardUpdate {
     /// Shards that were updated.
     pub data: Vec<ConduitShard>,
     /// Shards that could not be updated, with the reason.
     pub errors: Vec<ConduitShardError>,
 }
-
+map_struct!(ConduitShardUpdate { data = "data", errors = "errors" });
 /// A shard to update and its new transport (request body item).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConduitShardUpdateRequest {
     /// The shard's ID.
     pub id: String,
     /// The new transport of the shard.
     pub transport: EventSubTransport,
 }
-
+map_struct!(ConduitShardUpdateRequest { id = "id", transport = "transport" });
 /// Where an EventSub subscription or shard delivers events, as Twitch reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventSubTransportInfo {
     /// Transport method.
     pub method: TransportMethod,
     /// Webhook callback URL (webhook only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback: Option<String>,
     /// WebSocket session ID (websocket only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// When the WebSocket connected (websocket only).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub connected_at: Option<Timestamp>,
     /// When the WebSocket disconnected (websocket only).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disconnected_at: Option<Timestamp>,
 }
-
+map_struct!(
+    EventSubTransportInfo { method = "method", callback = "callback", session_id =
+    "session_id", connected_at = "connected_at" as EmptyAsNone, disconnected_at =
+    "disconnected_at" as EmptyAsNone }
+);
 /// EventSub transport methods.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TransportMethod {

@@ -2,12 +2,13 @@
 
 //! The models of the Entitlements group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// A Drops entitlement granted to a user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DropsEntitlement {
     /// The entitlement's ID.
     pub id: String,
@@ -24,16 +25,20 @@ pub struct DropsEntitlement {
     /// When the entitlement last changed.
     pub last_updated: Timestamp,
 }
-
+map_struct!(
+    DropsEntitlement { id = "id", benefit_id = "benefit_id", timestamp = "timestamp",
+    user_id = "user_id", game_id = "game_id", fulfillment_status = "fulfillment_status",
+    last_updated = "last_updated" }
+);
 /// Outcome of updating a group of entitlements.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DropsEntitlementUpdate {
     /// Whether the entitlements in `ids` were updated.
     pub status: DropsEntitlementUpdateStatus,
     /// The entitlements this outcome applies to.
     pub ids: Vec<String>,
 }
-
+map_struct!(DropsEntitlementUpdate { status = "status", ids = "ids" });
 /// Outcomes of a Drops entitlement update.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DropsEntitlementUpdateStatus {

@@ -3,12 +3,13 @@
 //! The models of the EventSub group of Helix.
 
 use std::fmt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::{EventSubTransportInfo, Redacted, Timestamp, TransportMethod};
 
 /// An EventSub subscription.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventSubSubscription {
     /// The subscription's ID.
     pub id: String,
@@ -28,7 +29,11 @@ pub struct EventSubSubscription {
     /// How much the subscription counts toward the client's limit.
     pub cost: i32,
 }
-
+map_struct!(
+    EventSubSubscription { id = "id", status = "status", type_ = "type", version =
+    "version", condition = "condition", created_at = "created_at", transport =
+    "transport", cost = "cost" }
+);
 /// Another name for [`EventSubSubscription`], kept because the reference library uses it.
 pub type Subscription = EventSubSubscription;
 /// Statuses of an EventSub subscription.
@@ -696,7 +701,7 @@ impl EventSubSubscriptionType {
 }
 string_enum!(EventSubSubscriptionType);
 /// A page of EventSub subscriptions with the client's subscription totals.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventSubSubscriptions {
     /// The subscriptions (the created one, for Create EventSub Subscription).
     pub data: Vec<EventSubSubscription>,
@@ -707,29 +712,35 @@ pub struct EventSubSubscriptions {
     /// Largest total cost the client may reach.
     pub max_total_cost: i32,
     /// Cursor of the next page, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<Pagination>,
 }
-
+map_struct!(
+    EventSubSubscriptions { data = "data", total = "total", total_cost = "total_cost",
+    max_total_cost = "max_total_cost", pagination = "pagination" }
+);
 /// Where EventSub should deliver events (request body).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct EventSubTransport {
     /// Transport method.
     pub method: TransportMethod,
     /// HTTPS callback URL (webhook only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback: Option<String>,
     /// Secret of 10 to 100 ASCII characters used to sign notifications (webhook only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     /// WebSocket session ID from the welcome message (websocket only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
     /// The conduit's ID (conduit only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub conduit_id: Option<String>,
 }
-
+map_struct!(
+    EventSubTransport { method = "method", callback = "callback", secret = "secret",
+    session_id = "session_id", conduit_id = "conduit_id" }
+);
 impl fmt::Debug for EventSubTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventSubTransport")
@@ -743,9 +754,10 @@ impl fmt::Debug for EventSubTransport {
 }
 
 /// The cursor of the next page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pagination {
     /// Pass as `after` to get the next page; absent on the last page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
+map_struct!(Pagination { cursor = "cursor" });

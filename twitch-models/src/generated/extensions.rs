@@ -3,12 +3,14 @@
 //! The models of the Extensions group of Helix.
 
 use std::fmt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::string_enum::string_enum;
 use crate::{ExtensionBitsProductCost, Redacted, Timestamp};
 
 /// An extension's description in the Extensions directory.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Extension {
     /// The user or organization that owns the extension.
     pub author_name: String,
@@ -57,9 +59,20 @@ pub struct Extension {
     /// Allowlisted panel URLs.
     pub allowlisted_panel_urls: Vec<String>,
 }
-
+map_struct!(
+    Extension { author_name = "author_name", bits_enabled = "bits_enabled", can_install =
+    "can_install", configuration_location = "configuration_location", description =
+    "description", eula_tos_url = "eula_tos_url", has_chat_support = "has_chat_support",
+    icon_url = "icon_url", icon_urls = "icon_urls", id = "id", name = "name",
+    privacy_policy_url = "privacy_policy_url", request_identity_link =
+    "request_identity_link", screenshot_urls = "screenshot_urls", state = "state",
+    subscriptions_support_level = "subscriptions_support_level", summary = "summary",
+    support_email = "support_email", version = "version", viewer_summary =
+    "viewer_summary", views = "views", allowlisted_config_urls =
+    "allowlisted_config_urls", allowlisted_panel_urls = "allowlisted_panel_urls" }
+);
 /// A Bits product sold in an extension.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionBitsProduct {
     /// The product's SKU, unique within the extension.
     pub sku: String,
@@ -70,18 +83,18 @@ pub struct ExtensionBitsProduct {
     /// The product's name.
     pub display_name: String,
     /// When the product expires; absent when it does not.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<Timestamp>,
     /// Whether purchases are broadcast to every instance of the extension on the channel.
     pub is_broadcast: bool,
 }
-
+map_struct!(
+    ExtensionBitsProduct { sku = "sku", cost = "cost", in_development = "in_development",
+    display_name = "display_name", expiration = "expiration" as EmptyAsNone, is_broadcast
+    = "is_broadcast" }
+);
 /// An extension's video-component view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionComponentView {
     /// The HTML page shown to viewers for this view.
     pub viewer_url: String,
@@ -98,45 +111,58 @@ pub struct ExtensionComponentView {
     /// Whether the extension may link to domains outside Twitch.
     pub can_link_external_content: bool,
     /// Width of the aspect ratio (appears in Twitch's example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aspect_width: Option<i32>,
     /// Height of the aspect ratio (appears in Twitch's example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aspect_height: Option<i32>,
     /// Size setting (appears in Twitch's example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i32>,
     /// Zoom setting (appears in Twitch's example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom: Option<bool>,
     /// Zoom base width in pixels (appears in Twitch's example).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub zoom_pixels: Option<i32>,
 }
-
+map_struct!(
+    ExtensionComponentView { viewer_url = "viewer_url", aspect_ratio_x =
+    "aspect_ratio_x", aspect_ratio_y = "aspect_ratio_y", autoscale = "autoscale",
+    scale_pixels = "scale_pixels", target_height = "target_height",
+    can_link_external_content = "can_link_external_content", aspect_width =
+    "aspect_width", aspect_height = "aspect_height", size = "size", zoom = "zoom",
+    zoom_pixels = "zoom_pixels" }
+);
 /// The view broadcasters see while configuring an extension.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionConfigView {
     /// The HTML page shown to viewers for this view.
     pub viewer_url: String,
     /// Whether the extension may link to domains outside Twitch.
     pub can_link_external_content: bool,
 }
-
+map_struct!(
+    ExtensionConfigView { viewer_url = "viewer_url", can_link_external_content =
+    "can_link_external_content" }
+);
 /// A configuration segment of an extension.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionConfiguration {
     /// Which segment this is.
     pub segment: ExtensionSegment,
     /// The broadcaster who installed the extension (broadcaster and developer segments only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub broadcaster_id: Option<String>,
     /// The segment's content: plain text or encoded JSON.
     pub content: String,
     /// Version of the segment's content.
     pub version: String,
 }
-
+map_struct!(
+    ExtensionConfiguration { segment = "segment", broadcaster_id = "broadcaster_id",
+    content = "content", version = "version" }
+);
 /// Where an extension keeps its configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ExtensionConfigurationLocation {
@@ -172,21 +198,24 @@ impl ExtensionConfigurationLocation {
 }
 string_enum!(ExtensionConfigurationLocation);
 /// URLs of an extension's icon by size.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionIconUrls {
     /// 100x100 icon.
-    #[serde(rename = "100x100", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "100x100", skip_serializing_if = "Option::is_none")]
     pub size_100x100: Option<String>,
     /// 24x24 icon.
-    #[serde(rename = "24x24", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "24x24", skip_serializing_if = "Option::is_none")]
     pub size_24x24: Option<String>,
     /// 300x200 icon.
-    #[serde(rename = "300x200", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "300x200", skip_serializing_if = "Option::is_none")]
     pub size_300x200: Option<String>,
 }
-
+map_struct!(
+    ExtensionIconUrls { size_100x100 = "100x100", size_24x24 = "24x24", size_300x200 =
+    "300x200" }
+);
 /// A live channel that has the extension installed or active.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionLiveChannel {
     /// The live broadcaster's ID.
     pub broadcaster_id: String,
@@ -199,16 +228,19 @@ pub struct ExtensionLiveChannel {
     /// The stream title; may be empty.
     pub title: String,
 }
-
+map_struct!(
+    ExtensionLiveChannel { broadcaster_id = "broadcaster_id", broadcaster_name =
+    "broadcaster_name", game_name = "game_name", game_id = "game_id", title = "title" }
+);
 /// An extension's mobile view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionMobileView {
     /// The HTML page shown to viewers for this view.
     pub viewer_url: String,
 }
-
+map_struct!(ExtensionMobileView { viewer_url = "viewer_url" });
 /// An extension's panel view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionPanelView {
     /// The HTML page shown to viewers for this view.
     pub viewer_url: String,
@@ -217,18 +249,21 @@ pub struct ExtensionPanelView {
     /// Whether the extension may link to domains outside Twitch.
     pub can_link_external_content: bool,
 }
-
+map_struct!(
+    ExtensionPanelView { viewer_url = "viewer_url", height = "height",
+    can_link_external_content = "can_link_external_content" }
+);
 /// An extension's shared secrets.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionSecret {
     /// Version of the secret format.
     pub format_version: i32,
     /// The secrets.
     pub secrets: Vec<ExtensionSecretEntry>,
 }
-
+map_struct!(ExtensionSecret { format_version = "format_version", secrets = "secrets" });
 /// One shared secret of an extension.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct ExtensionSecretEntry {
     /// The raw secret used to sign JWTs.
     pub content: String,
@@ -237,7 +272,10 @@ pub struct ExtensionSecretEntry {
     /// When the secret stops being valid.
     pub expires_at: Timestamp,
 }
-
+map_struct!(
+    ExtensionSecretEntry { content = "content", active_at = "active_at", expires_at =
+    "expires_at" }
+);
 impl fmt::Debug for ExtensionSecretEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ExtensionSecretEntry")
@@ -341,16 +379,19 @@ impl ExtensionState {
 }
 string_enum!(ExtensionState);
 /// An extension's video-overlay view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionVideoOverlayView {
     /// The HTML page shown to viewers for this view.
     pub viewer_url: String,
     /// Whether the extension may link to domains outside Twitch.
     pub can_link_external_content: bool,
 }
-
+map_struct!(
+    ExtensionVideoOverlayView { viewer_url = "viewer_url", can_link_external_content =
+    "can_link_external_content" }
+);
 /// How an extension is displayed in each place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExtensionViews {
     /// View on mobile devices.
     pub mobile: ExtensionMobileView,
@@ -361,10 +402,13 @@ pub struct ExtensionViews {
     /// View as a video component.
     pub component: ExtensionComponentView,
     /// View shown to broadcasters while configuring the extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub config: Option<ExtensionConfigView>,
 }
-
+map_struct!(
+    ExtensionViews { mobile = "mobile", panel = "panel", video_overlay = "video_overlay",
+    component = "component", config = "config" }
+);
 /// Whether an extension may see subscription status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionsSupportLevel {

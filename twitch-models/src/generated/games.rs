@@ -2,10 +2,11 @@
 
 //! The models of the Games group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 
 /// A game or category.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Game {
     /// The game's ID.
     pub id: String,
@@ -16,3 +17,6 @@ pub struct Game {
     /// The game's IGDB ID; empty when unknown.
     pub igdb_id: String,
 }
+map_struct!(
+    Game { id = "id", name = "name", box_art_url = "box_art_url", igdb_id = "igdb_id" }
+);

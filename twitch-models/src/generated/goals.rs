@@ -2,12 +2,13 @@
 
 //! The models of the Goals group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// A creator goal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CreatorGoal {
     /// The goal's ID.
     pub id: String,
@@ -29,7 +30,12 @@ pub struct CreatorGoal {
     /// When the goal was created.
     pub created_at: Timestamp,
 }
-
+map_struct!(
+    CreatorGoal { id = "id", broadcaster_id = "broadcaster_id", broadcaster_name =
+    "broadcaster_name", broadcaster_login = "broadcaster_login", type_ = "type",
+    description = "description", current_amount = "current_amount", target_amount =
+    "target_amount", created_at = "created_at" }
+);
 /// Kinds of creator goal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CreatorGoalType {

@@ -3,12 +3,13 @@
 //! The models of the Guest Star group of Helix.
 
 use std::fmt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::{Redacted, Timestamp};
 
 /// Audio or video state of a Guest Star guest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuestMediaSettings {
     /// Whether the host lets the guest's media through.
     pub is_host_enabled: bool,
@@ -17,15 +18,18 @@ pub struct GuestMediaSettings {
     /// Whether the guest has a usable device.
     pub is_available: bool,
 }
-
+map_struct!(
+    GuestMediaSettings { is_host_enabled = "is_host_enabled", is_guest_enabled =
+    "is_guest_enabled", is_available = "is_available" }
+);
 /// A guest in a Guest Star session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuestStarGuest {
     /// The guest's slot: `0` is the host, guests get `1`, `2` and so on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub slot_id: Option<String>,
     /// The slot, as named in Twitch's example responses.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Whether the guest is visible in the host's browser source.
     pub is_live: bool,
@@ -44,16 +48,21 @@ pub struct GuestStarGuest {
     /// The guest's video state.
     pub video_settings: GuestMediaSettings,
 }
-
+map_struct!(
+    GuestStarGuest { slot_id = "slot_id", id = "id", is_live = "is_live", user_id =
+    "user_id", user_display_name = "user_display_name", user_login = "user_login", volume
+    = "volume", assigned_at = "assigned_at", audio_settings = "audio_settings",
+    video_settings = "video_settings" }
+);
 /// An invitation to a Guest Star session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuestStarInvite {
     /// The invited user's ID.
     pub user_id: String,
     /// When the user was invited.
     pub invited_at: Timestamp,
     /// The invitee's state: `INVITED`, `ACCEPTED` or `READY`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Whether the invitee's camera is on.
     pub is_video_enabled: bool,
@@ -64,7 +73,12 @@ pub struct GuestStarInvite {
     /// Whether the invitee has a microphone.
     pub is_audio_available: bool,
 }
-
+map_struct!(
+    GuestStarInvite { user_id = "user_id", invited_at = "invited_at", status = "status",
+    is_video_enabled = "is_video_enabled", is_audio_enabled = "is_audio_enabled",
+    is_video_available = "is_video_available", is_audio_available = "is_audio_available"
+    }
+);
 /// Guest Star browser source layouts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GuestStarLayout {
@@ -104,16 +118,16 @@ impl GuestStarLayout {
 }
 string_enum!(GuestStarLayout);
 /// A Guest Star session.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuestStarSession {
     /// The session's ID.
     pub id: String,
     /// Guests currently in the session.
     pub guests: Vec<GuestStarGuest>,
 }
-
+map_struct!(GuestStarSession { id = "id", guests = "guests" });
 /// A channel's Guest Star settings.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct GuestStarSettings {
     /// Whether moderators may take guests live.
     pub is_moderator_send_live_enabled: bool,
@@ -122,15 +136,20 @@ pub struct GuestStarSettings {
     /// Whether browser sources play audio.
     pub is_browser_source_audio_enabled: bool,
     /// How guests are laid out in the browser source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_layout: Option<GuestStarLayout>,
     /// Layout as named in Twitch's example response (`group_layout` in its schema).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub layout: Option<GuestStarLayout>,
     /// View-only token for building browser source URLs.
     pub browser_source_token: String,
 }
-
+map_struct!(
+    GuestStarSettings { is_moderator_send_live_enabled =
+    "is_moderator_send_live_enabled", slot_count = "slot_count",
+    is_browser_source_audio_enabled = "is_browser_source_audio_enabled", group_layout =
+    "group_layout", layout = "layout", browser_source_token = "browser_source_token" }
+);
 impl fmt::Debug for GuestStarSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GuestStarSettings")

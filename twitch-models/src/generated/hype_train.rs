@@ -2,12 +2,13 @@
 
 //! The models of the Hype Train group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// A Hype Train in progress.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HypeTrain {
     /// The Hype Train's ID.
     pub id: String,
@@ -28,7 +29,7 @@ pub struct HypeTrain {
     /// Biggest contributors by contribution type.
     pub top_contributions: Vec<HypeTrainContribution>,
     /// Channels taking part in a shared Hype Train.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_train_participants: Option<Vec<HypeTrainParticipant>>,
     /// When the Hype Train started.
     pub started_at: Timestamp,
@@ -38,12 +39,19 @@ pub struct HypeTrain {
     #[serde(rename = "type")]
     pub type_: HypeTrainType,
     /// Whether the Hype Train is shared between channels.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_shared_train: Option<bool>,
 }
-
+map_struct!(
+    HypeTrain { id = "id", broadcaster_user_id = "broadcaster_user_id",
+    broadcaster_user_login = "broadcaster_user_login", broadcaster_user_name =
+    "broadcaster_user_name", level = "level", total = "total", progress = "progress",
+    goal = "goal", top_contributions = "top_contributions", shared_train_participants =
+    "shared_train_participants", started_at = "started_at", expires_at = "expires_at",
+    type_ = "type", is_shared_train = "is_shared_train" }
+);
 /// A top contribution to a Hype Train.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HypeTrainContribution {
     /// The contributor's user ID.
     pub user_id: String,
@@ -57,7 +65,10 @@ pub struct HypeTrainContribution {
     /// Points contributed.
     pub total: i32,
 }
-
+map_struct!(
+    HypeTrainContribution { user_id = "user_id", user_login = "user_login", user_name =
+    "user_name", type_ = "type", total = "total" }
+);
 /// Kinds of Hype Train contribution.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HypeTrainContributionType {
@@ -93,7 +104,7 @@ impl HypeTrainContributionType {
 }
 string_enum!(HypeTrainContributionType);
 /// A channel in a shared Hype Train.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HypeTrainParticipant {
     /// The channel's user ID.
     pub broadcaster_user_id: String,
@@ -102,9 +113,13 @@ pub struct HypeTrainParticipant {
     /// The channel's display name.
     pub broadcaster_user_name: String,
 }
-
+map_struct!(
+    HypeTrainParticipant { broadcaster_user_id = "broadcaster_user_id",
+    broadcaster_user_login = "broadcaster_user_login", broadcaster_user_name =
+    "broadcaster_user_name" }
+);
 /// A record Hype Train.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HypeTrainRecord {
     /// Highest level reached.
     pub level: i32,
@@ -113,21 +128,26 @@ pub struct HypeTrainRecord {
     /// When the record was set.
     pub achieved_at: Timestamp,
 }
-
+map_struct!(
+    HypeTrainRecord { level = "level", total = "total", achieved_at = "achieved_at" }
+);
 /// A channel's Hype Train status and records.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HypeTrainStatus {
     /// The Hype Train in progress; absent when none is running.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<HypeTrain>,
     /// The channel's record Hype Train.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub all_time_high: Option<HypeTrainRecord>,
     /// The channel's record shared Hype Train.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub shared_all_time_high: Option<HypeTrainRecord>,
 }
-
+map_struct!(
+    HypeTrainStatus { current = "current", all_time_high = "all_time_high",
+    shared_all_time_high = "shared_all_time_high" }
+);
 /// Kinds of Hype Train.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum HypeTrainType {

@@ -2,28 +2,30 @@
 
 //! The models of the Moderation group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// A message to run through AutoMod (request body item).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AutoModCheckMessage {
     /// Your ID for the message, echoed in the result.
     pub msg_id: String,
     /// The message text.
     pub msg_text: String,
 }
-
+map_struct!(AutoModCheckMessage { msg_id = "msg_id", msg_text = "msg_text" });
 /// A channel's AutoMod settings; levels run from 0 (off) to 4 (strictest).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AutoModSettings {
     /// The broadcaster whose settings these are.
     pub broadcaster_id: String,
     /// The moderator who made the request.
     pub moderator_id: String,
     /// Overall level; null when individual levels were set instead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overall_level: Option<i32>,
     /// Level for discrimination against disability.
     pub disability: i32,
@@ -42,16 +44,22 @@ pub struct AutoModSettings {
     /// Level for sexual content.
     pub sex_based_terms: i32,
 }
-
+map_struct!(
+    AutoModSettings { broadcaster_id = "broadcaster_id", moderator_id = "moderator_id",
+    overall_level = "overall_level", disability = "disability", aggression =
+    "aggression", sexuality_sex_or_gender = "sexuality_sex_or_gender", misogyny =
+    "misogyny", bullying = "bullying", swearing = "swearing", race_ethnicity_or_religion
+    = "race_ethnicity_or_religion", sex_based_terms = "sex_based_terms" }
+);
 /// AutoMod's verdict on one checked message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AutoModStatusMessage {
     /// The ID the caller gave the message.
     pub msg_id: String,
     /// Whether AutoMod would let the message into chat.
     pub is_permitted: bool,
 }
-
+map_struct!(AutoModStatusMessage { msg_id = "msg_id", is_permitted = "is_permitted" });
 /// What to do with a message AutoMod held.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AutomodAction {
@@ -83,20 +91,22 @@ impl AutomodAction {
 }
 string_enum!(AutomodAction);
 /// Who to ban and for how long (the `data` object of the request body).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BanUserRequest {
     /// ID of the user to ban or time out.
     pub user_id: String,
     /// Timeout length in seconds, 1 to 1,209,600 (two weeks); leave unset for a permanent ban.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Reason for the ban, at most 500 characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
-
+map_struct!(
+    BanUserRequest { user_id = "user_id", duration = "duration", reason = "reason" }
+);
 /// A user banned or timed out in a channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BannedUser {
     /// The banned user's ID.
     pub user_id: String,
@@ -105,11 +115,7 @@ pub struct BannedUser {
     /// The banned user's display name.
     pub user_name: String,
     /// When the timeout ends; absent or empty for a permanent ban.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
     /// When the user was banned.
     pub created_at: Timestamp,
@@ -122,9 +128,14 @@ pub struct BannedUser {
     /// The moderator's display name.
     pub moderator_name: String,
 }
-
+map_struct!(
+    BannedUser { user_id = "user_id", user_login = "user_login", user_name = "user_name",
+    expires_at = "expires_at" as EmptyAsNone, created_at = "created_at", reason =
+    "reason", moderator_id = "moderator_id", moderator_login = "moderator_login",
+    moderator_name = "moderator_name" }
+);
 /// A word or phrase blocked in a channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BlockedTerm {
     /// The channel that owns the list.
     pub broadcaster_id: String,
@@ -139,16 +150,16 @@ pub struct BlockedTerm {
     /// When it last changed.
     pub updated_at: Timestamp,
     /// When the block ends; null for a permanent block.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Timestamp>,
 }
-
+map_struct!(
+    BlockedTerm { broadcaster_id = "broadcaster_id", moderator_id = "moderator_id", id =
+    "id", text = "text", created_at = "created_at", updated_at = "updated_at", expires_at
+    = "expires_at" as EmptyAsNone }
+);
 /// A VIP of a channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelVIP {
     /// The VIP's user ID.
     pub user_id: String,
@@ -157,9 +168,12 @@ pub struct ChannelVIP {
     /// The VIP's login name.
     pub user_login: String,
 }
-
+map_struct!(
+    ChannelVIP { user_id = "user_id", user_name = "user_name", user_login = "user_login"
+    }
+);
 /// A channel the user moderates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModeratedChannel {
     /// The channel's user ID.
     pub broadcaster_id: String,
@@ -168,9 +182,12 @@ pub struct ModeratedChannel {
     /// The channel's display name.
     pub broadcaster_name: String,
 }
-
+map_struct!(
+    ModeratedChannel { broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name" }
+);
 /// A moderator of a channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Moderator {
     /// The moderator's user ID.
     pub user_id: String,
@@ -179,9 +196,11 @@ pub struct Moderator {
     /// The moderator's display name.
     pub user_name: String,
 }
-
+map_struct!(
+    Moderator { user_id = "user_id", user_login = "user_login", user_name = "user_name" }
+);
 /// A channel's Shield Mode state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ShieldModeStatus {
     /// Whether Shield Mode is on.
     pub is_active: bool,
@@ -192,14 +211,14 @@ pub struct ShieldModeStatus {
     /// The moderator's display name.
     pub moderator_name: String,
     /// When it was last turned on; none if it never was (Twitch sends `""`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_activated_at: Option<Timestamp>,
 }
-
+map_struct!(
+    ShieldModeStatus { is_active = "is_active", moderator_id = "moderator_id",
+    moderator_login = "moderator_login", moderator_name = "moderator_name",
+    last_activated_at = "last_activated_at" as EmptyAsNone }
+);
 /// Treatments of a suspicious user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SuspiciousStatus {
@@ -235,7 +254,7 @@ impl SuspiciousStatus {
 }
 string_enum!(SuspiciousStatus);
 /// A chat user's suspicious-user status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SuspiciousUserStatus {
     /// The user the status applies to.
     pub user_id: String,
@@ -250,7 +269,11 @@ pub struct SuspiciousUserStatus {
     /// Why the user is considered suspicious.
     pub types: Vec<SuspiciousUserType>,
 }
-
+map_struct!(
+    SuspiciousUserStatus { user_id = "user_id", broadcaster_id = "broadcaster_id",
+    moderator_id = "moderator_id", updated_at = "updated_at", status = "status", types =
+    "types" }
+);
 /// Reasons a user is suspicious.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SuspiciousUserType {
@@ -290,7 +313,7 @@ impl SuspiciousUserType {
 }
 string_enum!(SuspiciousUserType);
 /// A request to be unbanned from a channel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnbanRequest {
     /// The request's ID.
     pub id: String,
@@ -301,13 +324,13 @@ pub struct UnbanRequest {
     /// The broadcaster's login name.
     pub broadcaster_login: String,
     /// The moderator who resolved the request; absent while pending.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_id: Option<String>,
     /// That moderator's login name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_login: Option<String>,
     /// That moderator's display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub moderator_name: Option<String>,
     /// The requesting user's ID.
     pub user_id: String,
@@ -322,17 +345,20 @@ pub struct UnbanRequest {
     /// When the request was made.
     pub created_at: Timestamp,
     /// When it was resolved; null while pending.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<Timestamp>,
     /// The resolver's message; null when none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution_text: Option<String>,
 }
-
+map_struct!(
+    UnbanRequest { id = "id", broadcaster_id = "broadcaster_id", broadcaster_name =
+    "broadcaster_name", broadcaster_login = "broadcaster_login", moderator_id =
+    "moderator_id", moderator_login = "moderator_login", moderator_name =
+    "moderator_name", user_id = "user_id", user_login = "user_login", user_name =
+    "user_name", text = "text", status = "status", created_at = "created_at", resolved_at
+    = "resolved_at" as EmptyAsNone, resolution_text = "resolution_text" }
+);
 /// Statuses of an unban request.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UnbanRequestStatus {
@@ -376,7 +402,7 @@ impl UnbanRequestStatus {
 }
 string_enum!(UnbanRequestStatus);
 /// A ban or timeout that was just applied.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserBan {
     /// The channel the user was banned from.
     pub broadcaster_id: String,
@@ -387,25 +413,24 @@ pub struct UserBan {
     /// When it was applied.
     pub created_at: Timestamp,
     /// When a timeout ends; null for a permanent ban.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Timestamp>,
 }
-
+map_struct!(
+    UserBan { broadcaster_id = "broadcaster_id", moderator_id = "moderator_id", user_id =
+    "user_id", created_at = "created_at", end_time = "end_time" as EmptyAsNone }
+);
 /// Who to warn and why (the `data` object of the request body).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WarnChatUserRequest {
     /// ID of the user to warn.
     pub user_id: String,
     /// Reason for the warning, at most 500 characters.
     pub reason: String,
 }
-
+map_struct!(WarnChatUserRequest { user_id = "user_id", reason = "reason" });
 /// A warning given to a chat user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WarnReason {
     /// The channel the warning applies in.
     pub broadcaster_id: String,
@@ -416,3 +441,7 @@ pub struct WarnReason {
     /// The reason given.
     pub reason: String,
 }
+map_struct!(
+    WarnReason { broadcaster_id = "broadcaster_id", user_id = "user_id", moderator_id =
+    "moderator_id", reason = "reason" }
+);

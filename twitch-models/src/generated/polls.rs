@@ -2,12 +2,14 @@
 
 //! The models of the Polls group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// A poll.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Poll {
     /// The poll's ID.
     pub id: String,
@@ -36,16 +38,19 @@ pub struct Poll {
     /// When the poll started.
     pub started_at: Timestamp,
     /// When the poll ended; null while active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Timestamp>,
 }
-
+map_struct!(
+    Poll { id = "id", broadcaster_id = "broadcaster_id", broadcaster_name =
+    "broadcaster_name", broadcaster_login = "broadcaster_login", title = "title", choices
+    = "choices", bits_voting_enabled = "bits_voting_enabled", bits_per_vote =
+    "bits_per_vote", channel_points_voting_enabled = "channel_points_voting_enabled",
+    channel_points_per_vote = "channel_points_per_vote", status = "status", duration =
+    "duration", started_at = "started_at", ended_at = "ended_at" as EmptyAsNone }
+);
 /// A choice of a poll.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PollChoice {
     /// The choice's ID.
     pub id: String,
@@ -58,14 +63,17 @@ pub struct PollChoice {
     /// No longer used; always zero.
     pub bits_votes: i32,
 }
-
+map_struct!(
+    PollChoice { id = "id", title = "title", votes = "votes", channel_points_votes =
+    "channel_points_votes", bits_votes = "bits_votes" }
+);
 /// A choice for a new poll (request body item).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PollChoiceInput {
     /// The choice's text, at most 25 characters.
     pub title: String,
 }
-
+map_struct!(PollChoiceInput { title = "title" });
 /// Statuses of a poll.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PollStatus {

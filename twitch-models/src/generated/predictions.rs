@@ -2,12 +2,14 @@
 
 //! The models of the Predictions group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// A Channel Points prediction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Prediction {
     /// The prediction's ID.
     pub id: String,
@@ -20,7 +22,7 @@ pub struct Prediction {
     /// The question.
     pub title: String,
     /// The winning outcome; null until resolved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub winning_outcome_id: Option<String>,
     /// The possible outcomes.
     pub outcomes: Vec<PredictionOutcome>,
@@ -31,23 +33,21 @@ pub struct Prediction {
     /// When it started.
     pub created_at: Timestamp,
     /// When it ended; null while active.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Timestamp>,
     /// When it was locked; null unless locked.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub locked_at: Option<Timestamp>,
 }
-
+map_struct!(
+    Prediction { id = "id", broadcaster_id = "broadcaster_id", broadcaster_name =
+    "broadcaster_name", broadcaster_login = "broadcaster_login", title = "title",
+    winning_outcome_id = "winning_outcome_id", outcomes = "outcomes", prediction_window =
+    "prediction_window", status = "status", created_at = "created_at", ended_at =
+    "ended_at" as EmptyAsNone, locked_at = "locked_at" as EmptyAsNone }
+);
 /// An outcome of a prediction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PredictionOutcome {
     /// The outcome's ID.
     pub id: String,
@@ -58,12 +58,15 @@ pub struct PredictionOutcome {
     /// Channel Points spent on this outcome.
     pub channel_points: i32,
     /// Biggest predictors; null when there are none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub top_predictors: Option<Vec<PredictionTopPredictor>>,
     /// Colour of the outcome.
     pub color: PredictionOutcomeColor,
 }
-
+map_struct!(
+    PredictionOutcome { id = "id", title = "title", users = "users", channel_points =
+    "channel_points", top_predictors = "top_predictors", color = "color" }
+);
 /// Colours of prediction outcomes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PredictionOutcomeColor {
@@ -95,12 +98,12 @@ impl PredictionOutcomeColor {
 }
 string_enum!(PredictionOutcomeColor);
 /// An outcome for a new prediction (request body item).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PredictionOutcomeInput {
     /// The outcome's text, at most 25 characters.
     pub title: String,
 }
-
+map_struct!(PredictionOutcomeInput { title = "title" });
 /// Statuses of a prediction.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PredictionStatus {
@@ -140,7 +143,7 @@ impl PredictionStatus {
 }
 string_enum!(PredictionStatus);
 /// A viewer among an outcome's biggest predictors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PredictionTopPredictor {
     /// The viewer's user ID.
     pub user_id: String,
@@ -153,3 +156,8 @@ pub struct PredictionTopPredictor {
     /// Channel Points the viewer won.
     pub channel_points_won: i32,
 }
+map_struct!(
+    PredictionTopPredictor { user_id = "user_id", user_name = "user_name", user_login =
+    "user_login", channel_points_used = "channel_points_used", channel_points_won =
+    "channel_points_won" }
+);

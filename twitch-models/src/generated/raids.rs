@@ -2,14 +2,16 @@
 
 //! The models of the Raids group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::Timestamp;
 
 /// A raid that was started.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Raid {
     /// When the raid was requested.
     pub created_at: Timestamp,
     /// Deprecated by Twitch; always false.
     pub is_mature: bool,
 }
+map_struct!(Raid { created_at = "created_at", is_mature = "is_mature" });

@@ -2,11 +2,13 @@
 
 //! The models of the Schedule group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::{Pagination, Timestamp};
 
 /// A broadcaster's streaming schedule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelStreamSchedule {
     /// The scheduled broadcasts.
     pub segments: Vec<ChannelStreamScheduleSegment>,
@@ -17,64 +19,65 @@ pub struct ChannelStreamSchedule {
     /// The broadcaster's login name.
     pub broadcaster_login: String,
     /// The broadcaster's vacation; null when none is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vacation: Option<ScheduleVacation>,
 }
-
+map_struct!(
+    ChannelStreamSchedule { segments = "segments", broadcaster_id = "broadcaster_id",
+    broadcaster_name = "broadcaster_name", broadcaster_login = "broadcaster_login",
+    vacation = "vacation" }
+);
 /// One page of a broadcaster's streaming schedule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelStreamSchedulePage {
     /// The schedule, holding this page's segments.
     pub data: ChannelStreamSchedule,
     /// Cursor of the next page of segments, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pagination: Option<Pagination>,
 }
-
+map_struct!(ChannelStreamSchedulePage { data = "data", pagination = "pagination" });
 /// A scheduled broadcast.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelStreamScheduleSegment {
     /// The segment's ID.
     pub id: String,
     /// When the broadcast starts.
     pub start_time: Timestamp,
     /// When the broadcast ends.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<Timestamp>,
     /// The segment's title.
     pub title: String,
     /// For a canceled occurrence of a recurring broadcast, its end time; null otherwise.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_until: Option<Timestamp>,
     /// What the broadcaster plans to stream; null if not set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<ScheduleCategory>,
     /// Whether the broadcast repeats weekly.
     pub is_recurring: bool,
 }
-
+map_struct!(
+    ChannelStreamScheduleSegment { id = "id", start_time = "start_time", end_time =
+    "end_time" as EmptyAsNone, title = "title", canceled_until = "canceled_until" as
+    EmptyAsNone, category = "category", is_recurring = "is_recurring" }
+);
 /// The category a scheduled broadcast will stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScheduleCategory {
     /// The category's ID.
     pub id: String,
     /// The category's name.
     pub name: String,
 }
-
+map_struct!(ScheduleCategory { id = "id", name = "name" });
 /// A scheduled vacation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScheduleVacation {
     /// When the vacation starts.
     pub start_time: Timestamp,
     /// When it ends.
     pub end_time: Timestamp,
 }
+map_struct!(ScheduleVacation { start_time = "start_time", end_time = "end_time" });

@@ -2,11 +2,13 @@
 
 //! The models of the Search group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
+use crate::map_struct::EmptyAsNone;
 use crate::Timestamp;
 
 /// A game or category found by a search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Category {
     /// URL of the box art.
     pub box_art_url: String,
@@ -15,9 +17,9 @@ pub struct Category {
     /// The category's ID.
     pub id: String,
 }
-
+map_struct!(Category { box_art_url = "box_art_url", name = "name", id = "id" });
 /// A channel found by a search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchChannel {
     /// The broadcaster's language as an ISO 639-1 two-letter code, or `other`.
     pub broadcaster_language: String,
@@ -34,7 +36,7 @@ pub struct SearchChannel {
     /// Whether the broadcaster is live.
     pub is_live: bool,
     /// Deprecated by Twitch: always an empty list now; use `tags`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
     /// The tags applied to the channel or stream.
     pub tags: Vec<String>,
@@ -43,10 +45,13 @@ pub struct SearchChannel {
     /// The stream title; may be empty.
     pub title: String,
     /// When the current stream started; absent or empty when offline.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::empty_as_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Timestamp>,
 }
+map_struct!(
+    SearchChannel { broadcaster_language = "broadcaster_language", broadcaster_login =
+    "broadcaster_login", display_name = "display_name", game_id = "game_id", game_name =
+    "game_name", id = "id", is_live = "is_live", tag_ids = "tag_ids", tags = "tags",
+    thumbnail_url = "thumbnail_url", title = "title", started_at = "started_at" as
+    EmptyAsNone }
+);

@@ -3,12 +3,13 @@
 //! The models of the Streams group of Helix.
 
 use std::fmt;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::{Redacted, Timestamp};
 
 /// A live stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StreamInfo {
     /// The stream's ID; also identifies its VOD later.
     pub id: String,
@@ -36,22 +37,28 @@ pub struct StreamInfo {
     /// URL of a recent frame; replace `{width}x{height}` with the size you want.
     pub thumbnail_url: String,
     /// Deprecated by Twitch: always an empty list now; use `tags`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag_ids: Option<Vec<String>>,
     /// The tags applied to the channel or stream.
     pub tags: Vec<String>,
     /// Deprecated by Twitch; always false when present.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_mature: Option<bool>,
 }
-
+map_struct!(
+    StreamInfo { id = "id", user_id = "user_id", user_login = "user_login", user_name =
+    "user_name", game_id = "game_id", game_name = "game_name", type_ = "type", title =
+    "title", viewer_count = "viewer_count", started_at = "started_at", language =
+    "language", thumbnail_url = "thumbnail_url", tag_ids = "tag_ids", tags = "tags",
+    is_mature = "is_mature" }
+);
 /// A channel's stream key.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize)]
 pub struct StreamKey {
     /// The stream key; keep it secret.
     pub stream_key: String,
 }
-
+map_struct!(StreamKey { stream_key = "stream_key" });
 impl fmt::Debug for StreamKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamKey").field("stream_key", &Redacted).finish()
@@ -59,7 +66,7 @@ impl fmt::Debug for StreamKey {
 }
 
 /// A stream marker that was just created. Twitch's example sends the ID as a number, so it is raw JSON.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StreamMarker {
     /// The marker's ID.
     pub id: serde_json::Value,
@@ -70,9 +77,12 @@ pub struct StreamMarker {
     /// The marker's description.
     pub description: String,
 }
-
+map_struct!(
+    StreamMarker { id = "id", created_at = "created_at", position_seconds =
+    "position_seconds", description = "description" }
+);
 /// A user's markers grouped by video.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StreamMarkers {
     /// The user who created the markers.
     pub user_id: String,
@@ -83,7 +93,10 @@ pub struct StreamMarkers {
     /// Videos holding markers.
     pub videos: Vec<VideoMarkers>,
 }
-
+map_struct!(
+    StreamMarkers { user_id = "user_id", user_name = "user_name", user_login =
+    "user_login", videos = "videos" }
+);
 /// Stream types.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StreamType {
@@ -141,7 +154,7 @@ impl StreamTypeFilter {
 }
 string_enum!(StreamTypeFilter);
 /// A marker in a video.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VideoMarker {
     /// The marker's ID.
     pub id: String,
@@ -155,12 +168,16 @@ pub struct VideoMarker {
     #[serde(rename = "URL")]
     pub url: String,
 }
-
+map_struct!(
+    VideoMarker { id = "id", created_at = "created_at", description = "description",
+    position_seconds = "position_seconds", url = "URL" }
+);
 /// The markers of one video.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VideoMarkers {
     /// The video's ID.
     pub video_id: String,
     /// Its markers, oldest first.
     pub markers: Vec<VideoMarker>,
 }
+map_struct!(VideoMarkers { video_id = "video_id", markers = "markers" });

@@ -2,11 +2,12 @@
 
 //! The models of the Subscriptions group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 
 /// A user's subscription to the broadcaster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BroadcasterSubscription {
     /// The broadcaster's user ID.
     pub broadcaster_id: String,
@@ -33,7 +34,13 @@ pub struct BroadcasterSubscription {
     /// The subscriber's login name.
     pub user_login: String,
 }
-
+map_struct!(
+    BroadcasterSubscription { broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name", gifter_id = "gifter_id",
+    gifter_login = "gifter_login", gifter_name = "gifter_name", is_gift = "is_gift",
+    plan_name = "plan_name", tier = "tier", user_id = "user_id", user_name = "user_name",
+    user_login = "user_login" }
+);
 /// Subscription tiers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubscriptionTier {
@@ -69,7 +76,7 @@ impl SubscriptionTier {
 }
 string_enum!(SubscriptionTier);
 /// The user's subscription to a broadcaster.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserSubscription {
     /// The broadcaster's user ID.
     pub broadcaster_id: String,
@@ -78,16 +85,22 @@ pub struct UserSubscription {
     /// The broadcaster's display name.
     pub broadcaster_name: String,
     /// Who gifted the subscription; present only for gifts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gifter_id: Option<String>,
     /// The gifter's login name; present only for gifts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gifter_login: Option<String>,
     /// The gifter's display name; present only for gifts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub gifter_name: Option<String>,
     /// Whether the subscription was a gift.
     pub is_gift: bool,
     /// The subscription tier.
     pub tier: SubscriptionTier,
 }
+map_struct!(
+    UserSubscription { broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name", gifter_id = "gifter_id",
+    gifter_login = "gifter_login", gifter_name = "gifter_name", is_gift = "is_gift", tier
+    = "tier" }
+);

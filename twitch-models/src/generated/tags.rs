@@ -3,10 +3,11 @@
 //! The models of the Tags group of Helix.
 
 use std::collections::BTreeMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 
 /// A stream tag (the old tag system Twitch replaced with free-form tags).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StreamTag {
     /// The tag's ID.
     pub tag_id: String,
@@ -17,3 +18,7 @@ pub struct StreamTag {
     /// Localized descriptions keyed by locale.
     pub localization_descriptions: BTreeMap<String, String>,
 }
+map_struct!(
+    StreamTag { tag_id = "tag_id", is_auto = "is_auto", localization_names =
+    "localization_names", localization_descriptions = "localization_descriptions" }
+);

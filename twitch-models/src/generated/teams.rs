@@ -2,11 +2,12 @@
 
 //! The models of the Teams group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::Timestamp;
 
 /// A team the broadcaster belongs to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChannelTeam {
     /// The broadcaster's user ID.
     pub broadcaster_id: String,
@@ -15,10 +16,10 @@ pub struct ChannelTeam {
     /// The broadcaster's display name.
     pub broadcaster_name: String,
     /// URL of the team's background image; null when none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub background_image_url: Option<String>,
     /// URL of the team's banner; null when none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub banner: Option<String>,
     /// When the team was created.
     pub created_at: Timestamp,
@@ -35,9 +36,15 @@ pub struct ChannelTeam {
     /// The team's ID.
     pub id: String,
 }
-
+map_struct!(
+    ChannelTeam { broadcaster_id = "broadcaster_id", broadcaster_login =
+    "broadcaster_login", broadcaster_name = "broadcaster_name", background_image_url =
+    "background_image_url", banner = "banner", created_at = "created_at", updated_at =
+    "updated_at", info = "info", thumbnail_url = "thumbnail_url", team_name =
+    "team_name", team_display_name = "team_display_name", id = "id" }
+);
 /// A member of a team.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TeamUser {
     /// The member's user ID.
     pub user_id: String,
@@ -46,17 +53,19 @@ pub struct TeamUser {
     /// The member's display name.
     pub user_name: String,
 }
-
+map_struct!(
+    TeamUser { user_id = "user_id", user_login = "user_login", user_name = "user_name" }
+);
 /// A team and its members.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TeamUsers {
     /// The team's members.
     pub users: Vec<TeamUser>,
     /// URL of the team's background image; null when none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub background_image_url: Option<String>,
     /// URL of the team's banner; null when none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub banner: Option<String>,
     /// When the team was created.
     pub created_at: Timestamp,
@@ -73,3 +82,9 @@ pub struct TeamUsers {
     /// The team's ID.
     pub id: String,
 }
+map_struct!(
+    TeamUsers { users = "users", background_image_url = "background_image_url", banner =
+    "banner", created_at = "created_at", updated_at = "updated_at", info = "info",
+    thumbnail_url = "thumbnail_url", team_name = "team_name", team_display_name =
+    "team_display_name", id = "id" }
+);

@@ -3,12 +3,13 @@
 //! The models of the Users group of Helix.
 
 use std::collections::BTreeMap;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// The extensions active in each slot of a channel. Keys are slot numbers starting at 1.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActiveUserExtension {
     /// Panel slots.
     pub panel: BTreeMap<String, UserExtensionPanel>,
@@ -17,23 +18,28 @@ pub struct ActiveUserExtension {
     /// Video-component slots.
     pub component: BTreeMap<String, UserExtensionComponent>,
 }
-
+map_struct!(
+    ActiveUserExtension { panel = "panel", overlay = "overlay", component = "component" }
+);
 /// Another name for [`ActiveUserExtension`], kept because the reference library uses it.
 pub type UserActiveExtensionUpdate = ActiveUserExtension;
 /// Extensions to activate or deactivate, by slot type and slot number (request body).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActiveUserExtensionsUpdate {
     /// Panel slots to change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub panel: Option<BTreeMap<String, UserExtensionPanelUpdate>>,
     /// Video-overlay slots to change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub overlay: Option<BTreeMap<String, UserExtensionOverlayUpdate>>,
     /// Video-component slots to change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub component: Option<BTreeMap<String, UserExtensionComponentUpdate>>,
 }
-
+map_struct!(
+    ActiveUserExtensionsUpdate { panel = "panel", overlay = "overlay", component =
+    "component" }
+);
 /// Why a user is blocked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum BlockReason {
@@ -527,7 +533,7 @@ impl Scope {
 }
 string_enum!(Scope);
 /// The scopes a user granted the client.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserAuthorization {
     /// The user's ID.
     pub user_id: String,
@@ -538,9 +544,12 @@ pub struct UserAuthorization {
     /// Scopes the user granted.
     pub scopes: Vec<Scope>,
 }
-
+map_struct!(
+    UserAuthorization { user_id = "user_id", user_name = "user_name", user_login =
+    "user_login", scopes = "scopes" }
+);
 /// An extension the user installed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserExtension {
     /// The extension's ID.
     pub id: String,
@@ -554,108 +563,127 @@ pub struct UserExtension {
     #[serde(rename = "type")]
     pub type_: Vec<ExtensionType>,
 }
-
+map_struct!(
+    UserExtension { id = "id", version = "version", name = "name", can_activate =
+    "can_activate", type_ = "type" }
+);
 /// A video-component slot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserExtensionComponent {
     /// Whether an extension is active in this slot.
     pub active: bool,
     /// The extension's ID; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The extension's version; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The extension's name; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Horizontal position of the component extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub x: Option<i32>,
     /// Vertical position of the component extension.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub y: Option<i32>,
 }
-
+map_struct!(
+    UserExtensionComponent { active = "active", id = "id", version = "version", name =
+    "name", x = "x", y = "y" }
+);
 /// A video-component slot change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserExtensionComponentUpdate {
     /// `true` to activate the extension in the slot, `false` to empty it.
     pub active: bool,
     /// The extension's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The extension's version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Horizontal position of the component.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub x: Option<i32>,
     /// Vertical position of the component.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub y: Option<i32>,
 }
-
+map_struct!(
+    UserExtensionComponentUpdate { active = "active", id = "id", version = "version", x =
+    "x", y = "y" }
+);
 /// A video-overlay slot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserExtensionOverlay {
     /// Whether an extension is active in this slot.
     pub active: bool,
     /// The extension's ID; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The extension's version; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The extension's name; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-
+map_struct!(
+    UserExtensionOverlay { active = "active", id = "id", version = "version", name =
+    "name" }
+);
 /// A video-overlay slot change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserExtensionOverlayUpdate {
     /// `true` to activate the extension in the slot, `false` to empty it.
     pub active: bool,
     /// The extension's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The extension's version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-
+map_struct!(
+    UserExtensionOverlayUpdate { active = "active", id = "id", version = "version" }
+);
 /// A panel slot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserExtensionPanel {
     /// Whether an extension is active in this slot.
     pub active: bool,
     /// The extension's ID; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The extension's version; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The extension's name; absent when the slot is empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
-
+map_struct!(
+    UserExtensionPanel { active = "active", id = "id", version = "version", name = "name"
+    }
+);
 /// A panel slot change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserExtensionPanelUpdate {
     /// `true` to activate the extension in the slot, `false` to empty it.
     pub active: bool,
     /// The extension's ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The extension's version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
-
+map_struct!(
+    UserExtensionPanelUpdate { active = "active", id = "id", version = "version" }
+);
 /// A user on the block list.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserIdentity {
     /// The blocked user's ID.
     pub user_id: String,
@@ -664,9 +692,12 @@ pub struct UserIdentity {
     /// The blocked user's display name.
     pub display_name: String,
 }
-
+map_struct!(
+    UserIdentity { user_id = "user_id", user_login = "user_login", display_name =
+    "display_name" }
+);
 /// A Twitch user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserInfo {
     /// The user's ID.
     pub id: String,
@@ -686,15 +717,20 @@ pub struct UserInfo {
     /// URL of the offline image.
     pub offline_image_url: String,
     /// Deprecated by Twitch; no longer meaningful.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub view_count: Option<i32>,
     /// The user's verified email; only with a user token carrying `user:read:email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// When the account was created.
     pub created_at: Timestamp,
 }
-
+map_struct!(
+    UserInfo { id = "id", login = "login", display_name = "display_name", type_ = "type",
+    broadcaster_type = "broadcaster_type", description = "description", profile_image_url
+    = "profile_image_url", offline_image_url = "offline_image_url", view_count =
+    "view_count", email = "email", created_at = "created_at" }
+);
 /// Staff roles of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserType {

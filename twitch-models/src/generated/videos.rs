@@ -2,24 +2,25 @@
 
 //! The models of the Videos group of Helix.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use crate::map_struct::map_struct;
 use crate::string_enum::string_enum;
 use crate::Timestamp;
 
 /// IDs of deleted videos.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeletedVideos {
     /// IDs of the videos that were deleted.
     pub data: Vec<String>,
 }
-
+map_struct!(DeletedVideos { data = "data" });
 /// A video.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Video {
     /// The video's ID.
     pub id: String,
     /// The stream an archive came from; null for other types.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stream_id: Option<String>,
     /// The owner's user ID.
     pub user_id: String,
@@ -51,19 +52,26 @@ pub struct Video {
     /// Length in Twitch's duration format, such as `3m21s`.
     pub duration: String,
     /// Parts muted by audio recognition; null when none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub muted_segments: Option<Vec<VideoMutedSegment>>,
 }
-
+map_struct!(
+    Video { id = "id", stream_id = "stream_id", user_id = "user_id", user_login =
+    "user_login", user_name = "user_name", title = "title", description = "description",
+    created_at = "created_at", published_at = "published_at", url = "url", thumbnail_url
+    = "thumbnail_url", viewable = "viewable", view_count = "view_count", language =
+    "language", type_ = "type", duration = "duration", muted_segments = "muted_segments"
+    }
+);
 /// A muted part of a video.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VideoMutedSegment {
     /// Length of the muted part, in seconds.
     pub duration: i32,
     /// Where the muted part starts, in seconds.
     pub offset: i32,
 }
-
+map_struct!(VideoMutedSegment { duration = "duration", offset = "offset" });
 /// How far back to look for videos, by publication date.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum VideoPeriod {
