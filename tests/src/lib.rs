@@ -17,3 +17,42 @@
 //!     app.ban_user("9876").reason("spam").await.map(drop)
 //! }
 //! ```
+
+/// What the child-process binaries (`fleet_worker`, `churn_client`) share: settings read from the
+/// environment their parent test sets, the SDK's log on stderr, and how they end.
+pub mod child {
+    use std::process::ExitCode;
+
+    /// The environment variable `name`, which the parent must set.
+    pub fn var(name: &str) -> Result<String, String> {
+        std::env::var(name).map_err(|_| format!("{name} is not set"))
+    }
+
+    /// The number in the environment variable `name`, or `default` when it is not set.
+    pub fn number(name: &str, default: u64) -> Result<u64, String> {
+        match std::env::var(name) {
+            Ok(v) => v.parse().map_err(|_| format!("{name} is not a number")),
+            Err(_) => Ok(default),
+        }
+    }
+
+    /// Sends the SDK's log records at `level` and above to stderr (stdout is the parent's).
+    pub fn log_to_stderr(level: tracing_subscriber::filter::LevelFilter) {
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(level)
+            .init();
+    }
+
+    /// The exit code for how the child's run ended; a failure is printed first, named after the
+    /// binary.
+    pub fn exit(binary: &str, ran: Result<(), String>) -> ExitCode {
+        match ran {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("{binary}: {message}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}

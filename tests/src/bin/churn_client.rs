@@ -37,8 +37,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+use tracing_subscriber::filter::LevelFilter;
 use twitch_sdk::eventsub::{Event, EventSubItem, EventSubWebSocket, MemoryDedupe};
 use twitch_sdk::{Client, UserToken};
+use twitch_sdk_tests::child::{self, number, var};
 
 /// What the parent test sets.
 struct Config {
@@ -54,7 +56,8 @@ struct Config {
     condition: Value,
     /// `CHURN_SECOND_MS`: one protocol second (default 1000).
     second: Duration,
-    /// `CHURN_BUFFER`: items waiting for the consumer before reading pauses (default 256).
+    /// `CHURN_BUFFER`: items waiting for the consumer before reading pauses (default 1,024, as
+    /// the SDK's).
     buffer: usize,
     /// `CHURN_DEDUPE_IDS`: ids the dedupe store remembers at most (default 100,000).
     dedupe_ids: usize,
@@ -68,25 +71,18 @@ struct Config {
 
 impl Config {
     fn from_env() -> Result<Config, String> {
-        let get = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-        let number = |name: &str, default: u64| match std::env::var(name) {
-            Ok(v) => v
-                .parse::<u64>()
-                .map_err(|_| format!("{name} is not a number")),
-            Err(_) => Ok(default),
-        };
-        let condition = serde_json::from_str(&get("CHURN_CONDITION")?)
+        let condition = serde_json::from_str(&var("CHURN_CONDITION")?)
             .map_err(|e| format!("CHURN_CONDITION is not JSON: {e}"))?;
         Ok(Config {
-            helix: get("CHURN_HELIX")?,
-            oauth: get("CHURN_OAUTH")?,
-            eventsub: get("CHURN_EVENTSUB")?,
-            client_id: get("CHURN_CLIENT_ID")?,
-            access: get("CHURN_ACCESS")?,
-            r#type: get("CHURN_TYPE")?,
+            helix: var("CHURN_HELIX")?,
+            oauth: var("CHURN_OAUTH")?,
+            eventsub: var("CHURN_EVENTSUB")?,
+            client_id: var("CHURN_CLIENT_ID")?,
+            access: var("CHURN_ACCESS")?,
+            r#type: var("CHURN_TYPE")?,
             condition,
             second: Duration::from_millis(number("CHURN_SECOND_MS", 1000)?),
-            buffer: number("CHURN_BUFFER", 256)? as usize,
+            buffer: number("CHURN_BUFFER", 1024)? as usize,
             dedupe_ids: number("CHURN_DEDUPE_IDS", 100_000)? as usize,
             slow_every: number("CHURN_SLOW_EVERY", 0)?,
             slow: Duration::from_millis(number("CHURN_SLOW_MS", 0)?),
@@ -97,17 +93,8 @@ impl Config {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing_subscriber::filter::LevelFilter::ERROR)
-        .init();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("churn_client: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    child::log_to_stderr(LevelFilter::ERROR);
+    child::exit("churn_client", run().await)
 }
 
 async fn run() -> Result<(), String> {

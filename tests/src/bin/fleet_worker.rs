@@ -14,8 +14,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
+use tracing_subscriber::filter::LevelFilter;
 use twitch_sdk::fleet::Fleet;
 use twitch_sdk::{AppApi, Client, ClientCredentials, UserApi, UserToken};
+use twitch_sdk_tests::child::{self, number, var};
 
 /// What the parent test sets.
 struct Config {
@@ -44,13 +46,6 @@ struct Config {
 
 impl Config {
     fn from_env() -> Result<Config, String> {
-        let get = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
-        let number = |name: &str, default: u64| match std::env::var(name) {
-            Ok(v) => v
-                .parse::<u64>()
-                .map_err(|_| format!("{name} is not a number")),
-            Err(_) => Ok(default),
-        };
         let user = match (
             std::env::var("FLEET_ACCESS"),
             std::env::var("FLEET_REFRESH"),
@@ -59,12 +54,12 @@ impl Config {
             _ => None,
         };
         Ok(Config {
-            redis: get("FLEET_REDIS")?,
-            prefix: get("FLEET_PREFIX")?,
-            helix: get("FLEET_HELIX")?,
-            oauth: get("FLEET_OAUTH")?,
-            client_id: get("FLEET_CLIENT_ID")?,
-            client_secret: get("FLEET_CLIENT_SECRET")?,
+            redis: var("FLEET_REDIS")?,
+            prefix: var("FLEET_PREFIX")?,
+            helix: var("FLEET_HELIX")?,
+            oauth: var("FLEET_OAUTH")?,
+            client_id: var("FLEET_CLIENT_ID")?,
+            client_secret: var("FLEET_CLIENT_SECRET")?,
             user,
             tasks: number("FLEET_TASKS", 25)? as usize,
             calls: number("FLEET_CALLS", 1)? as usize,
@@ -97,17 +92,8 @@ impl Handle {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
-        .init();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("fleet_worker: {message}");
-            ExitCode::FAILURE
-        }
-    }
+    child::log_to_stderr(LevelFilter::WARN);
+    child::exit("fleet_worker", run().await)
 }
 
 async fn run() -> Result<(), String> {
