@@ -598,16 +598,7 @@ async fn run(soak: &Soak) -> Figures {
         .start()
         .await
         .unwrap();
-    let (access, _) = support::issue(&mock, &[]);
-    let api = support::client(&mock)
-        .build()
-        .unwrap()
-        .user(twitch_sdk::UserToken::new(
-            mock.client_id(),
-            access.as_str(),
-        ))
-        .await
-        .unwrap();
+    let (api, access) = support::user(&mock, &[]).await;
     let started = Instant::now();
     let client = ClientProcess::start(&mock, &access, soak);
     let mut driver = Driver {
@@ -617,13 +608,7 @@ async fn run(soak: &Soak) -> Figures {
         session: String::new(),
         seq: 0,
     };
-    let mut state = soak.seed;
-    let mut random = move |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
+    let mut random = support::seeded(soak.seed);
     let mut figures = Figures::default();
     driver.settle().await;
     figures.frame_bytes = frame_bytes(&driver.mock);

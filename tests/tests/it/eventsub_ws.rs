@@ -31,6 +31,16 @@ async fn mock() -> MockServer {
         .unwrap()
 }
 
+/// A stand-in that pings every two protocol seconds and closes (4002) when a pong is missing.
+async fn pinging_mock() -> MockServer {
+    MockServer::builder()
+        .eventsub_second(SECOND)
+        .eventsub_pings(2)
+        .start()
+        .await
+        .unwrap()
+}
+
 fn session(mock: &MockServer, api: UserApi) -> EventSubWebSocket {
     EventSubWebSocket::builder(api)
         .url(mock.eventsub_url())
@@ -552,12 +562,7 @@ async fn the_stand_in_closes_unused_sessions_and_clients_that_talk() {
 
 #[tokio::test]
 async fn a_slow_consumer_still_answers_pings() {
-    let mock = MockServer::builder()
-        .eventsub_second(SECOND)
-        .eventsub_pings(2)
-        .start()
-        .await
-        .unwrap();
+    let mock = pinging_mock().await;
     let (_api, mut events, id) = ticking(&mock).await;
     for seq in 0..500 {
         emit_tick(&mock, seq);
@@ -574,12 +579,7 @@ async fn a_slow_consumer_still_answers_pings() {
 
 #[tokio::test]
 async fn the_stand_in_wants_pongs_and_a_move_after_reconnect() {
-    let mock = MockServer::builder()
-        .eventsub_second(SECOND)
-        .eventsub_pings(2)
-        .start()
-        .await
-        .unwrap();
+    let mock = pinging_mock().await;
     // A client that reads (and so answers pings) keeps its connection while subscribed.
     let (api, _) = user(&mock, &[]).await;
     let mut events = session(&mock, api)
@@ -639,17 +639,9 @@ async fn churn(rounds: usize, seed: u64) {
     // the bucket, as they should; the soak is about the socket, so the bucket is off.
     let builder = MockServer::builder().eventsub_second(SECOND);
     let mock = builder.without_rate_limit().start().await.unwrap();
-    let tasks_before = tokio::runtime::Handle::current()
-        .metrics()
-        .num_alive_tasks();
+    let tasks_before = alive_tasks();
     let (api, mut events, _) = ticking(&mock).await;
-    let mut state = seed;
-    let mut random = move |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
+    let mut random = support::seeded(seed);
     let mut seen = HashSet::new();
     let (mut drops, mut handovers, mut duplicates, mut delivered) = (0, 0, 0, 0usize);
     let mut seq = 0u64;

@@ -112,3 +112,15 @@ pub fn items(mock: &MockServer, operation: &str, key: &str, n: usize) -> Vec<Val
 pub fn numbers(range: std::ops::Range<usize>) -> Vec<String> {
     range.map(|i| i.to_string()).collect()
 }
+
+/// A seeded pseudo-random source for soaks (xorshift): each call gives a number below `n`, the
+/// same sequence for the same seed, so a failing run can be repeated.
+pub fn seeded(seed: u64) -> impl FnMut(u64) -> u64 {
+    let mut state = seed;
+    move |n| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    }
+}
