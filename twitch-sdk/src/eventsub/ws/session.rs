@@ -288,9 +288,12 @@ impl Session {
     }
 
     /// A slot in the consumer's channel, for the backlog's oldest item. The permit does not
-    /// borrow the session, which the item's handling then needs.
-    fn reserve(&self) -> impl Future<Output = Result<Slot, mpsc::error::SendError<()>>> + use<> {
-        self.out.clone().reserve_owned()
+    /// borrow the session, which the item's handling then needs. The sender is cloned only when
+    /// the future is first polled (an `async fn` runs nothing before that): `select!` builds
+    /// every branch's future on each turn, a disabled one's too, and this branch is disabled
+    /// for every message while nothing waits.
+    async fn reserve(&self) -> Result<Slot, mpsc::error::SendError<()>> {
+        self.out.clone().reserve_owned().await
     }
 
     /// Sends the oldest queued item with a reserved slot; false once the stream is dropped.
