@@ -10,9 +10,8 @@
 //! chatting by emitting Twitch's documented `channel.chat.message` event. Midway the stand-in
 //! asks the bot to move to another connection (`session_reconnect`), which it does without
 //! missing a message. For real Twitch, drop the `url` call and build the client with
-//! `Client::new()` and a user token carrying `user:read:chat` and `user:write:chat`. In your own
-//! project the WebSocket client needs the `eventsub-ws` feature (off by default; the examples
-//! get it through `mock`).
+//! `Client::new()` and a user token carrying `user:read:chat` and `user:write:chat`. The
+//! WebSocket client is the default `eventsub-ws` feature.
 
 use std::error::Error as StdError;
 use std::time::Duration;

@@ -35,6 +35,16 @@ impl fmt::Debug for Api {
 }
 
 impl Api {
+    /// The client EventSub WebSocket handshakes go through.
+    #[cfg(feature = "eventsub-ws")]
+    pub(crate) fn websocket_client(&self) -> crate::Result<reqwest::Client> {
+        self.inner
+            .http
+            .websocket
+            .get()
+            .map_err(crate::Error::Config)
+    }
+
     /// Sends `req` and ignores the body (`204 No Content` operations).
     pub fn none(&self, req: Request) -> ResponseFuture<()> {
         let session = self.inner.clone();

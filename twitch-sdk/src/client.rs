@@ -251,6 +251,8 @@ impl ClientBuilder {
                 decoding: crate::decode::Policy::new(self.strict_decoding),
                 buckets: Default::default(),
                 sharing: self.sharing,
+                #[cfg(feature = "eventsub-ws")]
+                websocket: http::WebSocketClient::new(self.timeout, self.https_proxy.as_deref()),
             }),
         })
     }

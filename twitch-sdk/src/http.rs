@@ -52,6 +52,9 @@ pub(crate) struct Http {
     pub(crate) buckets: Mutex<HashMap<String, Weak<Bucket>>>,
     /// What is shared with other processes (a fleet); nothing by default.
     pub(crate) sharing: Sharing,
+    /// The client for EventSub WebSocket handshakes.
+    #[cfg(feature = "eventsub-ws")]
+    pub(crate) websocket: WebSocketClient,
 }
 
 /// The stores a client shares with other processes: a rate-limit budget and a token store.
@@ -107,6 +110,15 @@ pub(crate) enum OauthResponse {
 /// Builds the `reqwest` client: TLS as the cargo features chose, no redirects, the timeout, and
 /// no proxy but `https_proxy` (for `https://` URLs only).
 pub(crate) fn client(timeout: Duration, https_proxy: Option<&str>) -> Result<reqwest::Client> {
+    builder(timeout, https_proxy)?
+        .timeout(timeout)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", chain(&e))))
+}
+
+/// What the Helix client and the WebSocket client share: TLS, proxy, redirects, connect timeout
+/// and user agent.
+fn builder(timeout: Duration, https_proxy: Option<&str>) -> Result<reqwest::ClientBuilder> {
     // With `rustls-ring`, reqwest needs a process-wide rustls provider; keep one the application
     // installed.
     #[cfg(feature = "rustls-ring")]
@@ -123,13 +135,45 @@ pub(crate) fn client(timeout: Duration, https_proxy: Option<&str>) -> Result<req
     if let Some(url) = https_proxy {
         builder = builder.proxy(proxy(url)?);
     }
-    builder
+    Ok(builder
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .user_agent(concat!("twitch-sdk/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", chain(&e))))
+        .user_agent(concat!("twitch-sdk/", env!("CARGO_PKG_VERSION"))))
+}
+
+/// The client EventSub WebSocket handshakes go through: the Helix client's settings, HTTP/1.1
+/// only (an upgrade needs it, whatever reqwest features the application turns on) and no
+/// overall timeout. Built on first use, since most programs never open a WebSocket.
+#[cfg(feature = "eventsub-ws")]
+pub(crate) struct WebSocketClient {
+    timeout: Duration,
+    /// May hold proxy credentials: never printed.
+    https_proxy: Option<String>,
+    client: std::sync::OnceLock<std::result::Result<reqwest::Client, String>>,
+}
+
+#[cfg(feature = "eventsub-ws")]
+impl WebSocketClient {
+    pub(crate) fn new(timeout: Duration, https_proxy: Option<&str>) -> WebSocketClient {
+        WebSocketClient {
+            timeout,
+            https_proxy: https_proxy.map(str::to_owned),
+            client: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The client (cheap to clone), or why it cannot be built.
+    pub(crate) fn get(&self) -> std::result::Result<reqwest::Client, String> {
+        self.client
+            .get_or_init(|| {
+                builder(self.timeout, self.https_proxy.as_deref())
+                    .map_err(|e| e.to_string())?
+                    .http1_only()
+                    .build()
+                    .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
+            })
+            .clone()
+    }
 }
 
 /// A proxy for `https://` requests only: plain-HTTP requests never go through it.

@@ -91,6 +91,7 @@ impl ConduitShards {
                 ),
             });
         }
+        let http = self.app.api.websocket_client()?;
         let runner = Arc::new(Runner {
             app: self.app,
             conduit_id: self.conduit_id,
@@ -105,7 +106,7 @@ impl ConduitShards {
                 }) as Arc<dyn Binder>
             })
             .collect();
-        let (mut stream, out) = EventStream::spawn_sessions(&self.options, binders);
+        let (mut stream, out) = EventStream::spawn_sessions(&self.options, http, binders);
         if let Some(every) = self.check_every {
             stream.add_task(tokio::spawn(watch(runner, every, out)));
         }

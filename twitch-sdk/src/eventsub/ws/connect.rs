@@ -1,21 +1,31 @@
-//! Opening one WebSocket connection: URL checks, TLS on the same stack as the HTTP client
-//! (rustls with the crate's provider, or native-tls), and the backoff between attempts.
+//! Opening one WebSocket connection: URL checks, and the opening handshake as an HTTP/1.1
+//! upgrade through the SDK's own `reqwest` client, so a WebSocket travels over exactly the TLS
+//! (and proxy) the Helix calls use; then the backoff between attempts.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use tokio::net::TcpStream;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use crate::error::{Error, Result};
+use crate::http::chain;
 
 /// A connected EventSub WebSocket.
-pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Socket = WebSocketStream<reqwest::Upgraded>;
 
 /// Largest message accepted (Twitch's are a few KiB; a chat message with many fragments stays
 /// far below this).
 const MAX_MESSAGE: usize = 1 << 20;
+
+/// Appended to the client's key before hashing, so a server proves it read the request as a
+/// WebSocket handshake (RFC 6455, section 1.3).
+const ACCEPT_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// Checks an EventSub URL: `wss://`, or `ws://` to a loopback host (the stand-in) unless
 /// `allow_insecure`.
@@ -37,47 +47,80 @@ pub(crate) fn check_url(url: &str, allow_insecure: bool) -> Result<()> {
     }
 }
 
-/// Connects, with TCP_NODELAY and the crate's TLS backend for `wss://`.
-pub(crate) async fn connect(url: &str) -> std::result::Result<Socket, String> {
-    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+/// Opens a WebSocket to `url` (`ws://` or `wss://`) through `http`, an HTTP/1.1-only client.
+pub(crate) async fn connect(
+    http: &reqwest::Client,
+    url: &str,
+) -> std::result::Result<Socket, String> {
+    let mut target = reqwest::Url::parse(url).map_err(|e| format!("URL `{url}`: {e}"))?;
+    let scheme = match target.scheme() {
+        "wss" => "https",
+        "ws" => "http",
+        other => return Err(format!("URL `{url}`: scheme `{other}` is not ws or wss")),
+    };
+    // Both are special schemes, so the change cannot fail.
+    let _ = target.set_scheme(scheme);
+    let key = BASE64.encode(nonce());
+    let response = http
+        .get(target)
+        .header(header::CONNECTION, "Upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(header::SEC_WEBSOCKET_VERSION, "13")
+        .header(header::SEC_WEBSOCKET_KEY, &key)
+        .send()
+        .await
+        .map_err(|e| chain(&e))?;
+    check_answer(response.status(), response.headers(), &key)?;
+    let upgraded = response.upgrade().await.map_err(|e| chain(&e))?;
+    let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE));
-    let connected =
-        tokio_tungstenite::connect_async_tls_with_config(url, Some(config), true, tls()?).await;
-    connected
-        .map(|(socket, _)| socket)
-        .map_err(|e| e.to_string())
+    Ok(WebSocketStream::from_raw_socket(upgraded, Role::Client, Some(config)).await)
 }
 
-#[cfg(any(feature = "rustls-ring", feature = "rustls-aws-lc"))]
-fn tls() -> std::result::Result<Option<tokio_tungstenite::Connector>, String> {
-    use std::sync::{Arc, OnceLock};
-
-    use rustls_platform_verifier::BuilderVerifierExt;
-
-    static CONFIG: OnceLock<std::result::Result<Arc<rustls::ClientConfig>, String>> =
-        OnceLock::new();
-    let config = CONFIG.get_or_init(|| {
-        #[cfg(feature = "rustls-ring")]
-        let provider = rustls::crypto::ring::default_provider();
-        #[cfg(not(feature = "rustls-ring"))]
-        let provider = rustls::crypto::aws_lc_rs::default_provider();
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(provider))
-            .with_safe_default_protocol_versions()
-            .and_then(|b| b.with_platform_verifier())
-            .map_err(|e| format!("TLS setup: {e}"))?
-            .with_no_client_auth();
-        Ok(Arc::new(config))
-    });
-    config
-        .clone()
-        .map(|c| Some(tokio_tungstenite::Connector::Rustls(c)))
+/// Whether the server accepted the handshake of `key` (RFC 6455, section 4.1).
+fn check_answer(
+    status: StatusCode,
+    headers: &HeaderMap,
+    key: &str,
+) -> std::result::Result<(), String> {
+    if status != StatusCode::SWITCHING_PROTOCOLS {
+        return Err(format!(
+            "the server answered {status}, not 101 Switching Protocols"
+        ));
+    }
+    let has = |name: header::HeaderName, token: &str| {
+        headers.get_all(name).iter().any(|value| {
+            value
+                .to_str()
+                .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+        })
+    };
+    if !has(header::UPGRADE, "websocket") || !has(header::CONNECTION, "upgrade") {
+        return Err("the server switched protocols, but not to WebSocket".to_owned());
+    }
+    let expected = accept(key);
+    match headers.get(header::SEC_WEBSOCKET_ACCEPT) {
+        Some(value) if value.as_bytes() == expected.as_bytes() => Ok(()),
+        _ => Err("the server's Sec-WebSocket-Accept does not answer our key".to_owned()),
+    }
 }
 
-#[cfg(not(any(feature = "rustls-ring", feature = "rustls-aws-lc")))]
-fn tls() -> std::result::Result<Option<tokio_tungstenite::Connector>, String> {
-    // native-tls (tokio-tungstenite's own default for wss://), or no TLS at all.
-    Ok(None)
+/// The `Sec-WebSocket-Accept` a server must send for `key`.
+fn accept(key: &str) -> String {
+    let mut sha1 = sha1_smol::Sha1::new();
+    sha1.update(key.as_bytes());
+    sha1.update(ACCEPT_GUID.as_bytes());
+    BASE64.encode(sha1.digest().bytes())
+}
+
+/// Sixteen unpredictable bytes for `Sec-WebSocket-Key` (a nonce, not a secret).
+fn nonce() -> [u8; 16] {
+    let half = || RandomState::new().build_hasher().finish().to_le_bytes();
+    let mut bytes = [0; 16];
+    bytes[..8].copy_from_slice(&half());
+    bytes[8..].copy_from_slice(&half());
+    bytes
 }
 
 /// Delays between reconnection attempts: doubling from `min` up to `max`, each drawn at
@@ -128,5 +171,37 @@ mod tests {
             );
         }
         assert!(backoff.delay(1) <= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn the_handshake_answer_is_checked() {
+        // RFC 6455's own example (section 1.3).
+        let key = "dGhlIHNhbXBsZSBub25jZQ==";
+        assert_eq!(accept(key), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        let answer = |pairs: &[(&'static str, &str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.append(*name, value.parse().unwrap());
+            }
+            headers
+        };
+        let good = [
+            ("upgrade", "WebSocket"),
+            ("connection", "keep-alive, Upgrade"),
+            ("sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        ];
+        let switching = StatusCode::SWITCHING_PROTOCOLS;
+        assert_eq!(check_answer(switching, &answer(&good), key), Ok(()));
+        let err = check_answer(StatusCode::OK, &answer(&good), key).unwrap_err();
+        assert!(err.contains("200 OK"), "{err}");
+        let err = check_answer(switching, &answer(&good[1..]), key).unwrap_err();
+        assert!(err.contains("not to WebSocket"), "{err}");
+        let err = check_answer(switching, &answer(&good[..2]), key).unwrap_err();
+        assert!(err.contains("Sec-WebSocket-Accept"), "{err}");
+        let other = accept("AAAAAAAAAAAAAAAAAAAAAA==");
+        let forged = [good[0], good[1], ("sec-websocket-accept", other.as_str())];
+        assert!(check_answer(switching, &answer(&forged), key).is_err());
+        // Keys differ from one connection to the next.
+        assert_ne!(nonce(), nonce());
     }
 }

@@ -201,6 +201,8 @@ pub(crate) struct Settings {
     pub dedupe: Arc<dyn DedupeStore>,
     /// Items a session may hold for a consumer whose channel is full.
     pub backlog: usize,
+    /// The HTTP/1.1 client the WebSocket handshakes go through.
+    pub http: reqwest::Client,
 }
 
 impl Settings {
@@ -250,7 +252,7 @@ impl Options {
         }
     }
 
-    pub(crate) fn settings(&self) -> Arc<Settings> {
+    pub(crate) fn settings(&self, http: reqwest::Client) -> Arc<Settings> {
         Arc::new(Settings {
             url: self.url.clone(),
             keepalive: self.keepalive,
@@ -260,6 +262,7 @@ impl Options {
             backoff_max: self.backoff.1,
             dedupe: self.dedupe.clone(),
             backlog: self.buffer.saturating_sub(CHANNEL),
+            http,
         })
     }
 }
@@ -404,12 +407,13 @@ impl EventSubWebSocket {
         // Twitch counts per client and user; the Helix URL keeps stand-ins apart.
         let inner = &self.api.api.inner;
         let key = format!("{} {} {user_id}", inner.http.helix, inner.token.client_id());
+        let http = self.api.api.websocket_client()?;
         let ticket = Ticket::take(key, &user_id, &self.requests)?;
         let binder = Arc::new(Subscriber {
             api: self.api,
             wanted: Mutex::new(self.requests),
         });
-        let mut stream = EventStream::spawn(&self.options, vec![binder]);
+        let mut stream = EventStream::spawn(&self.options, http, vec![binder]);
         stream.ticket = Some(ticket);
         Ok(stream)
     }
@@ -545,18 +549,23 @@ impl fmt::Debug for EventStream {
 
 impl EventStream {
     /// Starts one session per binder, all feeding one stream.
-    pub(crate) fn spawn(options: &Options, binders: Vec<Arc<dyn Binder>>) -> EventStream {
-        Self::spawn_sessions(options, binders).0
+    pub(crate) fn spawn(
+        options: &Options,
+        http: reqwest::Client,
+        binders: Vec<Arc<dyn Binder>>,
+    ) -> EventStream {
+        Self::spawn_sessions(options, http, binders).0
     }
 
     /// [`spawn`](Self::spawn), also handing out the stream's sender for a task of the caller's
     /// (given to [`add_task`](Self::add_task)).
     pub(crate) fn spawn_sessions(
         options: &Options,
+        http: reqwest::Client,
         binders: Vec<Arc<dyn Binder>>,
     ) -> (EventStream, mpsc::Sender<EventSubItem>) {
         let (tx, rx) = mpsc::channel(options.buffer.min(CHANNEL));
-        let settings = options.settings();
+        let settings = options.settings(http);
         let tasks = binders
             .into_iter()
             .map(|binder| tokio::spawn(session::run(settings.clone(), binder, tx.clone())))

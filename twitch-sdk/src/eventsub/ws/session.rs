@@ -210,7 +210,8 @@ impl Session {
     /// Connects and waits for the welcome; reports a failure as a `Disconnected` item.
     async fn open(&mut self) -> Option<(Socket, frame::SessionInfo)> {
         let limit = self.settings.protocol(10.0);
-        let connected = tokio::time::timeout(limit, connect(&self.url())).await;
+        let connected =
+            tokio::time::timeout(limit, connect(&self.settings.http, &self.url())).await;
         let mut socket = match connected.unwrap_or_else(|_| Err("connect timed out".to_owned())) {
             Ok(socket) => socket,
             Err(reason) => {
@@ -433,8 +434,9 @@ impl Session {
                             Step::Reconnect(_) if pending.is_some() || connecting.is_some() => {}
                             Step::Reconnect(url) => {
                                 let limit = self.settings.protocol(10.0);
+                                let http = self.settings.http.clone();
                                 connecting = Some(tokio::spawn(async move {
-                                    match tokio::time::timeout(limit, connect(&url)).await {
+                                    match tokio::time::timeout(limit, connect(&http, &url)).await {
                                         Ok(connected) => connected,
                                         Err(_) => Err("connect timed out".to_owned()),
                                     }
