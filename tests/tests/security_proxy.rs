@@ -9,14 +9,17 @@
 //!   the recorder receives nothing.
 //! - A proxy named with `ClientBuilder::https_proxy` carries `https://` traffic only, as a
 //!   `CONNECT` tunnel (so TLS runs end to end); plain-HTTP traffic still goes direct.
+//! - EventSub WebSockets follow the same rules: `ws://` to the stand-in goes direct whatever the
+//!   environment says, and `wss://` goes through the named proxy as a `CONNECT` tunnel.
 
 use std::io::Read;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use twitch_sdk::eventsub::{EventSubItem, EventSubWebSocket};
 use twitch_sdk::mock::MockServer;
-use twitch_sdk::{Client, ClientCredentials, UserToken};
+use twitch_sdk::{Client, ClientCredentials, UserApi, UserToken};
 
 const CLIENT_ID: &str = "proxy-client-id";
 const CLIENT_SECRET: &str = "PROXY-CLIENT-SECRET-9f3e1d";
@@ -98,7 +101,7 @@ async fn proxies_from_the_environment_are_ignored_and_named_ones_carry_only_http
         Duration::from_secs(3600),
     );
     let user = client
-        .user(UserToken::new(CLIENT_ID, access))
+        .user(UserToken::new(CLIENT_ID, access.clone()))
         .await
         .unwrap();
     user.get_users().await.unwrap();
@@ -140,4 +143,44 @@ async fn proxies_from_the_environment_are_ignored_and_named_ones_carry_only_http
     );
     assert!(!seen.contains(CLIENT_SECRET), "{seen}");
     assert!(!seen.contains("client_credentials"), "{seen}");
+
+    // EventSub over WebSocket: the environment's proxies are ignored here too ...
+    let before = recorder.seen().len();
+    let first = first_item(user.clone(), &mock.eventsub_url()).await;
+    assert!(matches!(first, EventSubItem::Connected { .. }), "{first:?}");
+    // ... and `wss://` goes through the named proxy as a tunnel, with no token in it.
+    let proxied_user = proxied
+        .user(UserToken::new(CLIENT_ID, access.clone()))
+        .await
+        .unwrap();
+    let first = first_item(proxied_user, "wss://eventsub.proxy-test.invalid/ws").await;
+    assert!(
+        matches!(&first, EventSubItem::Disconnected { reason, .. } if reason.starts_with("connect failed")),
+        "{first:?}"
+    );
+    let seen = recorder.seen()[before..].to_owned();
+    assert!(
+        seen.starts_with("CONNECT eventsub.proxy-test.invalid:443 HTTP/1.1"),
+        "{seen:?}"
+    );
+    assert!(!seen.contains(&access), "{seen}");
+}
+
+/// The first item of an EventSub WebSocket session of `user` at `url`.
+async fn first_item(user: UserApi, url: &str) -> EventSubItem {
+    let mut events = EventSubWebSocket::builder(user)
+        .url(url)
+        .backoff(Duration::from_secs(5), Duration::from_secs(5))
+        .subscribe(
+            "test.tick",
+            "1",
+            serde_json::json!({"broadcaster_user_id": "141981764"}),
+        )
+        .start()
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(15), events.next_item())
+        .await
+        .expect("an item within 15 s")
+        .expect("the stream goes on")
 }

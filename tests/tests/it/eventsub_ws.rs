@@ -560,6 +560,92 @@ async fn the_stand_in_closes_unused_sessions_and_clients_that_talk() {
     assert_eq!(close_code(&mut ws).await, Some(4001));
 }
 
+/// A loopback server that answers every connection with `answer` and hands over the request
+/// head it read.
+async fn answering(answer: &'static str) -> (String, tokio::sync::mpsc::Receiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let (heads, received) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut buf).await {
+                    Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                    _ => break,
+                }
+            }
+            let _ = heads.try_send(String::from_utf8_lossy(&head).into_owned());
+            let _ = stream.write_all(answer.as_bytes()).await;
+            // Held open a while, so the client judges the answer and not a closed socket.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    });
+    (url, received)
+}
+
+#[tokio::test]
+async fn a_server_that_does_not_speak_websocket_is_refused() {
+    let mock = mock().await;
+    let (api, _) = user(&mock, &[]).await;
+    let cases = [
+        (
+            "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n",
+            "the server answered 404 Not Found, not 101 Switching Protocols",
+        ),
+        (
+            "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\
+             sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+            "Sec-WebSocket-Accept does not answer our key",
+        ),
+        (
+            "HTTP/1.1 101 Switching Protocols\r\nupgrade: h2c\r\nconnection: upgrade\r\n\r\n",
+            "switched protocols, but not to WebSocket",
+        ),
+    ];
+    for (answer, reason) in cases {
+        let (url, mut heads) = answering(answer).await;
+        let mut events = EventSubWebSocket::builder(api.clone())
+            .url(url)
+            .protocol_second(SECOND)
+            .backoff(Duration::from_secs(5), Duration::from_secs(5))
+            .subscribe(TICK, "1", tick_condition())
+            .start()
+            .await
+            .unwrap();
+        let item = next(&mut events, Duration::from_secs(10)).await;
+        let EventSubItem::Disconnected {
+            code: None,
+            reason: got,
+        } = &item
+        else {
+            panic!("expected a refused connection, got {item:?}");
+        };
+        assert!(
+            got.starts_with("connect failed: ") && got.contains(reason),
+            "{got}"
+        );
+        // The request was a WebSocket opening handshake (RFC 6455, section 4.1).
+        let head = heads.recv().await.unwrap().to_ascii_lowercase();
+        assert!(head.starts_with("get /ws http/1.1\r\n"), "{head}");
+        for line in [
+            "upgrade: websocket",
+            "connection: upgrade",
+            "sec-websocket-version: 13",
+        ] {
+            assert!(head.contains(line), "{line} missing from {head}");
+        }
+        let key = head
+            .lines()
+            .find_map(|l| l.strip_prefix("sec-websocket-key: "))
+            .unwrap_or_default();
+        assert_eq!(key.len(), 24, "16 bytes in base64: {head}");
+    }
+}
+
 #[tokio::test]
 async fn a_slow_consumer_still_answers_pings() {
     let mock = pinging_mock().await;
