@@ -99,6 +99,16 @@ fn check_answer(
     if !has(header::UPGRADE, "websocket") || !has(header::CONNECTION, "upgrade") {
         return Err("the server switched protocols, but not to WebSocket".to_owned());
     }
+    // We ask for no extension (such as compression) and no subprotocol, so the server may not
+    // pick one: the frames would not be what tungstenite reads.
+    for name in [
+        header::SEC_WEBSOCKET_EXTENSIONS,
+        header::SEC_WEBSOCKET_PROTOCOL,
+    ] {
+        if headers.contains_key(&name) {
+            return Err(format!("the server chose a {name} we did not offer"));
+        }
+    }
     let expected = accept(key);
     match headers.get(header::SEC_WEBSOCKET_ACCEPT) {
         Some(value) if value.as_bytes() == expected.as_bytes() => Ok(()),
@@ -198,6 +208,14 @@ mod tests {
         assert!(err.contains("not to WebSocket"), "{err}");
         let err = check_answer(switching, &answer(&good[..2]), key).unwrap_err();
         assert!(err.contains("Sec-WebSocket-Accept"), "{err}");
+        for extra in [
+            ("sec-websocket-extensions", "permessage-deflate"),
+            ("sec-websocket-protocol", "chat"),
+        ] {
+            let chosen = [good[0], good[1], good[2], extra];
+            let err = check_answer(switching, &answer(&chosen), key).unwrap_err();
+            assert!(err.contains("did not offer"), "{err}");
+        }
         let other = accept("AAAAAAAAAAAAAAAAAAAAAA==");
         let forged = [good[0], good[1], ("sec-websocket-accept", other.as_str())];
         assert!(check_answer(switching, &answer(&forged), key).is_err());
