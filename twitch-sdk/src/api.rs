@@ -38,11 +38,7 @@ impl Api {
     /// The client EventSub WebSocket handshakes go through.
     #[cfg(feature = "eventsub-ws")]
     pub(crate) fn websocket_client(&self) -> crate::Result<reqwest::Client> {
-        self.inner
-            .http
-            .websocket
-            .get()
-            .map_err(crate::Error::Config)
+        self.inner.http.websocket.get()
     }
 
     /// Sends `req` and ignores the body (`204 No Content` operations).

@@ -110,8 +110,11 @@ pub(crate) enum OauthResponse {
 /// Builds the `reqwest` client: TLS as the cargo features chose, no redirects, the timeout, and
 /// no proxy but `https_proxy` (for `https://` URLs only).
 pub(crate) fn client(timeout: Duration, https_proxy: Option<&str>) -> Result<reqwest::Client> {
-    builder(timeout, https_proxy)?
-        .timeout(timeout)
+    build(builder(timeout, https_proxy)?.timeout(timeout))
+}
+
+fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client> {
+    builder
         .build()
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {}", chain(&e))))
 }
@@ -149,7 +152,7 @@ pub(crate) struct WebSocketClient {
     timeout: Duration,
     /// May hold proxy credentials: never printed.
     https_proxy: Option<String>,
-    client: std::sync::OnceLock<std::result::Result<reqwest::Client, String>>,
+    client: std::sync::OnceLock<reqwest::Client>,
 }
 
 #[cfg(feature = "eventsub-ws")]
@@ -163,16 +166,13 @@ impl WebSocketClient {
     }
 
     /// The client (cheap to clone), or why it cannot be built.
-    pub(crate) fn get(&self) -> std::result::Result<reqwest::Client, String> {
-        self.client
-            .get_or_init(|| {
-                builder(self.timeout, self.https_proxy.as_deref())
-                    .map_err(|e| e.to_string())?
-                    .http1_only()
-                    .build()
-                    .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))
-            })
-            .clone()
+    pub(crate) fn get(&self) -> Result<reqwest::Client> {
+        if let Some(client) = self.client.get() {
+            return Ok(client.clone());
+        }
+        let built = build(builder(self.timeout, self.https_proxy.as_deref())?.http1_only())?;
+        // Two callers racing both build one; the first stored is kept.
+        Ok(self.client.get_or_init(|| built).clone())
     }
 }
 
@@ -254,7 +254,8 @@ pub(crate) fn webhook_callback_allowed(callback: &str) -> bool {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// Whether `url` names a loopback address or `localhost`.
+pub(crate) fn is_loopback(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };

@@ -32,12 +32,9 @@ const ACCEPT_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 pub(crate) fn check_url(url: &str, allow_insecure: bool) -> Result<()> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::Config(format!("EventSub URL `{url}`: {e}")))?;
-    let host = parsed.host_str().unwrap_or("");
-    let ip = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>();
-    let loopback = host.eq_ignore_ascii_case("localhost") || ip.is_ok_and(|ip| ip.is_loopback());
     match parsed.scheme() {
         "wss" => Ok(()),
-        "ws" if loopback || allow_insecure => Ok(()),
+        "ws" if allow_insecure || crate::http::is_loopback(&parsed) => Ok(()),
         "ws" => Err(Error::Config(format!(
             "EventSub URL `{url}`: plain ws:// only to a loopback host (allow_insecure to override)"
         ))),
